@@ -1,0 +1,53 @@
+// evnode/error.h — errors as values (Node's `Error` with `code`, `syscall`, `errno`) and the
+// exceptions thrown for programmer errors at the call site.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace evnode {
+
+// An operational error, delivered to an `error` event or a callback. A default-constructed Error
+// means "no error", so callbacks read like Node's: `if (err) { ... }`.
+struct Error {
+  std::string code;     // "ECONNREFUSED", "ERR_STREAM_WRITE_AFTER_END", ...
+  std::string message;  // "connect ECONNREFUSED 127.0.0.1:1"
+  std::string syscall;  // "connect", "listen", "" when not a system call
+  int errnum = 0;       // negative libuv/errno value for system errors, 0 otherwise
+  std::string address;  // for network errors, as Node sets them
+  int port = -1;
+
+  Error() = default;
+  Error(std::string code, std::string message) : code(std::move(code)), message(std::move(message)) {}
+
+  explicit operator bool() const { return !code.empty(); }
+
+  // A system error from a negative libuv status, with Node's message shape:
+  // "<syscall> <CODE> [<address>[:<port>]]".
+  static Error fromUv(int status, std::string_view syscall, std::string_view address = {},
+                      int port = -1);
+  // Same, from a positive errno value.
+  static Error fromErrno(int err, std::string_view syscall, std::string_view address = {},
+                         int port = -1);
+};
+
+// Thrown at the call for invalid arguments and misuse (Node's TypeError/RangeError with a code).
+class Exception : public std::runtime_error {
+ public:
+  Exception(std::string code, const std::string& message)
+      : std::runtime_error(message), code_(std::move(code)) {}
+  const std::string& code() const { return code_; }
+
+ private:
+  std::string code_;
+};
+
+// Throws Exception("ERR_INVALID_ARG_VALUE", ...) etc. Small helpers so call sites stay short.
+[[noreturn]] void throwInvalidArg(std::string_view name, std::string_view why);
+[[noreturn]] void throwOutOfRange(std::string_view name, std::string_view range, long long got);
+
+// Libuv's name for a status ("ECONNREFUSED"), without needing uv.h.
+std::string errorName(int uvStatus);
+
+}  // namespace evnode

@@ -1,0 +1,81 @@
+// evnode/loop.h — the event loop (one per thread, over libuv) and Node's timers:
+// setTimeout / setInterval / setImmediate / nextTick.
+//
+// Ordering follows Node: after every callback from the loop, the nextTick queue drains (ticks
+// queued by ticks included) before anything else runs; timers fire in expiry order (ties in
+// creation order); immediates run after the poll phase, and an immediate queued by an immediate
+// waits for the next loop turn. `run()` returns when nothing referenced remains: no ref'd
+// handle, timer or immediate.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+
+struct uv_loop_s;
+
+namespace evnode {
+
+class Loop {
+ public:
+  // This thread's loop, created on first use.
+  static Loop& current();
+
+  uv_loop_s* uv() const { return loop_; }
+  // Runs until nothing referenced remains (Node's exit rule).
+  void run();
+  // Runs one turn; returns whether anything referenced remains.
+  bool runOnce();
+  // Makes run() return after the current turn.
+  void stop();
+  // The loop's cached time in milliseconds.
+  std::uint64_t now() const;
+
+  Loop(const Loop&) = delete;
+  Loop& operator=(const Loop&) = delete;
+  ~Loop();
+
+ private:
+  Loop();
+  uv_loop_s* loop_;
+};
+
+// Runs this thread's loop until nothing referenced remains.
+void run();
+
+// Queues `fn` to run once the current callback returns, before the loop continues.
+void nextTick(std::function<void()> fn);
+
+// A pending timer (Node's Timeout). Keep the shared_ptr to clear, ref/unref or refresh it;
+// dropping it does not cancel the timer.
+class Timeout {
+ public:
+  virtual ~Timeout() = default;
+  virtual void ref() = 0;
+  virtual void unref() = 0;
+  virtual bool hasRef() const = 0;
+  // Restarts the countdown from now with the same delay (re-arms a timer that already fired).
+  virtual void refresh() = 0;
+  virtual void close() = 0;  // same as clearTimeout
+};
+using TimeoutPtr = std::shared_ptr<Timeout>;
+
+// Node's setTimeout(cb, delay): delays below 1 ms become 1 ms.
+TimeoutPtr setTimeout(std::function<void()> cb, std::uint64_t ms);
+TimeoutPtr setInterval(std::function<void()> cb, std::uint64_t ms);
+void clearTimeout(const TimeoutPtr& t);
+void clearInterval(const TimeoutPtr& t);
+
+class Immediate {
+ public:
+  virtual ~Immediate() = default;
+  virtual void ref() = 0;
+  virtual void unref() = 0;
+  virtual bool hasRef() const = 0;
+};
+using ImmediatePtr = std::shared_ptr<Immediate>;
+
+ImmediatePtr setImmediate(std::function<void()> cb);
+void clearImmediate(const ImmediatePtr& i);
+
+}  // namespace evnode

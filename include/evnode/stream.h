@@ -1,0 +1,432 @@
+// evnode/stream.h — Node's streams: Readable, Writable, Duplex, Transform, PassThrough, with
+// pipe(), pipeline() and finished().
+//
+// The algorithms are Node's (lib/internal/streams/*.js), so the events come in the same order:
+// `data`/`readable`/`end` on the readable side, `drain`/`finish` on the writable side, then
+// `error` (if any) and `close`. Backpressure is real: write() returns false once
+// writableLength reaches writableHighWaterMark and `drain` follows; push() returns false once
+// the read buffer reaches readableHighWaterMark and _read() is not called again until a
+// consumer reads.
+//
+// Create streams with std::make_shared: a stream keeps itself alive with shared_from_this()
+// while callbacks it scheduled are pending.
+//
+// Implementing a stream: override _read / _write / _writev / _final / _destroy, or pass the
+// same functions in the options (Node's "simplified construction"). _write and _writev report
+// completion through the WriteCallback they are given (exactly once, possibly synchronously).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "evnode/buffer.h"
+#include "evnode/events.h"
+
+namespace evnode {
+
+class Readable;
+class Writable;
+
+namespace detail {
+// A FIFO on a vector that does not allocate until used (std::deque always does), so idle
+// streams stay small.
+template <class T>
+class Fifo {
+ public:
+  bool empty() const { return head_ == items_.size(); }
+  std::size_t size() const { return items_.size() - head_; }
+  T& front() { return items_[head_]; }
+  const T& front() const { return items_[head_]; }
+  T& back() { return items_.back(); }
+  T& operator[](std::size_t i) { return items_[head_ + i]; }
+  void push_back(T v) { items_.push_back(std::move(v)); }
+  void push_front(T v) {
+    if (head_ > 0) {
+      items_[--head_] = std::move(v);
+    } else {
+      items_.insert(items_.begin(), std::move(v));
+    }
+  }
+  void pop_front() {
+    items_[head_++] = T();
+    if (head_ == items_.size()) {
+      items_.clear();
+      head_ = 0;
+    } else if (head_ >= 32 && head_ * 2 >= items_.size()) {
+      items_.erase(items_.begin(), items_.begin() + static_cast<std::ptrdiff_t>(head_));
+      head_ = 0;
+    }
+  }
+  void clear() {
+    items_.clear();
+    head_ = 0;
+  }
+
+ private:
+  std::vector<T> items_;
+  std::size_t head_ = 0;
+};
+class StringDecoder;
+}  // namespace detail
+
+// The state both sides share: destruction, `error` and `close`.
+class Stream : public EventEmitter, public std::enable_shared_from_this<Stream> {
+ public:
+  struct Events : EventEmitter::Events {
+    static constexpr Event<> close{"close"};
+  };
+
+  // Destroys the stream: no more data, pending writes are dropped, `error` (if err) then
+  // `close` are emitted on the next tick. Safe to call repeatedly and from any callback.
+  void destroy(const Error& err = {});
+  bool destroyed() const { return destroyed_; }
+  bool closed() const { return closed_; }
+  // The error the stream was destroyed with (empty if none).
+  const Error& errored() const { return errored_; }
+
+ protected:
+  Stream() = default;
+  // Release resources, then call `cb` (possibly later) with the error to report.
+  virtual void _destroy(const Error& err, std::function<void(const Error&)> cb) { cb(err); }
+  // Destroys with `err` if autoDestroy, otherwise just emits it (Node's errorOrDestroy).
+  void errorOrDestroy(const Error& err);
+  // Hooks the sides use to learn that the other side is done (Duplex auto-destroy rules).
+  virtual bool readableDone() const { return true; }
+  virtual bool writableDone() const { return true; }
+  virtual bool autoDestroy() const { return true; }
+  virtual bool emitCloseOption() const { return true; }
+  // Runs at the start of the first destroy() (Writable fails its pending writes).
+  virtual void beforeDestroy() {}
+  std::shared_ptr<Stream> self() { return shared_from_this(); }
+  // Emits `close`; a subclass whose close event carries arguments (net::Socket) emits its own
+  // as well.
+  virtual void emitCloseEvent() { emit(Events::close); }
+
+  bool destroyed_ = false;
+  bool closed_ = false;
+  bool errorEmitted_ = false;
+  bool closeEmitted_ = false;
+  Error errored_;
+
+ private:
+  void afterDestroy(const Error& err);
+};
+
+struct ReadableOptions {
+  std::size_t highWaterMark = 64 * 1024;
+  std::string encoding;  // as setEncoding() at construction
+  bool autoDestroy = true;
+  bool emitClose = true;
+  std::function<void(Readable&, std::size_t)> read;
+  std::function<void(Readable&, const Error&, std::function<void(const Error&)>)> destroy;
+};
+
+class Readable : public virtual Stream {
+ public:
+  struct Events : Stream::Events {
+    static constexpr Event<const Buffer&> data{"data"};
+    static constexpr Event<> end{"end"};
+    static constexpr Event<> readable{"readable"};
+    static constexpr Event<> pause{"pause"};
+    static constexpr Event<> resume{"resume"};
+  };
+
+  explicit Readable(ReadableOptions opts = {});
+  ~Readable() override;
+
+  // Producer side. push(chunk) adds data; push(nullptr) signals the end. Returns false when
+  // the producer should stop until the next _read().
+  bool push(Buffer chunk);
+  bool push(std::string_view str) { return push(Buffer::from(str)); }
+  bool push(std::nullptr_t);
+  // Puts data back at the front of the read buffer.
+  void unshift(Buffer chunk);
+
+  // Consumer side. read() returns the buffered data (all of it, or the next chunk when
+  // flowing); read(n) exactly n bytes, or nullopt until n are available (less at the end).
+  std::optional<Buffer> read();
+  std::optional<Buffer> read(std::size_t n);
+  Readable& pause();
+  Readable& resume();
+  bool isPaused() const;
+  // With an encoding, `data` chunks hold text in that encoding ("utf8", "hex", "base64",
+  // "latin1"), never split inside a character; chunk.toString() gives the string. (Node emits
+  // strings; a typed event keeps one type, so the decoded text travels in a Buffer.)
+  Readable& setEncoding(std::string_view encoding);
+
+  struct PipeOptions {
+    bool end = true;
+  };
+  // Pipes into `dest` with backpressure; returns dest so pipes chain.
+  template <class W>
+  std::shared_ptr<W> pipe(const std::shared_ptr<W>& dest, PipeOptions opts = {}) {
+    pipeTo(std::static_pointer_cast<Writable>(dest), opts);
+    return dest;
+  }
+  // Removes one destination (or all, with nullptr).
+  Readable& unpipe(const std::shared_ptr<Writable>& dest = nullptr);
+
+  bool readable() const;
+  std::size_t readableLength() const { return length_; }
+  std::size_t readableHighWaterMark() const { return hwm_; }
+  std::optional<bool> readableFlowing() const {
+    return flowing_ < 0 ? std::nullopt : std::optional<bool>(flowing_ > 0);
+  }
+  bool readableEnded() const { return endEmitted_; }
+  const std::string& readableEncoding() const;
+
+ protected:
+  // Called when the consumer wants up to `size` more bytes; push() them (now or later).
+  virtual void _read(std::size_t size);
+  void _destroy(const Error& err, std::function<void(const Error&)> cb) override;
+  bool readableDone() const override { return endEmitted_; }
+  bool autoDestroy() const override { return autoDestroy_; }
+  bool emitCloseOption() const override { return emitClose_; }
+  void newListener(const void* key) override;
+  // What Duplex does after `end` (allowHalfOpen=false ends the writable side).
+  virtual void afterEndEmitted();
+  bool readableEndedFlag() const { return ended_; }
+
+ private:
+  friend class Writable;
+  struct PipeState;
+  bool addChunk(Buffer chunk, bool addToFront);
+  void deliver(Buffer chunk, bool addToFront);
+  void onEofChunk();
+  void emitReadable();
+  void emitReadableNow();
+  void maybeReadMore();
+  void flow();
+  void endReadable();
+  std::size_t howMuchToRead(std::size_t n, bool all) const;
+  std::optional<Buffer> readImpl(std::size_t n, bool all);
+  Buffer fromList(std::size_t n, bool all);
+  void pipeTo(std::shared_ptr<Writable> dest, PipeOptions opts);
+  void scheduleResume();
+
+  detail::Fifo<Buffer> buffer_;
+  std::size_t length_ = 0;
+  std::size_t hwm_;
+  std::int8_t flowing_ = -1;  // -1 null (no consumer yet), 0 paused, 1 flowing
+  bool ended_ = false;
+  bool endEmitted_ = false;
+  bool reading_ = false;
+  bool sync_ = true;
+  bool needReadable_ = false;
+  bool emittedReadable_ = false;
+  bool readableListening_ = false;
+  bool resumeScheduled_ = false;
+  bool readingMore_ = false;
+  bool explicitPause_ = false;
+  bool autoDestroy_;
+  bool emitClose_;
+  std::unique_ptr<detail::StringDecoder> decoder_;
+  std::vector<std::shared_ptr<PipeState>> pipes_;
+  std::size_t awaitDrain_ = 0;
+  std::function<void(Readable&, std::size_t)> readFn_;
+  std::function<void(Readable&, const Error&, std::function<void(const Error&)>)> destroyFn_;
+
+};
+
+// Completion of one _write/_writev call; call it exactly once.
+class WriteCallback {
+ public:
+  void operator()(const Error& err = {}) const;
+
+ private:
+  friend class Writable;
+  explicit WriteCallback(Writable* w) : w_(w) {}
+  Writable* w_;
+};
+
+struct WritableOptions {
+  std::size_t highWaterMark = 64 * 1024;
+  bool autoDestroy = true;
+  bool emitClose = true;
+  std::function<void(Writable&, const Buffer&, WriteCallback)> write;
+  std::function<void(Writable&, std::vector<Buffer>&, WriteCallback)> writev;
+  std::function<void(Writable&, std::function<void(const Error&)>)> final;
+  std::function<void(Writable&, const Error&, std::function<void(const Error&)>)> destroy;
+};
+
+class Writable : public virtual Stream {
+ public:
+  struct Events : Stream::Events {
+    static constexpr Event<> drain{"drain"};
+    static constexpr Event<> finish{"finish"};
+    static constexpr Event<> prefinish{"prefinish"};
+    static constexpr Event<Readable&> pipe{"pipe"};
+    static constexpr Event<Readable&> unpipe{"unpipe"};
+  };
+
+  using Callback = std::function<void(const Error&)>;
+
+  explicit Writable(WritableOptions opts = {});
+  ~Writable() override;
+
+  // Queues `chunk`; returns false once the buffered bytes reach the high-water mark (wait for
+  // `drain`). After end(), the write fails with ERR_STREAM_WRITE_AFTER_END.
+  bool write(Buffer chunk, Callback cb = nullptr);
+  bool write(std::string_view str, Callback cb = nullptr) { return write(Buffer::from(str), std::move(cb)); }
+  bool write(std::string_view str, std::string_view encoding, Callback cb = nullptr) {
+    return write(Buffer::from(str, encoding), std::move(cb));
+  }
+  // Signals that no more data will be written; `finish` follows once everything is flushed.
+  Writable& end(Callback cb = nullptr);
+  Writable& end(Buffer chunk, Callback cb = nullptr);
+  Writable& end(std::string_view str, Callback cb = nullptr) { return end(Buffer::from(str), std::move(cb)); }
+  // Buffers writes until uncork() (as many times as cork() was called), then flushes them in
+  // one _writev.
+  void cork() { ++corked_; }
+  void uncork();
+
+  bool writable() const;
+  std::size_t writableLength() const { return length_; }
+  std::size_t writableHighWaterMark() const { return hwm_; }
+  bool writableNeedDrain() const { return needDrain_; }
+  bool writableEnded() const { return ending_; }
+  bool writableFinished() const { return finished_; }
+  unsigned writableCorked() const { return corked_; }
+
+ protected:
+  virtual void _write(const Buffer& chunk, WriteCallback cb);
+  // Writes several chunks at once; the default writes them one by one through _write.
+  virtual void _writev(std::vector<Buffer>& chunks, WriteCallback cb);
+  virtual bool hasWritev() const { return static_cast<bool>(writevFn_); }
+  virtual void _final(std::function<void(const Error&)> cb);
+  virtual bool hasFinal() const { return static_cast<bool>(finalFn_); }
+  void _destroy(const Error& err, std::function<void(const Error&)> cb) override;
+  bool writableDone() const override { return finished_; }
+  bool autoDestroy() const override { return autoDestroy_; }
+  bool emitCloseOption() const override { return emitClose_; }
+  void beforeDestroy() override;
+
+ private:
+  friend class WriteCallback;
+  friend class Readable;
+  struct Pending {
+    Buffer chunk;
+    Callback cb;
+  };
+  void onwrite(const Error& err);
+  void doWrite(Buffer chunk, Callback cb);
+  void clearBuffer();
+  void afterWrite(std::size_t count, const Callback& cb);
+  Writable& endImpl(Buffer* chunk, Callback cb);
+  void afterWriteTick();
+  bool needFinish() const;
+  void finishMaybe(bool sync);
+  void prefinish();
+  void finishNow();
+  void errorBuffer();
+  void failWrite(const Error& err, Callback cb);
+
+  detail::Fifo<Pending> buffered_;
+  std::vector<Buffer> batch_;  // the chunks handed to _writev, reused
+  std::vector<Callback> inFlightCbs_;  // callbacks of a _writev batch
+  Callback writecb_;
+  std::vector<Callback> onFinished_;
+  std::size_t length_ = 0;
+  std::size_t writelen_ = 0;
+  std::size_t hwm_;
+  std::size_t pendingcb_ = 0;
+  std::size_t afterWriteCount_ = 0;  // sync completions batched into one tick
+  Callback afterWriteCb_;
+  unsigned corked_ = 0;
+  bool writing_ = false;
+  bool writeSync_ = true;
+  bool bufferProcessing_ = false;
+  bool needDrain_ = false;
+  bool ending_ = false;
+  bool ended_ = false;
+  bool finished_ = false;
+  bool finalCalled_ = false;
+  bool prefinished_ = false;
+  bool autoDestroy_;
+  bool emitClose_;
+  bool batchWrite_ = false;  // the in-flight write is a _writev batch
+  std::function<void(Writable&, const Buffer&, WriteCallback)> writeFn_;
+  std::function<void(Writable&, std::vector<Buffer>&, WriteCallback)> writevFn_;
+  std::function<void(Writable&, std::function<void(const Error&)>)> finalFn_;
+  std::function<void(Writable&, const Error&, std::function<void(const Error&)>)> destroyFn_;
+};
+
+struct DuplexOptions {
+  ReadableOptions readable;
+  WritableOptions writable;
+  bool allowHalfOpen = true;
+};
+
+// Both sides in one object (a socket). With allowHalfOpen=false the writable side ends by
+// itself after the readable side's `end`.
+class Duplex : public Readable, public Writable {
+ public:
+  struct Events : Readable::Events, Writable::Events {};
+
+  explicit Duplex(DuplexOptions opts = {});
+  bool allowHalfOpen() const { return allowHalfOpen_; }
+
+ protected:
+  void _destroy(const Error& err, std::function<void(const Error&)> cb) override;
+  bool readableDone() const override { return Readable::readableDone(); }
+  bool writableDone() const override { return Writable::writableDone(); }
+  bool autoDestroy() const override { return Readable::autoDestroy(); }
+  bool emitCloseOption() const override { return Readable::emitCloseOption(); }
+  void afterEndEmitted() override;
+  bool allowHalfOpen_;
+};
+
+// Completion of one _transform call: pass the error, or data to push (optional).
+using TransformCallback = std::function<void(const Error&, std::optional<Buffer>)>;
+
+struct TransformOptions {
+  std::size_t highWaterMark = 64 * 1024;
+  std::function<void(class Transform&, const Buffer&, TransformCallback)> transform;
+  std::function<void(class Transform&, TransformCallback)> flush;
+};
+
+class Transform : public Duplex {
+ public:
+  explicit Transform(TransformOptions opts = {});
+
+ protected:
+  virtual void _transform(const Buffer& chunk, TransformCallback cb);
+  virtual void _flush(TransformCallback cb);
+  virtual bool hasFlush() const { return static_cast<bool>(flushFn_); }
+  void _write(const Buffer& chunk, WriteCallback cb) override;
+  void _read(std::size_t size) override;
+  void _final(std::function<void(const Error&)> cb) override;
+  bool hasFinal() const override { return true; }
+
+ private:
+  std::optional<WriteCallback> pendingWrite_;
+  std::function<void(Transform&, const Buffer&, TransformCallback)> transformFn_;
+  std::function<void(Transform&, TransformCallback)> flushFn_;
+};
+
+class PassThrough : public Transform {
+ public:
+  PassThrough() : Transform(TransformOptions{}) {}
+
+ protected:
+  void _transform(const Buffer& chunk, TransformCallback cb) override { cb({}, chunk); }
+};
+
+// A Readable that yields the given chunks, then ends.
+std::shared_ptr<Readable> readableFrom(std::vector<Buffer> chunks);
+
+// Calls cb once the stream is done: ended (readable), finished (writable), errored, or closed
+// early (ERR_STREAM_PREMATURE_CLOSE). Returns a function that removes the listeners.
+std::function<void()> finished(const std::shared_ptr<Stream>& stream,
+                               std::function<void(const Error&)> cb);
+
+// Pipes streams[0] → streams[1] → … → streams[n-1]; on the first error destroys them all.
+// cb gets that error, or an empty one once the last stream finished.
+void pipeline(std::vector<std::shared_ptr<Stream>> streams, std::function<void(const Error&)> cb);
+
+}  // namespace evnode

@@ -1,0 +1,292 @@
+// The per-thread loop, the nextTick queue, timers and immediates.
+#include "evnode/loop.h"
+
+#include <uv.h>
+
+#include <csignal>
+#include <deque>
+#include <vector>
+
+#include "core/callback_scope.h"
+
+namespace evnode {
+
+namespace {
+
+class ImmediateImpl;
+
+// What one thread's loop needs besides libuv's own state.
+struct ThreadState {
+  std::deque<std::function<void()>> ticks;
+  bool draining = false;
+  int scopeDepth = 0;
+  std::vector<std::shared_ptr<ImmediateImpl>> immediates;
+  std::size_t immediateRefs = 0;  // pending immediates that keep the loop alive
+  uv_check_t check;               // runs immediates after the poll phase
+  uv_idle_t idle;                 // active while immediates wait, so poll does not block
+};
+
+thread_local ThreadState* tls = nullptr;
+
+ThreadState& state() {
+  if (!tls) Loop::current();
+  return *tls;
+}
+
+class ImmediateImpl final : public Immediate {
+ public:
+  explicit ImmediateImpl(std::function<void()> cb) : cb_(std::move(cb)) {}
+  void ref() override {
+    if (refed_ || done_) return;
+    refed_ = true;
+    ++state().immediateRefs;
+    updateIdle();
+  }
+  void unref() override {
+    if (!refed_ || done_) return;
+    refed_ = false;
+    --state().immediateRefs;
+    updateIdle();
+  }
+  bool hasRef() const override { return refed_; }
+
+  // Marks it as no longer pending; returns the callback to run (empty if cleared).
+  std::function<void()> take() {
+    if (done_) return nullptr;
+    done_ = true;
+    if (refed_) --state().immediateRefs;
+    return std::move(cb_);
+  }
+  static void updateIdle() {
+    ThreadState& st = state();
+    if (st.immediates.empty()) {
+      uv_idle_stop(&st.idle);
+      return;
+    }
+    uv_idle_start(&st.idle, [](uv_idle_t*) {});
+    if (st.immediateRefs > 0) {
+      uv_ref(reinterpret_cast<uv_handle_t*>(&st.idle));
+    } else {
+      uv_unref(reinterpret_cast<uv_handle_t*>(&st.idle));
+    }
+  }
+
+ private:
+  std::function<void()> cb_;
+  bool refed_ = true;
+  bool done_ = false;
+};
+
+void runImmediates(uv_check_t*) {
+  ThreadState& st = state();
+  if (st.immediates.empty()) return;
+  // Immediates queued while these run wait for the next turn, as in Node.
+  std::vector<std::shared_ptr<ImmediateImpl>> batch;
+  batch.swap(st.immediates);
+  for (auto& imm : batch) {
+    auto cb = imm->take();
+    if (!cb) continue;
+    detail::CallbackScope scope;
+    cb();
+  }
+  ImmediateImpl::updateIdle();
+}
+
+class TimerImpl final : public Timeout,
+                        public detail::HandleWrap,
+                        public std::enable_shared_from_this<TimerImpl> {
+ public:
+  TimerImpl(std::function<void()> cb, std::uint64_t ms, bool repeat)
+      : cb_(std::move(cb)), ms_(ms), repeat_(repeat) {}
+  ~TimerImpl() override { closeHandle(); }
+
+  void start() {
+    if (!h_) {
+      h_ = new uv_timer_t;
+      uv_timer_init(Loop::current().uv(), h_);
+      h_->data = static_cast<detail::HandleWrap*>(this);
+      if (!refed_) uv_unref(reinterpret_cast<uv_handle_t*>(h_));
+    }
+    uv_timer_start(h_, &TimerImpl::onTimer, ms_, repeat_ ? ms_ : 0);
+    self_ = shared_from_this();  // an armed timer lives until it fires or is cleared
+  }
+  void ref() override {
+    refed_ = true;
+    if (h_) uv_ref(reinterpret_cast<uv_handle_t*>(h_));
+  }
+  void unref() override {
+    refed_ = false;
+    if (h_) uv_unref(reinterpret_cast<uv_handle_t*>(h_));
+  }
+  bool hasRef() const override { return refed_; }
+  void refresh() override {
+    if (!closed_) start();
+  }
+  void close() override {
+    if (h_) uv_timer_stop(h_);
+    closed_ = true;
+    cb_ = nullptr;
+    auto keep = std::move(self_);
+  }
+  void forceClose() override {
+    closeHandle();
+    auto keep = std::move(self_);
+  }
+
+ private:
+  void closeHandle() {
+    if (!h_) return;
+    h_->data = nullptr;
+    uv_close(reinterpret_cast<uv_handle_t*>(h_),
+             [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
+    h_ = nullptr;
+  }
+  static void onTimer(uv_timer_t* h) {
+    auto* t = static_cast<TimerImpl*>(static_cast<detail::HandleWrap*>(h->data));
+    detail::CallbackScope scope;
+    std::shared_ptr<TimerImpl> keep = t->self_;
+    if (!t->repeat_) t->self_.reset();
+    // The callback may clear or refresh its own timer, so it runs from a local.
+    auto cb = std::move(t->cb_);
+    cb();
+    if (!t->closed_) t->cb_ = std::move(cb);  // kept for the next interval or refresh()
+  }
+
+  uv_timer_t* h_ = nullptr;
+  std::function<void()> cb_;
+  std::uint64_t ms_;
+  bool repeat_;
+  bool refed_ = true;
+  bool closed_ = false;
+  std::shared_ptr<TimerImpl> self_;
+};
+
+std::uint64_t clampDelay(std::uint64_t ms) {
+  // Node: delays outside [1, 2^31-1] become 1.
+  return (ms < 1 || ms > 0x7FFFFFFF) ? 1 : ms;
+}
+
+}  // namespace
+
+namespace detail {
+
+CallbackScope::CallbackScope() { ++state().scopeDepth; }
+
+CallbackScope::~CallbackScope() {
+  ThreadState& st = *tls;
+  if (--st.scopeDepth == 0) drainTicks();
+}
+
+void drainTicks() {
+  ThreadState& st = state();
+  if (st.draining) return;
+  st.draining = true;
+  while (!st.ticks.empty()) {
+    auto fn = std::move(st.ticks.front());
+    st.ticks.pop_front();
+    ++st.scopeDepth;  // callbacks a tick triggers synchronously must not drain recursively
+    fn();
+    --st.scopeDepth;
+  }
+  st.draining = false;
+}
+
+}  // namespace detail
+
+Loop& Loop::current() {
+  static thread_local Loop loop;
+  return loop;
+}
+
+Loop::Loop() : loop_(new uv_loop_t) {
+  // A write to a reset socket must give EPIPE, never kill the process.
+  std::signal(SIGPIPE, SIG_IGN);
+  uv_loop_init(loop_);
+  tls = new ThreadState;
+  uv_check_init(loop_, &tls->check);
+  uv_check_start(&tls->check, runImmediates);
+  uv_unref(reinterpret_cast<uv_handle_t*>(&tls->check));
+  uv_idle_init(loop_, &tls->idle);
+}
+
+Loop::~Loop() {
+  // Close whatever is still open (unref'd servers, timers) so nothing leaks at thread exit.
+  uv_walk(
+      loop_,
+      [](uv_handle_t* h, void*) {
+        if (uv_is_closing(h)) return;
+        if (h->data) {
+          static_cast<detail::HandleWrap*>(h->data)->forceClose();
+        } else {
+          uv_close(h, nullptr);
+        }
+      },
+      nullptr);
+  for (int i = 0; i < 16 && uv_loop_close(loop_) == UV_EBUSY; ++i) {
+    uv_run(loop_, UV_RUN_NOWAIT);
+    detail::drainTicks();
+  }
+  tls->immediates.clear();
+  delete tls;
+  tls = nullptr;
+  delete loop_;
+}
+
+void Loop::run() {
+  detail::drainTicks();
+  while (uv_run(loop_, UV_RUN_DEFAULT) != 0) {
+    detail::drainTicks();
+    if (uv_loop_alive(loop_) == 0) break;
+  }
+  detail::drainTicks();
+}
+
+bool Loop::runOnce() {
+  detail::drainTicks();
+  bool alive = uv_run(loop_, UV_RUN_ONCE) != 0;
+  detail::drainTicks();
+  return alive;
+}
+
+void Loop::stop() { uv_stop(loop_); }
+
+std::uint64_t Loop::now() const { return uv_now(loop_); }
+
+void run() { Loop::current().run(); }
+
+void nextTick(std::function<void()> fn) { state().ticks.push_back(std::move(fn)); }
+
+TimeoutPtr setTimeout(std::function<void()> cb, std::uint64_t ms) {
+  auto t = std::make_shared<TimerImpl>(std::move(cb), clampDelay(ms), false);
+  t->start();
+  return t;
+}
+
+TimeoutPtr setInterval(std::function<void()> cb, std::uint64_t ms) {
+  auto t = std::make_shared<TimerImpl>(std::move(cb), clampDelay(ms), true);
+  t->start();
+  return t;
+}
+
+void clearTimeout(const TimeoutPtr& t) {
+  if (t) t->close();
+}
+
+void clearInterval(const TimeoutPtr& t) { clearTimeout(t); }
+
+ImmediatePtr setImmediate(std::function<void()> cb) {
+  ThreadState& st = state();
+  auto imm = std::make_shared<ImmediateImpl>(std::move(cb));
+  st.immediates.push_back(imm);
+  ++st.immediateRefs;
+  ImmediateImpl::updateIdle();
+  return imm;
+}
+
+void clearImmediate(const ImmediatePtr& i) {
+  if (!i) return;
+  static_cast<ImmediateImpl*>(i.get())->take();
+  ImmediateImpl::updateIdle();
+}
+
+}  // namespace evnode

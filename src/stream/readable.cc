@@ -1,0 +1,462 @@
+// Readable: Node's readable-stream state machine (lib/internal/streams/readable.js), event for
+// event, plus pipe()/unpipe().
+#include <algorithm>
+
+#include "evnode/loop.h"
+#include "evnode/stream.h"
+#include "stream/string_decoder.h"
+
+namespace evnode {
+
+namespace {
+constexpr std::size_t kMaxHighWaterMark = 0x40000000;  // 1 GiB, as Node
+
+std::size_t computeNewHighWaterMark(std::size_t n) {
+  if (n > kMaxHighWaterMark) throwOutOfRange("size", "<= 1GiB", static_cast<long long>(n));
+  std::size_t hwm = 1;
+  while (hwm < n) hwm <<= 1;
+  return hwm;
+}
+}  // namespace
+
+struct Readable::PipeState {
+  std::shared_ptr<Writable> dest;
+  ListenerId onData = 0, onEnd = 0, onDrain = 0, onUnpipe = 0, onClose = 0, onFinish = 0, onError = 0;
+  bool awaitingDrain = false;
+  bool cleanedUp = false;
+};
+
+Readable::Readable(ReadableOptions o)
+    : hwm_(o.highWaterMark),
+      autoDestroy_(o.autoDestroy),
+      emitClose_(o.emitClose),
+      readFn_(std::move(o.read)),
+      destroyFn_(std::move(o.destroy)) {
+  if (!o.encoding.empty()) setEncoding(o.encoding);
+}
+
+Readable::~Readable() = default;
+
+void Readable::_read(std::size_t size) {
+  if (readFn_) {
+    readFn_(*this, size);
+  } else {
+    errorOrDestroy(Error("ERR_METHOD_NOT_IMPLEMENTED", "The _read() method is not implemented"));
+  }
+}
+
+void Readable::_destroy(const Error& err, std::function<void(const Error&)> cb) {
+  if (destroyFn_) {
+    destroyFn_(*this, err, std::move(cb));
+  } else {
+    cb(err);
+  }
+}
+
+bool Readable::push(Buffer chunk) { return addChunk(std::move(chunk), false); }
+
+bool Readable::push(std::nullptr_t) {
+  if (destroyed_ || errored_) return false;
+  reading_ = false;
+  onEofChunk();
+  return false;
+}
+
+void Readable::unshift(Buffer chunk) { addChunk(std::move(chunk), true); }
+
+bool Readable::addChunk(Buffer chunk, bool addToFront) {
+  if (addToFront) {
+    if (endEmitted_) {
+      errorOrDestroy(Error("ERR_STREAM_UNSHIFT_AFTER_END_EVENT", "stream.unshift() after end event"));
+      return false;
+    }
+    if (destroyed_ || errored_) return false;
+    if (!chunk.empty()) deliver(std::move(chunk), true);
+  } else {
+    if (ended_) {
+      errorOrDestroy(Error("ERR_STREAM_PUSH_AFTER_EOF", "stream.push() after EOF"));
+      return false;
+    }
+    if (destroyed_ || errored_) return false;
+    reading_ = false;
+    if (decoder_ && !chunk.empty()) chunk = decoder_->write(chunk);
+    if (chunk.empty()) {
+      maybeReadMore();
+    } else {
+      deliver(std::move(chunk), false);
+    }
+  }
+  return !ended_ && (length_ < hwm_ || length_ == 0);
+}
+
+// Node's addChunk: hand the chunk straight to a flowing consumer, or buffer it.
+void Readable::deliver(Buffer chunk, bool addToFront) {
+  if (flowing_ == 1 && length_ == 0 && !sync_ && listenerCount(Events::data) > 0) {
+    if (awaitDrain_) {
+      for (auto& p : pipes_) p->awaitingDrain = false;
+      awaitDrain_ = 0;
+    }
+    emit(Events::data, chunk);
+  } else {
+    length_ += chunk.length();
+    if (addToFront) {
+      buffer_.push_front(std::move(chunk));
+    } else {
+      buffer_.push_back(std::move(chunk));
+    }
+    if (needReadable_) emitReadable();
+  }
+  maybeReadMore();
+}
+
+void Readable::onEofChunk() {
+  if (ended_) return;
+  if (decoder_) {
+    Buffer rest = decoder_->end();
+    if (!rest.empty()) {
+      length_ += rest.length();
+      buffer_.push_back(std::move(rest));
+    }
+  }
+  ended_ = true;
+  if (sync_) {
+    emitReadable();
+  } else {
+    needReadable_ = false;
+    emittedReadable_ = true;
+    emitReadableNow();
+  }
+}
+
+void Readable::emitReadable() {
+  needReadable_ = false;
+  if (emittedReadable_) return;
+  emittedReadable_ = true;
+  nextTick([this, keep = self()] { emitReadableNow(); });
+}
+
+void Readable::emitReadableNow() {
+  if (!destroyed_ && !errored_ && (length_ > 0 || ended_)) {
+    emit(Events::readable);
+    emittedReadable_ = false;
+  }
+  needReadable_ = flowing_ != 1 && !ended_ && length_ <= hwm_;
+  flow();
+}
+
+void Readable::maybeReadMore() {
+  if (readingMore_) return;
+  readingMore_ = true;
+  nextTick([this, keep = self()] {
+    while (!reading_ && !ended_ && (length_ < hwm_ || (flowing_ == 1 && length_ == 0))) {
+      std::size_t len = length_;
+      read(0);
+      if (len == length_) break;  // _read() pushed nothing synchronously
+    }
+    readingMore_ = false;
+  });
+}
+
+void Readable::flow() {
+  while (flowing_ == 1 && readImpl(0, true).has_value()) {
+  }
+}
+
+std::size_t Readable::howMuchToRead(std::size_t n, bool all) const {
+  if ((!all && n == 0) || (length_ == 0 && ended_)) return 0;
+  if (all) return (flowing_ == 1 && !buffer_.empty()) ? buffer_.front().length() : length_;
+  if (n <= length_) return n;
+  return ended_ ? length_ : 0;
+}
+
+std::optional<Buffer> Readable::read() { return readImpl(0, true); }
+std::optional<Buffer> Readable::read(std::size_t n) { return readImpl(n, false); }
+
+std::optional<Buffer> Readable::readImpl(std::size_t n, bool all) {
+  const std::size_t nOrig = n;
+  if (!all && n > hwm_) hwm_ = computeNewHighWaterMark(n);
+  if (all || n != 0) emittedReadable_ = false;
+
+  // read(0) only asks for a `readable` event or more data.
+  if (!all && n == 0 && needReadable_ &&
+      ((hwm_ != 0 ? length_ >= hwm_ : length_ > 0) || ended_)) {
+    if (length_ == 0 && ended_) {
+      endReadable();
+    } else {
+      emitReadable();
+    }
+    return std::nullopt;
+  }
+
+  n = howMuchToRead(n, all);
+  if (n == 0 && ended_) {
+    if (length_ == 0) endReadable();
+    return std::nullopt;
+  }
+
+  bool doRead = needReadable_;
+  if (length_ == 0 || length_ - n < hwm_) doRead = true;
+  if (ended_ || reading_ || destroyed_ || errored_) {
+    doRead = false;
+  } else if (doRead) {
+    reading_ = true;
+    sync_ = true;
+    if (length_ == 0) needReadable_ = true;
+    _read(hwm_);
+    sync_ = false;
+    if (!reading_) n = howMuchToRead(nOrig, all);
+  }
+
+  std::optional<Buffer> ret;
+  if (n > 0) ret = fromList(n, all);
+  if (!ret) {
+    needReadable_ = length_ <= hwm_;
+    n = 0;
+  } else {
+    length_ -= n;
+    if (awaitDrain_) {
+      for (auto& p : pipes_) p->awaitingDrain = false;
+      awaitDrain_ = 0;
+    }
+  }
+
+  if (length_ == 0) {
+    if (!ended_) needReadable_ = true;
+    if ((all || nOrig != n) && ended_) endReadable();
+  }
+
+  if (ret && !errorEmitted_ && !closeEmitted_) emit(Events::data, *ret);
+  return ret;
+}
+
+Buffer Readable::fromList(std::size_t n, bool all) {
+  (void)all;
+  if (length_ == 0 || buffer_.empty()) return Buffer();
+  Buffer& first = buffer_.front();
+  if (n < first.length()) {
+    Buffer ret = first.slice(0, static_cast<std::int64_t>(n));
+    first = first.slice(static_cast<std::int64_t>(n));
+    return ret;
+  }
+  if (n == first.length() || buffer_.size() == 1) {
+    Buffer ret = std::move(first);
+    buffer_.pop_front();
+    return ret;
+  }
+  // Spans several chunks: gather them into one.
+  Buffer ret = Buffer::allocUnsafe(n);
+  std::size_t pos = 0;
+  while (pos < n) {
+    Buffer& b = buffer_.front();
+    std::size_t take = std::min(b.length(), n - pos);
+    std::copy_n(b.data(), take, ret.data() + pos);
+    pos += take;
+    if (take == b.length()) {
+      buffer_.pop_front();
+    } else {
+      b = b.slice(static_cast<std::int64_t>(take));
+    }
+  }
+  return ret;
+}
+
+void Readable::endReadable() {
+  if (endEmitted_) return;
+  ended_ = true;
+  nextTick([this, keep = self()] {
+    if (!errorEmitted_ && !closeEmitted_ && !endEmitted_ && length_ == 0) {
+      endEmitted_ = true;
+      emit(Events::end);
+      afterEndEmitted();
+    }
+  });
+}
+
+void Readable::afterEndEmitted() {
+  if (autoDestroy() && writableDone()) destroy();
+}
+
+Readable& Readable::pause() {
+  if (flowing_ != 0) {
+    flowing_ = 0;
+    emit(Events::pause);
+  }
+  explicitPause_ = true;
+  return *this;
+}
+
+Readable& Readable::resume() {
+  if (flowing_ != 1) {
+    // With a `readable` listener, data is pulled with read(), not pushed as `data`.
+    flowing_ = readableListening_ ? 0 : 1;
+    scheduleResume();
+  }
+  explicitPause_ = false;
+  return *this;
+}
+
+void Readable::scheduleResume() {
+  if (resumeScheduled_) return;
+  resumeScheduled_ = true;
+  nextTick([this, keep = self()] {
+    if (!reading_) read(0);
+    resumeScheduled_ = false;
+    emit(Events::resume);
+    flow();
+    if (flowing_ == 1 && !reading_) read(0);
+  });
+}
+
+bool Readable::isPaused() const { return explicitPause_ || flowing_ == 0; }
+
+bool Readable::readable() const { return !destroyed_ && !errorEmitted_ && !endEmitted_; }
+
+const std::string& Readable::readableEncoding() const {
+  static const std::string none;
+  return decoder_ ? decoder_->encodingName() : none;
+}
+
+Readable& Readable::setEncoding(std::string_view encoding) {
+  decoder_ = std::make_unique<detail::StringDecoder>(encoding);
+  // Re-decode what is already buffered, as Node does.
+  if (length_ > 0) {
+    std::vector<Buffer> old;
+    while (!buffer_.empty()) {
+      old.push_back(std::move(buffer_.front()));
+      buffer_.pop_front();
+    }
+    Buffer all = Buffer::concat(old);
+    Buffer text = decoder_->write(all);
+    length_ = text.length();
+    if (!text.empty()) buffer_.push_back(std::move(text));
+  }
+  return *this;
+}
+
+void Readable::newListener(const void* key) {
+  if (key == &Events::data) {
+    readableListening_ = listenerCount(Events::readable) > 0;
+    if (flowing_ != 0) resume();
+  } else if (key == &Events::readable) {
+    if (!endEmitted_ && !readableListening_) {
+      readableListening_ = needReadable_ = true;
+      flowing_ = 0;
+      emittedReadable_ = false;
+      if (length_ > 0) {
+        emitReadable();
+      } else if (!reading_) {
+        nextTick([this, keep = self()] { read(0); });
+      }
+    }
+  }
+}
+
+// pipe(): Node's algorithm. Listeners on the source capture raw pointers (the source owns
+// them); listeners on the destination keep the source alive until the pipe is cleaned up.
+void Readable::pipeTo(std::shared_ptr<Writable> dest, PipeOptions opts) {
+  auto p = std::make_shared<PipeState>();
+  p->dest = dest;
+  auto src = std::static_pointer_cast<Readable>(std::dynamic_pointer_cast<Readable>(self()));
+  Writable* d = dest.get();
+
+  auto unpipeSelf = [src, d] {
+    for (auto& q : src->pipes_) {
+      if (q->dest.get() == d) {
+        src->unpipe(q->dest);
+        return;
+      }
+    }
+  };
+  auto cleanup = [src, p] {
+    if (p->cleanedUp) return;
+    p->cleanedUp = true;
+    Writable* w = p->dest.get();
+    w->off(Writable::Events::close, p->onClose);
+    w->off(Writable::Events::finish, p->onFinish);
+    if (p->onDrain) w->off(Writable::Events::drain, p->onDrain);
+    w->off(Writable::Events::error, p->onError);
+    w->off(Writable::Events::unpipe, p->onUnpipe);
+    src->off(Events::end, p->onEnd);
+    src->off(Events::data, p->onData);
+    // A drain that will never come must not leave the source paused forever.
+    if (p->awaitingDrain) {
+      p->awaitingDrain = false;
+      if (src->awaitDrain_) --src->awaitDrain_;
+      if (src->awaitDrain_ == 0 && src->listenerCount(Events::data) > 0) src->resume();
+    }
+  };
+  auto pauseForDrain = [src, p] {
+    if (!p->cleanedUp) {
+      if (!p->awaitingDrain) {
+        p->awaitingDrain = true;
+        ++src->awaitDrain_;
+      }
+      src->pause();
+    }
+    if (!p->onDrain) {
+      p->onDrain = p->dest->on(Writable::Events::drain, [src, p] {
+        if (p->awaitingDrain) {
+          p->awaitingDrain = false;
+          if (src->awaitDrain_) --src->awaitDrain_;
+        }
+        if (src->awaitDrain_ == 0 && src->listenerCount(Events::data) > 0) src->resume();
+      });
+    }
+  };
+
+  p->onData = on(Events::data, [p, pauseForDrain](const Buffer& chunk) {
+    if (!p->dest->write(chunk)) pauseForDrain();
+  });
+  if (opts.end) {
+    p->onEnd = once(Events::end, [p] { p->dest->end(); });
+  } else {
+    p->onEnd = once(Events::end, unpipeSelf);
+  }
+  p->onUnpipe = d->on(Writable::Events::unpipe, [this, cleanup](Readable& r) {
+    if (&r == this) cleanup();
+  });
+  p->onError = d->prependListener(Writable::Events::error, [d, p, unpipeSelf](const Error& er) {
+    unpipeSelf();
+    d->off(Writable::Events::error, p->onError);
+    // Node: the pipe's own listener does not count as handling the error.
+    if (d->listenerCount(Writable::Events::error) == 0) detail::uncaughtError(er);
+  });
+  p->onClose = d->once(Writable::Events::close, [d, p, unpipeSelf] {
+    d->off(Writable::Events::finish, p->onFinish);
+    unpipeSelf();
+  });
+  p->onFinish = d->once(Writable::Events::finish, [d, p, unpipeSelf] {
+    d->off(Writable::Events::close, p->onClose);
+    unpipeSelf();
+  });
+
+  pipes_.push_back(p);
+
+  d->emit(Writable::Events::pipe, *this);
+  if (d->writableNeedDrain()) {
+    pauseForDrain();
+  } else if (flowing_ != 1) {
+    resume();
+  }
+}
+
+Readable& Readable::unpipe(const std::shared_ptr<Writable>& dest) {
+  if (pipes_.empty()) return *this;
+  if (!dest) {
+    auto all = std::move(pipes_);
+    pipes_.clear();
+    pause();
+    for (auto& p : all) p->dest->emit(Writable::Events::unpipe, *this);
+    return *this;
+  }
+  auto it = std::find_if(pipes_.begin(), pipes_.end(),
+                         [&](const auto& p) { return p->dest == dest; });
+  if (it == pipes_.end()) return *this;
+  auto p = *it;
+  pipes_.erase(it);
+  if (pipes_.empty()) pause();
+  dest->emit(Writable::Events::unpipe, *this);
+  return *this;
+}
+
+}  // namespace evnode

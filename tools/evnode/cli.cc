@@ -1,0 +1,151 @@
+// Option parsing and the shared output rules of the evnode CLI.
+#include "tools/evnode/cli.h"
+
+#include <uv.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+
+#include "evnode/error.h"
+#include "evnode/loop.h"
+
+namespace evnode::cli {
+
+namespace {
+std::vector<std::string_view> splitNames(std::string_view names) {
+  std::vector<std::string_view> out;
+  while (!names.empty()) {
+    auto bar = names.find('|');
+    out.push_back(names.substr(0, bar));
+    if (bar == std::string_view::npos) break;
+    names.remove_prefix(bar + 1);
+  }
+  return out;
+}
+}  // namespace
+
+Args::Args(int argc, char** argv) : args_(argv, argv + argc), used_(args_.size(), false) {}
+
+bool Args::flag(std::string_view names) {
+  bool found = false;
+  for (auto n : splitNames(names)) {
+    for (std::size_t i = 0; i < args_.size(); ++i) {
+      if (!used_[i] && args_[i] == n) used_[i] = found = true;
+    }
+  }
+  return found;
+}
+
+std::vector<std::string> Args::values(std::string_view names) {
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < args_.size(); ++i) {
+    if (used_[i]) continue;
+    if (args_[i] == "--") break;
+    for (auto n : splitNames(names)) {
+      if (args_[i] == n) {
+        if (i + 1 >= args_.size()) fail("option " + std::string(n) + " needs a value", 2);
+        used_[i] = used_[i + 1] = true;
+        out.push_back(args_[i + 1]);
+        ++i;
+        break;
+      }
+      if (n.starts_with("--") && args_[i].size() > n.size() && args_[i].starts_with(n) &&
+          args_[i][n.size()] == '=') {
+        used_[i] = true;
+        out.push_back(args_[i].substr(n.size() + 1));
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+std::optional<std::string> Args::value(std::string_view names) {
+  auto v = values(names);
+  if (v.empty()) return std::nullopt;
+  return v.back();
+}
+
+long Args::number(std::string_view names, long def, long min, long max) {
+  auto v = value(names);
+  if (!v) return def;
+  char* end = nullptr;
+  long n = std::strtol(v->c_str(), &end, 10);
+  if (v->empty() || *end != '\0' || n < min || n > max) {
+    fail("invalid value '" + *v + "' for " + std::string(splitNames(names).back()) + " (expected " +
+             std::to_string(min) + ".." + std::to_string(max) + ")",
+         2);
+  }
+  return n;
+}
+
+std::vector<std::string> Args::finish() {
+  std::vector<std::string> pos;
+  bool rest = false;
+  for (std::size_t i = 0; i < args_.size(); ++i) {
+    if (used_[i]) continue;
+    const std::string& a = args_[i];
+    if (!rest && a == "--") {
+      rest = true;
+      continue;
+    }
+    if (!rest && a.size() > 1 && a[0] == '-') fail("unknown option '" + a + "'", 2);
+    pos.push_back(a);
+  }
+  return pos;
+}
+
+void fail(const std::string& message, int status) { throw Failure{message, status}; }
+
+int guard(const std::function<int()>& body) {
+  try {
+    return body();
+  } catch (const Failure& f) {
+    std::fflush(stdout);
+    std::fprintf(stderr, "evnode: %s\n", f.message.c_str());
+    return f.status;
+  } catch (const evnode::Exception& e) {
+    std::fflush(stdout);
+    std::fprintf(stderr, "evnode: %s\n", e.what());
+    return 2;
+  }
+}
+
+void println(const std::string& line) {
+  std::fwrite(line.data(), 1, line.size(), stdout);
+  std::fputc('\n', stdout);
+  std::fflush(stdout);
+}
+
+std::string hostPort(const std::string& host, int port) {
+  if (host.find(':') != std::string::npos) return "[" + host + "]:" + std::to_string(port);
+  return host + ":" + std::to_string(port);
+}
+
+void onShutdownSignal(std::function<void()> stop) {
+  struct State {
+    std::function<void()> stop;
+    bool stopping = false;
+    uv_signal_t sigint, sigterm;
+  };
+  static State* st = new State();  // lives for the process
+  st->stop = std::move(stop);
+  auto handler = [](uv_signal_t*, int) {
+    if (st->stopping) std::_Exit(0);
+    st->stopping = true;
+    // The signal handles must not keep the loop alive once the servers are closed.
+    uv_unref(reinterpret_cast<uv_handle_t*>(&st->sigint));
+    uv_unref(reinterpret_cast<uv_handle_t*>(&st->sigterm));
+    if (st->stop) st->stop();
+  };
+  uv_loop_t* loop = Loop::current().uv();
+  uv_signal_init(loop, &st->sigint);
+  uv_signal_init(loop, &st->sigterm);
+  uv_signal_start(&st->sigint, handler, SIGINT);
+  uv_signal_start(&st->sigterm, handler, SIGTERM);
+  uv_unref(reinterpret_cast<uv_handle_t*>(&st->sigint));
+  uv_unref(reinterpret_cast<uv_handle_t*>(&st->sigterm));
+}
+
+}  // namespace evnode::cli

@@ -1,0 +1,50 @@
+// Shared helpers of the evnode subcommands: option parsing, the one-line error rule, ready lines.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace evnode::cli {
+
+// Options are claimed by name as a subcommand reads them; finish() rejects what is left over.
+// Accepts `--name value`, `--name=value`, and for short names `-X value`.
+class Args {
+ public:
+  Args(int argc, char** argv);
+  bool flag(std::string_view names);  // names: "-k|--insecure"
+  std::optional<std::string> value(std::string_view names);
+  std::vector<std::string> values(std::string_view names);  // repeatable (-H)
+  long number(std::string_view names, long def, long min, long max);
+  bool help() { return flag("-h|--help"); }
+  // The positional arguments; throws on an unknown option.
+  std::vector<std::string> finish();
+
+ private:
+  std::vector<std::string> args_;
+  std::vector<bool> used_;
+};
+
+// Thrown to stop a subcommand with `evnode: <message>` on stderr and an exit status.
+struct Failure {
+  std::string message;
+  int status = 1;
+};
+[[noreturn]] void fail(const std::string& message, int status = 1);
+
+// Runs a subcommand, turning Failure and evnode::Exception into the one-line error rule.
+int guard(const std::function<int()>& body);
+
+// Prints a line to stdout and flushes it (every stdout line is flushed as written).
+void println(const std::string& line);
+
+// "127.0.0.1:8080" or "[::1]:8080".
+std::string hostPort(const std::string& host, int port);
+
+// Stops the loop's servers on SIGINT/SIGTERM: `stop` is called once, then the process exits 0
+// when the loop drains (a second signal exits at once).
+void onShutdownSignal(std::function<void()> stop);
+
+}  // namespace evnode::cli
