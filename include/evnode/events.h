@@ -45,6 +45,7 @@ using ListenerId = std::uint32_t;
 namespace detail {
 struct ListenerBase {
   virtual ~ListenerBase() = default;
+  bool fired = false;  // a once listener ran (shared by every snapshot of the list)
 };
 template <class... A>
 struct ListenerOf : ListenerBase {
@@ -54,7 +55,15 @@ template <class F, class... A>
 struct ListenerImpl final : ListenerOf<A...> {
   F f;
   explicit ListenerImpl(F fn) : f(std::move(fn)) {}
-  void call(A... a) override { f(a...); }
+  void call(A... a) override {
+    // As in JavaScript, a listener may ignore the event's arguments.
+    if constexpr (std::is_invocable_v<F&, A...>) {
+      f(a...);
+    } else {
+      ((void)a, ...);
+      f();
+    }
+  }
 };
 void uncaughtError(const Error& err);  // may return if a handler is set
 }  // namespace detail
@@ -126,7 +135,12 @@ class EventEmitter {
       for (const Slot& s : *snap) {
         if (s.key != &ev) continue;
         any = true;
-        if (s.once) removeSlot(s.key, s.id);
+        if (s.once) {
+          // A nested emit may already have run it (Node's once wrapper checks `fired`).
+          if (s.fn->fired) continue;
+          s.fn->fired = true;
+          removeSlot(s.key, s.id);
+        }
         static_cast<detail::ListenerOf<A...>*>(s.fn.get())->call(args...);
       }
     }
@@ -150,7 +164,7 @@ class EventEmitter {
 
   template <class... A, class F>
   ListenerId add(const void* key, F&& f, bool once, bool prepend) {
-    static_assert(std::is_invocable_v<std::decay_t<F>&, A...>,
+    static_assert(std::is_invocable_v<std::decay_t<F>&, A...> || std::is_invocable_v<std::decay_t<F>&>,
                   "listener's parameters do not match the event's arguments");
     using Impl = detail::ListenerImpl<std::decay_t<F>, A...>;
     Slot s{key, ++lastId_, once, std::make_shared<Impl>(std::forward<F>(f))};

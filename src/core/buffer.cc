@@ -100,6 +100,7 @@ int Buffer::compare(const Buffer& other) const {
 std::int64_t Buffer::indexOf(std::string_view needle, std::int64_t byteOffset) const {
   const auto len = static_cast<std::int64_t>(len_);
   if (byteOffset < 0) byteOffset = std::max<std::int64_t>(0, byteOffset + len);
+  if (needle.empty()) return std::min(byteOffset, len);  // Node's rule for an empty needle
   if (byteOffset > len) return -1;
   auto pos = view().find(needle, static_cast<std::size_t>(byteOffset));
   return pos == std::string_view::npos ? -1 : static_cast<std::int64_t>(pos);
@@ -129,8 +130,13 @@ std::size_t Buffer::copy(Buffer& target, std::size_t targetStart, std::size_t so
 
 std::size_t Buffer::write(std::string_view str, std::size_t offset, std::string_view encoding) {
   if (offset > len_) throwOutOfRange("offset", "<= " + std::to_string(len_), static_cast<long long>(offset));
-  std::string bytes = detail::encode(str, detail::parseEncoding(encoding));
+  auto enc = detail::parseEncoding(encoding);
+  std::string bytes = detail::encode(str, enc);
   std::size_t n = std::min(bytes.size(), len_ - offset);
+  // Node never writes part of a character: cut before one that does not fit whole.
+  if (n < bytes.size() && (enc == detail::Encoding::kUtf8 || enc == detail::Encoding::kUtf16Le)) {
+    n = detail::completePrefix(std::string_view(bytes).substr(0, n), enc);
+  }
   if (n) std::memcpy(data() + offset, bytes.data(), n);
   return n;
 }

@@ -36,7 +36,9 @@ void appendUtf8(std::string& out, std::uint32_t cp) {
 }
 
 // Decodes one UTF-8 sequence at s[i]; returns the code point (0xFFFD when invalid) and advances
-// i past it (by one byte for an invalid lead, as WHATWG's decoder does).
+// i past it. Invalid input becomes one U+FFFD per maximal subpart, as WHATWG's (and so V8's)
+// decoder does: a bad lead byte alone, or a lead byte with the continuation bytes that were
+// still valid for it. The second byte's range excludes overlongs, surrogates and > U+10FFFF.
 std::uint32_t nextCodePoint(std::string_view s, std::size_t& i) {
   auto b0 = static_cast<unsigned char>(s[i]);
   if (b0 < 0x80) {
@@ -44,28 +46,35 @@ std::uint32_t nextCodePoint(std::string_view s, std::size_t& i) {
     return b0;
   }
   int need;
-  std::uint32_t cp, min;
+  std::uint32_t cp;
+  unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the next byte
   if (b0 >= 0xC2 && b0 <= 0xDF) {
-    need = 1, cp = b0 & 0x1F, min = 0x80;
+    need = 1, cp = b0 & 0x1F;
   } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-    need = 2, cp = b0 & 0x0F, min = 0x800;
+    need = 2, cp = b0 & 0x0F;
+    if (b0 == 0xE0) lo = 0xA0;
+    if (b0 == 0xED) hi = 0x9F;
   } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-    need = 3, cp = b0 & 0x07, min = 0x10000;
+    need = 3, cp = b0 & 0x07;
+    if (b0 == 0xF0) lo = 0x90;
+    if (b0 == 0xF4) hi = 0x8F;
   } else {
     ++i;
     return 0xFFFD;
   }
   std::size_t j = i + 1;
   for (int k = 0; k < need; ++k, ++j) {
-    if (j >= s.size() || (static_cast<unsigned char>(s[j]) & 0xC0) != 0x80) {
-      i = j;  // consume the valid prefix of a truncated sequence as one replacement
+    if (j >= s.size()) {
+      i = j;  // a truncated but so far valid sequence is one replacement
       return 0xFFFD;
     }
-    cp = (cp << 6) | (static_cast<unsigned char>(s[j]) & 0x3F);
-  }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-    ++i;
-    return 0xFFFD;
+    auto b = static_cast<unsigned char>(s[j]);
+    if (b < lo || b > hi) {
+      i = j;  // the offending byte starts the next character
+      return 0xFFFD;
+    }
+    lo = 0x80, hi = 0xBF;
+    cp = (cp << 6) | (b & 0x3F);
   }
   i = j;
   return cp;
@@ -277,7 +286,8 @@ std::size_t completePrefix(std::string_view bytes, Encoding enc) {
       for (std::size_t back = 1; back <= std::min<std::size_t>(3, n); ++back) {
         auto b = static_cast<unsigned char>(bytes[n - back]);
         if ((b & 0xC0) == 0x80) continue;  // continuation byte: keep looking
-        std::size_t need = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1;
+        // 0xF8.. never starts a character: decode it now rather than wait.
+        std::size_t need = b >= 0xF8 ? 1 : b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1;
         return need > back ? n - back : n;
       }
       return n;

@@ -20,6 +20,7 @@ struct ThreadState {
   std::deque<std::function<void()>> ticks;
   bool draining = false;
   int scopeDepth = 0;
+  bool stopRequested = false;  // Loop::stop() was called during run()
   std::vector<std::shared_ptr<ImmediateImpl>> immediates;
   std::size_t immediateRefs = 0;  // pending immediates that keep the loop alive
   uv_check_t check;               // runs immediates after the poll phase
@@ -107,6 +108,9 @@ class TimerImpl final : public Timeout,
       h_->data = static_cast<detail::HandleWrap*>(this);
       if (!refed_) uv_unref(reinterpret_cast<uv_handle_t*>(h_));
     }
+    // The delay counts from now, not from the start of the loop turn (libuv's cached time can
+    // be far behind after a long callback or before run()); Node refreshes it the same way.
+    uv_update_time(h_->loop);
     uv_timer_start(h_, &TimerImpl::onTimer, ms_, repeat_ ? ms_ : 0);
     self_ = shared_from_this();  // an armed timer lives until it fires or is cleared
   }
@@ -204,9 +208,11 @@ Loop::Loop() : loop_(new uv_loop_t) {
   uv_loop_init(loop_);
   tls = new ThreadState;
   uv_check_init(loop_, &tls->check);
+  tls->check.data = nullptr;  // internal handles: closed as-is at teardown
   uv_check_start(&tls->check, runImmediates);
   uv_unref(reinterpret_cast<uv_handle_t*>(&tls->check));
   uv_idle_init(loop_, &tls->idle);
+  tls->idle.data = nullptr;
 }
 
 Loop::~Loop() {
@@ -233,11 +239,18 @@ Loop::~Loop() {
 }
 
 void Loop::run() {
-  detail::drainTicks();
-  while (uv_run(loop_, UV_RUN_DEFAULT) != 0) {
+  ThreadState& st = state();
+  st.stopRequested = false;
+  // uv_run returns when nothing is alive or on stop(); ticks queued outside any callback scope
+  // may start new work, so go round again unless stop() asked us to return.
+  for (;;) {
+    detail::drainTicks();
+    uv_run(loop_, UV_RUN_DEFAULT);
+    if (st.stopRequested) break;
     detail::drainTicks();
     if (uv_loop_alive(loop_) == 0) break;
   }
+  st.stopRequested = false;
   detail::drainTicks();
 }
 
@@ -248,7 +261,10 @@ bool Loop::runOnce() {
   return alive;
 }
 
-void Loop::stop() { uv_stop(loop_); }
+void Loop::stop() {
+  state().stopRequested = true;
+  uv_stop(loop_);
+}
 
 std::uint64_t Loop::now() const { return uv_now(loop_); }
 

@@ -98,6 +98,13 @@ std::vector<std::string> Args::finish() {
 
 void fail(const std::string& message, int status) { throw Failure{message, status}; }
 
+void die(const std::string& message, int status) {
+  std::fflush(stdout);
+  std::fprintf(stderr, "evnode: %s\n", message.c_str());
+  std::fflush(stderr);
+  std::_Exit(status);
+}
+
 int guard(const std::function<int()>& body) {
   try {
     return body();
@@ -123,6 +130,25 @@ std::string hostPort(const std::string& host, int port) {
   return host + ":" + std::to_string(port);
 }
 
+void listenAnnounced(const std::shared_ptr<net::Server>& server, const std::string& host, int port,
+                     const std::string& unixPath, const std::string& scheme) {
+  server->on(net::Server::Events::error, [](const Error& err) { die(err.message); });
+  auto* raw = server.get();
+  auto announce = [raw, scheme, unixPath] {
+    if (!unixPath.empty()) {
+      println("listening on unix:" + unixPath);
+    } else {
+      net::AddressInfo a = raw->address();
+      println("listening on " + scheme + hostPort(a.address, a.port));
+    }
+  };
+  if (!unixPath.empty()) {
+    server->listen(unixPath, announce);
+  } else {
+    server->listen(port, host, announce);
+  }
+}
+
 void onShutdownSignal(std::function<void()> stop) {
   struct State {
     std::function<void()> stop;
@@ -142,6 +168,7 @@ void onShutdownSignal(std::function<void()> stop) {
   uv_loop_t* loop = Loop::current().uv();
   uv_signal_init(loop, &st->sigint);
   uv_signal_init(loop, &st->sigterm);
+  st->sigint.data = st->sigterm.data = nullptr;
   uv_signal_start(&st->sigint, handler, SIGINT);
   uv_signal_start(&st->sigterm, handler, SIGTERM);
   uv_unref(reinterpret_cast<uv_handle_t*>(&st->sigint));

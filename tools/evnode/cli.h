@@ -7,6 +7,9 @@
 #include <string_view>
 #include <vector>
 
+#include "evnode/loop.h"
+#include "evnode/net.h"
+
 namespace evnode::cli {
 
 // Options are claimed by name as a subcommand reads them; finish() rejects what is left over.
@@ -34,6 +37,10 @@ struct Failure {
 };
 [[noreturn]] void fail(const std::string& message, int status = 1);
 
+// For failures inside loop callbacks, where nothing can be unwound: prints the one-line error
+// and exits at once.
+[[noreturn]] void die(const std::string& message, int status = 1);
+
 // Runs a subcommand, turning Failure and evnode::Exception into the one-line error rule.
 int guard(const std::function<int()>& body);
 
@@ -42,6 +49,12 @@ void println(const std::string& line);
 
 // "127.0.0.1:8080" or "[::1]:8080".
 std::string hostPort(const std::string& host, int port);
+
+// Listens on a Unix socket (when unixPath is set) or host:port, prints the ready line
+// `listening on <scheme>HOST:PORT` (or `listening on unix:PATH`), and turns a listen error into
+// the one-line failure. scheme is "", "http://", "https://" or "tls://".
+void listenAnnounced(const std::shared_ptr<net::Server>& server, const std::string& host, int port,
+                     const std::string& unixPath, const std::string& scheme);
 
 // Stops the loop's servers on SIGINT/SIGTERM: `stop` is called once, then the process exits 0
 // when the loop drains (a second signal exits at once).

@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "tools/evnode/cli.h"
+#include "tools/evnode/commands.h"
 
 namespace {
 

@@ -1,0 +1,85 @@
+# evnode's front door. `make run` serves examples/public on http://127.0.0.1:8080;
+# `make test` builds the release and ASan+UBSan trees and runs the whole suite in both.
+# The real build lives in CMakeLists.txt and CMakePresets.json; this file only sequences it.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := build
+
+CMAKE ?= cmake
+CTEST ?= ctest
+# Ninja picks the parallelism (cores + 2); `make build JOBS=1` overrides it.
+JOBS ?=
+BUILD_FLAGS := $(if $(JOBS),-j $(JOBS))
+PORT ?= 8080
+FUZZ_RUNS ?= 10000000
+FUZZ_FLAGS ?=
+
+TEST_ASAN_OPTIONS ?= detect_leaks=1:abort_on_error=1
+TEST_UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
+
+# Configure a preset only once: an existing tree re-runs cmake by itself when the lists change.
+configure = [ -f $(2)/CMakeCache.txt ] || $(CMAKE) --preset $(1)
+
+.PHONY: all deps build run test bench fuzz format clean
+
+all: build
+
+deps:
+	@bash scripts/install-deps.sh
+
+build: deps
+	@$(call configure,release,build)
+	$(CMAKE) --build --preset release $(BUILD_FLAGS)
+
+run: build
+	exec build/bin/evnode serve examples/public --port $(PORT)
+
+# Both trees are built before either suite runs; both suites run even if the first fails, then
+# their summaries are printed together and the target fails if either did.
+test: deps
+	@$(call configure,release,build)
+	$(CMAKE) --build --preset release $(BUILD_FLAGS)
+	@$(call configure,asan,build-asan)
+	$(CMAKE) --build --preset asan $(BUILD_FLAGS)
+	@rc=0; \
+	$(CTEST) --preset release 2>&1 | tee build/ctest.log || rc=1; \
+	ASAN_OPTIONS=$(TEST_ASAN_OPTIONS) UBSAN_OPTIONS=$(TEST_UBSAN_OPTIONS) \
+	  $(CTEST) --preset asan 2>&1 | tee build-asan/ctest.log || rc=1; \
+	for t in release:build asan:build-asan; do \
+	  echo; echo "== ctest $${t%%:*}"; \
+	  sed -n '/tests passed\|No tests were found/,$$p' "$${t#*:}/ctest.log"; \
+	done; \
+	if [ $$rc -ne 0 ]; then echo; echo "make test: FAILED"; exit 1; fi; \
+	echo; echo "make test: all passed"
+
+bench: build
+	@if [ -f bench/run.sh ]; then bash bench/run.sh; \
+	else echo "bench: no bench/run.sh yet (see ../shared/bench/peers.sh)"; fi
+
+# Every libFuzzer binary in build-fuzz/bin/ runs a bounded number of inputs over a working copy
+# of its seed corpus fuzz/corpus/<name> (the copy, fuzz/corpus-work/<name>, keeps what it finds).
+fuzz: deps
+	@$(call configure,fuzz,build-fuzz)
+	$(CMAKE) --build --preset fuzz $(BUILD_FLAGS)
+	@found=0; \
+	for bin in build-fuzz/bin/*; do \
+	  [ -f "$$bin" ] && [ -x "$$bin" ] || continue; \
+	  grep -qa LLVMFuzzerTestOneInput "$$bin" || continue; \
+	  name=$$(basename "$$bin"); found=1; \
+	  work=fuzz/corpus-work/$$name; mkdir -p "$$work"; \
+	  if [ -d "fuzz/corpus/$$name" ]; then cp -R "fuzz/corpus/$$name/." "$$work/"; fi; \
+	  dict=(); if [ -f "fuzz/$$name.dict" ]; then dict=("-dict=fuzz/$$name.dict"); fi; \
+	  echo "== fuzz $$name: $(FUZZ_RUNS) runs"; \
+	  "$$bin" -runs=$(FUZZ_RUNS) $(FUZZ_FLAGS) "$${dict[@]}" "$$work"; \
+	done; \
+	if [ $$found -eq 0 ]; then echo "fuzz: no fuzz targets in build-fuzz/bin/"; fi
+
+format:
+	@dirs="$(wildcard src include tools examples tests fuzz bench)"; \
+	if [ -n "$$dirs" ]; then \
+	  find $$dirs -type f \( -name '*.cc' -o -name '*.h' \) -print0 | xargs -0 -r clang-format -i; \
+	fi
+
+clean:
+	rm -rf build build-asan build-fuzz fuzz/corpus-work

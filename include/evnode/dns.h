@@ -1,0 +1,228 @@
+// evnode/dns.h — name resolution: Node's dns module.
+//
+// Two ways to resolve, as in Node:
+// - lookup()/lookupService() ask the operating system (getaddrinfo/getnameinfo on libuv's thread
+//   pool), so /etc/hosts, nsswitch and the system's resolver configuration apply. This is what
+//   net and dgram use for host names.
+// - Resolver (and the module-level resolve* functions, which share one default Resolver per
+//   thread) sends DNS queries itself with c-ares, driven by the thread's event loop: no thread per
+//   query, and the server list, timeout and tries are the Resolver's own.
+//
+//   dns::lookup("localhost", [](const Error& err, const std::string& address, int family) {...});
+//   dns::Resolver resolver({.timeout = 2000, .tries = 2});
+//   resolver.setServers({"127.0.0.1:5353"});
+//   resolver.resolveMx("example.org", [](const Error& err, const std::vector<dns::MxRecord>& mx) {});
+//
+// Every callback runs later from the loop, never inside the call that asked (an IP literal given
+// to lookup() answers on the next tick). Errors carry Node's codes: ENOTFOUND, ENODATA,
+// ESERVFAIL, ETIMEOUT, ECONNREFUSED, EBADNAME, EFORMERR, EREFUSED, EBADRESP, ECANCELLED, ...,
+// with messages such as "queryA ENOTFOUND example.invalid" or
+// "getaddrinfo ENOTFOUND nosuch.invalid".
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "evnode/error.h"
+
+namespace evnode::dns {
+
+// ---- lookup (getaddrinfo) ----
+
+// Hints for lookup(), combined with |: Node's dns.ADDRCONFIG, dns.V4MAPPED and dns.ALL.
+inline constexpr int ADDRCONFIG = 1;
+inline constexpr int V4MAPPED = 2;
+inline constexpr int ALL = 4;
+
+struct LookupOptions {
+  int family = 0;     // 0 (any), 4 or 6
+  bool all = false;   // implied by the callback taking a vector
+  int hints = 0;      // ADDRCONFIG | V4MAPPED | ALL
+  std::string order;  // "verbatim", "ipv4first" or "ipv6first"; "" = getDefaultResultOrder()
+};
+
+struct LookupAddress {
+  std::string address;
+  int family = 0;  // 4 or 6
+};
+
+using LookupCallback =
+    std::function<void(const Error& err, const std::string& address, int family)>;
+using LookupAllCallback =
+    std::function<void(const Error& err, const std::vector<LookupAddress>& addresses)>;
+
+// The first address of `hostname` (err.code "ENOTFOUND" when it has none). An empty hostname
+// answers "" with family 4 (6 if asked for), as Node's does. Invalid options throw
+// Exception(ERR_INVALID_ARG_VALUE).
+void lookup(const std::string& hostname, LookupCallback cb);
+void lookup(const std::string& hostname, int family, LookupCallback cb);
+void lookup(const std::string& hostname, const LookupOptions& options, LookupCallback cb);
+// Every address (Node's {all: true}).
+void lookup(const std::string& hostname, LookupAllCallback cb);
+void lookup(const std::string& hostname, const LookupOptions& options, LookupAllCallback cb);
+
+// Node's dns.setDefaultResultOrder(): "verbatim" (the default), "ipv4first" or "ipv6first".
+// Per thread.
+void setDefaultResultOrder(const std::string& order);
+std::string getDefaultResultOrder();
+
+// The host name and service for an address and port (getnameinfo, NI_NAMEREQD). A non-IP
+// address throws ERR_INVALID_ARG_VALUE, a bad port ERR_SOCKET_BAD_PORT.
+void lookupService(
+    const std::string& address, int port,
+    std::function<void(const Error& err, const std::string& hostname, const std::string& service)>
+        cb);
+
+// True if `s` is an IPv4 or IPv6 address literal: 4, 6, or 0 (Node's net.isIP).
+int isIP(const std::string& s);
+
+// ---- records (Node's result shapes) ----
+
+struct RecordWithTtl {
+  std::string address;
+  int ttl = 0;
+};
+struct MxRecord {
+  int priority = 0;
+  std::string exchange;
+};
+struct SrvRecord {
+  int priority = 0;
+  int weight = 0;
+  int port = 0;
+  std::string name;
+};
+struct SoaRecord {
+  std::string nsname;
+  std::string hostmaster;
+  std::uint32_t serial = 0;
+  std::uint32_t refresh = 0;
+  std::uint32_t retry = 0;
+  std::uint32_t expire = 0;
+  std::uint32_t minttl = 0;
+};
+struct NaptrRecord {
+  std::string flags;
+  std::string service;
+  std::string regexp;
+  std::string replacement;
+  int order = 0;
+  int preference = 0;
+};
+// Node gives {critical, <tag>: value}, e.g. {critical: 0, issue: "ca.example"}.
+struct CaaRecord {
+  int critical = 0;
+  std::string tag;  // "issue", "issuewild", "iodef", ...
+  std::string value;
+};
+// One TXT record: its character-strings, in order (Node's string[]).
+using TxtRecord = std::vector<std::string>;
+
+// One record of any type, as resolveAny() and resolve(name, rrtype) return them. `type` is the
+// record type ("A", "AAAA", "CNAME", "MX", "NAPTR", "NS", "PTR", "SOA", "SRV", "TXT", "CAA");
+// `data` holds RecordWithTtl for A/AAAA, std::string for CNAME/NS/PTR (Node's `value`),
+// TxtRecord for TXT (Node's `entries`), and the matching struct otherwise.
+struct AnyRecord {
+  std::string type;
+  std::variant<RecordWithTtl, std::string, MxRecord, SrvRecord, SoaRecord, NaptrRecord, CaaRecord,
+               TxtRecord>
+      data;
+};
+
+struct ResolveOptions {
+  bool ttl = false;  // resolve4/resolve6: results carry their TTL (always filled here)
+};
+
+struct ResolverOptions {
+  int timeout = -1;  // per try, in milliseconds; -1 = c-ares's default (5000)
+  int tries = 4;     // tries per server before ETIMEOUT
+};
+
+template <class T>
+using ResultCallback = std::function<void(const Error& err, const std::vector<T>& records)>;
+
+// A DNS client on c-ares with its own servers (Node's dns.Resolver). Copies share one channel;
+// queries keep it alive until they complete, so a Resolver may go out of scope with queries
+// pending. Bound to the thread that created it.
+class Resolver {
+ public:
+  explicit Resolver(ResolverOptions options = {});
+  ~Resolver();
+  Resolver(const Resolver&) = default;
+  Resolver& operator=(const Resolver&) = default;
+
+  // Every pending query of this resolver calls back with ECANCELLED.
+  void cancel();
+
+  // "1.2.3.4", "1.2.3.4:5353", "::1", "[::1]:5353". An invalid entry throws
+  // ERR_INVALID_IP_ADDRESS; calling it while queries are pending throws
+  // ERR_DNS_SET_SERVERS_FAILED, as Node does.
+  void setServers(const std::vector<std::string>& servers);
+  std::vector<std::string> getServers() const;
+  // The address queries are sent from (Node's resolver.setLocalAddress).
+  void setLocalAddress(const std::string& ipv4, const std::string& ipv6 = "");
+
+  // rrtype: "A", "AAAA", "ANY", "CAA", "CNAME", "MX", "NAPTR", "NS", "PTR", "SOA", "SRV", "TXT";
+  // anything else throws ERR_INVALID_ARG_VALUE.
+  void resolve(const std::string& hostname, const std::string& rrtype,
+               ResultCallback<AnyRecord> cb);
+  void resolve4(const std::string& hostname, ResultCallback<std::string> cb);
+  void resolve4(const std::string& hostname, const ResolveOptions& options,
+                ResultCallback<RecordWithTtl> cb);
+  void resolve6(const std::string& hostname, ResultCallback<std::string> cb);
+  void resolve6(const std::string& hostname, const ResolveOptions& options,
+                ResultCallback<RecordWithTtl> cb);
+  void resolveAny(const std::string& hostname, ResultCallback<AnyRecord> cb);
+  void resolveCaa(const std::string& hostname, ResultCallback<CaaRecord> cb);
+  void resolveCname(const std::string& hostname, ResultCallback<std::string> cb);
+  void resolveMx(const std::string& hostname, ResultCallback<MxRecord> cb);
+  void resolveNaptr(const std::string& hostname, ResultCallback<NaptrRecord> cb);
+  void resolveNs(const std::string& hostname, ResultCallback<std::string> cb);
+  void resolvePtr(const std::string& hostname, ResultCallback<std::string> cb);
+  // A zone has one SOA record, so the callback gets it alone (as Node's does).
+  void resolveSoa(const std::string& hostname,
+                  std::function<void(const Error& err, const SoaRecord& soa)> cb);
+  void resolveSrv(const std::string& hostname, ResultCallback<SrvRecord> cb);
+  void resolveTxt(const std::string& hostname, ResultCallback<TxtRecord> cb);
+  // The host names of an IP address (PTR through DNS; a non-IP throws ERR_INVALID_ARG_VALUE).
+  void reverse(const std::string& ip, ResultCallback<std::string> cb);
+
+  struct Impl;
+
+ private:
+  std::shared_ptr<Impl> impl_;
+};
+
+// Module-level functions: the thread's default Resolver (system servers from
+// /etc/resolv.conf until setServers()).
+void setServers(const std::vector<std::string>& servers);
+std::vector<std::string> getServers();
+void resolve(const std::string& hostname, const std::string& rrtype, ResultCallback<AnyRecord> cb);
+void resolve4(const std::string& hostname, ResultCallback<std::string> cb);
+void resolve4(const std::string& hostname, const ResolveOptions& options,
+              ResultCallback<RecordWithTtl> cb);
+void resolve6(const std::string& hostname, ResultCallback<std::string> cb);
+void resolve6(const std::string& hostname, const ResolveOptions& options,
+              ResultCallback<RecordWithTtl> cb);
+void resolveAny(const std::string& hostname, ResultCallback<AnyRecord> cb);
+void resolveCaa(const std::string& hostname, ResultCallback<CaaRecord> cb);
+void resolveCname(const std::string& hostname, ResultCallback<std::string> cb);
+void resolveMx(const std::string& hostname, ResultCallback<MxRecord> cb);
+void resolveNaptr(const std::string& hostname, ResultCallback<NaptrRecord> cb);
+void resolveNs(const std::string& hostname, ResultCallback<std::string> cb);
+void resolvePtr(const std::string& hostname, ResultCallback<std::string> cb);
+void resolveSoa(const std::string& hostname,
+                std::function<void(const Error& err, const SoaRecord& soa)> cb);
+void resolveSrv(const std::string& hostname, ResultCallback<SrvRecord> cb);
+void resolveTxt(const std::string& hostname, ResultCallback<TxtRecord> cb);
+void reverse(const std::string& ip, ResultCallback<std::string> cb);
+
+// The reverse-lookup name of an IP address: "4.3.2.1.in-addr.arpa" for 1.2.3.4, the nibble
+// form under ip6.arpa for IPv6; "" if `ip` is not an address.
+std::string reverseName(const std::string& ip);
+
+}  // namespace evnode::dns

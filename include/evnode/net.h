@@ -1,0 +1,230 @@
+// evnode/net.h — TCP and Unix-domain sockets: Node's net.Server and net.Socket.
+//
+//   auto server = net::createServer([](std::shared_ptr<net::Socket> socket) {
+//     socket->on(net::Socket::Events::data, [socket](const Buffer& b) { socket->write(b); });
+//   });
+//   server->listen(3000, "127.0.0.1", [] { std::puts("listening"); });
+//   evnode::run();
+//
+// A Socket is a Duplex: write() returns false past writableHighWaterMark and `drain` follows;
+// a slow reader makes the socket stop reading from the kernel. Small writes made in one loop
+// turn leave in one writev. Reads share a per-thread pool of 64 KiB slabs, so an idle
+// connection holds no read buffer and a reader that consumes data as it arrives causes no
+// allocation.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "evnode/stream.h"
+
+namespace evnode::net {
+
+// Node's socket.address() / server.address(): family is "IPv4" or "IPv6" ("" for a Unix
+// socket, whose path is in `address` and port is -1).
+struct AddressInfo {
+  std::string address;
+  std::string family;
+  int port = -1;
+};
+
+struct SocketOptions {
+  bool allowHalfOpen = false;
+  std::size_t readableHighWaterMark = 64 * 1024;
+  std::size_t writableHighWaterMark = 64 * 1024;
+};
+
+struct ConnectOptions {
+  int port = -1;
+  std::string host = "localhost";
+  std::string path;  // a Unix socket instead of host/port
+  std::string localAddress;
+  int localPort = 0;
+  int family = 0;            // 0 (any), 4 or 6
+  std::uint64_t timeout = 0;  // as setTimeout() right away, 0 = none
+  bool noDelay = false;
+  bool keepAlive = false;
+  std::uint64_t keepAliveInitialDelay = 0;
+  bool allowHalfOpen = false;
+};
+
+class Server;
+
+class Socket : public Duplex {
+ public:
+  struct Events : Duplex::Events {
+    static constexpr Event<> connect{"connect"};
+    static constexpr Event<> ready{"ready"};
+    // (err, address, family, host), before connecting to a resolved host name.
+    static constexpr Event<const Error&, const std::string&, int, const std::string&> lookup{"lookup"};
+    static constexpr Event<> timeout{"timeout"};
+    static constexpr Event<bool> close{"close"};  // hadError
+  };
+
+  // Node's `new net.Socket(options)`: not connected until connect().
+  static std::shared_ptr<Socket> create(SocketOptions opts = {});
+  ~Socket() override;
+
+  // `cb` is added as a once-listener for `connect`. Errors go to the `error` event.
+  Socket& connect(const ConnectOptions& opts, std::function<void()> cb = nullptr);
+  Socket& connect(int port, const std::string& host = "localhost", std::function<void()> cb = nullptr);
+  Socket& connect(int port, std::function<void()> cb) { return connect(port, "localhost", std::move(cb)); }
+  Socket& connect(const std::string& path, std::function<void()> cb = nullptr);
+
+  // Writes made in the same loop turn are flushed together (one writev).
+  using Writable::write;
+  bool write(Buffer chunk, Callback cb = nullptr);
+
+  // Ends the writable side once pending writes are flushed, then destroys.
+  void destroySoon();
+  Socket& setNoDelay(bool noDelay = true);
+  Socket& setKeepAlive(bool enable = false, std::uint64_t initialDelayMs = 0);
+  // Emits `timeout` after `ms` of inactivity (0 disables); the socket stays open.
+  Socket& setTimeout(std::uint64_t ms, std::function<void()> cb = nullptr);
+  std::uint64_t timeout() const { return timeoutMs_; }
+  Socket& ref();
+  Socket& unref();
+
+  std::string remoteAddress() const;
+  int remotePort() const;
+  std::string remoteFamily() const;
+  std::string localAddress() const;
+  int localPort() const;
+  AddressInfo address() const;
+  std::uint64_t bytesRead() const { return bytesRead_; }
+  std::uint64_t bytesWritten() const { return bytesWritten_; }
+  // "opening", "open", "readOnly", "writeOnly" or "closed".
+  std::string readyState() const;
+  bool pending() const { return !handleOpen_ || connecting_; }
+  bool connecting() const { return connecting_; }
+
+  struct Impl;  // the libuv side (src/net/socket.cc)
+
+ protected:
+  explicit Socket(SocketOptions opts);
+  void _read(std::size_t size) override;
+  void _write(const Buffer& chunk, WriteCallback cb) override;
+  void _writev(std::vector<Buffer>& chunks, WriteCallback cb) override;
+  bool hasWritev() const override { return true; }
+  void _final(std::function<void(const Error&)> cb) override;
+  bool hasFinal() const override { return true; }
+  void _destroy(const Error& err, std::function<void(const Error&)> cb) override;
+  void emitCloseEvent() override;
+
+ private:
+  friend class Server;
+  friend struct Impl;
+  // Accepts a pending connection of `listener` (a uv_stream_t*); nullptr if that failed.
+  static std::shared_ptr<Socket> accept(void* listener, bool isPipe, const SocketOptions& opts);
+  // Links an accepted socket to its server and starts it (reading unless paused).
+  void attachTo(std::shared_ptr<Server> server, bool pauseOnConnect);
+  std::unique_ptr<Impl> impl_;
+  std::shared_ptr<Socket> self_;  // held while the handle is open
+  std::uint64_t bytesRead_ = 0;
+  std::uint64_t bytesWritten_ = 0;
+  std::uint64_t timeoutMs_ = 0;
+  bool handleOpen_ = false;
+  bool connecting_ = false;
+  bool autoCorked_ = false;
+};
+
+struct ServerOptions {
+  bool allowHalfOpen = false;
+  bool pauseOnConnect = false;
+  bool noDelay = false;
+  bool keepAlive = false;
+  std::uint64_t keepAliveInitialDelay = 0;
+  std::size_t highWaterMark = 64 * 1024;
+};
+
+struct ListenOptions {
+  int port = 0;
+  std::string host;  // empty: "::" (dual-stack) or "0.0.0.0"
+  std::string path;  // a Unix socket instead of host/port
+  int backlog = 511;
+  bool ipv6Only = false;
+  bool reusePort = false;
+  bool exclusive = false;
+};
+
+// What `drop` reports about a connection refused by maxConnections.
+struct DropInfo {
+  std::string localAddress, remoteAddress, remoteFamily;
+  int localPort = -1, remotePort = -1;
+};
+
+class Server : public EventEmitter, public std::enable_shared_from_this<Server> {
+ public:
+  struct Events : EventEmitter::Events {
+    static constexpr Event<> listening{"listening"};
+    static constexpr Event<const std::shared_ptr<Socket>&> connection{"connection"};
+    static constexpr Event<> close{"close"};
+    static constexpr Event<const DropInfo&> drop{"drop"};
+  };
+
+  static std::shared_ptr<Server> create(ServerOptions opts = {});
+  ~Server() override;
+
+  Server& listen(int port, const std::string& host = "", int backlog = 511,
+                 std::function<void()> cb = nullptr);
+  Server& listen(int port, const std::string& host, std::function<void()> cb) {
+    return listen(port, host, 511, std::move(cb));
+  }
+  Server& listen(int port, std::function<void()> cb) { return listen(port, "", 511, std::move(cb)); }
+  Server& listen(const std::string& path, std::function<void()> cb = nullptr);
+  Server& listen(const ListenOptions& opts, std::function<void()> cb = nullptr);
+
+  // Stops accepting; `close` (and cb) follow once every connection has ended. cb gets
+  // ERR_SERVER_NOT_RUNNING if the server was not listening.
+  Server& close(std::function<void(const Error&)> cb = nullptr);
+  AddressInfo address() const;
+  bool listening() const { return listening_; }
+  void getConnections(std::function<void(const Error&, std::size_t)> cb) const;
+  std::size_t connections() const { return connections_; }
+  // Connections beyond this are closed at once and reported by `drop` (-1: no limit).
+  int maxConnections = -1;
+  Server& ref();
+  Server& unref();
+
+  struct Impl;
+
+ protected:
+  explicit Server(ServerOptions opts);
+
+ private:
+  friend class Socket;
+  friend struct Impl;
+  void onConnectionClosed();
+  void maybeEmitClose();
+  std::unique_ptr<Impl> impl_;
+  std::shared_ptr<Server> self_;  // held while listening
+  ServerOptions opts_;
+  std::size_t connections_ = 0;
+  bool listening_ = false;
+  bool closing_ = false;
+  bool refed_ = true;
+  std::vector<std::function<void(const Error&)>> closeCbs_;
+};
+
+std::shared_ptr<Server> createServer(
+    std::function<void(const std::shared_ptr<Socket>&)> connectionListener = nullptr);
+std::shared_ptr<Server> createServer(
+    ServerOptions opts, std::function<void(const std::shared_ptr<Socket>&)> connectionListener = nullptr);
+
+std::shared_ptr<Socket> connect(const ConnectOptions& opts, std::function<void()> cb = nullptr);
+std::shared_ptr<Socket> connect(int port, const std::string& host = "localhost",
+                                std::function<void()> cb = nullptr);
+std::shared_ptr<Socket> connect(const std::string& path, std::function<void()> cb = nullptr);
+inline std::shared_ptr<Socket> createConnection(const ConnectOptions& opts,
+                                                std::function<void()> cb = nullptr) {
+  return connect(opts, std::move(cb));
+}
+
+// 4 for an IPv4 literal, 6 for IPv6, 0 otherwise.
+int isIP(const std::string& input);
+inline bool isIPv4(const std::string& input) { return isIP(input) == 4; }
+inline bool isIPv6(const std::string& input) { return isIP(input) == 6; }
+
+}  // namespace evnode::net

@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# Installs the Debian packages evnode needs to build, test, fuzz and benchmark.
+#
+# Idempotent: packages already installed are skipped, `apt-get update` runs only when something
+# is missing, and when everything is present the script prints nothing. Runs through sudo when
+# not root (non-interactively when there is no terminal, so CI fails fast instead of waiting for
+# a password). On a system without apt-get/dpkg it lists the packages and exits 1.
+set -euo pipefail
+
+# Always needed.
+required=(
+  build-essential cmake ninja-build pkg-config
+  libuv1-dev libssl-dev openssl libc-ares-dev
+  libgtest-dev googletest libbenchmark-dev
+  clang clang-format
+  curl socat wrk dnsmasq python3 netcat-openbsd procps ca-certificates
+)
+# Node.js is a test and benchmark peer; any `node` on PATH will do (it may come from elsewhere).
+command -v node >/dev/null 2>&1 || required+=(nodejs)
+# nginx-light is the benchmark peer; newer Debian releases fold it into `nginx`.
+nginx_choices=(nginx-light nginx)
+# libFuzzer's runtime for clang 14; installed only where the archive has it.
+optional=(libclang-rt-14-dev)
+
+say() { printf 'install-deps: %s\n' "$*" >&2; }
+
+if ! command -v apt-get >/dev/null 2>&1 || ! command -v dpkg-query >/dev/null 2>&1; then
+  say "not a Debian-like system (no apt-get/dpkg); install these packages yourself:"
+  printf '%s\n' "${required[@]}" "${nginx_choices[0]}" "${optional[@]}"
+  exit 1
+fi
+
+installed() {
+  [[ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null || true)" == "install ok installed" ]]
+}
+
+has_candidate() {
+  local c
+  c="$(apt-cache policy "$1" 2>/dev/null | awk '/Candidate:/ { print $2; exit }')"
+  [[ -n "$c" && "$c" != "(none)" ]]
+}
+
+SUDO=()
+if [[ "$(id -u)" -ne 0 ]]; then
+  if ! command -v sudo >/dev/null 2>&1; then
+    say "not root and sudo is missing; run as root: $0"
+    exit 1
+  fi
+  if [[ -t 0 ]]; then SUDO=(sudo); else SUDO=(sudo -n); fi
+fi
+
+missing=()
+for p in "${required[@]}"; do
+  installed "$p" || missing+=("$p")
+done
+
+nginx_ok=0
+for p in "${nginx_choices[@]}" nginx-core nginx-full nginx-extras; do
+  if installed "$p"; then nginx_ok=1; break; fi
+done
+
+# An optional package is worth an `apt-get update` only if the archive is known to have it.
+optional_wanted=()
+for p in "${optional[@]}"; do
+  installed "$p" && continue
+  has_candidate "$p" && optional_wanted+=("$p")
+done
+
+if [[ ${#missing[@]} -eq 0 && $nginx_ok -eq 1 && ${#optional_wanted[@]} -eq 0 ]]; then
+  exit 0
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+"${SUDO[@]}" apt-get update -qq
+
+if [[ $nginx_ok -eq 0 ]]; then
+  for p in "${nginx_choices[@]}"; do
+    if has_candidate "$p"; then missing+=("$p"); break; fi
+  done
+fi
+# Re-check optional packages against the fresh lists.
+optional_wanted=()
+for p in "${optional[@]}"; do
+  installed "$p" && continue
+  has_candidate "$p" && optional_wanted+=("$p")
+done
+to_install=("${missing[@]}" "${optional_wanted[@]}")
+[[ ${#to_install[@]} -gt 0 ]] || exit 0
+
+say "installing: ${to_install[*]}"
+
+# Keep package scripts from starting system services (dnsmasq on port 53, nginx on port 80):
+# tests start their own instances on free ports. A policy-rc.d that is already there is left
+# alone; ours is removed on exit.
+policy=/usr/sbin/policy-rc.d
+own_policy=0
+if [[ ! -e "$policy" ]]; then
+  printf '#!/bin/sh\n# Temporary, from evnode scripts/install-deps.sh\nexit 101\n' |
+    "${SUDO[@]}" tee "$policy" >/dev/null
+  "${SUDO[@]}" chmod 755 "$policy"
+  own_policy=1
+fi
+cleanup() {
+  if [[ $own_policy -eq 1 ]]; then "${SUDO[@]}" rm -f "$policy"; fi
+}
+trap cleanup EXIT
+
+"${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+  -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "${to_install[@]}"
+
+# If a service got started or enabled anyway (a booted systemd ignores policy-rc.d for units
+# started later), stop and disable it.
+for svc in dnsmasq nginx; do
+  [[ " ${to_install[*]} " == *" ${svc}"* ]] || continue
+  if [[ -d /run/systemd/system ]]; then
+    "${SUDO[@]}" systemctl disable --now "$svc" >/dev/null 2>&1 || true
+  else
+    "${SUDO[@]}" update-rc.d "$svc" disable >/dev/null 2>&1 || true
+    "${SUDO[@]}" systemctl disable "$svc" >/dev/null 2>&1 || true
+    if [[ -x "/etc/init.d/$svc" ]]; then
+      "${SUDO[@]}" "/etc/init.d/$svc" stop >/dev/null 2>&1 || true
+    fi
+  fi
+done

@@ -1,0 +1,9 @@
+// The subcommands, one file each (tools/evnode/<name>.cc).
+#pragma once
+
+#include "tools/evnode/cli.h"
+
+namespace evnode::cli {
+int cmdEcho(Args& args);
+int cmdChat(Args& args);
+}  // namespace evnode::cli
