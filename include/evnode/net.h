@@ -76,6 +76,14 @@ class Socket : public Duplex {
   // Writes made in the same loop turn are flushed together (one writev).
   using Writable::write;
   bool write(Buffer chunk, Callback cb = nullptr);
+  // Writable's string forms call Writable::write(Buffer) directly; these route through the
+  // batching write above.
+  bool write(std::string_view str, Callback cb = nullptr) {
+    return write(Buffer::from(str), std::move(cb));
+  }
+  bool write(std::string_view str, std::string_view encoding, Callback cb = nullptr) {
+    return write(Buffer::from(str, encoding), std::move(cb));
+  }
 
   // Ends the writable side once pending writes are flushed, then destroys.
   void destroySoon();

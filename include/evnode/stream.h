@@ -178,6 +178,12 @@ class Readable : public virtual Stream {
     return flowing_ < 0 ? std::nullopt : std::optional<bool>(flowing_ > 0);
   }
   bool readableEnded() const { return endEmitted_; }
+  // Node's `readable.readableFlowing = null`: back to "no consumer yet", so the next `data`
+  // listener starts the flow (used when a socket is handed over to new code).
+  void resetFlowing() {
+    flowing_ = -1;
+    explicitPause_ = false;
+  }
   const std::string& readableEncoding() const;
 
  protected:

@@ -65,9 +65,11 @@ void afterGetaddrinfo(uv_getaddrinfo_t* req, int status, addrinfo* res) {
   }
   uv_freeaddrinfo(res);
   if (r->order == "ipv4first") {
-    std::stable_partition(out.begin(), out.end(), [](const LookupAddress& a) { return a.family == 4; });
+    std::stable_partition(out.begin(), out.end(),
+                          [](const LookupAddress& a) { return a.family == 4; });
   } else if (r->order == "ipv6first") {
-    std::stable_partition(out.begin(), out.end(), [](const LookupAddress& a) { return a.family == 6; });
+    std::stable_partition(out.begin(), out.end(),
+                          [](const LookupAddress& a) { return a.family == 6; });
   }
   if (out.empty()) {
     r->cb(addrinfoError(UV_EAI_NODATA, "getaddrinfo", r->hostname), {});
@@ -179,9 +181,8 @@ struct ServiceRequest {
 };
 }  // namespace
 
-void lookupService(
-    const std::string& address, int port,
-    std::function<void(const Error&, const std::string&, const std::string&)> cb) {
+void lookupService(const std::string& address, int port,
+                   std::function<void(const Error&, const std::string&, const std::string&)> cb) {
   if (!cb) throw Exception("ERR_INVALID_ARG_TYPE", "The \"callback\" argument must be a function");
   sockaddr_storage ss{};
   int fam = isIP(address);

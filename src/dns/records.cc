@@ -6,10 +6,11 @@
 #include <arpa/inet.h>
 #include <netdb.h>
 
+#include <strings.h>
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
 #include <memory>
-#include <strings.h>
 
 namespace evnode::dns::detail {
 
@@ -42,6 +43,51 @@ void aliasesTo(const hostent* h, std::vector<std::string>& out) {
   for (char** a = h->h_aliases; *a; ++a) out.emplace_back(*a);
 }
 
+bool expandName(const unsigned char* buf, int len, const unsigned char* at, std::string& name,
+                long& used) {
+  if (at < buf || at >= buf + len) return false;
+  char* s = nullptr;
+  if (ares_expand_name(at, buf, len, &s, &used) != ARES_SUCCESS) return false;
+  name = s;
+  ares_free_string(s);
+  return true;
+}
+
+// Walks the answer section, calling fn(owner, type, ttl, rdata, rdlen) for each class-IN
+// record, with the queried name in `qname`. Names inside rdata are expanded against the whole
+// reply (they may be compressed pointers into it). False when the reply is malformed.
+template <class Fn>
+int walkAnswers(const unsigned char* buf, int len, std::string& qname, Fn&& fn) {
+  if (!buf || len < 12) return ARES_EBADRESP;
+  const unsigned char* end = buf + len;
+  const unsigned char* p = buf + 12;
+  int qdcount = (buf[4] << 8) | buf[5];
+  int ancount = answerCount(buf, len);
+  std::string name;
+  long used = 0;
+  for (int i = 0; i < qdcount; ++i) {
+    if (!expandName(buf, len, p, name, used)) return ARES_EBADRESP;
+    if (i == 0) qname = name;
+    p += used;
+    if (end - p < 4) return ARES_EBADRESP;
+    p += 4;
+  }
+  for (int i = 0; i < ancount; ++i) {
+    if (!expandName(buf, len, p, name, used)) return ARES_EBADRESP;
+    p += used;
+    if (end - p < 10) return ARES_EBADRESP;
+    int type = (p[0] << 8) | p[1];
+    int cls = (p[2] << 8) | p[3];
+    std::uint32_t ttl = (std::uint32_t(p[4]) << 24) | (p[5] << 16) | (p[6] << 8) | p[7];
+    int rdlen = (p[8] << 8) | p[9];
+    p += 10;
+    if (end - p < rdlen) return ARES_EBADRESP;
+    if (cls == 1 && !fn(name, type, ttl, p, rdlen)) return ARES_EBADRESP;
+    p += rdlen;
+  }
+  return ARES_SUCCESS;
+}
+
 }  // namespace
 
 int parseA(const unsigned char* buf, int len, std::vector<RecordWithTtl>& out) {
@@ -70,46 +116,54 @@ int parseAaaa(const unsigned char* buf, int len, std::vector<RecordWithTtl>& out
   return out.empty() ? ARES_ENODATA : ARES_SUCCESS;
 }
 
-// c-ares 1.18 has no CNAME parser: walk the answer section and take the targets of the CNAME
-// records owned by the queried name.
+// c-ares 1.18 has no CNAME parser: the targets of the CNAME records owned by the queried name.
 int parseCname(const unsigned char* buf, int len, std::vector<std::string>& out) {
-  if (!buf || len < 12) return ARES_EBADRESP;
-  const unsigned char* end = buf + len;
-  const unsigned char* p = buf + 12;
-  int qdcount = (buf[4] << 8) | buf[5];
-  int ancount = answerCount(buf, len);
-  auto expand = [&](const unsigned char* at, std::string& name, long& used) {
-    char* s = nullptr;
-    if (ares_expand_name(at, buf, len, &s, &used) != ARES_SUCCESS) return false;
-    name = s;
-    ares_free_string(s);
-    return true;
-  };
-  std::string qname, name;
-  long used = 0;
-  for (int i = 0; i < qdcount; ++i) {
-    if (!expand(p, name, used)) return ARES_EBADRESP;
-    if (i == 0) qname = name;
-    p += used;
-    if (end - p < 4) return ARES_EBADRESP;
-    p += 4;
-  }
-  for (int i = 0; i < ancount; ++i) {
-    std::string owner;
-    if (!expand(p, owner, used)) return ARES_EBADRESP;
-    p += used;
-    if (end - p < 10) return ARES_EBADRESP;
-    int type = (p[0] << 8) | p[1];
-    int cls = (p[2] << 8) | p[3];
-    int rdlen = (p[8] << 8) | p[9];
-    p += 10;
-    if (end - p < rdlen) return ARES_EBADRESP;
-    if (type == kCname && cls == 1 && strcasecmp(owner.c_str(), qname.c_str()) == 0) {
-      if (!expand(p, name, used)) return ARES_EBADRESP;
-      out.push_back(name);
-    }
-    p += rdlen;
-  }
+  std::string qname;
+  int status = walkAnswers(
+      buf, len, qname,
+      [&](const std::string& owner, int type, std::uint32_t, const unsigned char* rdata, int) {
+        if (type != kCname || strcasecmp(owner.c_str(), qname.c_str()) != 0) {
+          return true;
+        }
+        std::string target;
+        long used = 0;
+        if (!expandName(buf, len, rdata, target, used)) return false;
+        out.push_back(std::move(target));
+        return true;
+      });
+  if (status != ARES_SUCCESS) return status;
+  return out.empty() ? ARES_ENODATA : ARES_SUCCESS;
+}
+
+// Ours rather than c-ares's, which calls a reply without an SOA record malformed (resolveAny
+// needs "absent" to be ENODATA).
+int parseSoa(const unsigned char* buf, int len, std::vector<SoaRecord>& out) {
+  std::string qname;
+  int status = walkAnswers(
+      buf, len, qname,
+      [&](const std::string&, int type, std::uint32_t, const unsigned char* rdata, int rdlen) {
+        if (type != kSoa) return true;
+        SoaRecord soa;
+        long used1 = 0, used2 = 0;
+        if (!expandName(buf, len, rdata, soa.nsname, used1)) return false;
+        if (used1 > rdlen || !expandName(buf, len, rdata + used1, soa.hostmaster, used2)) {
+          return false;
+        }
+        const unsigned char* p = rdata + used1 + used2;
+        if (used1 + used2 + 20 > rdlen) return false;
+        auto u32 = [&](int i) {
+          const unsigned char* q = p + 4 * i;
+          return (std::uint32_t(q[0]) << 24) | (q[1] << 16) | (q[2] << 8) | q[3];
+        };
+        soa.serial = u32(0);
+        soa.refresh = u32(1);
+        soa.retry = u32(2);
+        soa.expire = u32(3);
+        soa.minttl = u32(4);
+        out.push_back(std::move(soa));
+        return true;
+      });
+  if (status != ARES_SUCCESS) return status;
   return out.empty() ? ARES_ENODATA : ARES_SUCCESS;
 }
 
@@ -167,17 +221,6 @@ int parseSrv(const unsigned char* buf, int len, std::vector<SrvRecord>& out) {
   return out.empty() ? ARES_ENODATA : ARES_SUCCESS;
 }
 
-int parseSoa(const unsigned char* buf, int len, std::vector<SoaRecord>& out) {
-  ares_soa_reply* soa = nullptr;
-  int status = ares_parse_soa_reply(buf, len, &soa);
-  std::unique_ptr<ares_soa_reply, AresDataFree> keep(soa);
-  if (status != ARES_SUCCESS) return status;
-  if (!soa) return ARES_ENODATA;
-  out.push_back({soa->nsname ? soa->nsname : "", soa->hostmaster ? soa->hostmaster : "",
-                 soa->serial, soa->refresh, soa->retry, soa->expire, soa->minttl});
-  return ARES_SUCCESS;
-}
-
 int parseNaptr(const unsigned char* buf, int len, std::vector<NaptrRecord>& out) {
   ares_naptr_reply* list = nullptr;
   int status = ares_parse_naptr_reply(buf, len, &list);
@@ -222,11 +265,16 @@ int parseAny(const unsigned char* buf, int len, std::vector<AnyRecord>& out) {
   std::vector<NaptrRecord> naptr;
   std::vector<CaaRecord> caa;
   int statuses[] = {
-      collect("A", parseA, a),           collect("AAAA", parseAaaa, aaaa),
-      collect("CNAME", parseCname, cname), collect("MX", parseMx, mx),
-      collect("NS", parseNs, ns),        collect("TXT", parseTxt, txt),
-      collect("SRV", parseSrv, srv),     collect("PTR", parsePtr, ptr),
-      collect("NAPTR", parseNaptr, naptr), collect("SOA", parseSoa, soa),
+      collect("A", parseA, a),
+      collect("AAAA", parseAaaa, aaaa),
+      collect("CNAME", parseCname, cname),
+      collect("MX", parseMx, mx),
+      collect("NS", parseNs, ns),
+      collect("TXT", parseTxt, txt),
+      collect("SRV", parseSrv, srv),
+      collect("PTR", parsePtr, ptr),
+      collect("NAPTR", parseNaptr, naptr),
+      collect("SOA", parseSoa, soa),
       collect("CAA", parseCaa, caa),
   };
   for (int s : statuses) {
@@ -237,29 +285,52 @@ int parseAny(const unsigned char* buf, int len, std::vector<AnyRecord>& out) {
 
 const char* aresCode(int status) {
   switch (status) {
-    case ARES_ENODATA: return "ENODATA";
-    case ARES_EFORMERR: return "EFORMERR";
-    case ARES_ESERVFAIL: return "ESERVFAIL";
-    case ARES_ENOTFOUND: return "ENOTFOUND";
-    case ARES_ENOTIMP: return "ENOTIMP";
-    case ARES_EREFUSED: return "EREFUSED";
-    case ARES_EBADQUERY: return "EBADQUERY";
-    case ARES_EBADNAME: return "EBADNAME";
-    case ARES_EBADFAMILY: return "EBADFAMILY";
-    case ARES_EBADRESP: return "EBADRESP";
-    case ARES_ECONNREFUSED: return "ECONNREFUSED";
-    case ARES_ETIMEOUT: return "ETIMEOUT";
-    case ARES_EOF: return "EOF";
-    case ARES_EFILE: return "EFILE";
-    case ARES_ENOMEM: return "ENOMEM";
-    case ARES_EDESTRUCTION: return "EDESTRUCTION";
-    case ARES_EBADSTR: return "EBADSTR";
-    case ARES_EBADFLAGS: return "EBADFLAGS";
-    case ARES_ENONAME: return "ENONAME";
-    case ARES_EBADHINTS: return "EBADHINTS";
-    case ARES_ENOTINITIALIZED: return "ENOTINITIALIZED";
-    case ARES_ECANCELLED: return "ECANCELLED";
-    default: return "EUNKNOWN";
+    case ARES_ENODATA:
+      return "ENODATA";
+    case ARES_EFORMERR:
+      return "EFORMERR";
+    case ARES_ESERVFAIL:
+      return "ESERVFAIL";
+    case ARES_ENOTFOUND:
+      return "ENOTFOUND";
+    case ARES_ENOTIMP:
+      return "ENOTIMP";
+    case ARES_EREFUSED:
+      return "EREFUSED";
+    case ARES_EBADQUERY:
+      return "EBADQUERY";
+    case ARES_EBADNAME:
+      return "EBADNAME";
+    case ARES_EBADFAMILY:
+      return "EBADFAMILY";
+    case ARES_EBADRESP:
+      return "EBADRESP";
+    case ARES_ECONNREFUSED:
+      return "ECONNREFUSED";
+    case ARES_ETIMEOUT:
+      return "ETIMEOUT";
+    case ARES_EOF:
+      return "EOF";
+    case ARES_EFILE:
+      return "EFILE";
+    case ARES_ENOMEM:
+      return "ENOMEM";
+    case ARES_EDESTRUCTION:
+      return "EDESTRUCTION";
+    case ARES_EBADSTR:
+      return "EBADSTR";
+    case ARES_EBADFLAGS:
+      return "EBADFLAGS";
+    case ARES_ENONAME:
+      return "ENONAME";
+    case ARES_EBADHINTS:
+      return "EBADHINTS";
+    case ARES_ENOTINITIALIZED:
+      return "ENOTINITIALIZED";
+    case ARES_ECANCELLED:
+      return "ECANCELLED";
+    default:
+      return "EUNKNOWN";
   }
 }
 
@@ -269,9 +340,9 @@ int rrTypeFromName(const std::string& name) {
   static const struct {
     const char* name;
     int type;
-  } kTypes[] = {{"A", kA},       {"AAAA", kAaaa}, {"ANY", kAny}, {"CAA", kCaa},
+  } kTypes[] = {{"A", kA},         {"AAAA", kAaaa}, {"ANY", kAny},     {"CAA", kCaa},
                 {"CNAME", kCname}, {"MX", kMx},     {"NAPTR", kNaptr}, {"NS", kNs},
-                {"PTR", kPtr},   {"SOA", kSoa},   {"SRV", kSrv}, {"TXT", kTxt}};
+                {"PTR", kPtr},     {"SOA", kSoa},   {"SRV", kSrv},     {"TXT", kTxt}};
   for (const auto& t : kTypes) {
     if (n == t.name) return t.type;
   }

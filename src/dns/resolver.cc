@@ -45,7 +45,8 @@ ares_addr_port_node parseServer(const std::string& s) {
   std::string host = s;
   int port = 0;
   auto parsePort = [&](const std::string& p) {
-    if (p.empty() || p.size() > 5 || p.find_first_not_of("0123456789") != std::string::npos) badIp(s);
+    if (p.empty() || p.size() > 5 || p.find_first_not_of("0123456789") != std::string::npos)
+      badIp(s);
     port = std::stoi(p);
     if (port > 65535) badIp(s);
   };
@@ -275,7 +276,8 @@ struct Resolver::Impl : std::enable_shared_from_this<Resolver::Impl> {
              int (*parse)(const unsigned char*, int, std::vector<T>&),
              std::function<void(const Error&, std::vector<T>&)> cb,
              const std::string& errName = {}) {
-    if (!cb) throw Exception("ERR_INVALID_ARG_TYPE", "The \"callback\" argument must be a function");
+    if (!cb)
+      throw Exception("ERR_INVALID_ARG_TYPE", "The \"callback\" argument must be a function");
     auto* q = new Query;
     q->impl = shared_from_this();
     q->name = name;
@@ -384,9 +386,9 @@ int parseWrapped(int (*parse)(const unsigned char*, int, std::vector<T>&), const
   return status;
 }
 
-#define EVNODE_WRAP(fn, type)                                                     \
-  [](const unsigned char* b, int l, std::vector<AnyRecord>& o) {                  \
-    return parseWrapped(&detail::fn, type, b, l, o);                              \
+#define EVNODE_WRAP(fn, type)                                    \
+  [](const unsigned char* b, int l, std::vector<AnyRecord>& o) { \
+    return parseWrapped(&detail::fn, type, b, l, o);             \
   }
 
 struct RrInfo {
@@ -396,18 +398,30 @@ struct RrInfo {
 
 RrInfo rrInfo(int type) {
   switch (type) {
-    case detail::kA: return {"queryA", EVNODE_WRAP(parseA, "A")};
-    case detail::kAaaa: return {"queryAaaa", EVNODE_WRAP(parseAaaa, "AAAA")};
-    case detail::kCaa: return {"queryCaa", EVNODE_WRAP(parseCaa, "CAA")};
-    case detail::kCname: return {"queryCname", EVNODE_WRAP(parseCname, "CNAME")};
-    case detail::kMx: return {"queryMx", EVNODE_WRAP(parseMx, "MX")};
-    case detail::kNaptr: return {"queryNaptr", EVNODE_WRAP(parseNaptr, "NAPTR")};
-    case detail::kNs: return {"queryNs", EVNODE_WRAP(parseNs, "NS")};
-    case detail::kPtr: return {"queryPtr", EVNODE_WRAP(parsePtr, "PTR")};
-    case detail::kSoa: return {"querySoa", EVNODE_WRAP(parseSoa, "SOA")};
-    case detail::kSrv: return {"querySrv", EVNODE_WRAP(parseSrv, "SRV")};
-    case detail::kTxt: return {"queryTxt", EVNODE_WRAP(parseTxt, "TXT")};
-    default: return {"queryAny", &detail::parseAny};
+    case detail::kA:
+      return {"queryA", EVNODE_WRAP(parseA, "A")};
+    case detail::kAaaa:
+      return {"queryAaaa", EVNODE_WRAP(parseAaaa, "AAAA")};
+    case detail::kCaa:
+      return {"queryCaa", EVNODE_WRAP(parseCaa, "CAA")};
+    case detail::kCname:
+      return {"queryCname", EVNODE_WRAP(parseCname, "CNAME")};
+    case detail::kMx:
+      return {"queryMx", EVNODE_WRAP(parseMx, "MX")};
+    case detail::kNaptr:
+      return {"queryNaptr", EVNODE_WRAP(parseNaptr, "NAPTR")};
+    case detail::kNs:
+      return {"queryNs", EVNODE_WRAP(parseNs, "NS")};
+    case detail::kPtr:
+      return {"queryPtr", EVNODE_WRAP(parsePtr, "PTR")};
+    case detail::kSoa:
+      return {"querySoa", EVNODE_WRAP(parseSoa, "SOA")};
+    case detail::kSrv:
+      return {"querySrv", EVNODE_WRAP(parseSrv, "SRV")};
+    case detail::kTxt:
+      return {"queryTxt", EVNODE_WRAP(parseTxt, "TXT")};
+    default:
+      return {"queryAny", &detail::parseAny};
   }
 }
 #undef EVNODE_WRAP
@@ -460,10 +474,12 @@ void Resolver::resolve6(const std::string& hostname, const ResolveOptions&,
                               pass(std::move(cb)));
 }
 void Resolver::resolveAny(const std::string& hostname, ResultCallback<AnyRecord> cb) {
-  impl_->query<AnyRecord>(hostname, detail::kAny, "queryAny", &detail::parseAny, pass(std::move(cb)));
+  impl_->query<AnyRecord>(hostname, detail::kAny, "queryAny", &detail::parseAny,
+                          pass(std::move(cb)));
 }
 void Resolver::resolveCaa(const std::string& hostname, ResultCallback<CaaRecord> cb) {
-  impl_->query<CaaRecord>(hostname, detail::kCaa, "queryCaa", &detail::parseCaa, pass(std::move(cb)));
+  impl_->query<CaaRecord>(hostname, detail::kCaa, "queryCaa", &detail::parseCaa,
+                          pass(std::move(cb)));
 }
 void Resolver::resolveCname(const std::string& hostname, ResultCallback<std::string> cb) {
   impl_->query<std::string>(hostname, detail::kCname, "queryCname", &detail::parseCname,
@@ -477,7 +493,8 @@ void Resolver::resolveNaptr(const std::string& hostname, ResultCallback<NaptrRec
                             pass(std::move(cb)));
 }
 void Resolver::resolveNs(const std::string& hostname, ResultCallback<std::string> cb) {
-  impl_->query<std::string>(hostname, detail::kNs, "queryNs", &detail::parseNs, pass(std::move(cb)));
+  impl_->query<std::string>(hostname, detail::kNs, "queryNs", &detail::parseNs,
+                            pass(std::move(cb)));
 }
 void Resolver::resolvePtr(const std::string& hostname, ResultCallback<std::string> cb) {
   impl_->query<std::string>(hostname, detail::kPtr, "queryPtr", &detail::parsePtr,
@@ -492,10 +509,12 @@ void Resolver::resolveSoa(const std::string& hostname,
                           });
 }
 void Resolver::resolveSrv(const std::string& hostname, ResultCallback<SrvRecord> cb) {
-  impl_->query<SrvRecord>(hostname, detail::kSrv, "querySrv", &detail::parseSrv, pass(std::move(cb)));
+  impl_->query<SrvRecord>(hostname, detail::kSrv, "querySrv", &detail::parseSrv,
+                          pass(std::move(cb)));
 }
 void Resolver::resolveTxt(const std::string& hostname, ResultCallback<TxtRecord> cb) {
-  impl_->query<TxtRecord>(hostname, detail::kTxt, "queryTxt", &detail::parseTxt, pass(std::move(cb)));
+  impl_->query<TxtRecord>(hostname, detail::kTxt, "queryTxt", &detail::parseTxt,
+                          pass(std::move(cb)));
 }
 void Resolver::reverse(const std::string& ip, ResultCallback<std::string> cb) {
   std::string name = reverseName(ip);

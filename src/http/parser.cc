@@ -7,6 +7,7 @@
 #include "http/parser.h"
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 #include <limits>
 
@@ -73,37 +74,80 @@ inline std::uint64_t load64(const char* p) {
   std::memcpy(&x, p, sizeof x);
   return x;
 }
-// True if some byte of x is < n (n <= 128). Exact as a yes/no answer.
-inline bool hasLess(std::uint64_t x, std::uint8_t n) { return ((x - kOnes * n) & ~x & kHighs) != 0; }
-// True if some byte of x equals b.
-inline bool hasByte(std::uint64_t x, std::uint8_t b) {
-  std::uint64_t y = x ^ (kOnes * b);
-  return ((y - kOnes) & ~y & kHighs) != 0;
+// Masks with the high bit set in bytes that match. A mask may also flag bytes after the first
+// match (borrows propagate upwards), never before it: on a little-endian machine its lowest set
+// bit is exactly the first matching byte in memory order.
+// Bytes < n (n <= 128).
+inline std::uint64_t lessMask(std::uint64_t x, std::uint8_t n) {
+  return (x - kOnes * n) & ~x & kHighs;
 }
+// Bytes == b.
+inline std::uint64_t byteMask(std::uint64_t x, std::uint8_t b) {
+  std::uint64_t y = x ^ (kOnes * b);
+  return (y - kOnes) & ~y & kHighs;
+}
+inline bool hasLess(std::uint64_t x, std::uint8_t n) { return lessMask(x, n) != 0; }
 
-// First byte in [p, end) that is not in `bit`'s class. Words without any byte below `below` and
-// without DEL are skipped whole; others are looked at byte by byte.
-template <std::uint8_t kBit, std::uint8_t kBelow>
-inline const char* scanRun(const char* p, const char* end) {
-  for (;;) {
+constexpr bool kLittleEndian = std::endian::native == std::endian::little;
+
+// Field values: the first byte that is a CTL other than HT, or DEL.
+inline const char* scanValue(const char* p, const char* end) {
+  if constexpr (kLittleEndian) {
     while (end - p >= 8) {
       std::uint64_t x = load64(p);
-      if (hasLess(x, kBelow) || hasByte(x, 0x7f)) break;
-      p += 8;
+      std::uint64_t m = lessMask(x, 0x20) | byteMask(x, 0x7f);
+      if (m == 0) {
+        p += 8;
+        continue;
+      }
+      p += std::countr_zero(m) >> 3;
+      if (*p != '\t') return p;
+      ++p;
     }
-    const char* lim = end - p >= 8 ? p + 8 : end;
-    while (p < lim && (cls(*p) & kBit)) ++p;
-    if (p < lim || p == end) return p;
   }
+  while (p < end && (cls(*p) & kValueBit)) ++p;
+  return p;
 }
 
-// Field values: stops at CTLs other than HT, and at DEL.
-inline const char* scanValue(const char* p, const char* end) {
-  return scanRun<kValueBit, 0x20>(p, end);
+// The first byte that is SP, a CTL or DEL: the end of a target, method or field name (whose
+// bytes the caller still checks).
+inline const char* scanVisible(const char* p, const char* end) {
+  if constexpr (kLittleEndian) {
+    while (end - p >= 8) {
+      std::uint64_t x = load64(p);
+      std::uint64_t m = lessMask(x, 0x21) | byteMask(x, 0x7f);
+      if (m != 0) return p + (std::countr_zero(m) >> 3);
+      p += 8;
+    }
+  }
+  while (p < end && (cls(*p) & kTargetBit)) ++p;
+  return p;
 }
-// Request targets: stops at SP, CTLs and DEL.
-inline const char* scanTarget(const char* p, const char* end) {
-  return scanRun<kTargetBit, 0x21>(p, end);
+
+// The first byte that ends a field name: ':', SP, a CTL or DEL. Other non-token bytes before it
+// are found by allTokens().
+inline const char* scanName(const char* p, const char* end) {
+  if constexpr (kLittleEndian) {
+    while (end - p >= 8) {
+      std::uint64_t x = load64(p);
+      std::uint64_t m = lessMask(x, 0x21) | byteMask(x, 0x7f) | byteMask(x, ':');
+      if (m != 0) return p + (std::countr_zero(m) >> 3);
+      p += 8;
+    }
+  }
+  while (p < end && *p != ':' && (cls(*p) & kTargetBit)) ++p;
+  return p;
+}
+
+// Whether [p, end) are all tchar (no early exit: names are short, branches are costly).
+inline bool allTokens(const char* p, const char* end) {
+  std::uint8_t acc = kTokenBit;
+  for (; p < end; ++p) acc &= cls(*p);
+  return acc != 0;
+}
+inline const char* firstNonToken(const char* p, const char* end) {
+  while (p < end && isToken(*p)) ++p;
+  return p;
 }
 
 // s[0..n) equals `lower` ignoring ASCII case. Only for token bytes (s) and lowercase letters,
@@ -153,7 +197,8 @@ inline Step parseFields(const char*& pos, const char* end, Header* store, std::s
     if (isOws(c)) return fail(f, E::HPE_UNEXPECTED_SPACE, p);
 
     const char* name = p;
-    while (p < end && isToken(*p)) ++p;
+    p = scanName(p, end);
+    if (!allTokens(name, p)) return fail(f, E::HPE_INVALID_HEADER_TOKEN, firstNonToken(name, p));
     if (p >= end) return Step::kMore;
     if (*p != ':' || p == name) return fail(f, E::HPE_INVALID_HEADER_TOKEN, p);
     std::size_t nameLen = static_cast<std::size_t>(p - name);
@@ -476,7 +521,8 @@ Step parseRequestLine(const char*& p, const char* end, RequestHead& out, const L
   if (s != Step::kDone) return s;
 
   const char* method = p;
-  while (p < end && isToken(*p)) ++p;
+  p = scanVisible(p, end);
+  if (!allTokens(method, p)) return fail(f, E::HPE_INVALID_METHOD, firstNonToken(method, p));
   if (p >= end) return Step::kMore;
   if (*p != ' ' || p == method) return fail(f, E::HPE_INVALID_METHOD, p);
   out.method = std::string_view(method, static_cast<std::size_t>(p - method));
@@ -485,14 +531,17 @@ Step parseRequestLine(const char*& p, const char* end, RequestHead& out, const L
   const char* target = p;
   std::size_t avail = static_cast<std::size_t>(end - p);
   const char* lim = avail > limits.maxTargetLength ? p + limits.maxTargetLength + 1 : end;
-  p = scanTarget(p, lim);
+  p = scanVisible(p, lim);
   if (static_cast<std::size_t>(p - target) > limits.maxTargetLength) {
     return fail(f, E::HPE_URI_TOO_LONG, p);
   }
   if (p >= end) return Step::kMore;
   if (*p != ' ') {
     if (*p == '\r' || *p == '\n') {
-      if (*p == '\r' && p + 1 < end && p[1] != '\n') return fail(f, E::HPE_LF_EXPECTED, p + 1);
+      if (*p == '\r') {
+        if (p + 1 >= end) return Step::kMore;
+        if (p[1] != '\n') return fail(f, E::HPE_LF_EXPECTED, p + 1);
+      }
       return fail(f, p == target ? E::HPE_INVALID_URL : E::HPE_INVALID_VERSION, p);
     }
     return fail(f, E::HPE_INVALID_URL, p);

@@ -47,6 +47,8 @@
 #include <span>
 #include <string_view>
 
+#include "evnode/http_methods.h"
+
 namespace evnode::http {
 
 // Every way a message can be rejected. The names are Node's (llhttp's) where one exists.
@@ -298,13 +300,6 @@ bool equalsIgnoreCase(std::string_view a, std::string_view b);
 // RFC 9110 tchar: the bytes allowed in methods, field names and other tokens.
 bool isTokenChar(unsigned char c);
 
-// Node's http.METHODS: the methods llhttp knows, sorted. The parser accepts any token method.
-inline constexpr std::array<std::string_view, 35> METHODS = {
-    "ACL",        "BIND",      "CHECKOUT",  "CONNECT",     "COPY",       "DELETE",   "GET",
-    "HEAD",       "LINK",      "LOCK",      "M-SEARCH",    "MERGE",      "MKACTIVITY", "MKCALENDAR",
-    "MKCOL",      "MOVE",      "NOTIFY",    "OPTIONS",     "PATCH",      "POST",     "PROPFIND",
-    "PROPPATCH",  "PURGE",     "PUT",       "QUERY",       "REBIND",     "REPORT",   "SEARCH",
-    "SOURCE",     "SUBSCRIBE", "TRACE",     "UNBIND",      "UNLINK",     "UNLOCK",   "UNSUBSCRIBE",
-};
+// http::METHODS (Node's list) lives in the public evnode/http_methods.h.
 
 }  // namespace evnode::http

@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -51,6 +52,23 @@ void saveFdFlags(int fd) {
   }
   if (fd >= 0 && fd <= 2 && savedFlags[fd] == -1) savedFlags[fd] = fcntl(fd, F_GETFL);
 }
+
+// Node's PlatformInit: a descriptor 0-2 that is closed at start-up becomes /dev/null. Otherwise
+// the loop's own epoll descriptor (or a socket) takes its number, libuv aborts closing it, and
+// "stdout" writes would go into that socket. Runs before main() in any program that uses the
+// stdio streams; the loop must not exist yet for it to help.
+bool reopenClosedStdio() {
+  for (int fd = 0; fd <= 2; ++fd) {
+    if (fcntl(fd, F_GETFD) != -1 || errno != EBADF) continue;
+    int n = ::open("/dev/null", O_RDWR);
+    if (n >= 0 && n != fd) {
+      ::dup2(n, fd);
+      ::close(n);
+    }
+  }
+  return true;
+}
+[[maybe_unused]] const bool stdioReopened = reopenClosedStdio();
 
 // Opens the handle for `fd`; returns the backend to use.
 Kind openStdio(int fd, bool forReading, AnyStream*& h) {

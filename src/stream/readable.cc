@@ -65,13 +65,19 @@ bool Readable::push(std::nullptr_t) {
 void Readable::unshift(Buffer chunk) { addChunk(std::move(chunk), true); }
 
 bool Readable::addChunk(Buffer chunk, bool addToFront) {
-  if (addToFront) {
+  if (chunk.empty()) {
+    // Node: an empty chunk only asks for more data; it is never an error, even after EOF.
+    if (!addToFront) {
+      reading_ = false;
+      maybeReadMore();
+    }
+  } else if (addToFront) {
     if (endEmitted_) {
       errorOrDestroy(Error("ERR_STREAM_UNSHIFT_AFTER_END_EVENT", "stream.unshift() after end event"));
       return false;
     }
     if (destroyed_ || errored_) return false;
-    if (!chunk.empty()) deliver(std::move(chunk), true);
+    deliver(std::move(chunk), true);
   } else {
     if (ended_) {
       errorOrDestroy(Error("ERR_STREAM_PUSH_AFTER_EOF", "stream.push() after EOF"));
@@ -79,7 +85,7 @@ bool Readable::addChunk(Buffer chunk, bool addToFront) {
     }
     if (destroyed_ || errored_) return false;
     reading_ = false;
-    if (decoder_ && !chunk.empty()) chunk = decoder_->write(chunk);
+    if (decoder_) chunk = decoder_->write(chunk);
     if (chunk.empty()) {
       maybeReadMore();
     } else {
@@ -264,7 +270,9 @@ void Readable::endReadable() {
   if (endEmitted_) return;
   ended_ = true;
   nextTick([this, keep = self()] {
-    if (!errorEmitted_ && !closeEmitted_ && !endEmitted_ && length_ == 0) {
+    // Node checks `errored`, not `errorEmitted`: a stream destroyed with an error between
+    // scheduling and this tick must not emit `end`.
+    if (!errored_ && !closeEmitted_ && !endEmitted_ && length_ == 0) {
       endEmitted_ = true;
       emit(Events::end);
       afterEndEmitted();

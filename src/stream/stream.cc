@@ -40,7 +40,7 @@ void Stream::afterDestroy(const Error& err) {
 }
 
 void Stream::errorOrDestroy(const Error& err) {
-  if (destroyed_ && errorEmitted_) return;
+  if (destroyed_) return;  // Node: a destroyed stream reports nothing more
   if (autoDestroy()) {
     destroy(err);
   } else if (err && !errorEmitted_) {

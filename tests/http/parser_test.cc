@@ -240,7 +240,7 @@ TEST_F(ParserTest, CtlInValueIs400) {
     std::string v(40, 'v');
     v[i] = '\x0b';
     EXPECT_EQ(reqError(withFields("X: " + v + "\r\n")), E::HPE_INVALID_HEADER_TOKEN) << i;
-    EXPECT_EQ(rq.errorOffset, 29 + i);
+    EXPECT_EQ(rq.errorOffset, 28 + i);
   }
   EXPECT_EQ(parseErrorStatus(rq.error), 400);
 }

@@ -6,4 +6,6 @@
 namespace evnode::cli {
 int cmdEcho(Args& args);
 int cmdChat(Args& args);
+int cmdUdp(Args& args);
+int cmdDns(Args& args);
 }  // namespace evnode::cli

@@ -1,0 +1,31 @@
+// A TCP echo server (seed 001, "A Simple TCP Server"): every chunk a client sends comes back as
+// "You said: ...".
+//
+//   tcp_echo_server [PORT]        (default 3000; 0 picks a free port)
+#include <evnode/evnode.h>
+#include <evnode/net.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+using namespace evnode;
+
+int main(int argc, char** argv) {
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // one line at a time, even into a pipe
+  int port = argc > 1 ? std::atoi(argv[1]) : 3000;
+
+  auto server = net::createServer([](const std::shared_ptr<net::Socket>& socket) {
+    std::puts("Client connected");
+    net::Socket* s = socket.get();  // a listener must not own its own socket
+    socket->on(net::Socket::Events::data, [s](const Buffer& data) {
+      std::printf("Received: %s\n", data.toString().c_str());
+      s->write("You said: " + data.toString());
+    });
+    socket->on(net::Socket::Events::end, [] { std::puts("Client disconnected"); });
+    socket->on(net::Socket::Events::error,
+               [](const Error& err) { std::printf("Socket error: %s\n", err.message.c_str()); });
+  });
+  net::Server* srv = server.get();
+  server->listen(port, [srv] { std::printf("TCP server running on port %d\n", srv->address().port); });
+  run();
+}

@@ -1,0 +1,76 @@
+// IncomingMessage and Node's rules for reading received headers.
+#include <algorithm>
+#include <array>
+
+#include "evnode/http.h"
+#include "http/parser.h"
+
+namespace evnode::http {
+
+namespace {
+// Headers whose duplicates Node discards (the first value wins).
+bool firstValueWins(std::string_view name) {
+  static constexpr std::array<std::string_view, 17> kNames = {
+      "age",      "authorization",     "content-length", "content-type",        "etag",
+      "expires",  "from",              "host",           "if-modified-since",   "if-unmodified-since",
+      "last-modified", "location",     "max-forwards",   "proxy-authorization", "referer",
+      "retry-after",   "user-agent"};
+  for (auto n : kNames) {
+    if (equalsIgnoreCase(n, name)) return true;
+  }
+  return equalsIgnoreCase(name, "server");
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+  return out;
+}
+}  // namespace
+
+std::optional<std::string> IncomingHeaders::get(std::string_view name) const {
+  std::optional<std::string> out;
+  const bool first = !joinDuplicates_ && firstValueWins(name);
+  const char* sep = equalsIgnoreCase(name, "cookie") ? "; " : ", ";
+  for (const auto& [n, v] : raw_) {
+    if (!equalsIgnoreCase(n, name)) continue;
+    if (!out) {
+      out = v;
+      if (first) break;
+    } else {
+      *out += sep;
+      *out += v;
+    }
+  }
+  return out;
+}
+
+bool IncomingHeaders::has(std::string_view name) const {
+  return std::any_of(raw_.begin(), raw_.end(), [&](const auto& h) { return equalsIgnoreCase(h.first, name); });
+}
+
+std::vector<std::string> IncomingHeaders::getAll(std::string_view name) const {
+  std::vector<std::string> out;
+  for (const auto& [n, v] : raw_) {
+    if (equalsIgnoreCase(n, name)) out.push_back(v);
+  }
+  return out;
+}
+
+std::vector<std::pair<std::string, std::string>> IncomingHeaders::entries() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& [n, v] : raw_) {
+    std::string key = lower(n);
+    bool seen = std::any_of(out.begin(), out.end(), [&](const auto& e) { return e.first == key; });
+    if (!seen) out.emplace_back(key, *get(key));
+  }
+  return out;
+}
+
+IncomingMessage::IncomingMessage() : Readable(ReadableOptions{}) {}
+
+void IncomingMessage::_read(std::size_t) {
+  if (onRead) onRead();
+}
+
+}  // namespace evnode::http

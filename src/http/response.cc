@@ -1,0 +1,350 @@
+// ServerResponse: headers, the status line, framing (Content-Length, chunked, close-delimited)
+// and the bytes it queues on the socket.
+#include <algorithm>
+#include <cstdio>
+
+#include "evnode/http.h"
+#include "http/connection.h"
+#include "http/parser.h"
+#include "http/response_internal.h"
+
+namespace evnode::http {
+
+namespace {
+struct MakeResponse : ServerResponse {};
+
+void validateName(std::string_view name) {
+  bool ok = !name.empty() &&
+            std::all_of(name.begin(), name.end(), [](char c) { return isTokenChar(static_cast<unsigned char>(c)); });
+  if (!ok) {
+    throw Exception("ERR_INVALID_HTTP_TOKEN", "Header name must be a valid HTTP token [\"" + std::string(name) + "\"]");
+  }
+}
+
+void validateValue(std::string_view name, std::string_view value) {
+  for (char ch : value) {
+    auto c = static_cast<unsigned char>(ch);
+    // No CR, LF or other controls (HT allowed): a value can never split the response.
+    if ((c < 0x20 && c != '\t') || c == 0x7f) {
+      throw Exception("ERR_INVALID_CHAR", "Invalid character in header content [\"" + std::string(name) + "\"]");
+    }
+  }
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+bool containsToken(std::string_view list, std::string_view token) {
+  while (!list.empty()) {
+    auto comma = list.find(',');
+    if (equalsIgnoreCase(trim(list.substr(0, comma)), token)) return true;
+    if (comma == std::string_view::npos) break;
+    list.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+char* hexSize(char* end, std::size_t n) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  do {
+    *--end = kHex[n & 15];
+    n >>= 4;
+  } while (n);
+  return end;
+}
+}  // namespace
+
+ServerResponse::ServerResponse() : Writable(WritableOptions{}) {}
+
+ResponsePtr ResponseInternal::make(const RequestPtr& req, const SocketPtr& socket, Connection* conn) {
+  auto res = std::make_shared<MakeResponse>();
+  res->req_ = req;
+  res->socket_ = socket;
+  res->conn_ = conn;
+  return res;
+}
+
+void ResponseInternal::setup(ServerResponse& res, const RequestHead& head, const ServerOptions& o, bool forceClose) {
+  res.headRequest_ = head.method == "HEAD";
+  res.clientHttp10_ = head.versionMinor == 0;
+  res.closeAfter_ = forceClose || !head.keepAlive;
+  res.expectContinue_ = head.expectContinue;
+  res.keepAliveTimeoutSec_ = o.keepAliveTimeout / 1000;
+}
+
+void ServerResponse::checkNotSent(const char* what) const {
+  if (headerSent_) {
+    throw Exception("ERR_HTTP_HEADERS_SENT", std::string("Cannot ") + what + " headers after they are sent to the client");
+  }
+}
+
+ServerResponse& ServerResponse::setHeader(std::string_view name, std::string_view value) {
+  checkNotSent("set");
+  validateName(name);
+  validateValue(name, value);
+  removeHeader(name);
+  headers_.emplace_back(name, value);
+  return *this;
+}
+
+ServerResponse& ServerResponse::setHeader(std::string_view name, const std::vector<std::string>& values) {
+  checkNotSent("set");
+  validateName(name);
+  for (const auto& v : values) validateValue(name, v);
+  removeHeader(name);
+  for (const auto& v : values) headers_.emplace_back(name, v);
+  return *this;
+}
+
+std::optional<std::string> ServerResponse::getHeader(std::string_view name) const {
+  std::optional<std::string> out;
+  for (const auto& [n, v] : headers_) {
+    if (!equalsIgnoreCase(n, name)) continue;
+    if (out) {
+      *out += ", ";
+      *out += v;
+    } else {
+      out = v;
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> ServerResponse::getHeaderNames() const {
+  std::vector<std::string> out;
+  for (const auto& [n, v] : headers_) {
+    std::string l(n);
+    for (auto& c : l) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+    if (std::find(out.begin(), out.end(), l) == out.end()) out.push_back(l);
+  }
+  return out;
+}
+
+bool ServerResponse::hasHeader(std::string_view name) const {
+  return std::any_of(headers_.begin(), headers_.end(), [&](const auto& h) { return equalsIgnoreCase(h.first, name); });
+}
+
+void ServerResponse::removeHeader(std::string_view name) {
+  checkNotSent("remove");
+  std::erase_if(headers_, [&](const auto& h) { return equalsIgnoreCase(h.first, name); });
+}
+
+ServerResponse& ServerResponse::writeHead(int status, const HeaderList& headers) {
+  return writeHead(status, "", headers);
+}
+
+ServerResponse& ServerResponse::writeHead(int status, std::string_view message, const HeaderList& headers) {
+  checkNotSent("write");
+  if (status < 100 || status > 999) {
+    throw Exception("ERR_HTTP_INVALID_STATUS_CODE", "Invalid status code: " + std::to_string(status));
+  }
+  validateValue("statusMessage", message);
+  for (const auto& [n, v] : headers) {
+    validateName(n);
+    validateValue(n, v);
+  }
+  statusCode = status;
+  if (!message.empty()) statusMessage = message;
+  // Names given here replace earlier setHeader values; repeated names in the list all stay.
+  for (const auto& [n, v] : headers) {
+    std::erase_if(headers_, [&](const auto& h) { return equalsIgnoreCase(h.first, n); });
+  }
+  for (const auto& h : headers) headers_.push_back(h);
+  return *this;
+}
+
+std::string ServerResponse::renderHead(std::size_t bodyBytes, bool knownLength) {
+  if (statusCode < 100 || statusCode > 999) {
+    throw Exception("ERR_HTTP_INVALID_STATUS_CODE", "Invalid status code: " + std::to_string(statusCode));
+  }
+  noBody_ = headRequest_ || statusCode == 204 || statusCode == 304 || (statusCode >= 100 && statusCode < 200);
+  bool hasLength = false, hasDate = false, hasConnection = false, hasKeepAlive = false;
+  for (const auto& [n, v] : headers_) {
+    if (equalsIgnoreCase(n, "content-length")) {
+      hasLength = true;
+    } else if (equalsIgnoreCase(n, "transfer-encoding")) {
+      userTransferEncoding_ = true;
+      chunked_ = containsToken(v, "chunked");
+    } else if (equalsIgnoreCase(n, "date")) {
+      hasDate = true;
+    } else if (equalsIgnoreCase(n, "connection")) {
+      hasConnection = true;
+      if (containsToken(v, "close")) closeAfter_ = true;
+    } else if (equalsIgnoreCase(n, "keep-alive")) {
+      hasKeepAlive = true;
+    }
+  }
+
+  std::string out;
+  out.reserve(160 + headers_.size() * 48);
+  out += "HTTP/1.1 ";
+  out += std::to_string(statusCode);
+  out += ' ';
+  out += statusMessage.empty() ? STATUS_CODES(statusCode) : std::string_view(statusMessage);
+  out += "\r\n";
+  for (const auto& [n, v] : headers_) {
+    out += n;
+    out += ": ";
+    out += v;
+    out += "\r\n";
+  }
+  if (sendDate && !hasDate) {
+    out += "Date: ";
+    out += httpDate();
+    out += "\r\n";
+  }
+  // Framing. 204/304/1xx carry none; HEAD announces what GET would send when it is known.
+  if (!(statusCode == 204 || statusCode == 304 || statusCode < 200) && !hasLength && !userTransferEncoding_) {
+    if (knownLength) {
+      out += "Content-Length: ";
+      out += std::to_string(bodyBytes);
+      out += "\r\n";
+    } else if (!headRequest_) {
+      if (clientHttp10_) {
+        closeAfter_ = true;  // HTTP/1.0 has no chunked coding: the body ends with the connection
+      } else {
+        chunked_ = true;
+        out += "Transfer-Encoding: chunked\r\n";
+      }
+    }
+  }
+  if (!hasConnection) {
+    if (closeAfter_) {
+      out += "Connection: close\r\n";
+    } else {
+      out += "Connection: keep-alive\r\n";
+      if (!hasKeepAlive && keepAliveTimeoutSec_) {
+        out += "Keep-Alive: timeout=";
+        out += std::to_string(keepAliveTimeoutSec_);
+        out += "\r\n";
+      }
+    }
+  }
+  out += "\r\n";
+  return out;
+}
+
+void ServerResponse::flushHeaders() {
+  if (headerSent_) return;
+  std::vector<Buffer> none;
+  sendBody(none, false, nullptr);
+}
+
+void ServerResponse::writeContinue() {
+  if (!socket_ || sentContinue_) return;
+  sentContinue_ = true;
+  socket_->write(Buffer::from("HTTP/1.1 100 Continue\r\n\r\n"));
+}
+
+void ServerResponse::writeProcessing() {
+  if (socket_) socket_->write(Buffer::from("HTTP/1.1 102 Processing\r\n\r\n"));
+}
+
+void ServerResponse::writeEarlyHints(const HeaderList& hints) {
+  std::string out = "HTTP/1.1 103 Early Hints\r\n";
+  for (const auto& [n, v] : hints) {
+    validateName(n);
+    validateValue(n, v);
+    out += n + ": " + v + "\r\n";
+  }
+  out += "\r\n";
+  if (socket_) socket_->write(Buffer::from(out));
+}
+
+void ServerResponse::addTrailers(const HeaderList& trailers) {
+  for (const auto& [n, v] : trailers) {
+    validateName(n);
+    validateValue(n, v);
+    trailers_.push_back({n, v});
+  }
+}
+
+ServerResponse& ServerResponse::end(Callback cb) {
+  inEnd_ = true;
+  Writable::end(std::move(cb));
+  inEnd_ = false;
+  return *this;
+}
+
+ServerResponse& ServerResponse::end(Buffer chunk, Callback cb) {
+  inEnd_ = true;
+  Writable::end(std::move(chunk), std::move(cb));
+  inEnd_ = false;
+  return *this;
+}
+
+void ServerResponse::_write(const Buffer& chunk, WriteCallback cb) {
+  std::vector<Buffer> one{chunk};
+  sendBody(one, false, &cb);
+}
+
+void ServerResponse::_writev(std::vector<Buffer>& chunks, WriteCallback cb) { sendBody(chunks, false, &cb); }
+
+void ServerResponse::_final(std::function<void(const Error&)> cb) {
+  std::vector<Buffer> none;
+  sendBody(none, true, nullptr);
+  if (conn_) conn_->onResponseQueued(this);
+  cb({});
+}
+
+void ServerResponse::_destroy(const Error& err, std::function<void(const Error&)> cb) {
+  // A response destroyed before it finished leaves the connection in an unknown state.
+  if (socket_ && !writableFinished() && conn_) socket_->destroy();
+  conn_ = nullptr;
+  cb(err);
+}
+
+// Queues head (if not sent yet), body chunks with their framing, and with `last` the end of
+// the body, on the socket. Completes `cb` at once unless the socket is backed up.
+void ServerResponse::sendBody(std::vector<Buffer>& chunks, bool last, WriteCallback* cb) {
+  std::size_t total = 0;
+  for (const auto& c : chunks) total += c.length();
+  std::vector<Buffer> out;
+  out.reserve(chunks.size() + 3);
+  if (!headerSent_) {
+    // end(data) as the only write, or end() with nothing written: the length is known.
+    bool known = (inEnd_ && !hasBodyWrite_) || (last && !hasBodyWrite_);
+    out.push_back(Buffer::from(renderHead(total, known)));
+    headerSent_ = true;
+  }
+  if (!last && !inEnd_) hasBodyWrite_ = true;
+  if (!noBody_ && total > 0) {
+    if (chunked_) {
+      char line[24];
+      char* end = line + sizeof line;
+      char* p = end - 2;
+      p[0] = '\r';
+      p[1] = '\n';
+      p = hexSize(p, total);
+      out.push_back(Buffer::from(p, static_cast<std::size_t>(end - p)));
+    }
+    for (auto& c : chunks) {
+      if (!c.empty()) out.push_back(std::move(c));
+    }
+    if (chunked_) out.push_back(Buffer::from("\r\n"));
+  }
+  if (last && chunked_ && !noBody_) {
+    std::string tail = "0\r\n";
+    for (const auto& [n, v] : trailers_) tail += n + ": " + v + "\r\n";
+    tail += "\r\n";
+    out.push_back(Buffer::from(tail));
+  }
+  bool ok = true;
+  if (socket_ && !socket_->destroyed()) {
+    for (auto& b : out) ok = socket_->write(std::move(b));
+  } else if (!out.empty() && cb) {
+    (*cb)(Error("ERR_STREAM_DESTROYED", "Cannot call write after a stream was destroyed"));
+    return;
+  }
+  if (!cb) return;
+  if (ok || !conn_) {
+    (*cb)();
+  } else {
+    conn_->waitForDrain(*cb);  // backpressure: the response's own buffer fills meanwhile
+  }
+}
+
+}  // namespace evnode::http

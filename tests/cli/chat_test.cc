@@ -1,0 +1,133 @@
+// `evnode chat`: three clients, each line reaches every other client as "> ID: text\n" and
+// never its sender; joins and leaves are logged to stderr, not stdout.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "support/testing.h"
+
+namespace {
+
+namespace et = evnode::testing;
+
+int connectLocal(int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+int localPort(int fd) {
+  sockaddr_in a{};
+  socklen_t len = sizeof a;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  return ntohs(a.sin_port);
+}
+
+// Reads whatever arrives within timeoutMs of quiet, until `lines` newlines have been seen.
+std::string readLines(int fd, int lines, int timeoutMs) {
+  std::string out;
+  char buf[4096];
+  while (std::count(out.begin(), out.end(), '\n') < lines) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, timeoutMs) <= 0) break;
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    out.append(buf, static_cast<std::size_t>(n));
+  }
+  return out;
+}
+
+bool waitForStderr(et::Process& p, const std::string& what, int timeoutMs) {
+  for (int waited = 0; waited < timeoutMs; waited += 20) {
+    if (p.stderrSoFar().find(what) != std::string::npos) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
+TEST(CliChat, ThreeClientsEachGetEveryOtherLineButNotTheirOwn) {
+  EVNODE_WATCHDOG(30);
+  et::Process chat({et::evnodeBinary(), "chat", "--port", "0"});
+  std::string line = chat.waitForLine("listening on ", 15);
+  EXPECT_TRUE(std::regex_match(line, std::regex(R"(listening on 127\.0\.0\.1:\d+)"))) << line;
+  int port = et::parsePortFromListeningLine(line);
+  ASSERT_GT(port, 0);
+
+  std::vector<int> fds;
+  for (int i = 0; i < 3; ++i) {
+    fds.push_back(connectLocal(port));
+    ASSERT_GE(fds.back(), 0);
+  }
+  // Every client must be in the room before anyone speaks.
+  ASSERT_TRUE(waitForStderr(chat, "(3 online)", 5000)) << chat.stderrSoFar();
+
+  // Client 2 sends its line in two pieces, and with CRLF: the server joins and trims it.
+  ASSERT_EQ(::send(fds[0], "hello from 0\n", 13, 0), 13);
+  ASSERT_EQ(::send(fds[1], "hello from 1\n", 13, 0), 13);
+  ASSERT_EQ(::send(fds[2], "hello ", 6, 0), 6);
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ASSERT_EQ(::send(fds[2], "from 2\r\n", 8, 0), 8);
+
+  for (int i = 0; i < 3; ++i) {
+    std::string got = readLines(fds[i], 2, 5000);
+    std::vector<std::string> expected;
+    for (int j = 0; j < 3; ++j) {
+      if (j == i) continue;
+      expected.push_back("> 127.0.0.1:" + std::to_string(localPort(fds[j])) + ": hello from " +
+                         std::to_string(j) + "\n");
+    }
+    // The order between two senders is not fixed; each line arrives whole.
+    bool inOrder = got == expected[0] + expected[1];
+    bool swapped = got == expected[1] + expected[0];
+    EXPECT_TRUE(inOrder || swapped) << "client " << i << " got:\n" << got;
+    // Nothing else, in particular not its own line.
+    EXPECT_EQ(readLines(fds[i], 1, 200), "") << "client " << i;
+  }
+
+  ::close(fds[2]);
+  EXPECT_TRUE(waitForStderr(chat, "(2 online)", 5000)) << chat.stderrSoFar();
+  ASSERT_EQ(::send(fds[0], "bye\n", 4, 0), 4);
+  EXPECT_EQ(readLines(fds[1], 1, 5000),
+            "> 127.0.0.1:" + std::to_string(localPort(fds[0])) + ": bye\n");
+  ::close(fds[0]);
+  ::close(fds[1]);
+  EXPECT_TRUE(waitForStderr(chat, "(0 online)", 5000)) << chat.stderrSoFar();
+  chat.kill(SIGINT);
+  EXPECT_EQ(chat.wait(10), 0);
+  EXPECT_EQ(chat.stdoutSoFar(), line + "\n");  // joins and leaves went to stderr
+}
+
+TEST(CliChat, SigintEndsConnectedClients) {
+  EVNODE_WATCHDOG(30);
+  et::Process chat({et::evnodeBinary(), "chat", "--port", "0"});
+  int port = et::parsePortFromListeningLine(chat.waitForLine("listening on ", 15));
+  ASSERT_GT(port, 0);
+  int fd = connectLocal(port);
+  ASSERT_GE(fd, 0);
+  ASSERT_TRUE(waitForStderr(chat, "(1 online)", 5000));
+  chat.kill(SIGINT);
+  pollfd p{fd, POLLIN, 0};
+  ASSERT_EQ(::poll(&p, 1, 5000), 1);
+  char c;
+  EXPECT_EQ(::recv(fd, &c, 1, 0), 0);  // EOF from the server
+  ::close(fd);
+  EXPECT_EQ(chat.wait(10), 0);
+}
+
+}  // namespace
