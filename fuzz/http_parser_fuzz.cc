@@ -158,13 +158,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
 
   auto parseReq = [](std::string_view b, http::RequestHead& h, std::span<http::Header> hs,
-                     const http::Limits& l, std::size_t last) {
-    return http::parseRequest(b, h, hs, l, last);
-  };
+                     const http::Limits& l,
+                     std::size_t last) { return http::parseRequest(b, h, hs, l, last); };
   auto parseRes = [](std::string_view b, http::ResponseHead& h, std::span<http::Header> hs,
-                     const http::Limits& l, std::size_t last) {
-    return http::parseResponse(b, h, hs, l, last);
-  };
+                     const http::Limits& l,
+                     std::size_t last) { return http::parseResponse(b, h, hs, l, last); };
 
   http::Header reqHdrs[64];
   http::RequestHead req;

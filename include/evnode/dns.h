@@ -40,10 +40,10 @@ inline constexpr int V4MAPPED = 2;
 inline constexpr int ALL = 4;
 
 struct LookupOptions {
-  int family = 0;     // 0 (any), 4 or 6
-  bool all = false;   // implied by the callback taking a vector
-  int hints = 0;      // ADDRCONFIG | V4MAPPED | ALL
-  std::string order;  // "verbatim", "ipv4first" or "ipv6first"; "" = getDefaultResultOrder()
+  int family = 0;          // 0 (any), 4 or 6
+  bool all = false;        // implied by the callback taking a vector
+  int hints = 0;           // ADDRCONFIG | V4MAPPED | ALL
+  std::string order = {};  // "verbatim", "ipv4first" or "ipv6first"; "" = getDefaultResultOrder()
 };
 
 struct LookupAddress {

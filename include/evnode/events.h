@@ -118,7 +118,11 @@ class EventEmitter {
   void removeAllListeners(const Event<A...>& ev) {
     removeKey(&ev);
   }
-  void removeAllListeners() { slots_.reset(); }
+  void removeAllListeners() {
+    if (!slots_) return;
+    slots_.reset();
+    listenerRemoved(nullptr);
+  }
 
   template <class... A>
   std::size_t listenerCount(const Event<A...>& ev) const {
@@ -153,6 +157,9 @@ class EventEmitter {
  protected:
   // Called after a listener for `key` was added (Readable starts flowing on a `data` listener).
   virtual void newListener(const void* key) { (void)key; }
+  // Called after listeners for `key` were removed (nullptr: all of them, every event); a once
+  // listener that fired counts as removed. Readable gives up `readable` mode this way.
+  virtual void listenerRemoved(const void* key) { (void)key; }
 
  private:
   struct Slot {

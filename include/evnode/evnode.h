@@ -2,7 +2,13 @@
 #pragma once
 
 #include "evnode/buffer.h"
+#include "evnode/dgram.h"
+#include "evnode/dns.h"
 #include "evnode/error.h"
 #include "evnode/events.h"
+#include "evnode/fs.h"
+#include "evnode/http.h"
 #include "evnode/loop.h"
+#include "evnode/net.h"
+#include "evnode/process.h"
 #include "evnode/stream.h"

@@ -138,7 +138,7 @@ struct ReadStreamOptions {
   std::optional<std::uint64_t> start;
   std::optional<std::uint64_t> end;
   std::size_t highWaterMark = 64 * 1024;  // also the size of each read
-  std::string encoding;                    // as setEncoding()
+  std::string encoding;                   // as setEncoding()
 };
 
 // A file as a Readable (Node's fs.ReadStream). One read is in flight at a time, each into a
@@ -232,8 +232,7 @@ class WriteStream : public Writable {
   void _destroy(const Error& err, std::function<void(const Error&)> cb) override;
 
  private:
-  friend std::shared_ptr<WriteStream> createWriteStream(std::string path,
-                                                        WriteStreamOptions opts);
+  friend std::shared_ptr<WriteStream> createWriteStream(std::string path, WriteStreamOptions opts);
   void start();
   void whenOpen(std::function<void()> fn);
   struct WriteOp;

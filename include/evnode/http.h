@@ -90,6 +90,7 @@ class IncomingMessage : public Readable {
 
  protected:
   void _read(std::size_t size) override;
+  void _destroy(const Error& err, std::function<void(const Error&)> cb) override;
 };
 
 class ServerResponse;

@@ -29,6 +29,7 @@
 
 namespace evnode {
 
+class Stream;
 class Readable;
 class Writable;
 
@@ -72,6 +73,10 @@ class Fifo {
   std::size_t head_ = 0;
 };
 class StringDecoder;
+// finished() for the chosen sides of a stream (Node's eos options `readable`/`writable`);
+// pipeline() watches a Duplex only on the side it uses.
+std::function<void()> eos(const std::shared_ptr<Stream>& stream, bool readable, bool writable,
+                          std::function<void(const Error&)> cb);
 }  // namespace detail
 
 // The state both sides share: destruction, `error` and `close`.
@@ -114,6 +119,9 @@ class Stream : public EventEmitter, public std::enable_shared_from_this<Stream> 
   Error errored_;
 
  private:
+  // Needs to know whether the stream will emit `close` (autoDestroy and emitClose).
+  friend std::function<void()> detail::eos(const std::shared_ptr<Stream>& stream, bool readable,
+                                           bool writable, std::function<void(const Error&)> cb);
   void afterDestroy(const Error& err);
 };
 
@@ -194,6 +202,7 @@ class Readable : public virtual Stream {
   bool autoDestroy() const override { return autoDestroy_; }
   bool emitCloseOption() const override { return emitClose_; }
   void newListener(const void* key) override;
+  void listenerRemoved(const void* key) override;
   // What Duplex does after `end` (allowHalfOpen=false ends the writable side).
   virtual void afterEndEmitted();
   bool readableEndedFlag() const { return ended_; }
@@ -214,6 +223,7 @@ class Readable : public virtual Stream {
   Buffer fromList(std::size_t n, bool all);
   void pipeTo(std::shared_ptr<Writable> dest, PipeOptions opts);
   void scheduleResume();
+  void updateReadableListening();
 
   detail::Fifo<Buffer> buffer_;
   std::size_t length_ = 0;
@@ -239,15 +249,19 @@ class Readable : public virtual Stream {
 
 };
 
-// Completion of one _write/_writev call; call it exactly once.
+// Completion of one _write/_writev call; call it exactly once. It holds the stream weakly: the
+// stream stays alive while the completion runs, and a completion arriving after the stream was
+// freed does nothing.
 class WriteCallback {
  public:
   void operator()(const Error& err = {}) const;
 
  private:
   friend class Writable;
-  explicit WriteCallback(Writable* w) : w_(w) {}
+  explicit WriteCallback(Writable* w);
   Writable* w_;
+  std::weak_ptr<Stream> ref_;
+  bool owned_ = false;  // the stream is owned by a shared_ptr (ref_ was set)
 };
 
 struct WritableOptions {
@@ -427,7 +441,9 @@ class PassThrough : public Transform {
 std::shared_ptr<Readable> readableFrom(std::vector<Buffer> chunks);
 
 // Calls cb once the stream is done: ended (readable), finished (writable), errored, or closed
-// early (ERR_STREAM_PREMATURE_CLOSE). Returns a function that removes the listeners.
+// early (ERR_STREAM_PREMATURE_CLOSE). As in Node, a stream that will emit `close` (autoDestroy
+// and emitClose, the defaults) is done at `close`, after `end`/`finish`. Always asynchronous.
+// Returns a function that removes the listeners.
 std::function<void()> finished(const std::shared_ptr<Stream>& stream,
                                std::function<void(const Error&)> cb);
 

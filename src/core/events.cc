@@ -48,6 +48,7 @@ bool EventEmitter::removeSlot(const void* key, ListenerId id) {
   auto idx = it - slots_->begin();
   auto& v = mutableSlots();
   v.erase(v.begin() + idx);
+  listenerRemoved(key);
   return true;
 }
 
@@ -55,6 +56,7 @@ void EventEmitter::removeKey(const void* key) {
   if (!slots_ || countKey(key) == 0) return;
   auto& v = mutableSlots();
   std::erase_if(v, [&](const Slot& s) { return s.key == key; });
+  listenerRemoved(key);
 }
 
 std::size_t EventEmitter::countKey(const void* key) const {

@@ -228,8 +228,10 @@ Loop::~Loop() {
         }
       },
       nullptr);
-  for (int i = 0; i < 16 && uv_loop_close(loop_) == UV_EBUSY; ++i) {
-    uv_run(loop_, UV_RUN_NOWAIT);
+  // Closing handles may queue more work; requests still on the thread pool (fs, getaddrinfo)
+  // must complete before the loop's memory goes.
+  for (int i = 0; i < 64 && uv_loop_close(loop_) == UV_EBUSY; ++i) {
+    uv_run(loop_, i < 8 ? UV_RUN_NOWAIT : UV_RUN_ONCE);
     detail::drainTicks();
   }
   tls->immediates.clear();

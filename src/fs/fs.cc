@@ -117,15 +117,14 @@ class ReadFileOp : public std::enable_shared_from_this<ReadFileOp> {
       : path_(std::move(path)), cb_(std::move(cb)) {}
 
   void start() {
-    submit(
-        [&](uv_loop_t* l, uv_fs_t* r, uv_fs_cb c) {
-          return uv_fs_open(l, r, path_.c_str(), UV_FS_O_RDONLY, 0, c);
-        },
-        [self = shared_from_this()](uv_fs_t& r) {
-          if (r.result < 0) return self->finish(makeError(static_cast<int>(r.result), "open", self->path_));
-          self->fd_ = static_cast<int>(r.result);
-          self->fstat();
-        });
+    submit([&](uv_loop_t* l, uv_fs_t* r,
+               uv_fs_cb c) { return uv_fs_open(l, r, path_.c_str(), UV_FS_O_RDONLY, 0, c); },
+           [self = shared_from_this()](uv_fs_t& r) {
+             if (r.result < 0)
+               return self->finish(makeError(static_cast<int>(r.result), "open", self->path_));
+             self->fd_ = static_cast<int>(r.result);
+             self->fstat();
+           });
   }
 
  private:
@@ -197,18 +196,21 @@ class ReadFileOp : public std::enable_shared_from_this<ReadFileOp> {
 class WriteFileOp : public std::enable_shared_from_this<WriteFileOp> {
  public:
   WriteFileOp(std::string path, Buffer data, int flags, int mode, Callback cb)
-      : path_(std::move(path)), data_(std::move(data)), flags_(flags), mode_(mode), cb_(std::move(cb)) {}
+      : path_(std::move(path)),
+        data_(std::move(data)),
+        flags_(flags),
+        mode_(mode),
+        cb_(std::move(cb)) {}
 
   void start() {
-    submit(
-        [&](uv_loop_t* l, uv_fs_t* r, uv_fs_cb c) {
-          return uv_fs_open(l, r, path_.c_str(), flags_, mode_, c);
-        },
-        [self = shared_from_this()](uv_fs_t& r) {
-          if (r.result < 0) return self->finish(makeError(static_cast<int>(r.result), "open", self->path_));
-          self->fd_ = static_cast<int>(r.result);
-          self->writeMore();
-        });
+    submit([&](uv_loop_t* l, uv_fs_t* r,
+               uv_fs_cb c) { return uv_fs_open(l, r, path_.c_str(), flags_, mode_, c); },
+           [self = shared_from_this()](uv_fs_t& r) {
+             if (r.result < 0)
+               return self->finish(makeError(static_cast<int>(r.result), "open", self->path_));
+             self->fd_ = static_cast<int>(r.result);
+             self->writeMore();
+           });
   }
 
  private:
@@ -216,8 +218,9 @@ class WriteFileOp : public std::enable_shared_from_this<WriteFileOp> {
     if (data_.empty()) return finish({});
     submit(
         [&](uv_loop_t* l, uv_fs_t* r, uv_fs_cb c) {
-          uv_buf_t b = uv_buf_init(reinterpret_cast<char*>(data_.data()),
-                                   static_cast<unsigned>(std::min<std::size_t>(data_.size(), 1u << 30)));
+          uv_buf_t b =
+              uv_buf_init(reinterpret_cast<char*>(data_.data()),
+                          static_cast<unsigned>(std::min<std::size_t>(data_.size(), 1u << 30)));
           return uv_fs_write(l, r, fd_, &b, 1, -1, c);
         },
         [self = shared_from_this()](uv_fs_t& r) {
@@ -304,9 +307,7 @@ void realpath(const std::string& path, std::function<void(const Error&, const st
 void readdir(const std::string& path,
              std::function<void(const Error&, const std::vector<Dirent>&)> cb) {
   submit(
-      [&](uv_loop_t* l, uv_fs_t* r, uv_fs_cb c) {
-        return uv_fs_scandir(l, r, path.c_str(), 0, c);
-      },
+      [&](uv_loop_t* l, uv_fs_t* r, uv_fs_cb c) { return uv_fs_scandir(l, r, path.c_str(), 0, c); },
       [cb = std::move(cb), path](uv_fs_t& r) {
         if (r.result < 0) {
           cb(makeError(static_cast<int>(r.result), "scandir", path), {});
@@ -366,19 +367,17 @@ void unlink(const std::string& path, Callback cb) {
 }
 
 void rename(const std::string& oldPath, const std::string& newPath, Callback cb) {
-  submit(
-      [&](uv_loop_t* l, uv_fs_t* r, uv_fs_cb c) {
-        return uv_fs_rename(l, r, oldPath.c_str(), newPath.c_str(), c);
-      },
-      errorOnly(std::move(cb), "rename", oldPath, newPath));
+  submit([&](uv_loop_t* l, uv_fs_t* r,
+             uv_fs_cb c) { return uv_fs_rename(l, r, oldPath.c_str(), newPath.c_str(), c); },
+         errorOnly(std::move(cb), "rename", oldPath, newPath));
 }
 
 void mkdir(const std::string& path, Callback cb) { mkdir(path, 0777, std::move(cb)); }
 
 void mkdir(const std::string& path, int mode, Callback cb) {
-  submit(
-      [&](uv_loop_t* l, uv_fs_t* r, uv_fs_cb c) { return uv_fs_mkdir(l, r, path.c_str(), mode, c); },
-      errorOnly(std::move(cb), "mkdir", path));
+  submit([&](uv_loop_t* l, uv_fs_t* r,
+             uv_fs_cb c) { return uv_fs_mkdir(l, r, path.c_str(), mode, c); },
+         errorOnly(std::move(cb), "mkdir", path));
 }
 
 void rmdir(const std::string& path, Callback cb) {
@@ -398,15 +397,15 @@ void open(const std::string& path, std::string_view flags,
 void open(const std::string& path, std::string_view flags, int mode,
           std::function<void(const Error&, int fd)> cb) {
   int f = detail::parseFlags(flags);
-  submit(
-      [&](uv_loop_t* l, uv_fs_t* r, uv_fs_cb c) { return uv_fs_open(l, r, path.c_str(), f, mode, c); },
-      [cb = std::move(cb), path](uv_fs_t& r) {
-        if (r.result < 0) {
-          cb(makeError(static_cast<int>(r.result), "open", path), -1);
-        } else {
-          cb({}, static_cast<int>(r.result));
-        }
-      });
+  submit([&](uv_loop_t* l, uv_fs_t* r,
+             uv_fs_cb c) { return uv_fs_open(l, r, path.c_str(), f, mode, c); },
+         [cb = std::move(cb), path](uv_fs_t& r) {
+           if (r.result < 0) {
+             cb(makeError(static_cast<int>(r.result), "open", path), -1);
+           } else {
+             cb({}, static_cast<int>(r.result));
+           }
+         });
 }
 
 void close(int fd, Callback cb) {
@@ -446,7 +445,8 @@ void write(int fd, Buffer data, std::optional<std::uint64_t> position,
       [&](uv_loop_t* l, uv_fs_t* r, uv_fs_cb c) {
         uv_buf_t b =
             uv_buf_init(reinterpret_cast<char*>(data.data()), static_cast<unsigned>(data.size()));
-        return uv_fs_write(l, r, fd, &b, 1, position ? static_cast<std::int64_t>(*position) : -1, c);
+        return uv_fs_write(l, r, fd, &b, 1, position ? static_cast<std::int64_t>(*position) : -1,
+                           c);
       },
       [cb = std::move(cb), data](uv_fs_t& r) {
         if (r.result < 0) {

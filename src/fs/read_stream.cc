@@ -69,32 +69,30 @@ void ReadStream::start() {
   if (fd_ >= 0) return;
   opening_ = true;
   const int flags = detail::parseFlags(opts_.flags);
-  submit(
-      [&](uv_loop_t* l, uv_fs_t* r, uv_fs_cb c) {
-        return uv_fs_open(l, r, path_.c_str(), flags, opts_.mode, c);
-      },
-      [this, keep = self()](uv_fs_t& r) {
-        opening_ = false;
-        Error err;
-        if (r.result < 0) {
-          err = makeError(static_cast<int>(r.result), "open", path_);
-        } else {
-          fd_ = static_cast<int>(r.result);
-        }
-        if (afterIo_) return afterIo();  // destroyed while opening: close and finish that
-        if (err) {
-          errorOrDestroy(err);
-          return;
-        }
-        emit(Events::open, fd_);
-        if (destroyed()) return;
-        emit(Events::ready);
-        if (deferredRead_ && !destroyed() && fd_ >= 0) {
-          std::size_t n = *deferredRead_;
-          deferredRead_.reset();
-          readNow(n);
-        }
-      });
+  submit([&](uv_loop_t* l, uv_fs_t* r,
+             uv_fs_cb c) { return uv_fs_open(l, r, path_.c_str(), flags, opts_.mode, c); },
+         [this, keep = self()](uv_fs_t& r) {
+           opening_ = false;
+           Error err;
+           if (r.result < 0) {
+             err = makeError(static_cast<int>(r.result), "open", path_);
+           } else {
+             fd_ = static_cast<int>(r.result);
+           }
+           if (afterIo_) return afterIo();  // destroyed while opening: close and finish that
+           if (err) {
+             errorOrDestroy(err);
+             return;
+           }
+           emit(Events::open, fd_);
+           if (destroyed()) return;
+           emit(Events::ready);
+           if (deferredRead_ && !destroyed() && fd_ >= 0) {
+             std::size_t n = *deferredRead_;
+             deferredRead_.reset();
+             readNow(n);
+           }
+         });
 }
 
 void ReadStream::_read(std::size_t size) {

@@ -68,30 +68,28 @@ void WriteStream::start() {
   if (fd_ >= 0) return;
   opening_ = true;
   const int flags = detail::parseFlags(opts_.flags);
-  submit(
-      [&](uv_loop_t* l, uv_fs_t* r, uv_fs_cb c) {
-        return uv_fs_open(l, r, path_.c_str(), flags, opts_.mode, c);
-      },
-      [this, keep = self()](uv_fs_t& r) {
-        opening_ = false;
-        if (r.result < 0) {
-          openError_ = makeError(static_cast<int>(r.result), "open", path_);
-        } else {
-          fd_ = static_cast<int>(r.result);
-        }
-        if (afterIo_) {
-          afterIo();  // destroyed while opening
-        } else if (openError_) {
-          errorOrDestroy(openError_);
-        } else {
-          emit(Events::open, fd_);
-          if (!destroyed()) emit(Events::ready);
-        }
-        // The write or final that waited for the open now runs (or fails).
-        auto pending = std::move(afterOpen_);
-        afterOpen_.clear();
-        for (auto& fn : pending) fn();
-      });
+  submit([&](uv_loop_t* l, uv_fs_t* r,
+             uv_fs_cb c) { return uv_fs_open(l, r, path_.c_str(), flags, opts_.mode, c); },
+         [this, keep = self()](uv_fs_t& r) {
+           opening_ = false;
+           if (r.result < 0) {
+             openError_ = makeError(static_cast<int>(r.result), "open", path_);
+           } else {
+             fd_ = static_cast<int>(r.result);
+           }
+           if (afterIo_) {
+             afterIo();  // destroyed while opening
+           } else if (openError_) {
+             errorOrDestroy(openError_);
+           } else {
+             emit(Events::open, fd_);
+             if (!destroyed()) emit(Events::ready);
+           }
+           // The write or final that waited for the open now runs (or fails).
+           auto pending = std::move(afterOpen_);
+           afterOpen_.clear();
+           for (auto& fn : pending) fn();
+         });
 }
 
 void WriteStream::whenOpen(std::function<void()> fn) {

@@ -53,6 +53,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   ContentLengthBody clBody_;
   ChunkedDecoder chunked_;
   std::vector<Header> headerStore_;
+  std::vector<Header> trailerStore_ = std::vector<Header>(32);
   std::vector<WriteCallback> drainWaiters_;
   std::size_t requests_ = 0;
   std::uint64_t lastActivity_ = 0;

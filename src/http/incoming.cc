@@ -73,4 +73,10 @@ void IncomingMessage::_read(std::size_t) {
   if (onRead) onRead();
 }
 
+void IncomingMessage::_destroy(const Error& err, std::function<void(const Error&)> cb) {
+  // As in Node, an aborted message reports its error only to those listening for it: a handler
+  // that never looked at the body must not bring the server down when the client leaves.
+  Readable::_destroy(listenerCount(Stream::Events::error) > 0 ? err : Error(), std::move(cb));
+}
+
 }  // namespace evnode::http

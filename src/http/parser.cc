@@ -424,6 +424,12 @@ inline Step skipEmptyLines(const char*& p, const char* end, Failure& f) {
 
 // `HTTP/DIGIT.DIGIT`. Support for the version is checked by the caller once the line is read.
 inline Step parseVersion(const char*& p, const char* end, MessageHead& out, Failure& f) {
+  if (end - p >= 8 && std::memcmp(p, "HTTP/1.", 7) == 0 && (p[7] == '1' || p[7] == '0')) {
+    out.versionMajor = 1;
+    out.versionMinor = static_cast<std::uint8_t>(p[7] - '0');
+    p += 8;
+    return Step::kDone;
+  }
   static constexpr char kName[] = "HTTP/";
   for (int i = 0; i < 5; ++i) {
     if (p >= end) return Step::kMore;
@@ -637,13 +643,48 @@ ParseError finishResponse(ResponseHead& out, const Facts& facts) {
   return E::HPE_OK;
 }
 
+// Clears a head field by field: `out = Head{}` builds a temporary with `rep stos` and copies it,
+// which costs a fifth of the time of a small request.
+inline void resetCommon(MessageHead& h) {
+  h.headers = {};
+  h.versionMajor = 1;
+  h.versionMinor = 1;
+  h.body = BodyKind::kNone;
+  h.hasContentLength = false;
+  h.hasTransferEncoding = false;
+  h.chunked = false;
+  h.contentLength = 0;
+  h.keepAlive = false;
+  h.connectionClose = false;
+  h.connectionKeepAlive = false;
+  h.connectionUpgrade = false;
+  h.hasUpgradeHeader = false;
+  h.upgrade = false;
+  h.expectContinue = false;
+  h.expectOther = false;
+  h.hostCount = 0;
+  h.error = E::HPE_OK;
+  h.errorOffset = 0;
+}
+inline void resetHead(RequestHead& h) {
+  resetCommon(h);
+  h.method = {};
+  h.target = {};
+  h.targetForm = TargetForm::kOrigin;
+}
+inline void resetHead(ResponseHead& h) {
+  resetCommon(h);
+  h.status = 0;
+  h.reason = {};
+}
+
 template <bool kRequest, class Head>
 std::ptrdiff_t parseHead(std::string_view buf, Head& out, std::span<Header> headers,
                          const Limits& limits, std::size_t lastLen) {
   const char* begin = buf.data();
   std::size_t len = buf.size();
   std::size_t cap = std::min(len, limits.maxHeaderSize);
-  out = Head{};
+  resetHead(out);
 
   // Called again for an incomplete head: parse again only if the new bytes can change the
   // answer (the head ended, or a bare CR/LF showed up, or the size limit was passed).
@@ -665,10 +706,9 @@ std::ptrdiff_t parseHead(std::string_view buf, Head& out, std::span<Header> head
   std::size_t count = 0;
   if (s == Step::kDone) {
     std::size_t maxCount = std::min(limits.maxHeadersCount, headers.size());
-    s = parseFields(p, end, headers.data(), maxCount, maxCount, count, f,
-                    [&](std::string_view n, std::string_view v) {
-                      return applyField(n, v, out, facts);
-                    });
+    s = parseFields(
+        p, end, headers.data(), maxCount, maxCount, count, f,
+        [&](std::string_view n, std::string_view v) { return applyField(n, v, out, facts); });
   }
   if (s == Step::kMore) {
     if (len > limits.maxHeaderSize) {
@@ -737,42 +777,70 @@ std::string_view parseErrorName(ParseError e) {
 
 std::string_view parseErrorReason(ParseError e) {
   switch (e) {
-    case E::HPE_OK: return "Success";
-    case E::HPE_INVALID_METHOD: return "Invalid method";
-    case E::HPE_INVALID_URL: return "Invalid request target";
-    case E::HPE_URI_TOO_LONG: return "Request target too long";
-    case E::HPE_INVALID_VERSION: return "Invalid HTTP version";
-    case E::HPE_VERSION_NOT_SUPPORTED: return "HTTP version not supported";
-    case E::HPE_INVALID_STATUS: return "Invalid status code";
-    case E::HPE_INVALID_HEADER_TOKEN: return "Invalid header field char";
-    case E::HPE_UNEXPECTED_SPACE: return "Unexpected whitespace at start of field line";
-    case E::HPE_CR_EXPECTED: return "Missing expected CR";
-    case E::HPE_LF_EXPECTED: return "Missing expected LF after CR";
-    case E::HPE_HEADER_OVERFLOW: return "Header overflow";
-    case E::HPE_MISSING_HOST: return "Missing Host header";
-    case E::HPE_DUPLICATE_HOST: return "Duplicate Host header";
-    case E::HPE_INVALID_CONTENT_LENGTH: return "Invalid Content-Length";
+    case E::HPE_OK:
+      return "Success";
+    case E::HPE_INVALID_METHOD:
+      return "Invalid method";
+    case E::HPE_INVALID_URL:
+      return "Invalid request target";
+    case E::HPE_URI_TOO_LONG:
+      return "Request target too long";
+    case E::HPE_INVALID_VERSION:
+      return "Invalid HTTP version";
+    case E::HPE_VERSION_NOT_SUPPORTED:
+      return "HTTP version not supported";
+    case E::HPE_INVALID_STATUS:
+      return "Invalid status code";
+    case E::HPE_INVALID_HEADER_TOKEN:
+      return "Invalid header field char";
+    case E::HPE_UNEXPECTED_SPACE:
+      return "Unexpected whitespace at start of field line";
+    case E::HPE_CR_EXPECTED:
+      return "Missing expected CR";
+    case E::HPE_LF_EXPECTED:
+      return "Missing expected LF after CR";
+    case E::HPE_HEADER_OVERFLOW:
+      return "Header overflow";
+    case E::HPE_MISSING_HOST:
+      return "Missing Host header";
+    case E::HPE_DUPLICATE_HOST:
+      return "Duplicate Host header";
+    case E::HPE_INVALID_CONTENT_LENGTH:
+      return "Invalid Content-Length";
     case E::HPE_UNEXPECTED_CONTENT_LENGTH:
       return "Duplicate Content-Length or Content-Length with Transfer-Encoding";
-    case E::HPE_INVALID_TRANSFER_ENCODING: return "Invalid Transfer-Encoding";
-    case E::HPE_NOT_IMPLEMENTED: return "Unsupported transfer coding";
-    case E::HPE_INVALID_CHUNK_SIZE: return "Invalid chunk size";
-    case E::HPE_INVALID_CHUNK_EXTENSIONS: return "Invalid chunk extensions";
-    case E::HPE_CHUNK_EXTENSIONS_OVERFLOW: return "Chunk extensions overflow";
-    case E::HPE_INVALID_EOF_STATE: return "Connection ended before the message was complete";
+    case E::HPE_INVALID_TRANSFER_ENCODING:
+      return "Invalid Transfer-Encoding";
+    case E::HPE_NOT_IMPLEMENTED:
+      return "Unsupported transfer coding";
+    case E::HPE_INVALID_CHUNK_SIZE:
+      return "Invalid chunk size";
+    case E::HPE_INVALID_CHUNK_EXTENSIONS:
+      return "Invalid chunk extensions";
+    case E::HPE_CHUNK_EXTENSIONS_OVERFLOW:
+      return "Chunk extensions overflow";
+    case E::HPE_INVALID_EOF_STATE:
+      return "Connection ended before the message was complete";
   }
   return "Unknown error";
 }
 
 int parseErrorStatus(ParseError e) {
   switch (e) {
-    case E::HPE_OK: return 0;
-    case E::HPE_URI_TOO_LONG: return 414;
-    case E::HPE_VERSION_NOT_SUPPORTED: return 505;
-    case E::HPE_HEADER_OVERFLOW: return 431;
-    case E::HPE_NOT_IMPLEMENTED: return 501;
-    case E::HPE_CHUNK_EXTENSIONS_OVERFLOW: return 413;
-    default: return 400;
+    case E::HPE_OK:
+      return 0;
+    case E::HPE_URI_TOO_LONG:
+      return 414;
+    case E::HPE_VERSION_NOT_SUPPORTED:
+      return 505;
+    case E::HPE_HEADER_OVERFLOW:
+      return 431;
+    case E::HPE_NOT_IMPLEMENTED:
+      return 501;
+    case E::HPE_CHUNK_EXTENSIONS_OVERFLOW:
+      return 413;
+    default:
+      return 400;
   }
 }
 
@@ -873,50 +941,76 @@ ChunkedDecoder::Result ChunkedDecoder::decode(std::string_view in) {
         bool ok = true;
         switch (state) {
           case S::kExtBws:  // BWS, only allowed before ';'
-            if (c == ';') next = S::kExtNameStart;
-            else ok = ows;
+            if (c == ';')
+              next = S::kExtNameStart;
+            else
+              ok = ows;
             break;
           case S::kExtNameStart:  // BWS, then a name
-            if (tok) next = S::kExtName;
-            else ok = ows;
+            if (tok)
+              next = S::kExtName;
+            else
+              ok = ows;
             break;
           case S::kExtName:
-            if (c == '=') next = S::kExtValueStart;
-            else if (c == ';') next = S::kExtNameStart;
-            else if (c == '\r') next = S::kSizeLf;
-            else if (ows) next = S::kExtAfterName;
-            else ok = tok;
+            if (c == '=')
+              next = S::kExtValueStart;
+            else if (c == ';')
+              next = S::kExtNameStart;
+            else if (c == '\r')
+              next = S::kSizeLf;
+            else if (ows)
+              next = S::kExtAfterName;
+            else
+              ok = tok;
             break;
           case S::kExtAfterName:  // BWS, then '=' (or ';' for the next extension)
-            if (c == '=') next = S::kExtValueStart;
-            else if (c == ';') next = S::kExtNameStart;
-            else ok = ows;
+            if (c == '=')
+              next = S::kExtValueStart;
+            else if (c == ';')
+              next = S::kExtNameStart;
+            else
+              ok = ows;
             break;
           case S::kExtValueStart:
-            if (c == '"') next = S::kExtQuoted;
-            else if (tok) next = S::kExtValue;
-            else ok = ows;
+            if (c == '"')
+              next = S::kExtQuoted;
+            else if (tok)
+              next = S::kExtValue;
+            else
+              ok = ows;
             break;
           case S::kExtValue:
-            if (c == ';') next = S::kExtNameStart;
-            else if (c == '\r') next = S::kSizeLf;
-            else if (ows) next = S::kExtBws;
-            else ok = tok;
+            if (c == ';')
+              next = S::kExtNameStart;
+            else if (c == '\r')
+              next = S::kSizeLf;
+            else if (ows)
+              next = S::kExtBws;
+            else
+              ok = tok;
             break;
           case S::kExtQuoted:
-            if (c == '"') next = S::kExtAfterQuote;
-            else if (c == '\\') next = S::kExtQuotedPair;
-            else ok = cls(c) & kQdtextBit;
+            if (c == '"')
+              next = S::kExtAfterQuote;
+            else if (c == '\\')
+              next = S::kExtQuotedPair;
+            else
+              ok = cls(c) & kQdtextBit;
             break;
           case S::kExtQuotedPair:
             next = S::kExtQuoted;
             ok = cls(c) & kValueBit;
             break;
           case S::kExtAfterQuote:
-            if (c == ';') next = S::kExtNameStart;
-            else if (c == '\r') next = S::kSizeLf;
-            else if (ows) next = S::kExtBws;
-            else ok = false;
+            if (c == ';')
+              next = S::kExtNameStart;
+            else if (c == '\r')
+              next = S::kSizeLf;
+            else if (ows)
+              next = S::kExtBws;
+            else
+              ok = false;
             break;
           default:
             break;
@@ -971,8 +1065,8 @@ ChunkedDecoder::Result ChunkedDecoder::decode(std::string_view in) {
         std::size_t maxCount = limits.maxHeadersCount;
         if (!trailerStorage.empty()) maxCount = std::min(maxCount, trailerStorage.size());
         Header* store = trailerStorage.empty() ? nullptr : trailerStorage.data();
-        Step s = parseFields(q, p + cap, store, trailerStorage.size(), maxCount,
-                             count, f, [](std::string_view, std::string_view) { return E::HPE_OK; });
+        Step s = parseFields(q, p + cap, store, trailerStorage.size(), maxCount, count, f,
+                             [](std::string_view, std::string_view) { return E::HPE_OK; });
         if (s == Step::kMore) {
           if (avail > limits.maxHeaderSize) return failWith(E::HPE_HEADER_OVERFLOW);
           trailerScanned = avail;

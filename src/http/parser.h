@@ -16,6 +16,9 @@
 // `lastLen` when calling again after more bytes arrived, so that an incomplete head is not parsed
 // again from its start (only the new bytes are scanned, until the end of the head shows up).
 // Pipelined requests: after n > 0 (and after the body), call again on buf + n (+ body length).
+// With lastLen, an incomplete head is parsed again only once its end, a bare CR or LF, or more
+// than maxHeaderSize bytes have arrived, so a syntax error in its first bytes may only be
+// reported then (a head sent in one piece is checked as it is read).
 //
 // Bodies: RequestHead::body says how the request body is framed. Content-Length bodies are a
 // simple countdown (ContentLengthBody); chunked bodies go through ChunkedDecoder. For responses,
@@ -54,27 +57,27 @@ namespace evnode::http {
 // Every way a message can be rejected. The names are Node's (llhttp's) where one exists.
 enum class ParseError : std::uint8_t {
   HPE_OK = 0,
-  HPE_INVALID_METHOD,              // 400: the method is not a token or not followed by one SP
-  HPE_INVALID_URL,                 // 400: bad target characters or a form the method can't use
-  HPE_URI_TOO_LONG,                // 414: target longer than Limits::maxTargetLength
-  HPE_INVALID_VERSION,             // 400: not `HTTP/DIGIT.DIGIT`
-  HPE_VERSION_NOT_SUPPORTED,       // 505: a well-formed version other than 1.0 or 1.1
-  HPE_INVALID_STATUS,              // 400: the status code is not 3 digits (100-999)
-  HPE_INVALID_HEADER_TOKEN,        // 400: bad char in a field name or value, name without colon
-  HPE_UNEXPECTED_SPACE,            // 400: a field line starting with SP/HT (obs-fold)
-  HPE_CR_EXPECTED,                 // 400: bare LF (a line must end in CRLF), junk after chunk
-  HPE_LF_EXPECTED,                 // 400: bare CR
-  HPE_HEADER_OVERFLOW,             // 431: head bigger than maxHeaderSize or too many fields
-  HPE_MISSING_HOST,                // 400: HTTP/1.1 request without Host
-  HPE_DUPLICATE_HOST,              // 400: more than one Host
-  HPE_INVALID_CONTENT_LENGTH,      // 400: Content-Length not plain digits or over 2^64-1
-  HPE_UNEXPECTED_CONTENT_LENGTH,   // 400: Content-Length repeated or with Transfer-Encoding
-  HPE_INVALID_TRANSFER_ENCODING,   // 400: malformed, not ending in chunked, or in HTTP/1.0
-  HPE_NOT_IMPLEMENTED,             // 501: a transfer coding this parser does not know
-  HPE_INVALID_CHUNK_SIZE,          // 400: chunk size not hex, too big, or not ended by CRLF
-  HPE_INVALID_CHUNK_EXTENSIONS,    // 400: malformed chunk extension (`;` without name, quote)
-  HPE_CHUNK_EXTENSIONS_OVERFLOW,   // 413: one chunk's size line over maxChunkExtensionSize
-  HPE_INVALID_EOF_STATE,           // 400: the connection ended in the middle of a body
+  HPE_INVALID_METHOD,             // 400: the method is not a token or not followed by one SP
+  HPE_INVALID_URL,                // 400: bad target characters or a form the method can't use
+  HPE_URI_TOO_LONG,               // 414: target longer than Limits::maxTargetLength
+  HPE_INVALID_VERSION,            // 400: not `HTTP/DIGIT.DIGIT`
+  HPE_VERSION_NOT_SUPPORTED,      // 505: a well-formed version other than 1.0 or 1.1
+  HPE_INVALID_STATUS,             // 400: the status code is not 3 digits (100-999)
+  HPE_INVALID_HEADER_TOKEN,       // 400: bad char in a field name or value, name without colon
+  HPE_UNEXPECTED_SPACE,           // 400: a field line starting with SP/HT (obs-fold)
+  HPE_CR_EXPECTED,                // 400: bare LF (a line must end in CRLF), junk after chunk
+  HPE_LF_EXPECTED,                // 400: bare CR
+  HPE_HEADER_OVERFLOW,            // 431: head bigger than maxHeaderSize or too many fields
+  HPE_MISSING_HOST,               // 400: HTTP/1.1 request without Host
+  HPE_DUPLICATE_HOST,             // 400: more than one Host
+  HPE_INVALID_CONTENT_LENGTH,     // 400: Content-Length not plain digits or over 2^64-1
+  HPE_UNEXPECTED_CONTENT_LENGTH,  // 400: Content-Length repeated or with Transfer-Encoding
+  HPE_INVALID_TRANSFER_ENCODING,  // 400: malformed, not ending in chunked, or in HTTP/1.0
+  HPE_NOT_IMPLEMENTED,            // 501: a transfer coding this parser does not know
+  HPE_INVALID_CHUNK_SIZE,         // 400: chunk size not hex, too big, or not ended by CRLF
+  HPE_INVALID_CHUNK_EXTENSIONS,   // 400: malformed chunk extension (`;` without name, quote)
+  HPE_CHUNK_EXTENSIONS_OVERFLOW,  // 413: one chunk's size line over maxChunkExtensionSize
+  HPE_INVALID_EOF_STATE,          // 400: the connection ended in the middle of a body
 };
 
 // "HPE_HEADER_OVERFLOW".
@@ -288,9 +291,9 @@ struct ChunkedDecoder {
   std::span<Header> trailerStorage;
   State state = State::kSize;
   ParseError error = ParseError::HPE_OK;
-  std::uint64_t remaining = 0;      // data bytes left in the current chunk (its size in kSize*)
-  std::size_t lineBytes = 0;        // bytes of the current size line after its first digit
-  std::size_t trailerScanned = 0;   // trailer bytes already scanned without finding their end
+  std::uint64_t remaining = 0;     // data bytes left in the current chunk (its size in kSize*)
+  std::size_t lineBytes = 0;       // bytes of the current size line after its first digit
+  std::size_t trailerScanned = 0;  // trailer bytes already scanned without finding their end
   std::size_t numTrailers = 0;
 };
 

@@ -333,11 +333,11 @@ void ServerResponse::sendBody(std::vector<Buffer>& chunks, bool last, WriteCallb
     out.push_back(Buffer::from(tail));
   }
   bool ok = true;
+  // A socket that is already gone takes nothing. As in Node (_writeRaw), the bytes are dropped
+  // without an error: the response's close follows the socket's, and an `error` here would end
+  // the process of a handler that answers a client who just left.
   if (socket_ && !socket_->destroyed()) {
     for (auto& b : out) ok = socket_->write(std::move(b));
-  } else if (!out.empty() && cb) {
-    (*cb)(Error("ERR_STREAM_DESTROYED", "Cannot call write after a stream was destroyed"));
-    return;
   }
   if (!cb) return;
   if (ok || !conn_) {

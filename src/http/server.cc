@@ -102,6 +102,7 @@ void Connection::start(Server* server, const SocketPtr& socket) {
   const ServerOptions& o = server->opts_;
   c->chunked_.limits.maxHeaderSize = o.maxHeaderSize;
   c->chunked_.limits.maxHeadersCount = o.maxHeadersCount;
+  c->chunked_.trailerStorage = std::span<Header>(c->trailerStore_);  // trailers are kept
   // The socket's listeners own the connection; they are dropped when the socket closes.
   c->onData_ = socket->on(net::Socket::Events::data, [c](const Buffer& chunk) { c->onData(chunk); });
   c->onDrain_ = socket->on(net::Socket::Events::drain, [c] {
@@ -358,7 +359,8 @@ void Connection::bodyComplete() {
 void Connection::onResponseQueued(ServerResponse* res) {
   if (res != res_.get()) return;
   responseQueued_ = true;
-  if (ResponseInternal::closesConnection(*res)) {
+  // closeAfterResponse: the server was closed while this response was in flight.
+  if (ResponseInternal::closesConnection(*res) || closeAfterResponse) {
     // Everything of the response is queued; the FIN follows it. Nothing more is read.
     phase_ = Phase::kClosed;
     socket_->destroySoon();

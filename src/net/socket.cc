@@ -43,7 +43,14 @@ struct Socket::Impl final : detail::HandleWrap {
   }
 
   void startReading() {
-    if (reading || !owner->handleOpen_ || owner->connecting_ || owner->destroyed()) return;
+    if (owner->destroyed()) return;
+    if (!owner->handleOpen_ || owner->connecting_) {
+      // The Readable now counts a read as in progress and will not call _read() again: start
+      // reading as soon as the connection is up (Node's _read defers to 'connect' the same way).
+      readOnConnect = true;
+      return;
+    }
+    if (reading) return;
     int r = uv_read_start(stream(), &readSlabAlloc, &Impl::onRead);
     if (r == 0) {
       reading = true;
@@ -72,6 +79,9 @@ struct Socket::Impl final : detail::HandleWrap {
     } else if (nread == UV_EOF) {
       impl->stopReading();
       sock->push(nullptr);
+      // As Node's onStreamRead: with nothing buffered, `end` follows even if nobody consumes
+      // the data, so a peer's FIN closes a connection whose reader never attached.
+      sock->read(0);
     } else if (nread < 0) {
       impl->stopReading();
       sock->destroy(Error::fromUv(static_cast<int>(nread), "read"));
@@ -169,19 +179,28 @@ struct Socket::Impl final : detail::HandleWrap {
   } h;
   bool isPipe = false;
   bool reading = false;
+  bool readOnConnect = false;
   bool refed = true;
   bool noDelay = false;
   bool keepAlive = false;
   unsigned keepAliveDelaySec = 0;
   std::shared_ptr<Server> server;  // the accepting server, told when this connection closes
   TimeoutPtr timer;
-  // Writes and end() issued before the connection is up.
-  std::vector<Buffer> pendingChunks;
-  std::optional<WriteCallback> pendingWriteCb;
-  std::function<void(const Error&)> pendingFinal;
-  std::function<void(const Error&)> destroyCb;
-  std::string connectHost;  // for error messages
-  int connectPort = -1;
+  // What a socket needs only until it is connected, allocated on demand: an accepted or
+  // established connection does not carry it (idle connections stay small).
+  struct Connecting {
+    std::vector<Buffer> chunks;  // writes and end() issued before the connection is up
+    std::optional<WriteCallback> writeCb;
+    std::function<void(const Error&)> final;
+    std::string host;  // for error messages
+    int port = -1;
+  };
+  std::unique_ptr<Connecting> conn;
+  Connecting& connecting() {
+    if (!conn) conn = std::make_unique<Connecting>();
+    return *conn;
+  }
+  std::unique_ptr<std::function<void(const Error&)>> destroyCb;  // while uv_close runs
 };
 
 namespace {
@@ -239,27 +258,30 @@ Socket& Socket::connect(const ConnectOptions& o, std::function<void()> cb) {
   auto done = [this](int status) {
     if (destroyed()) return;
     connecting_ = false;
+    std::unique_ptr<Impl::Connecting> conn = std::move(impl_->conn);
     if (status < 0) {
-      destroy(Error::fromUv(status, "connect", impl_->connectHost, impl_->connectPort));
+      destroy(Error::fromUv(status, "connect", conn ? conn->host : "", conn ? conn->port : -1));
       return;
     }
     impl_->applyOptions();
-    if (!impl_->pendingChunks.empty() || impl_->pendingWriteCb) {
-      auto cb = *impl_->pendingWriteCb;
-      impl_->pendingWriteCb.reset();
-      impl_->write(impl_->pendingChunks, cb);
-      impl_->pendingChunks.clear();
+    if (conn && conn->writeCb) {
+      impl_->write(conn->chunks, *conn->writeCb);
     }
-    if (impl_->pendingFinal) impl_->shutdown(std::move(impl_->pendingFinal));
+    if (conn && conn->final) impl_->shutdown(std::move(conn->final));
     impl_->activity();
     emit(Events::connect);
     emit(Events::ready);
-    if (readable() && !isPaused()) read(0);
+    if (impl_->readOnConnect) {
+      impl_->readOnConnect = false;
+      impl_->startReading();
+    } else if (readable() && !isPaused()) {
+      read(0);
+    }
   };
 
   if (!o.path.empty()) {
     impl_->initPipe();
-    impl_->connectHost = o.path;
+    impl_->connecting().host = o.path;
     auto* req = new uv_connect_t;
     req->data = new std::function<void(int)>(done);
     uv_pipe_connect(req, &impl_->h.pipe, o.path.c_str(), [](uv_connect_t* r, int status) {
@@ -273,8 +295,8 @@ Socket& Socket::connect(const ConnectOptions& o, std::function<void()> cb) {
   }
 
   auto connectTo = [this, o, done](const std::string& ip, int family) {
-    impl_->connectHost = ip;
-    impl_->connectPort = o.port;
+    impl_->connecting().host = ip;
+    impl_->connecting().port = o.port;
     sockaddr_storage addr;
     int r = makeSockaddr(ip, o.port, family, &addr);
     if (r == 0) {
@@ -375,8 +397,9 @@ void Socket::_write(const Buffer& chunk, WriteCallback cb) {
 void Socket::_writev(std::vector<Buffer>& chunks, WriteCallback cb) {
   if (connecting_ || !handleOpen_) {
     // Not connected yet: hold the data until `connect` (Node does the same).
-    for (auto& c : chunks) impl_->pendingChunks.push_back(std::move(c));
-    impl_->pendingWriteCb = cb;
+    auto& conn = impl_->connecting();
+    for (auto& c : chunks) conn.chunks.push_back(std::move(c));
+    conn.writeCb = cb;
     return;
   }
   impl_->write(chunks, cb);
@@ -385,7 +408,7 @@ void Socket::_writev(std::vector<Buffer>& chunks, WriteCallback cb) {
 void Socket::_final(std::function<void(const Error&)> cb) {
   if (connecting_ || !handleOpen_) {
     if (connecting_) {
-      impl_->pendingFinal = std::move(cb);
+      impl_->connecting().final = std::move(cb);
     } else {
       cb({});
     }
@@ -406,7 +429,8 @@ void Socket::_destroy(const Error& err, std::function<void(const Error&)> cb) {
     return;
   }
   impl_->stopReading();
-  impl_->destroyCb = [cb = std::move(cb), err](const Error&) { cb(err); };
+  impl_->destroyCb = std::make_unique<std::function<void(const Error&)>>(
+      [cb = std::move(cb), err](const Error&) { cb(err); });
   uv_close(impl_->handle(), [](uv_handle_t* h) {
     auto* impl = static_cast<Impl*>(static_cast<detail::HandleWrap*>(h->data));
     detail::CallbackScope scope;
@@ -418,7 +442,7 @@ void Socket::_destroy(const Error& err, std::function<void(const Error&)> cb) {
       server->onConnectionClosed();
     }
     auto done = std::move(impl->destroyCb);
-    done({});
+    (*done)({});
   });
 }
 

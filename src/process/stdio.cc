@@ -128,14 +128,22 @@ class StdinImpl final : public StdinStream, public evnode::detail::HandleWrap {
   void init() {
     kind_ = openStdio(0, true, h_);
     if (h_) h_->handle.data = static_cast<evnode::detail::HandleWrap*>(this);
-    // Node: once paused (and not flowing again by the next tick), stop reading so an idle
-    // stdin does not keep the process alive; resuming restarts a read that was asked for.
+    // Node: a paused stdin stops reading so that it does not keep the process alive. The
+    // handle is unref'd at once (a pause() followed by resume() in the same tick costs
+    // nothing), and reading stops a tick later unless the stream is flowing again. While
+    // paused, _read does not restart the handle unless someone pulls with `readable`.
     on(Events::pause, [this] {
+      userPaused_ = true;
+      updateRef();
       nextTick([this, keep = self()] {
-        if (handleReading_ && readableFlowing() != true) stopReading();
+        if (userPaused_ && readableFlowing() != true && listenerCount(Events::readable) == 0) {
+          stopReading();
+        }
       });
     });
     on(Events::resume, [this] {
+      userPaused_ = false;
+      updateRef();
       if (readRequested_ && !handleReading_ && !destroyed()) startReading();
     });
   }
@@ -166,7 +174,7 @@ class StdinImpl final : public StdinStream, public evnode::detail::HandleWrap {
         if (!fileReadInFlight_) readFile(size);
         break;
       default:
-        startReading();
+        if (!userPaused_ || listenerCount(Events::readable) > 0) startReading();
     }
   }
 
@@ -194,6 +202,15 @@ class StdinImpl final : public StdinStream, public evnode::detail::HandleWrap {
       return;
     }
     handleReading_ = true;
+  }
+
+  void updateRef() {
+    if (!h_) return;
+    if (userPaused_) {
+      uv_unref(&h_->handle);
+    } else {
+      uv_ref(&h_->handle);
+    }
   }
 
   void stopReading() {
@@ -272,6 +289,7 @@ class StdinImpl final : public StdinStream, public evnode::detail::HandleWrap {
   Buffer slab_;
   bool handleReading_ = false;
   bool readRequested_ = false;  // _read was called and nothing was pushed since
+  bool userPaused_ = false;     // pause() (by the user or a pipe's backpressure) until resume()
   bool fileReadInFlight_ = false;
   bool raw_ = false;
   std::function<void()> afterRead_;  // a destroy waiting for the file read in flight
@@ -386,31 +404,51 @@ class StdoutImpl final : public StdoutStream, public evnode::detail::HandleWrap 
       }
       return cb();
     }
+    // Write at once what the descriptor takes (the common case: all of it, with the result
+    // known now, errors such as EPIPE included); queue only the rest with libuv. With writes
+    // already queued, uv_try_write declines, which keeps the order.
+    std::size_t written = 0;
+    std::vector<uv_buf_t> bufs = toBufs(chunks);
+    if (inflight_.empty()) {
+      int n = uv_try_write(&h_->stream, bufs.data(), static_cast<unsigned>(bufs.size()));
+      if (n < 0 && n != UV_EAGAIN) return cb(Error::fromUv(n, "write"));
+      if (n > 0) written = static_cast<std::size_t>(n);
+    }
     auto* w = new StdioWrite{};
-    w->chunks = chunks;
+    for (const Buffer& c : chunks) {
+      if (written >= c.size()) {
+        written -= c.size();
+        continue;
+      }
+      w->chunks.push_back(c.slice(static_cast<std::int64_t>(written)));
+      written = 0;
+    }
+    if (w->chunks.empty()) {
+      delete w;
+      return cb();
+    }
     w->cb = cb;
     w->keep = self();
     w->owner = this;
     w->req.data = w;
-    std::vector<uv_buf_t> bufs;
-    bufs.reserve(chunks.size());
-    for (const Buffer& c : w->chunks) {
-      bufs.push_back(uv_buf_init(const_cast<char*>(reinterpret_cast<const char*>(c.data())),
-                                 static_cast<unsigned>(c.size())));
-    }
-    int rc = uv_write(&w->req, &h_->stream, bufs.data(), static_cast<unsigned>(bufs.size()),
-                      onWritten);
+    bufs = toBufs(w->chunks);
+    int rc =
+        uv_write(&w->req, &h_->stream, bufs.data(), static_cast<unsigned>(bufs.size()), onWritten);
     if (rc < 0) {
       delete w;
       return cb(Error::fromUv(rc, "write"));
     }
     inflight_.push_back(w);
-    // libuv writes at once when it can; if everything went out, the stream need not wait for
-    // the completion, which libuv reports only on the next loop turn.
-    if (uv_stream_get_write_queue_size(&h_->stream) == 0) {
-      w->cb.reset();
-      cb();
+  }
+
+  static std::vector<uv_buf_t> toBufs(const std::vector<Buffer>& chunks) {
+    std::vector<uv_buf_t> bufs;
+    bufs.reserve(chunks.size());
+    for (const Buffer& c : chunks) {
+      bufs.push_back(uv_buf_init(const_cast<char*>(reinterpret_cast<const char*>(c.data())),
+                                 static_cast<unsigned>(c.size())));
     }
+    return bufs;
   }
 
   static void onWritten(uv_write_t* req, int status) {

@@ -54,7 +54,11 @@ void Transform::_flush(TransformCallback cb) {
 
 void Transform::_write(const Buffer& chunk, WriteCallback cb) {
   const std::size_t before = readableLength();
-  _transform(chunk, [this, cb, before](const Error& err, std::optional<Buffer> data) {
+  _transform(chunk, [this, weak = weak_from_this(), cb, before](const Error& err,
+                                                                 std::optional<Buffer> data) {
+    // Like WriteCallback: may come from async code that holds no reference.
+    auto keep = weak.lock();
+    if (!keep) return;
     if (err) {
       cb(err);
       return;

@@ -53,16 +53,25 @@ void Readable::_destroy(const Error& err, std::function<void(const Error&)> cb) 
   }
 }
 
-bool Readable::push(Buffer chunk) { return addChunk(std::move(chunk), false); }
+// push() and unshift() are usually called from the producer's own async code, which holds no
+// reference; a listener they trigger may drop the last one, so they keep the stream alive.
+bool Readable::push(Buffer chunk) {
+  auto keep = weak_from_this().lock();
+  return addChunk(std::move(chunk), false);
+}
 
 bool Readable::push(std::nullptr_t) {
+  auto keep = weak_from_this().lock();
   if (destroyed_ || errored_) return false;
   reading_ = false;
   onEofChunk();
   return false;
 }
 
-void Readable::unshift(Buffer chunk) { addChunk(std::move(chunk), true); }
+void Readable::unshift(Buffer chunk) {
+  auto keep = weak_from_this().lock();
+  addChunk(std::move(chunk), true);
+}
 
 bool Readable::addChunk(Buffer chunk, bool addToFront) {
   if (chunk.empty()) {
@@ -359,6 +368,28 @@ void Readable::newListener(const void* key) {
   }
 }
 
+void Readable::listenerRemoved(const void* key) {
+  if (key != &Events::readable && key != nullptr) return;
+  if (destroyed_ || closeEmitted_) return;  // nobody is left to hand the data to
+  // Node re-evaluates on the next tick, once the caller is done rearranging listeners.
+  if (auto keep = weak_from_this().lock()) {
+    nextTick([this, keep = std::move(keep)] { updateReadableListening(); });
+  }
+}
+
+// Node's updateReadableListening: without `readable` listeners, `data` listeners (or a pending
+// resume()) take over; with neither, the stream goes back to "no consumer yet".
+void Readable::updateReadableListening() {
+  readableListening_ = listenerCount(Events::readable) > 0;
+  if (resumeScheduled_ && !explicitPause_) {
+    flowing_ = 1;
+  } else if (listenerCount(Events::data) > 0) {
+    resume();
+  } else if (!readableListening_) {
+    flowing_ = -1;
+  }
+}
+
 // pipe(): Node's algorithm. Listeners on the source capture raw pointers (the source owns
 // them); listeners on the destination keep the source alive until the pipe is cleaned up.
 void Readable::pipeTo(std::shared_ptr<Writable> dest, PipeOptions opts) {
@@ -415,10 +446,16 @@ void Readable::pipeTo(std::shared_ptr<Writable> dest, PipeOptions opts) {
   p->onData = on(Events::data, [p, pauseForDrain](const Buffer& chunk) {
     if (!p->dest->write(chunk)) pauseForDrain();
   });
+  std::function<void()> endFn;
   if (opts.end) {
-    p->onEnd = once(Events::end, [p] { p->dest->end(); });
+    endFn = [p] { p->dest->end(); };
   } else {
-    p->onEnd = once(Events::end, unpipeSelf);
+    endFn = unpipeSelf;
+  }
+  if (endEmitted_) {
+    nextTick(std::move(endFn));  // Node: a source that already ended ends the pipe next tick
+  } else {
+    p->onEnd = once(Events::end, std::move(endFn));
   }
   p->onUnpipe = d->on(Writable::Events::unpipe, [this, cleanup](Readable& r) {
     if (&r == this) cleanup();

@@ -50,23 +50,32 @@ void Stream::errorOrDestroy(const Error& err) {
   }
 }
 
-std::function<void()> finished(const std::shared_ptr<Stream>& stream,
-                               std::function<void(const Error&)> cb) {
-  auto* r = dynamic_cast<Readable*>(stream.get());
-  auto* w = dynamic_cast<Writable*>(stream.get());
+std::function<void()> detail::eos(const std::shared_ptr<Stream>& stream, bool readable,
+                                  bool writable, std::function<void(const Error&)> cb) {
+  auto* r = readable ? dynamic_cast<Readable*>(stream.get()) : nullptr;
+  auto* w = writable ? dynamic_cast<Writable*>(stream.get()) : nullptr;
+  const bool isReadable = dynamic_cast<Readable*>(stream.get()) != nullptr;
+  const bool isWritable = dynamic_cast<Writable*>(stream.get()) != nullptr;
   struct State {
-    bool readableDone, writableDone, called = false;
+    bool readableDone, writableDone;
+    bool willEmitClose;  // Node: then `close`, not `end`/`finish`, completes the stream
+    bool called = false;
     std::function<void(const Error&)> cb;
   };
-  auto st = std::make_shared<State>(State{!r || r->readableEnded(), !w || w->writableFinished(),
-                                          false, std::move(cb)});
+  auto st = std::make_shared<State>(State{
+      !r || r->readableEnded(), !w || w->writableFinished(),
+      stream->autoDestroy() && stream->emitCloseOption() && !stream->closed() &&
+          isReadable == readable && isWritable == writable,
+      false, std::move(cb)});
   auto call = [st](const Error& err) {
     if (st->called) return;
     st->called = true;
-    st->cb(err);
+    auto fn = std::move(st->cb);
+    st->cb = nullptr;  // drop what it captured as soon as it ran
+    fn(err);
   };
-  if (stream->closed() || (st->readableDone && st->writableDone)) {
-    Error err = stream->errored();
+  if (stream->closed() || (st->readableDone && st->writableDone && !st->willEmitClose)) {
+    Error err = stream->errored();  // Node's onclose: the stream's error first
     if (!err && !(st->readableDone && st->writableDone)) {
       err = Error("ERR_STREAM_PREMATURE_CLOSE", "Premature close");
     }
@@ -74,30 +83,39 @@ std::function<void()> finished(const std::shared_ptr<Stream>& stream,
     return [] {};
   }
   Stream* s = stream.get();
+  // One side done: report now unless `close` is on its way (a destroyed stream cannot be
+  // trusted to emit it, as Node notes).
+  auto sideDone = [st, call, s] {
+    if (s->destroyed()) st->willEmitClose = false;
+    if (!st->willEmitClose && st->readableDone && st->writableDone) call({});
+  };
   ListenerId onEnd = 0, onFinish = 0;
   if (r) {
-    onEnd = s->on(Readable::Events::end, [st, call] {
+    onEnd = s->on(Readable::Events::end, [st, sideDone] {
       st->readableDone = true;
-      if (st->writableDone) call({});
+      sideDone();
     });
   }
   if (w) {
-    onFinish = s->on(Writable::Events::finish, [st, call] {
+    onFinish = s->on(Writable::Events::finish, [st, sideDone] {
       st->writableDone = true;
-      if (st->readableDone) call({});
+      sideDone();
     });
   }
   ListenerId onError = s->on(Stream::Events::error, [call](const Error& e) { call(e); });
   ListenerId onClose = s->on(Stream::Events::close, [st, call, s] {
-    if (!st->readableDone || !st->writableDone) {
-      Error e = s->errored();
-      call(e ? e : Error("ERR_STREAM_PREMATURE_CLOSE", "Premature close"));
+    if (const Error& e = s->errored()) {
+      call(e);
+    } else if (!st->readableDone || !st->writableDone) {
+      call(Error("ERR_STREAM_PREMATURE_CLOSE", "Premature close"));
     } else {
       call({});
     }
   });
   std::weak_ptr<Stream> weak = stream;
-  return [weak, onEnd, onFinish, onError, onClose] {
+  return [weak, st, onEnd, onFinish, onError, onClose] {
+    st->called = true;  // Node's cleanup: the callback is never called afterwards
+    st->cb = nullptr;
     auto s = weak.lock();
     if (!s) return;
     if (onEnd) s->off(Readable::Events::end, onEnd);
@@ -107,42 +125,64 @@ std::function<void()> finished(const std::shared_ptr<Stream>& stream,
   };
 }
 
+std::function<void()> finished(const std::shared_ptr<Stream>& stream,
+                               std::function<void(const Error&)> cb) {
+  return detail::eos(stream, dynamic_cast<Readable*>(stream.get()) != nullptr,
+                     dynamic_cast<Writable*>(stream.get()) != nullptr, std::move(cb));
+}
+
+// Node's pipeline: each pipe counts its source's readable side and its destination's
+// writable side; the first error (a real one beats a premature close) destroys every stream
+// that has not completed, and the callback runs on the tick after everything reported.
 void pipeline(std::vector<std::shared_ptr<Stream>> streams, std::function<void(const Error&)> cb) {
   if (streams.size() < 2) throwInvalidArg("streams", "must contain at least two streams");
   for (std::size_t i = 0; i + 1 < streams.size(); ++i) {
     if (!dynamic_cast<Readable*>(streams[i].get())) {
-      throw Exception("ERR_INVALID_ARG_TYPE", "pipeline: stream " + std::to_string(i) + " is not readable");
+      throw Exception("ERR_INVALID_ARG_TYPE",
+                      "pipeline: stream " + std::to_string(i) + " is not readable");
     }
     if (!dynamic_cast<Writable*>(streams[i + 1].get())) {
       throw Exception("ERR_INVALID_ARG_TYPE",
                       "pipeline: stream " + std::to_string(i + 1) + " is not writable");
     }
   }
+  const std::size_t last = streams.size() - 1;
   struct State {
     std::vector<std::shared_ptr<Stream>> streams;
+    std::vector<int> sidesLeft;  // per stream: watched sides that have not completed well
     std::function<void(const Error&)> cb;
-    bool done = false;
+    Error error;
+    std::size_t pending = 0;
+    bool destroyedAll = false;
   };
-  auto st = std::make_shared<State>(State{streams, std::move(cb)});
-  auto finish = [st](const Error& err) {
-    if (st->done) return;
-    st->done = true;
-    if (err) {
-      for (auto& s : st->streams) s->destroy(err);
-    }
-    auto cb = std::move(st->cb);
-    st->streams.clear();
-    if (cb) cb(err);
-  };
-  const std::size_t last = streams.size() - 1;
-  for (std::size_t i = 0; i < streams.size(); ++i) {
-    finished(streams[i], [finish, i, last](const Error& err) {
-      if (err) {
-        finish(err);
-      } else if (i == last) {
-        finish({});
+  auto st = std::make_shared<State>();
+  st->streams = streams;
+  st->sidesLeft.assign(streams.size(), 2);
+  st->sidesLeft.front() = st->sidesLeft.back() = 1;
+  st->cb = std::move(cb);
+  st->pending = 2 * last;
+  auto onSide = [st](std::size_t i, const Error& err) {
+    if (!err) --st->sidesLeft[i];
+    if (err && (!st->error || st->error.code == "ERR_STREAM_PREMATURE_CLOSE")) st->error = err;
+    if (st->error && !st->destroyedAll) {
+      st->destroyedAll = true;
+      for (std::size_t j = 0; j < st->streams.size(); ++j) {
+        if (st->sidesLeft[j] > 0) st->streams[j]->destroy(st->error);
       }
-    });
+    }
+    if (--st->pending == 0) {
+      nextTick([st] {
+        auto cb = std::move(st->cb);
+        st->cb = nullptr;
+        st->streams.clear();
+        if (cb) cb(st->error);
+      });
+    }
+  };
+  for (std::size_t i = 0; i < last; ++i) {
+    detail::eos(streams[i], true, false, [onSide, i](const Error& err) { onSide(i, err); });
+    detail::eos(streams[i + 1], false, true,
+                [onSide, i](const Error& err) { onSide(i + 1, err); });
   }
   for (std::size_t i = 0; i < last; ++i) {
     auto src = std::dynamic_pointer_cast<Readable>(streams[i]);

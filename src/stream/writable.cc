@@ -12,7 +12,17 @@ Error destroyedError(const char* op) {
 }
 }  // namespace
 
-void WriteCallback::operator()(const Error& err) const { w_->onwrite(err); }
+WriteCallback::WriteCallback(Writable* w) : w_(w), ref_(w->weak_from_this()) {
+  owned_ = !ref_.expired();
+}
+
+void WriteCallback::operator()(const Error& err) const {
+  // The completion usually comes from the implementation's own async code, which holds no
+  // reference: keep the stream alive while onwrite runs (listeners may drop the last one).
+  std::shared_ptr<Stream> keep = ref_.lock();
+  if (owned_ && !keep) return;  // the stream is gone; nobody is left to tell
+  w_->onwrite(err);
+}
 
 Writable::Writable(WritableOptions o)
     : hwm_(o.highWaterMark),

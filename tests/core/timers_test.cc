@@ -157,6 +157,30 @@ TEST(LoopTest, RunOnceRunsOneTurn) {
   EXPECT_EQ(log, (Log{"a", "b"}));
 }
 
+// Each thread has its own loop; a thread that exits with unref'd handles and pending
+// immediates still open tears its loop down cleanly (ASan/LSan check the rest).
+TEST(LoopTest, LoopIsPerThreadAndTornDownAtThreadExit) {
+  EVNODE_WATCHDOG(10);
+  Log mainLog;
+  setImmediate([&] { mainLog.push_back("main"); });
+  Log threadLog;
+  std::thread th([&] {
+    EXPECT_NE(&Loop::current(), nullptr);
+    setTimeout([&] { threadLog.push_back("timer"); }, 1);
+    setImmediate([&] { threadLog.push_back("immediate"); });
+    nextTick([&] { threadLog.push_back("tick"); });
+    setTimeout([] {}, 100000)->unref();  // still open when the thread ends
+    setInterval([] {}, 100000)->unref();
+    setImmediate([] {})->unref();
+    run();
+  });
+  th.join();
+  EXPECT_EQ(threadLog, (Log{"tick", "immediate", "timer"}));
+  EXPECT_TRUE(mainLog.empty());  // the other thread did not run this loop's immediate
+  run();
+  EXPECT_EQ(mainLog, (Log{"main"}));
+}
+
 TEST(TimersTest, SetTimeoutFiresOnceAfterItsDelay) {
   EVNODE_WATCHDOG(10);
   int calls = 0;

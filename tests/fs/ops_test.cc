@@ -68,11 +68,12 @@ TEST(FsOps, CallbacksAreAlwaysAsynchronous) {
     ++calls;
   });
   // An argument libuv rejects before queuing still reports through the callback, later.
-  fs::read(-1, Buffer::alloc(4), 0, 4, std::nullopt, [&](const Error& e, std::size_t, const Buffer&) {
-    EXPECT_TRUE(returned);
-    EXPECT_EQ(e.code, "EBADF");
-    ++calls;
-  });
+  fs::read(-1, Buffer::alloc(4), 0, 4, std::nullopt,
+           [&](const Error& e, std::size_t, const Buffer&) {
+             EXPECT_TRUE(returned);
+             EXPECT_EQ(e.code, "EBADF");
+             ++calls;
+           });
   returned = true;
   run();
   EXPECT_EQ(calls, 2);
@@ -147,7 +148,8 @@ TEST(FsOps, ReaddirListsSortedEntriesWithTypes) {
   EXPECT_EQ(entries[3].name, "sub");
   EXPECT_TRUE(entries[3].isDirectory());
   EXPECT_EQ(missing.code, "ENOENT");
-  EXPECT_EQ(missing.message, "ENOENT: no such file or directory, scandir '" + dir.file("nope") + "'");
+  EXPECT_EQ(missing.message,
+            "ENOENT: no such file or directory, scandir '" + dir.file("nope") + "'");
 }
 
 TEST(FsOps, ReadFileAndWriteFileRoundTrip) {
@@ -250,18 +252,20 @@ TEST(FsOps, OpenReadWriteClose) {
   fs::open(dir.file("f"), "w+", 0600, [&](const Error& e, int fd) {
     ASSERT_FALSE(e);
     EXPECT_NE(fcntl(fd, F_GETFD) & FD_CLOEXEC, 0);
-    fs::write(fd, Buffer::from("hello world"), std::nullopt, [&, fd](const Error& e2, std::size_t n) {
-      EXPECT_FALSE(e2);
-      EXPECT_EQ(n, 11u);
-      fs::read(fd, Buffer::alloc(20), 2, 5, 6, [&, fd](const Error& e3, std::size_t n3, const Buffer& b) {
-        EXPECT_FALSE(e3);
-        readBack = std::string(b.view().substr(2, n3));
-        fs::close(fd, [&, fd](const Error& e4) {
-          EXPECT_FALSE(e4);
-          fs::close(fd, [&](const Error& e5) { closeAgain = e5; });
-        });
-      });
-    });
+    fs::write(fd, Buffer::from("hello world"), std::nullopt,
+              [&, fd](const Error& e2, std::size_t n) {
+                EXPECT_FALSE(e2);
+                EXPECT_EQ(n, 11u);
+                fs::read(fd, Buffer::alloc(20), 2, 5, 6,
+                         [&, fd](const Error& e3, std::size_t n3, const Buffer& b) {
+                           EXPECT_FALSE(e3);
+                           readBack = std::string(b.view().substr(2, n3));
+                           fs::close(fd, [&, fd](const Error& e4) {
+                             EXPECT_FALSE(e4);
+                             fs::close(fd, [&](const Error& e5) { closeAgain = e5; });
+                           });
+                         });
+              });
   });
   fs::open(dir.file("missing"), "r", [&](const Error& e, int fd) {
     badOpen = e;

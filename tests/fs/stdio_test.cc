@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <thread>
@@ -65,6 +66,21 @@ int childMain(std::string_view mode) {
     process::stderr()->write("bye\n");
     process::exit(7);
   }
+  if (mode == "epipe") {
+    // stdout is a pipe nobody reads any more: the write fails with EPIPE as an `error`.
+    int fds[2];
+    if (::pipe(fds) != 0) return 98;
+    ::close(fds[0]);
+    ::dup2(fds[1], 1);
+    ::close(fds[1]);
+    auto out = process::stdout();
+    out->on(Writable::Events::error, [](const Error& e) {
+      std::fprintf(::stderr, "error %s %s\n", e.code.c_str(), e.syscall.c_str());
+    });
+    out->write("x");
+    run();
+    return 0;
+  }
   if (mode == "tty") {
     auto in = process::stdin();
     auto out = process::stdout();
@@ -98,9 +114,9 @@ std::string stdioCat() {
   return evnode::testing::binDir() + "/examples/stdio_cat";
 }
 
-#define REQUIRE_STDIO_CAT()                                                               \
-  do {                                                                                    \
-    if (::access(stdioCat().c_str(), X_OK) != 0)                                          \
+#define REQUIRE_STDIO_CAT()                                                                \
+  do {                                                                                     \
+    if (::access(stdioCat().c_str(), X_OK) != 0)                                           \
       GTEST_SKIP() << stdioCat() << " is not built (set EVNODE_STDIO_CAT to point at it)"; \
   } while (0)
 
@@ -151,9 +167,9 @@ TEST(Stdio, CatWithStdoutRedirectedToAFile) {
   TempDir dir;
   const std::string data = evnode::testing::randomBytes((1 << 20) + 5, 23);
   evnode::testing::writeFile(dir.file("in"), data);
-  auto r = evnode::testing::runProcess({"sh", "-c",
-                                        shQuote(stdioCat()) + " < " + shQuote(dir.file("in")) +
-                                            " > " + shQuote(dir.file("out"))});
+  auto r = evnode::testing::runProcess(
+      {"sh", "-c",
+       shQuote(stdioCat()) + " < " + shQuote(dir.file("in")) + " > " + shQuote(dir.file("out"))});
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_TRUE(evnode::testing::readFile(dir.file("out")) == data);
   // Appending (O_APPEND descriptor) adds rather than overwrites.
@@ -197,6 +213,12 @@ TEST(Stdio, ExitFlushesPendingStdout) {
   EXPECT_EQ(r.out.size(), spewExpected().size());
   EXPECT_TRUE(r.out == spewExpected());
   EXPECT_EQ(r.err, "bye\n");
+}
+
+TEST(Stdio, BrokenPipeIsAnError) {
+  auto r = evnode::testing::runProcess(childArgv("epipe"));
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.err, "error EPIPE write\n");
 }
 
 // stdin and stdout on a pseudo-terminal: uv_tty_t for both, sizes from the terminal.

@@ -73,7 +73,7 @@ struct ChunkedRun {
 };
 
 ChunkedRun runSplit(std::string_view body, const std::vector<std::size_t>& splits,
-                      const Limits& limits = kDefaultLimits) {
+                    const Limits& limits = kDefaultLimits) {
   std::array<Header, 16> storage;
   ChunkedDecoder dec(limits, storage);
   ChunkedRun run;
@@ -147,7 +147,8 @@ TEST_F(ParserTest, IncompleteHeadReturnsZero) {
 }
 
 TEST_F(ParserTest, HeaderNamesAreCaseInsensitive) {
-  ASSERT_GT(req("POST /u HTTP/1.1\r\nhOsT: h\r\ncontent-LENGTH: 5\r\nCONNECTION: CLOSE\r\n\r\n"), 0);
+  ASSERT_GT(req("POST /u HTTP/1.1\r\nhOsT: h\r\ncontent-LENGTH: 5\r\nCONNECTION: CLOSE\r\n\r\n"),
+            0);
   EXPECT_EQ(rq.hostCount, 1u);
   EXPECT_TRUE(rq.hasContentLength);
   EXPECT_EQ(rq.contentLength, 5u);
@@ -210,8 +211,9 @@ TEST_F(ParserTest, ObsFoldIs400) {
 }
 
 TEST_F(ParserTest, NonTokenCharInNameIs400) {
-  for (std::string_view name : {"X(A)"sv, "X/A"sv, "X@A"sv, "X\"A"sv, "X\x01"
-                                                                       "A"sv,
+  for (std::string_view name : {"X(A)"sv, "X/A"sv, "X@A"sv, "X\"A"sv,
+                                "X\x01"
+                                "A"sv,
                                 "X\xc3\xa4"sv, "X{}"sv, "X=A"sv}) {
     std::string fields = std::string(name) + ": v\r\n";
     EXPECT_EQ(reqError(withFields(fields)), E::HPE_INVALID_HEADER_TOKEN) << name;
@@ -301,8 +303,8 @@ TEST_F(ParserTest, EmptyHostIsAccepted) {
 // 400: Content-Length
 
 TEST_F(ParserTest, ContentLengthNotPlainDigitsIs400) {
-  for (std::string_view v : {"+5"sv, "-1"sv, "5a"sv, "0x5"sv, ""sv, "4 2"sv, "42, 42"sv, "1.0"sv,
-                             "\xd9\xa1"sv}) {
+  for (std::string_view v :
+       {"+5"sv, "-1"sv, "5a"sv, "0x5"sv, ""sv, "4 2"sv, "42, 42"sv, "1.0"sv, "\xd9\xa1"sv}) {
     std::string f = "Content-Length: " + std::string(v) + "\r\n";
     EXPECT_EQ(reqError(withFields(f, "POST / HTTP/1.1")), E::HPE_INVALID_CONTENT_LENGTH) << v;
   }
@@ -500,8 +502,8 @@ TEST_F(ParserTest, HeadExactlyAtMaxHeaderSizeIsAccepted) {
 TEST_F(ParserTest, HeadOneByteOverMaxHeaderSizeIs431) {
   Limits limits;
   std::string head = withFields("X-Pad: \r\n");
-  std::string s = withFields("X-Pad: " + std::string(limits.maxHeaderSize - head.size() + 1, 'p') +
-                             "\r\n");
+  std::string s =
+      withFields("X-Pad: " + std::string(limits.maxHeaderSize - head.size() + 1, 'p') + "\r\n");
   ASSERT_EQ(s.size(), limits.maxHeaderSize + 1);
   EXPECT_EQ(reqError(s), E::HPE_HEADER_OVERFLOW);
   EXPECT_EQ(parseErrorStatus(rq.error), 431);
@@ -558,7 +560,8 @@ TEST_F(ParserTest, CallerArrayBoundsTheHeaderCount) {
 }
 
 TEST_F(ParserTest, UnsupportedVersionIs505) {
-  for (std::string_view v : {"HTTP/2.0"sv, "HTTP/0.9"sv, "HTTP/1.2"sv, "HTTP/9.9"sv, "HTTP/3.1"sv}) {
+  for (std::string_view v :
+       {"HTTP/2.0"sv, "HTTP/0.9"sv, "HTTP/1.2"sv, "HTTP/9.9"sv, "HTTP/3.1"sv}) {
     std::string s = "GET / " + std::string(v) + "\r\nHost: h\r\n\r\n";
     EXPECT_EQ(reqError(s), E::HPE_VERSION_NOT_SUPPORTED) << v;
     EXPECT_EQ(parseErrorStatus(rq.error), 505);
@@ -895,6 +898,21 @@ TEST_F(ParserTest, ByteByByteGivesTheSameResult) {
   }
 }
 
+TEST_F(ParserTest, LastLenOnlyRescansNewBytes) {
+  // An incomplete head passed again with lastLen is parsed again only once its end (or a bare
+  // CR/LF, or the size limit) arrives: until then an early syntax error reads as incomplete.
+  std::string s = "GE(T / HTTP/1.1\r\nHost: h\r\n";
+  EXPECT_EQ(parseRequest(std::string_view(s).substr(0, 10), rq, hdrs), kParseError);
+  EXPECT_EQ(parseRequest(s, rq, hdrs, kDefaultLimits, 10), kIncomplete);
+  s += "\r\n";
+  EXPECT_EQ(parseRequest(s, rq, hdrs, kDefaultLimits, s.size() - 2), kParseError);
+  EXPECT_EQ(rq.error, E::HPE_INVALID_METHOD);
+  // A bare LF is noticed at once.
+  std::string lf = "GET / HTTP/1.1\r\nHost: h\n";
+  EXPECT_EQ(parseRequest(lf, rq, hdrs, kDefaultLimits, lf.size() - 1), kParseError);
+  EXPECT_EQ(rq.error, E::HPE_CR_EXPECTED);
+}
+
 TEST_F(ParserTest, ResponseByteByByte) {
   std::string s = "HTTP/1.1 301 Moved Permanently\r\nLocation: /x\r\nContent-Length: 0\r\n\r\n";
   std::size_t last = 0;
@@ -975,6 +993,25 @@ TEST(ChunkedDecoder, ByteByByte) {
   EXPECT_TRUE(run.done);
   EXPECT_EQ(run.data, "hello chunk three");
   EXPECT_EQ(run.trailers.size(), 2u);
+}
+
+TEST(ChunkedDecoder, IncompleteTrailersAreNotConsumed) {
+  std::array<Header, 4> storage;
+  ChunkedDecoder dec(kDefaultLimits, storage);
+  std::string buf = "2\r\nok\r\n0\r\nX-A: 1\r\n";
+  std::size_t used = dec.decodeAll(buf, [](std::string_view) {});
+  EXPECT_EQ(used, 10u);  // up to the trailer section, which is not complete yet
+  EXPECT_FALSE(dec.done());
+  buf.erase(0, used);
+  ChunkedDecoder::Result r = dec.decode(buf);
+  EXPECT_EQ(r.consumed, 0u);
+  buf += "X-B: 2\r\n\r\nNEXT";
+  r = dec.decode(buf);
+  EXPECT_TRUE(dec.done());
+  EXPECT_EQ(r.consumed, buf.size() - 4);
+  ASSERT_EQ(dec.trailers().size(), 2u);
+  EXPECT_EQ(dec.trailers()[1].name, "X-B");
+  EXPECT_EQ(dec.trailers()[1].value.data(), buf.data() + 13);
 }
 
 TEST(ChunkedDecoder, DecodeAllHelper) {
@@ -1063,9 +1100,9 @@ TEST(ChunkedDecoder, ValidChunkExtensions) {
 }
 
 TEST(ChunkedDecoder, MalformedChunkExtensionIs400) {
-  for (std::string_view ext : {";"sv, "; "sv, ";;a"sv, ";a="sv, ";a=\"b"sv, ";a=\"b\r"sv,
-                               ";=b"sv, ";a b"sv, ";a=b c"sv, ";a=\"b\"c"sv, ";a \r"sv,
-                               ";a=b "sv, ";a=\x01"sv, ";a=@"sv, ";a@"sv}) {
+  for (std::string_view ext :
+       {";"sv, "; "sv, ";;a"sv, ";a="sv, ";a=\"b"sv, ";a=\"b\r"sv, ";=b"sv, ";a b"sv, ";a=b c"sv,
+        ";a=\"b\"c"sv, ";a \r"sv, ";a=b "sv, ";a=\x01"sv, ";a=@"sv, ";a@"sv}) {
     std::string body = "2" + std::string(ext) + "\r\nok\r\n0\r\n\r\n";
     EXPECT_EQ(runChunked(body).error, E::HPE_INVALID_CHUNK_EXTENSIONS) << ext;
   }

@@ -23,7 +23,8 @@ TEST(NetNodeInterop, NodeClientTalksToOurServer) {
   so.allowHalfOpen = true;  // answer after the client's FIN, then end
   std::string got;
   std::string nodeRemote;
-  auto server = net::createServer(so, [&](const std::shared_ptr<Socket>& s) {
+  std::shared_ptr<Server> server;
+  server = net::createServer(so, [&](const std::shared_ptr<Socket>& s) {
     Socket* raw = s.get();
     s->on(Socket::Events::data, [&](const Buffer& b) { got += b.toString(); });
     s->on(Socket::Events::end, [&, raw] {
@@ -70,7 +71,8 @@ TEST(NetNodeInterop, OurClientTalksToANodeServer) {
   std::string got;
   int localPort = -1;
   bool hadError = true;
-  auto c = net::connect(port, "127.0.0.1", [&] {
+  std::shared_ptr<Socket> c;
+  c = net::connect(port, "127.0.0.1", [&] {
     localPort = c->localPort();
     c->write("hi ");
     c->end("from evnode");
@@ -99,7 +101,8 @@ TEST(NetNodeInterop, LargeTransferBothWaysWithNode) {
   const std::string data = et::randomBytes(16u << 20, 42);
   std::string got;
   got.reserve(data.size());
-  auto c = net::connect(port, "127.0.0.1");
+  std::shared_ptr<Socket> c;
+  c = net::connect(port, "127.0.0.1");
   std::size_t sent = 0;
   std::function<void()> pump = [&] {
     while (sent < data.size()) {

@@ -59,7 +59,8 @@ TEST(NetSocket, ConnectRefusedEmitsErrorThenCloseWithHadError) {
 
 TEST(NetSocket, ConnectByHostNameEmitsLookupFirst) {
   EVNODE_WATCHDOG(10);
-  auto server = net::createServer([](const std::shared_ptr<Socket>& s) { s->end("hi"); });
+  std::shared_ptr<Server> server;
+  server = net::createServer([](const std::shared_ptr<Socket>& s) { s->end("hi"); });
   int port = listenLocal(server);
   std::vector<std::string> events;
   std::string lookedUp;
@@ -69,7 +70,8 @@ TEST(NetSocket, ConnectByHostNameEmitsLookupFirst) {
   o.port = port;
   o.host = "localhost";
   o.family = 4;  // the server listens on 127.0.0.1 only
-  auto c = net::connect(o);
+  std::shared_ptr<Socket> c;
+  c = net::connect(o);
   c->on(Socket::Events::lookup,
         [&](const Error& err, const std::string& address, int fam, const std::string& host) {
           EXPECT_FALSE(err);
@@ -93,7 +95,8 @@ TEST(NetSocket, UnknownHostIsENOTFOUND) {
   EVNODE_WATCHDOG(30);
   Error got;
   bool hadError = false;
-  auto c = net::connect(80, "no-such-host.invalid");
+  std::shared_ptr<Socket> c;
+  c = net::connect(80, "no-such-host.invalid");
   c->on(Socket::Events::error, [&](const Error& e) { got = e; });
   c->on(Socket::Events::close, [&](bool h) { hadError = h; });
   run();
@@ -120,7 +123,8 @@ TEST(NetSocket, ServerWithoutHalfOpenEndsAfterClientFin) {
   EVNODE_WATCHDOG(10);
   std::vector<std::string> serverEvents;
   std::string serverGot;
-  auto server = net::createServer([&](const std::shared_ptr<Socket>& s) {
+  std::shared_ptr<Server> server;
+  server = net::createServer([&](const std::shared_ptr<Socket>& s) {
     s->on(Socket::Events::data, [&, raw = s.get()](const Buffer& b) {
       serverGot += b.toString();
       raw->write("reply:" + b.toString());
@@ -139,7 +143,8 @@ TEST(NetSocket, ServerWithoutHalfOpenEndsAfterClientFin) {
   o.allowHalfOpen = true;
   std::string clientGot;
   bool clientEnd = false, clientClosed = false;
-  auto c = net::connect(o, [&] {
+  std::shared_ptr<Socket> c;
+  c = net::connect(o, [&] {
     c->write("hello");
     c->end();
   });
@@ -164,7 +169,8 @@ TEST(NetSocket, HalfClosedClientStillReceives) {
   net::ServerOptions so;
   so.allowHalfOpen = true;
   bool writableAfterEnd = false;
-  auto server = net::createServer(so, [&](const std::shared_ptr<Socket>& s) {
+  std::shared_ptr<Server> server;
+  server = net::createServer(so, [&](const std::shared_ptr<Socket>& s) {
     Socket* raw = s.get();
     s->on(Socket::Events::data, [](const Buffer&) {});
     s->on(Socket::Events::end, [&, raw] {
@@ -182,7 +188,8 @@ TEST(NetSocket, HalfClosedClientStillReceives) {
   int port = listenLocal(server);
   std::string got;
   std::vector<std::string> events;
-  auto c = net::connect(port, "127.0.0.1", [&] { c->end("request"); });
+  std::shared_ptr<Socket> c;
+  c = net::connect(port, "127.0.0.1", [&] { c->end("request"); });
   c->on(Socket::Events::finish, [&] {
     events.push_back("finish");
     EXPECT_EQ(c->readyState(), "readOnly");
@@ -201,7 +208,8 @@ TEST(NetSocket, HalfClosedClientStillReceives) {
 TEST(NetSocket, ClientWithoutHalfOpenEndsAfterServerFin) {
   EVNODE_WATCHDOG(10);
   bool serverSawEnd = false;
-  auto server = net::createServer([&](const std::shared_ptr<Socket>& s) {
+  std::shared_ptr<Server> server;
+  server = net::createServer([&](const std::shared_ptr<Socket>& s) {
     s->on(Socket::Events::end, [&] { serverSawEnd = true; });
     s->on(Socket::Events::close, [&] { server->close(); });
     s->end("bye");
@@ -209,7 +217,8 @@ TEST(NetSocket, ClientWithoutHalfOpenEndsAfterServerFin) {
   int port = listenLocal(server);
   std::string got;
   bool finished = false;
-  auto c = net::connect(port, "127.0.0.1");
+  std::shared_ptr<Socket> c;
+  c = net::connect(port, "127.0.0.1");
   c->on(Socket::Events::data, [&](const Buffer& b) { got += b.toString(); });
   c->on(Socket::Events::finish, [&] { finished = true; });
   run();
@@ -222,7 +231,8 @@ TEST(NetSocket, ClientWithoutHalfOpenEndsAfterServerFin) {
 TEST(NetSocket, HalfOpenClientWritesAfterServerFin) {
   EVNODE_WATCHDOG(10);
   std::string serverGot;
-  auto server = net::createServer([&](const std::shared_ptr<Socket>& s) {
+  std::shared_ptr<Server> server;
+  server = net::createServer([&](const std::shared_ptr<Socket>& s) {
     s->on(Socket::Events::data, [&](const Buffer& b) { serverGot += b.toString(); });
     s->on(Socket::Events::close, [&] { server->close(); });
     s->end("bye");
@@ -232,7 +242,8 @@ TEST(NetSocket, HalfOpenClientWritesAfterServerFin) {
   o.port = port;
   o.host = "127.0.0.1";
   o.allowHalfOpen = true;
-  auto c = net::connect(o);
+  std::shared_ptr<Socket> c;
+  c = net::connect(o);
   c->on(Socket::Events::data, [](const Buffer&) {});
   c->on(Socket::Events::end, [&] {
     EXPECT_TRUE(c->writable());
@@ -247,12 +258,14 @@ TEST(NetSocket, HalfOpenClientWritesAfterServerFin) {
 TEST(NetSocket, WritesBeforeConnectAreSentOnConnect) {
   EVNODE_WATCHDOG(10);
   std::string got;
-  auto server = net::createServer([&](const std::shared_ptr<Socket>& s) {
+  std::shared_ptr<Server> server;
+  server = net::createServer([&](const std::shared_ptr<Socket>& s) {
     s->on(Socket::Events::data, [&](const Buffer& b) { got += b.toString(); });
     s->on(Socket::Events::close, [&] { server->close(); });
   });
   int port = listenLocal(server);
-  auto c = net::connect(port, "127.0.0.1");
+  std::shared_ptr<Socket> c;
+  c = net::connect(port, "127.0.0.1");
   EXPECT_TRUE(c->connecting());
   EXPECT_TRUE(c->pending());
   EXPECT_EQ(c->readyState(), "opening");
@@ -266,10 +279,12 @@ TEST(NetSocket, WritesBeforeConnectAreSentOnConnect) {
 
 TEST(NetSocket, DestroyWhileConnectingClosesWithoutError) {
   EVNODE_WATCHDOG(10);
-  auto server = net::createServer([](const std::shared_ptr<Socket>&) {});
+  std::shared_ptr<Server> server;
+  server = net::createServer([](const std::shared_ptr<Socket>&) {});
   int port = listenLocal(server);
   int errors = 0, closes = 0, connects = 0;
-  auto c = net::connect(port, "127.0.0.1");
+  std::shared_ptr<Socket> c;
+  c = net::connect(port, "127.0.0.1");
   c->on(Socket::Events::connect, [&] { ++connects; });
   c->on(Socket::Events::error, [&](const Error&) { ++errors; });
   c->on(Socket::Events::close, [&](bool h) {
@@ -287,7 +302,8 @@ TEST(NetSocket, DestroyWhileConnectingClosesWithoutError) {
 TEST(NetSocket, AddressesByteCountsAndReadyState) {
   EVNODE_WATCHDOG(10);
   std::shared_ptr<Socket> accepted;
-  auto server = net::createServer([&](const std::shared_ptr<Socket>& s) {
+  std::shared_ptr<Server> server;
+  server = net::createServer([&](const std::shared_ptr<Socket>& s) {
     accepted = s;
     EXPECT_EQ(s->readyState(), "open");
     EXPECT_FALSE(s->pending());
@@ -349,14 +365,16 @@ TEST(NetSocket, AddressesByteCountsAndReadyState) {
 TEST(NetSocket, ManySmallWritesInOneTickArriveInOrder) {
   EVNODE_WATCHDOG(20);
   std::string got;
-  auto server = net::createServer([&](const std::shared_ptr<Socket>& s) {
+  std::shared_ptr<Server> server;
+  server = net::createServer([&](const std::shared_ptr<Socket>& s) {
     s->on(Socket::Events::data, [&](const Buffer& b) { got += b.toString(); });
     s->on(Socket::Events::close, [&] { server->close(); });
   });
   int port = listenLocal(server);
   std::string expected;
   int drains = 0;
-  auto c = net::connect(port, "127.0.0.1", [&] {
+  std::shared_ptr<Socket> c;
+  c = net::connect(port, "127.0.0.1", [&] {
     for (int i = 0; i < 5000; ++i) {
       std::string line = "line " + std::to_string(i) + "\n";
       expected += line;
@@ -375,7 +393,8 @@ TEST(NetSocket, WriteReturnsFalseAtHighWaterMarkThenDrains) {
   EVNODE_WATCHDOG(20);
   std::size_t received = 0;
   std::shared_ptr<Socket> peer;
-  auto server = net::createServer([&](const std::shared_ptr<Socket>& s) {
+  std::shared_ptr<Server> server;
+  server = net::createServer([&](const std::shared_ptr<Socket>& s) {
     peer = s;
     s->pause();  // a slow reader: nothing is read until the writer has seen backpressure
     s->on(Socket::Events::data, [&](const Buffer& b) { received += b.length(); });
@@ -414,14 +433,16 @@ TEST(NetSocket, WriteReturnsFalseAtHighWaterMarkThenDrains) {
 
 TEST(NetSocket, WriteCallbacksRunInOrder) {
   EVNODE_WATCHDOG(10);
-  auto server = net::createServer([&](const std::shared_ptr<Socket>& s) {
+  std::shared_ptr<Server> server;
+  server = net::createServer([&](const std::shared_ptr<Socket>& s) {
     s->on(Socket::Events::data, [](const Buffer&) {});
     s->on(Socket::Events::close, [&] { server->close(); });
   });
   int port = listenLocal(server);
   std::vector<int> order;
   bool endCb = false;
-  auto c = net::connect(port, "127.0.0.1", [&] {
+  std::shared_ptr<Socket> c;
+  c = net::connect(port, "127.0.0.1", [&] {
     for (int i = 0; i < 5; ++i) {
       c->write("x", [&, i](const Error& e) {
         EXPECT_FALSE(e);
@@ -441,7 +462,8 @@ TEST(NetSocket, WriteCallbacksRunInOrder) {
 TEST(NetSocket, SetEncodingNeverSplitsACharacter) {
   EVNODE_WATCHDOG(10);
   const std::string text = "h\xC3\xA9llo \xE2\x82\xAC \xF0\x9F\x98\x80";  // héllo € 😀
-  auto server = net::createServer([&](const std::shared_ptr<Socket>& s) {
+  std::shared_ptr<Server> server;
+  server = net::createServer([&](const std::shared_ptr<Socket>& s) {
     Socket* raw = s.get();
     // One byte at a time, each in its own loop turn, so multi-byte characters arrive split.
     auto i = std::make_shared<std::size_t>(0);
@@ -462,7 +484,8 @@ TEST(NetSocket, SetEncodingNeverSplitsACharacter) {
   int port = listenLocal(server);
   std::string got;
   bool allWhole = true;
-  auto c = net::connect(port, "127.0.0.1");
+  std::shared_ptr<Socket> c;
+  c = net::connect(port, "127.0.0.1");
   c->setEncoding("utf8");
   c->on(Socket::Events::data, [&](const Buffer& b) {
     std::string piece = b.toString();
@@ -557,7 +580,8 @@ TEST(NetSocket, PeerResetWhileServerWritesIsAnError) {
   Error got;
   bool hadError = false;
   const Buffer chunk = Buffer::alloc(256 * 1024, 's');
-  auto server = net::createServer([&](const std::shared_ptr<Socket>& s) {
+  std::shared_ptr<Server> server;
+  server = net::createServer([&](const std::shared_ptr<Socket>& s) {
     Socket* raw = s.get();
     auto pump = std::make_shared<std::function<void()>>();
     *pump = [raw, &chunk] {
@@ -592,7 +616,8 @@ TEST(NetSocket, TimeoutFiresAndTheConnectionStaysUsable) {
   EVNODE_WATCHDOG(10);
   int timeouts = 0;
   bool cbCalled = false;
-  auto server = net::createServer([&](const std::shared_ptr<Socket>& s) {
+  std::shared_ptr<Server> server;
+  server = net::createServer([&](const std::shared_ptr<Socket>& s) {
     Socket* raw = s.get();
     raw->setTimeout(100, [&] { cbCalled = true; });
     EXPECT_EQ(raw->timeout(), 100u);
@@ -607,7 +632,8 @@ TEST(NetSocket, TimeoutFiresAndTheConnectionStaysUsable) {
   });
   int port = listenLocal(server);
   std::string got;
-  auto c = net::connect(port, "127.0.0.1");
+  std::shared_ptr<Socket> c;
+  c = net::connect(port, "127.0.0.1");
   c->on(Socket::Events::data, [&](const Buffer& b) {
     got += b.toString();
     // Still connected after the timeout: talk, then leave.
@@ -624,7 +650,8 @@ TEST(NetSocket, ActivityPostponesTheTimeout) {
   int timeouts = 0;
   int chunksBeforeTimeout = -1;
   int chunks = 0;
-  auto server = net::createServer([&](const std::shared_ptr<Socket>& s) {
+  std::shared_ptr<Server> server;
+  server = net::createServer([&](const std::shared_ptr<Socket>& s) {
     Socket* raw = s.get();
     raw->setTimeout(300);
     s->on(Socket::Events::data, [&](const Buffer&) { ++chunks; });
@@ -636,7 +663,8 @@ TEST(NetSocket, ActivityPostponesTheTimeout) {
     s->on(Socket::Events::close, [&] { server->close(); });
   });
   int port = listenLocal(server);
-  auto c = net::connect(port, "127.0.0.1");
+  std::shared_ptr<Socket> c;
+  c = net::connect(port, "127.0.0.1");
   c->on(Socket::Events::data, [](const Buffer&) {});
   auto sent = std::make_shared<int>(0);
   TimeoutPtr tick;
@@ -662,7 +690,8 @@ TEST(NetSocket, UnixDomainSocketEcho) {
   EVNODE_WATCHDOG(10);
   et::TempDir dir;
   const std::string path = dir.file("echo.sock");
-  auto server = net::createServer([&](const std::shared_ptr<Socket>& s) {
+  std::shared_ptr<Server> server;
+  server = net::createServer([&](const std::shared_ptr<Socket>& s) {
     s->pipe(s);
     s->on(Socket::Events::close, [&] { server->close(); });
   });
@@ -671,7 +700,8 @@ TEST(NetSocket, UnixDomainSocketEcho) {
   EXPECT_EQ(server->address().address, path);
   EXPECT_EQ(server->address().port, -1);
   std::string got;
-  auto c = net::connect(path, [&] {
+  std::shared_ptr<Socket> c;
+  c = net::connect(path, [&] {
     EXPECT_EQ(c->remoteAddress(), "");
     c->end("over a unix socket");
   });
@@ -685,7 +715,8 @@ TEST(NetSocket, UnixSocketMissingPathIsENOENT) {
   EVNODE_WATCHDOG(10);
   et::TempDir dir;
   Error got;
-  auto c = net::connect(dir.file("nobody.sock"));
+  std::shared_ptr<Socket> c;
+  c = net::connect(dir.file("nobody.sock"));
   c->on(Socket::Events::error, [&](const Error& e) { got = e; });
   run();
   EXPECT_EQ(got.code, "ENOENT");
@@ -707,7 +738,8 @@ TEST(NetSocket, IPv6Loopback) {
   EVNODE_WATCHDOG(10);
   if (!haveIPv6Loopback()) GTEST_SKIP() << "no IPv6 loopback";
   std::string remoteFamily, remoteAddress;
-  auto server = net::createServer([&](const std::shared_ptr<Socket>& s) {
+  std::shared_ptr<Server> server;
+  server = net::createServer([&](const std::shared_ptr<Socket>& s) {
     remoteFamily = s->remoteFamily();
     remoteAddress = s->remoteAddress();
     s->pipe(s);
@@ -718,7 +750,8 @@ TEST(NetSocket, IPv6Loopback) {
   EXPECT_EQ(a.address, "::1");
   EXPECT_EQ(a.family, "IPv6");
   std::string got;
-  auto c = net::connect(a.port, "::1", [&] {
+  std::shared_ptr<Socket> c;
+  c = net::connect(a.port, "::1", [&] {
     EXPECT_EQ(c->remoteFamily(), "IPv6");
     EXPECT_EQ(c->remoteAddress(), "::1");
     c->end("six");

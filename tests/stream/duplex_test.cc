@@ -169,12 +169,13 @@ TEST_F(DuplexTest, SubclassOverridesTheVirtuals) {
   e->on(Duplex::Events::end, [&] { log.push_back("end"); });
   e->on(Duplex::Events::finish, [&] { log.push_back("finish"); });
   e->on(Duplex::Events::close, [&] { log.push_back("close"); });
+  run();
+  EXPECT_EQ(e->reads, 1);  // flowing with an empty buffer: asks for data once
   e->write("ping ");
   e->write("pong");
   e->end();
   run();
   EXPECT_EQ(got, "ping pong");
-  EXPECT_GE(e->reads, 1);
   ASSERT_EQ(log.size(), 3u);
   EXPECT_EQ(log.back(), "close");
 }

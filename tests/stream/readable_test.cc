@@ -552,6 +552,73 @@ TEST_F(ReadableTest, CustomDestroyRunsAndCanDelayClose) {
   EXPECT_EQ(log, (Log{"destroy:", "released", "error:ECLEANUP", "close"}));
 }
 
+// Node: removing the last `readable` listener hands the stream back to `data` listeners.
+TEST_F(ReadableTest, SwitchingFromReadableListenerToDataListener) {
+  EVNODE_WATCHDOG(10);
+  auto r = manualReadable();
+  ListenerId id = r->on(Readable::Events::readable, [] {});
+  EXPECT_EQ(r->readableFlowing(), std::optional<bool>(false));
+  r->off(Readable::Events::readable, id);
+  Log got;
+  r->on(Readable::Events::data, [&](const Buffer& b) { got.push_back(b.toString()); });
+  r->push("a");
+  r->push("b");
+  r->push(nullptr);
+  bool ended = false;
+  r->on(Readable::Events::end, [&] { ended = true; });
+  run();
+  EXPECT_EQ(got, (Log{"a", "b"}));  // flowing mode hands out buffered chunks one by one
+  EXPECT_TRUE(ended);
+}
+
+TEST_F(ReadableTest, RemovingTheReadableListenerWithoutDataListenerResetsFlowing) {
+  EVNODE_WATCHDOG(10);
+  auto r = manualReadable();
+  r->on(Readable::Events::readable, [] {});
+  EXPECT_EQ(r->readableFlowing(), std::optional<bool>(false));
+  r->removeAllListeners(Readable::Events::readable);
+  run();
+  EXPECT_FALSE(r->readableFlowing().has_value());  // back to "no consumer yet"
+  r->destroy();
+  run();
+}
+
+// Node: an explicit pause() is not undone by adding a data listener.
+TEST_F(ReadableTest, DataListenerDoesNotResumeAfterExplicitPause) {
+  EVNODE_WATCHDOG(10);
+  auto r = readableFrom({Buffer::from("x")});
+  r->pause();
+  Log got;
+  r->on(Readable::Events::data, [&](const Buffer& b) { got.push_back(b.toString()); });
+  run();
+  EXPECT_TRUE(got.empty());
+  r->resume();
+  run();
+  EXPECT_EQ(got, (Log{"x"}));
+}
+
+// With both a `readable` and a `data` listener, `readable` drives and read() emits `data`.
+TEST_F(ReadableTest, ReadableListenerTakesPrecedenceOverData) {
+  EVNODE_WATCHDOG(10);
+  auto r = readableFrom({Buffer::from("a"), Buffer::from("b")});
+  Log log;
+  r->on(Readable::Events::data, [&](const Buffer& b) { log.push_back("data:" + b.toString()); });
+  r->on(Readable::Events::readable, [&] {
+    log.push_back("readable");
+    while (r->read()) {
+    }
+  });
+  EXPECT_EQ(r->readableFlowing(), std::optional<bool>(false));
+  r->resume();  // has no effect while a readable listener is attached
+  run();
+  std::string data;
+  for (auto& l : log) {
+    if (l.rfind("data:", 0) == 0) data += l.substr(5);
+  }
+  EXPECT_EQ(data, "ab");
+  EXPECT_EQ(log.front(), "readable");
+}
+
 // Streams drop their listeners after `close`, so a listener that captures its own stream does
 // not keep it alive (LeakSanitizer checks nothing else leaks).
 TEST_F(ReadableTest, ListenerCapturingItsStreamIsFreedAfterClose) {

@@ -3,12 +3,14 @@
 
 #include <uv.h>
 
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
 
 #include "evnode/error.h"
 #include "evnode/loop.h"
+#include "evnode/process.h"
 
 namespace evnode::cli {
 
@@ -153,26 +155,25 @@ void onShutdownSignal(std::function<void()> stop) {
   struct State {
     std::function<void()> stop;
     bool stopping = false;
-    uv_signal_t sigint, sigterm;
+    process::SignalListenerPtr sigint, sigterm;
   };
-  static State* st = new State();  // lives for the process
+  // One pair of listeners per process; a second call replaces the first.
+  static std::shared_ptr<State> current;
+  if (current) {
+    current->sigint->close();
+    current->sigterm->close();
+  }
+  auto st = std::make_shared<State>();
   st->stop = std::move(stop);
-  auto handler = [](uv_signal_t*, int) {
-    if (st->stopping) std::_Exit(0);
-    st->stopping = true;
-    // The signal handles must not keep the loop alive once the servers are closed.
-    uv_unref(reinterpret_cast<uv_handle_t*>(&st->sigint));
-    uv_unref(reinterpret_cast<uv_handle_t*>(&st->sigterm));
-    if (st->stop) st->stop();
+  auto handler = [raw = st.get()] {
+    if (raw->stopping) process::exit(1);  // a second signal: give up on a graceful stop
+    raw->stopping = true;
+    if (raw->stop) raw->stop();
   };
-  uv_loop_t* loop = Loop::current().uv();
-  uv_signal_init(loop, &st->sigint);
-  uv_signal_init(loop, &st->sigterm);
-  st->sigint.data = st->sigterm.data = nullptr;
-  uv_signal_start(&st->sigint, handler, SIGINT);
-  uv_signal_start(&st->sigterm, handler, SIGTERM);
-  uv_unref(reinterpret_cast<uv_handle_t*>(&st->sigint));
-  uv_unref(reinterpret_cast<uv_handle_t*>(&st->sigterm));
+  // Signal listeners are unref'd: they never keep the loop alive once the servers are closed.
+  st->sigint = process::onSignal(SIGINT, handler);
+  st->sigterm = process::onSignal(SIGTERM, handler);
+  current = st;
 }
 
 }  // namespace evnode::cli

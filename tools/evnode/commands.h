@@ -8,4 +8,5 @@ int cmdEcho(Args& args);
 int cmdChat(Args& args);
 int cmdUdp(Args& args);
 int cmdDns(Args& args);
+int cmdServe(Args& args);
 }  // namespace evnode::cli

@@ -70,7 +70,7 @@ int listen(const Options& o) {
   dgram::Socket* raw = sock.get();  // listeners must not own the socket that holds them
   sock->on(dgram::Socket::Events::message,
            [raw, out, echo](const Buffer& msg, const dgram::RemoteInfo& from) {
-             out->line("server got: " + msg.toString("latin1") + " from " +
+             out->line("server got: " + std::string(msg.view()) + " from " +
                        hostPort(from.address, from.port));
              if (echo) raw->send(msg, from.port, from.address);
            });
@@ -139,7 +139,7 @@ int send(const Options& o) {
               [st, finish](const Buffer& reply, const dgram::RemoteInfo&) {
                 if (st->replied) return;
                 st->replied = true;
-                println(reply.toString("latin1"));
+                println(std::string(reply.view()));
                 finish(*st);
               });
       st->timer = setTimeout(

@@ -1,0 +1,179 @@
+// `evnode serve`: a static file server for one directory — GET/HEAD with caching validators and
+// byte ranges, directory listings, PUT uploads with --writable — logging each request on stderr.
+// The handlers live in serve_get.cc and serve_put.cc; this file has the command, the dispatch
+// by method, the shared replies and the access log.
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "tools/evnode/commands.h"
+#include "tools/evnode/serve.h"
+
+namespace evnode::cli {
+
+namespace serve {
+
+bool Site::contains(const std::string& real) const {
+  if (root == "/") return !real.empty() && real.front() == '/';
+  return real == root || (real.size() > root.size() && real.compare(0, root.size(), root) == 0 &&
+                          real[root.size()] == '/');
+}
+
+std::string Site::pathOf(const std::vector<std::string>& segments) const {
+  std::string p = root;
+  for (const auto& s : segments) {
+    if (p.back() != '/') p += '/';
+    p += s;
+  }
+  return p;
+}
+
+void Exchange::reply(int status, const http::HeaderList& headers) {
+  std::string body = std::to_string(status) + " " + std::string(http::STATUS_CODES(status)) + "\n";
+  reply(status, headers, body, "text/plain; charset=utf-8");
+}
+
+void Exchange::reply(int status, const http::HeaderList& headers, const std::string& body,
+                     const std::string& contentType) {
+  if (res->destroyed()) return;  // the client is gone
+  if (res->headersSent()) {
+    // Too late for a status: cutting the connection is the only honest signal left.
+    res->destroy();
+    return;
+  }
+  const bool noBody = status == 204 || status == 304 || status < 200;
+  http::HeaderList h = headers;
+  if (!noBody) h.emplace_back("Content-Type", contentType);
+  res->writeHead(status, h);
+  if (noBody) {
+    res->end();
+    return;
+  }
+  if (!head) log->bytes += body.size();
+  res->end(body);  // HEAD: the same Content-Length, no body
+}
+
+int Exchange::statusFor(const Error& err) const {
+  const std::string& c = err.code;
+  if (c == "ENOENT" || c == "ENOTDIR" || c == "ELOOP" || c == "ENAMETOOLONG") return 404;
+  if (c == "EACCES" || c == "EPERM" || c == "EROFS") return 403;
+  if (c == "EISDIR" || c == "ENOTEMPTY" || c == "EEXIST") return 409;
+  if (c == "ENOSPC" || c == "EDQUOT") return 507;
+  return 500;
+}
+
+void Exchange::replyFsError(const Error& err) { reply(statusFor(err)); }
+
+namespace {
+
+void writeLogLine(LogState& log, const http::ServerResponse& res, bool aborted) {
+  if (log.written) return;
+  log.written = true;
+  double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - log.start)
+          .count();
+  // 499 (nginx's "client closed request") when the client left before any status went out.
+  int status = aborted && !res.headersSent() ? 499 : res.statusCode;
+  std::string line = log.method + " " + log.url + " " + std::to_string(status) + " " +
+                     std::to_string(log.bytes) + " ";
+  char num[32];
+  std::snprintf(num, sizeof num, "%.1fms", ms);
+  line += num;
+  if (aborted) line += " aborted";
+  line += '\n';
+  // One write per line, so lines from a busy server never interleave.
+  std::fwrite(line.data(), 1, line.size(), stderr);
+}
+
+void onRequest(const std::shared_ptr<const Site>& site, const http::RequestPtr& req,
+               const http::ResponsePtr& res, bool expectContinue) {
+  auto ex = std::make_shared<Exchange>();
+  ex->req = req;
+  ex->res = res;
+  ex->site = site;
+  ex->expectContinue = expectContinue;
+  ex->head = req->method == "HEAD";
+  ex->log = std::make_shared<LogState>();
+  ex->log->method = req->method;
+  ex->log->url = req->url;
+  ex->log->start = std::chrono::steady_clock::now();
+
+  // A client that leaves in the middle of a body destroys the request with ECONNRESET; the
+  // handlers learn it from `aborted`, so the error itself needs no other listener.
+  req->on(Stream::Events::error, [](const Error&) {});
+  http::ServerResponse* raw = res.get();  // valid while it emits its own events
+  res->on(Writable::Events::finish, [log = ex->log, raw] { writeLogLine(*log, *raw, false); });
+  res->on(Stream::Events::close, [log = ex->log, raw] { writeLogLine(*log, *raw, true); });
+
+  ex->target = parseTarget(req->url);
+  if (ex->target.status) return ex->reply(ex->target.status);
+  if (req->method == "GET" || req->method == "HEAD") return serveGet(ex);
+  if (req->method == "PUT" && site->writable) return servePut(ex);
+  ex->reply(405, {{"Allow", site->writable ? "GET, HEAD, PUT" : "GET, HEAD"}});
+}
+
+const char kUsage[] =
+    "usage: evnode serve [DIR] [--port 8080] [--host 127.0.0.1] [--writable]\n"
+    "                    [--tls-cert F --tls-key F]\n"
+    "Static file server for DIR (default '.'). GET and HEAD, with ETag/Last-Modified (304),\n"
+    "byte ranges (206/416), index.html or a listing for directories. --writable accepts PUT\n"
+    "uploads (201 new, 204 replaced). Prints 'listening on http://HOST:PORT' when ready and\n"
+    "one access-log line per request on stderr: METHOD PATH STATUS BYTES TIMEms.\n";
+
+}  // namespace
+
+}  // namespace serve
+
+int cmdServe(Args& args) {
+  if (args.help()) {
+    println(serve::kUsage);
+    return 0;
+  }
+  int port = static_cast<int>(args.number("--port", 8080, 0, 65535));
+  std::string host = args.value("--host").value_or("127.0.0.1");
+  bool writable = args.flag("--writable");
+  auto cert = args.value("--tls-cert");
+  auto key = args.value("--tls-key");
+  std::vector<std::string> pos = args.finish();
+  if (pos.size() > 1) fail("serve takes one directory (got '" + pos[1] + "' too)", 2);
+  if (cert || key) {
+    fail(std::string(cert ? "--tls-cert" : "--tls-key") +
+             ": HTTPS is not available in this build yet",
+         2);
+  }
+
+  std::string dir = pos.empty() ? "." : pos[0];
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0) {
+    if (errno == ENOENT || errno == ENOTDIR) fail(dir + ": no such directory");
+    fail(dir + ": " + std::strerror(errno));
+  }
+  if (!S_ISDIR(st.st_mode)) fail(dir + ": not a directory");
+  char real[PATH_MAX];
+  if (!::realpath(dir.c_str(), real)) fail(dir + ": " + std::strerror(errno));
+
+  auto site = std::make_shared<serve::Site>();
+  site->root = real;
+  site->writable = writable;
+
+  auto server =
+      http::createServer([site](const http::RequestPtr& req, const http::ResponsePtr& res) {
+        serve::onRequest(site, req, res, false);
+      });
+  // With a listener here, 100 Continue is ours to send: an upload gets it only once its
+  // temporary file is open, and a request that will be refused gets the refusal instead.
+  server->on(http::Server::Events::checkContinue,
+             [site](const http::RequestPtr& req, const http::ResponsePtr& res) {
+               serve::onRequest(site, req, res, true);
+             });
+  listenAnnounced(server, host, port, "", "http://");
+  onShutdownSignal([server] { server->close(); });
+  evnode::run();
+  return 0;
+}
+
+}  // namespace evnode::cli
