@@ -24,7 +24,8 @@ struct Writer {
   // Writes until write() says stop (or everything is out).
   void pump() {
     while (sent < total) {
-      Buffer piece = chunk.slice(0, static_cast<std::int64_t>(std::min(chunk.size(), total - sent)));
+      Buffer piece =
+          chunk.slice(0, static_cast<std::int64_t>(std::min(chunk.size(), total - sent)));
       sent += piece.size();
       bool more = socket->write(piece);
       if (socket->writableLength() > maxBuffered) maxBuffered = socket->writableLength();
@@ -52,9 +53,8 @@ int main(int argc, char** argv) {
       w->pump();
     });
     socket->on(net::Socket::Events::data, [](const Buffer&) {});  // ignore what it sends
-    socket->on(net::Socket::Events::error, [](const Error& err) {
-      std::printf("Client error: %s\n", err.message.c_str());
-    });
+    socket->on(net::Socket::Events::error,
+               [](const Error& err) { std::printf("Client error: %s\n", err.message.c_str()); });
     socket->on(net::Socket::Events::close, [w](bool hadError) {
       std::printf(
           "Client done: sent %zu bytes, write() returned false %zu times, %zu drain events, at "

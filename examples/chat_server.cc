@@ -53,8 +53,7 @@ int main(int argc, char** argv) {
     socket->on(net::Socket::Events::close, [&clients, s] { std::erase(clients, s); });
   });
   net::Server* srv = server.get();
-  server->listen(port, "127.0.0.1", [srv] {
-    std::printf("TCP server listening on port %d\n", srv->address().port);
-  });
+  server->listen(port, "127.0.0.1",
+                 [srv] { std::printf("TCP server listening on port %d\n", srv->address().port); });
   run();
 }

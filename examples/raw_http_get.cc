@@ -23,8 +23,8 @@ int main(int argc, char** argv) {
 
   // Lines end with CRLF, and a blank line ends the header. "Connection: close" asks the server
   // to close after the response, so we know when it is complete.
-  const std::string rawHttpRequest = "GET " + path + " HTTP/1.1\r\nHost: " + host +
-                                     "\r\nConnection: close\r\n\r\n";
+  const std::string rawHttpRequest =
+      "GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n";
 
   auto socket = net::Socket::create();
   socket->connect(port, host);

@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
                [](const Error& err) { std::printf("Socket error: %s\n", err.message.c_str()); });
   });
   net::Server* srv = server.get();
-  server->listen(port, [srv] { std::printf("TCP server listening on port %d\n", srv->address().port); });
+  server->listen(port,
+                 [srv] { std::printf("TCP server listening on port %d\n", srv->address().port); });
   run();
 }

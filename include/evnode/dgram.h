@@ -1,8 +1,8 @@
 // evnode/dgram.h — UDP sockets: Node's dgram module.
 //
+//   using dgram::Socket;
 //   auto server = dgram::createSocket("udp4");
-//   server->on(dgram::Socket::Events::message, [server](const Buffer& msg, const dgram::RemoteInfo&
-//   r) {
+//   server->on(Socket::Events::message, [server](const Buffer& msg, const dgram::RemoteInfo& r) {
 //     server->send(msg, r.port, r.address);  // echo
 //   });
 //   server->bind(41234, [server] { auto a = server->address(); ... });
@@ -13,8 +13,11 @@
 // (in bind, connect and send) resolve through dns::lookup with the socket's family; send
 // callbacks run later, never inside send(). Misuse throws evnode::Exception at the call
 // (ERR_SOCKET_BAD_PORT, ERR_SOCKET_DGRAM_NOT_RUNNING, ERR_SOCKET_ALREADY_BOUND,
-// ERR_SOCKET_DGRAM_IS_CONNECTED, ...); failures of the network go to the send callback, or else to
-// the `error` event ("send EMSGSIZE 127.0.0.1:41234", "bind EADDRINUSE 0.0.0.0:41234").
+// ERR_SOCKET_DGRAM_IS_CONNECTED, ...). A failed send goes to its callback ("send EMSGSIZE
+// 127.0.0.1:41234"; as in Node, it is dropped when there is none, except a failed host-name
+// lookup, which is emitted as `error`); bind, connect and receive failures are `error` events
+// ("bind EADDRINUSE 0.0.0.0:41234"). Listeners are dropped after `close`, so capturing the socket
+// in its own listeners does not leak it.
 //
 // Receiving uses recvmmsg where the OS has it: one system call reads a batch of up to 16
 // datagrams, each still delivered as its own `message` with its own Buffer. Sends made while a
@@ -59,9 +62,9 @@ struct SocketOptions {
 };
 
 struct BindOptions {
-  int port = 0;            // 0 = an ephemeral port
-  std::string address;     // "" = every interface ("0.0.0.0" or "::")
-  bool exclusive = false;  // accepted for Node compatibility (no cluster here)
+  int port = 0;              // 0 = an ephemeral port
+  std::string address = {};  // "" = every interface ("0.0.0.0" or "::")
+  bool exclusive = false;    // accepted for Node compatibility (no cluster here)
 };
 
 class Socket : public EventEmitter, public std::enable_shared_from_this<Socket> {

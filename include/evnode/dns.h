@@ -39,9 +39,11 @@ inline constexpr int ADDRCONFIG = 1;
 inline constexpr int V4MAPPED = 2;
 inline constexpr int ALL = 4;
 
+// `all` is Node's option; here the callback's type decides: one taking a vector gets every
+// address, one taking (address, family) gets the first.
 struct LookupOptions {
   int family = 0;          // 0 (any), 4 or 6
-  bool all = false;        // implied by the callback taking a vector
+  bool all = false;        // kept for Node's spelling; see above
   int hints = 0;           // ADDRCONFIG | V4MAPPED | ALL
   std::string order = {};  // "verbatim", "ipv4first" or "ipv6first"; "" = getDefaultResultOrder()
 };

@@ -171,8 +171,9 @@ class EventEmitter {
 
   template <class... A, class F>
   ListenerId add(const void* key, F&& f, bool once, bool prepend) {
-    static_assert(std::is_invocable_v<std::decay_t<F>&, A...> || std::is_invocable_v<std::decay_t<F>&>,
-                  "listener's parameters do not match the event's arguments");
+    static_assert(
+        std::is_invocable_v<std::decay_t<F>&, A...> || std::is_invocable_v<std::decay_t<F>&>,
+        "listener's parameters do not match the event's arguments");
     using Impl = detail::ListenerImpl<std::decay_t<F>, A...>;
     Slot s{key, ++lastId_, once, std::make_shared<Impl>(std::forward<F>(f))};
     auto& v = mutableSlots();

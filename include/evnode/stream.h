@@ -246,7 +246,6 @@ class Readable : public virtual Stream {
   std::size_t awaitDrain_ = 0;
   std::function<void(Readable&, std::size_t)> readFn_;
   std::function<void(Readable&, const Error&, std::function<void(const Error&)>)> destroyFn_;
-
 };
 
 // Completion of one _write/_writev call; call it exactly once. It holds the stream weakly: the
@@ -292,14 +291,18 @@ class Writable : public virtual Stream {
   // Queues `chunk`; returns false once the buffered bytes reach the high-water mark (wait for
   // `drain`). After end(), the write fails with ERR_STREAM_WRITE_AFTER_END.
   bool write(Buffer chunk, Callback cb = nullptr);
-  bool write(std::string_view str, Callback cb = nullptr) { return write(Buffer::from(str), std::move(cb)); }
+  bool write(std::string_view str, Callback cb = nullptr) {
+    return write(Buffer::from(str), std::move(cb));
+  }
   bool write(std::string_view str, std::string_view encoding, Callback cb = nullptr) {
     return write(Buffer::from(str, encoding), std::move(cb));
   }
   // Signals that no more data will be written; `finish` follows once everything is flushed.
   Writable& end(Callback cb = nullptr);
   Writable& end(Buffer chunk, Callback cb = nullptr);
-  Writable& end(std::string_view str, Callback cb = nullptr) { return end(Buffer::from(str), std::move(cb)); }
+  Writable& end(std::string_view str, Callback cb = nullptr) {
+    return end(Buffer::from(str), std::move(cb));
+  }
   // Buffers writes until uncork() (as many times as cork() was called), then flushes them in
   // one _writev.
   void cork() { ++corked_; }
@@ -347,7 +350,7 @@ class Writable : public virtual Stream {
   void failWrite(const Error& err, Callback cb);
 
   detail::Fifo<Pending> buffered_;
-  std::vector<Buffer> batch_;  // the chunks handed to _writev, reused
+  std::vector<Buffer> batch_;          // the chunks handed to _writev, reused
   std::vector<Callback> inFlightCbs_;  // callbacks of a _writev batch
   Callback writecb_;
   std::vector<Callback> onFinished_;

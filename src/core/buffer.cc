@@ -129,7 +129,8 @@ std::size_t Buffer::copy(Buffer& target, std::size_t targetStart, std::size_t so
 }
 
 std::size_t Buffer::write(std::string_view str, std::size_t offset, std::string_view encoding) {
-  if (offset > len_) throwOutOfRange("offset", "<= " + std::to_string(len_), static_cast<long long>(offset));
+  if (offset > len_)
+    throwOutOfRange("offset", "<= " + std::to_string(len_), static_cast<long long>(offset));
   auto enc = detail::parseEncoding(encoding);
   std::string bytes = detail::encode(str, enc);
   std::size_t n = std::min(bytes.size(), len_ - offset);

@@ -119,7 +119,9 @@ std::string base64Encode(std::string_view in, bool url) {
   std::string out;
   out.reserve((in.size() + 2) / 3 * 4);
   std::size_t i = 0;
-  auto byte = [&](std::size_t k) { return static_cast<std::uint32_t>(static_cast<unsigned char>(in[k])); };
+  auto byte = [&](std::size_t k) {
+    return static_cast<std::uint32_t>(static_cast<unsigned char>(in[k]));
+  };
   for (; i + 3 <= in.size(); i += 3) {
     std::uint32_t v = byte(i) << 16 | byte(i + 1) << 8 | byte(i + 2);
     out += tbl[v >> 18];
@@ -197,7 +199,8 @@ std::string encode(std::string_view text, Encoding enc) {
     case Encoding::kAscii: {
       std::string out;
       out.reserve(text.size());
-      for (std::size_t i = 0; i < text.size();) out += static_cast<char>(nextCodePoint(text, i) & 0xFF);
+      for (std::size_t i = 0; i < text.size();)
+        out += static_cast<char>(nextCodePoint(text, i) & 0xFF);
       return out;
     }
     case Encoding::kUtf16Le: {
@@ -263,7 +266,8 @@ std::string decode(std::string_view bytes, Encoding enc) {
                           static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i + 1])) << 8;
         if (u >= 0xD800 && u <= 0xDBFF && i + 3 < bytes.size()) {
           std::uint32_t lo = static_cast<unsigned char>(bytes[i + 2]) |
-                             static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i + 3])) << 8;
+                             static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i + 3]))
+                                 << 8;
           if (lo >= 0xDC00 && lo <= 0xDFFF) {
             appendUtf8(out, 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00));
             i += 2;

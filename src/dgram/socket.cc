@@ -78,17 +78,28 @@ void onRecv(uv_udp_t* h, ssize_t nread, const uv_buf_t* buf, const sockaddr* add
 }  // namespace
 
 void nameOf(const sockaddr* sa, std::string& address, int& port) {
-  char ip[INET6_ADDRSTRLEN] = "";
   if (sa->sa_family == AF_INET6) {
+    char ip[INET6_ADDRSTRLEN] = "";
     auto* in6 = reinterpret_cast<const sockaddr_in6*>(sa);
     uv_ip6_name(in6, ip, sizeof ip);
     port = ntohs(in6->sin6_port);
-  } else {
-    auto* in = reinterpret_cast<const sockaddr_in*>(sa);
-    uv_ip4_name(in, ip, sizeof ip);
-    port = ntohs(in->sin_port);
+    address = ip;
+    return;
   }
-  address = ip;
+  // Every datagram's sender is formatted, so IPv4 skips inet_ntop's printf machinery.
+  auto* in = reinterpret_cast<const sockaddr_in*>(sa);
+  port = ntohs(in->sin_port);
+  const auto* b = reinterpret_cast<const unsigned char*>(&in->sin_addr);
+  char ip[16];
+  char* p = ip;
+  for (int i = 0; i < 4; ++i) {
+    unsigned v = b[i];
+    if (v >= 100) *p++ = static_cast<char>('0' + v / 100);
+    if (v >= 10) *p++ = static_cast<char>('0' + v / 10 % 10);
+    *p++ = static_cast<char>('0' + v % 10);
+    if (i < 3) *p++ = '.';
+  }
+  address.assign(ip, p);
 }
 
 bool toSockaddr(const std::string& ip, int port, sockaddr_storage& ss) {

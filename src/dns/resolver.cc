@@ -82,6 +82,7 @@ ares_addr_port_node parseServer(const std::string& s) {
 
 }  // namespace
 
+namespace detail {
 // One query as c-ares sees it: the `arg` of its callback, owned by c-ares until it completes.
 struct Query {
   std::shared_ptr<Resolver::Impl> impl;
@@ -93,6 +94,8 @@ struct Query {
   // Parses the reply (when status is ARES_SUCCESS) and calls the user's callback.
   std::function<void(int status, const unsigned char* buf, int len)> done;
 };
+}  // namespace detail
+using detail::Query;
 
 struct Resolver::Impl : std::enable_shared_from_this<Resolver::Impl> {
   // A uv_poll_t watching one of c-ares's sockets.

@@ -5,7 +5,9 @@
 namespace evnode {
 
 Duplex::Duplex(DuplexOptions o)
-    : Readable(std::move(o.readable)), Writable(std::move(o.writable)), allowHalfOpen_(o.allowHalfOpen) {}
+    : Readable(std::move(o.readable)),
+      Writable(std::move(o.writable)),
+      allowHalfOpen_(o.allowHalfOpen) {}
 
 void Duplex::_destroy(const Error& err, std::function<void(const Error&)> cb) {
   Readable::_destroy(err, std::move(cb));
@@ -55,7 +57,7 @@ void Transform::_flush(TransformCallback cb) {
 void Transform::_write(const Buffer& chunk, WriteCallback cb) {
   const std::size_t before = readableLength();
   _transform(chunk, [this, weak = weak_from_this(), cb, before](const Error& err,
-                                                                 std::optional<Buffer> data) {
+                                                                std::optional<Buffer> data) {
     // Like WriteCallback: may come from async code that holds no reference.
     auto keep = weak.lock();
     if (!keep) return;
@@ -65,7 +67,8 @@ void Transform::_write(const Buffer& chunk, WriteCallback cb) {
     }
     if (data) push(std::move(*data));
     // Hold the write until the consumer reads if the output is backed up.
-    if (writableEnded() || before == readableLength() || readableLength() < readableHighWaterMark()) {
+    if (writableEnded() || before == readableLength() ||
+        readableLength() < readableHighWaterMark()) {
       cb();
     } else {
       pendingWrite_ = cb;

@@ -21,7 +21,8 @@ std::size_t computeNewHighWaterMark(std::size_t n) {
 
 struct Readable::PipeState {
   std::shared_ptr<Writable> dest;
-  ListenerId onData = 0, onEnd = 0, onDrain = 0, onUnpipe = 0, onClose = 0, onFinish = 0, onError = 0;
+  ListenerId onData = 0, onEnd = 0, onDrain = 0, onUnpipe = 0, onClose = 0, onFinish = 0,
+             onError = 0;
   bool awaitingDrain = false;
   bool cleanedUp = false;
 };
@@ -82,7 +83,8 @@ bool Readable::addChunk(Buffer chunk, bool addToFront) {
     }
   } else if (addToFront) {
     if (endEmitted_) {
-      errorOrDestroy(Error("ERR_STREAM_UNSHIFT_AFTER_END_EVENT", "stream.unshift() after end event"));
+      errorOrDestroy(
+          Error("ERR_STREAM_UNSHIFT_AFTER_END_EVENT", "stream.unshift() after end event"));
       return false;
     }
     if (destroyed_ || errored_) return false;
@@ -193,8 +195,7 @@ std::optional<Buffer> Readable::readImpl(std::size_t n, bool all) {
   if (all || n != 0) emittedReadable_ = false;
 
   // read(0) only asks for a `readable` event or more data.
-  if (!all && n == 0 && needReadable_ &&
-      ((hwm_ != 0 ? length_ >= hwm_ : length_ > 0) || ended_)) {
+  if (!all && n == 0 && needReadable_ && ((hwm_ != 0 ? length_ >= hwm_ : length_ > 0) || ended_)) {
     if (length_ == 0 && ended_) {
       endReadable();
     } else {
@@ -494,8 +495,8 @@ Readable& Readable::unpipe(const std::shared_ptr<Writable>& dest) {
     for (auto& p : all) p->dest->emit(Writable::Events::unpipe, *this);
     return *this;
   }
-  auto it = std::find_if(pipes_.begin(), pipes_.end(),
-                         [&](const auto& p) { return p->dest == dest; });
+  auto it =
+      std::find_if(pipes_.begin(), pipes_.end(), [&](const auto& p) { return p->dest == dest; });
   if (it == pipes_.end()) return *this;
   auto p = *it;
   pipes_.erase(it);

@@ -62,11 +62,11 @@ std::function<void()> detail::eos(const std::shared_ptr<Stream>& stream, bool re
     bool called = false;
     std::function<void(const Error&)> cb;
   };
-  auto st = std::make_shared<State>(State{
-      !r || r->readableEnded(), !w || w->writableFinished(),
-      stream->autoDestroy() && stream->emitCloseOption() && !stream->closed() &&
-          isReadable == readable && isWritable == writable,
-      false, std::move(cb)});
+  auto st = std::make_shared<State>(State{!r || r->readableEnded(), !w || w->writableFinished(),
+                                          stream->autoDestroy() && stream->emitCloseOption() &&
+                                              !stream->closed() && isReadable == readable &&
+                                              isWritable == writable,
+                                          false, std::move(cb)});
   auto call = [st](const Error& err) {
     if (st->called) return;
     st->called = true;
@@ -181,8 +181,7 @@ void pipeline(std::vector<std::shared_ptr<Stream>> streams, std::function<void(c
   };
   for (std::size_t i = 0; i < last; ++i) {
     detail::eos(streams[i], true, false, [onSide, i](const Error& err) { onSide(i, err); });
-    detail::eos(streams[i + 1], false, true,
-                [onSide, i](const Error& err) { onSide(i + 1, err); });
+    detail::eos(streams[i + 1], false, true, [onSide, i](const Error& err) { onSide(i + 1, err); });
   }
   for (std::size_t i = 0; i < last; ++i) {
     auto src = std::dynamic_pointer_cast<Readable>(streams[i]);

@@ -40,6 +40,32 @@ std::string lower(std::string s) {
   return s;
 }
 
+// A small pattern match (std::regex trips GCC 12's -Wmaybe-uninitialized under the
+// sanitizers): '#' is one or more digits, '~' one or more hex digits, '@' one letter; the rest
+// is literal.
+bool like(const std::string& text, const std::string& pattern) {
+  std::size_t t = 0;
+  for (char p : pattern) {
+    auto run = [&](auto pred) {
+      std::size_t start = t;
+      while (t < text.size() && pred(static_cast<unsigned char>(text[t]))) ++t;
+      return t > start;
+    };
+    bool ok = true;
+    if (p == '#') {
+      ok = run([](unsigned char c) { return std::isdigit(c) != 0; });
+    } else if (p == '~') {
+      ok = run([](unsigned char c) { return std::isxdigit(c) != 0; });
+    } else if (p == '@') {
+      ok = t < text.size() && std::isalpha(static_cast<unsigned char>(text[t++])) != 0;
+    } else {
+      ok = t < text.size() && text[t++] == p;
+    }
+    if (!ok) return false;
+  }
+  return t == text.size();
+}
+
 // A response as curl -i printed it (interim 1xx heads skipped, kept in `interim`).
 struct Reply {
   int exit = -1;
@@ -87,6 +113,11 @@ Reply parseResponse(const std::string& raw) {
       r.headers.emplace_back(lower(line.substr(0, colon)), value);
     }
     r.body = raw.substr(pos);
+    // curl -L prints each redirect's head before the next response's.
+    if (status >= 300 && status < 400 && r.body.rfind("HTTP/", 0) == 0) {
+      r.headers.clear();
+      continue;
+    }
     return r;
   }
 }
@@ -160,8 +191,7 @@ TEST(CliServe, ReadyLineAndFileWithTypeAndLength) {
   REQUIRE_CURL();
   Site site;
   Server s(site.root);
-  EXPECT_TRUE(std::regex_match(s.line, std::regex(R"(listening on http://127\.0\.0\.1:\d+)")))
-      << s.line;
+  EXPECT_TRUE(like(s.line, "listening on http://127.0.0.1:#")) << s.line;
   ASSERT_GT(s.port, 0);
 
   Reply r = curl({s.base + "/hello.txt"});
@@ -171,11 +201,8 @@ TEST(CliServe, ReadyLineAndFileWithTypeAndLength) {
   EXPECT_EQ(r.header("content-type"), "text/plain; charset=utf-8");
   EXPECT_EQ(r.header("content-length"), "12");
   EXPECT_EQ(r.header("accept-ranges"), "bytes");
-  EXPECT_TRUE(std::regex_match(r.header("etag"), std::regex(R"("[0-9a-f]+-c")")))
-      << r.header("etag");
-  EXPECT_TRUE(
-      std::regex_match(r.header("last-modified"),
-                       std::regex(R"([A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d GMT)")))
+  EXPECT_TRUE(like(r.header("etag"), "\"~-c\"")) << r.header("etag");
+  EXPECT_TRUE(like(r.header("last-modified"), "@@@, # @@@ # #:#:# GMT"))
       << r.header("last-modified");
   EXPECT_FALSE(r.has("transfer-encoding"));
 
@@ -678,14 +705,10 @@ TEST(CliServe, AccessLogOnStderr) {
   std::vector<std::string> lines;
   for (std::string line; std::getline(in, line);) lines.push_back(line);
   ASSERT_EQ(lines.size(), 4u) << err;
-  EXPECT_TRUE(std::regex_match(lines[0], std::regex(R"(GET /hello\.txt 200 12 \d+\.\dms)")))
-      << lines[0];
-  EXPECT_TRUE(std::regex_match(lines[1], std::regex(R"(HEAD /hello\.txt 200 0 \d+\.\dms)")))
-      << lines[1];
-  EXPECT_TRUE(std::regex_match(lines[2], std::regex(R"(GET /nope\?q=1 404 14 \d+\.\dms)")))
-      << lines[2];
-  EXPECT_TRUE(std::regex_match(lines[3], std::regex(R"(GET /hello\.txt 206 5 \d+\.\dms)")))
-      << lines[3];
+  EXPECT_TRUE(like(lines[0], "GET /hello.txt 200 12 #.#ms")) << lines[0];
+  EXPECT_TRUE(like(lines[1], "HEAD /hello.txt 200 0 #.#ms")) << lines[1];
+  EXPECT_TRUE(like(lines[2], "GET /nope?q=1 404 14 #.#ms")) << lines[2];
+  EXPECT_TRUE(like(lines[3], "GET /hello.txt 206 5 #.#ms")) << lines[3];
   EXPECT_EQ(s.proc.stdoutSoFar(), s.line + "\n");  // logs never go to stdout
 }
 
@@ -759,7 +782,7 @@ TEST(CliServe, IPv6Loopback) {
   if (!v6) GTEST_SKIP() << "no IPv6 loopback";
   Site site;
   Server s(site.root, {"--host", "::1"});
-  EXPECT_TRUE(std::regex_match(s.line, std::regex(R"(listening on http://\[::1\]:\d+)"))) << s.line;
+  EXPECT_TRUE(like(s.line, "listening on http://[::1]:#")) << s.line;
   Reply r = curl({"-g", "http://[::1]:" + std::to_string(s.port) + "/hello.txt"});
   EXPECT_EQ(r.body, "hello, world");
   EXPECT_EQ(s.stop(), 0);

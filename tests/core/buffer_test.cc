@@ -39,7 +39,7 @@ TEST(BufferTest, FromUtf8) {
 
 TEST(BufferTest, FromHex) {
   EXPECT_EQ(bytes(Buffer::from("68656c6C6F", "hex")), (Bytes{'h', 'e', 'l', 'l', 'o'}));
-  EXPECT_EQ(bytes(Buffer::from("abc", "hex")), (Bytes{0xAB}));  // odd digit dropped
+  EXPECT_EQ(bytes(Buffer::from("abc", "hex")), (Bytes{0xAB}));     // odd digit dropped
   EXPECT_EQ(bytes(Buffer::from("12zz34", "hex")), (Bytes{0x12}));  // stops at the bad pair
   EXPECT_TRUE(Buffer::from("zz", "hex").empty());
   EXPECT_TRUE(Buffer::from("", "hex").empty());
@@ -126,10 +126,10 @@ TEST(BufferTest, ToStringUtf8) {
 
 TEST(BufferTest, ToStringUtf8ReplacesInvalidSequences) {
   EXPECT_EQ(Buffer::from({'a', 0xFF, 'b'}).toString(), "a" FFFD "b");
-  EXPECT_EQ(Buffer::from({0x80}).toString(), FFFD);                    // lone continuation
-  EXPECT_EQ(Buffer::from({'a', 0xE2, 0x82}).toString(), "a" FFFD);     // truncated: one U+FFFD
+  EXPECT_EQ(Buffer::from({0x80}).toString(), FFFD);                 // lone continuation
+  EXPECT_EQ(Buffer::from({'a', 0xE2, 0x82}).toString(), "a" FFFD);  // truncated: one U+FFFD
   EXPECT_EQ(Buffer::from({0xE2, 0x82, 'x'}).toString(), FFFD "x");
-  EXPECT_EQ(Buffer::from({0xC0, 0x80}).toString(), FFFD FFFD);         // overlong NUL
+  EXPECT_EQ(Buffer::from({0xC0, 0x80}).toString(), FFFD FFFD);             // overlong NUL
   EXPECT_EQ(Buffer::from({0xE0, 0x80, 0x80}).toString(), FFFD FFFD FFFD);  // overlong
   EXPECT_EQ(Buffer::from({0xED, 0xA0, 0x80}).toString(), FFFD FFFD FFFD);  // surrogate D800
   EXPECT_EQ(Buffer::from({0xF4, 0x90, 0x80, 0x80}).toString(), FFFD FFFD FFFD FFFD);  // >10FFFF

@@ -166,7 +166,7 @@ TEST(LoopTest, LoopIsPerThreadAndTornDownAtThreadExit) {
   Log threadLog;
   std::thread th([&] {
     EXPECT_NE(&Loop::current(), nullptr);
-    setTimeout([&] { threadLog.push_back("timer"); }, 1);
+    setTimeout([&] { threadLog.push_back("timer"); }, 20);
     setImmediate([&] { threadLog.push_back("immediate"); });
     nextTick([&] { threadLog.push_back("tick"); });
     setTimeout([] {}, 100000)->unref();  // still open when the thread ends
@@ -310,7 +310,9 @@ TEST(TimersTest, ClearTimeoutOfATimerDueInTheSameTurn) {
 TEST(TimersTest, DroppingTheHandleDoesNotCancel) {
   EVNODE_WATCHDOG(10);
   bool fired = false;
-  { setTimeout([&] { fired = true; }, 1); }
+  {
+    setTimeout([&] { fired = true; }, 1);
+  }
   run();
   EXPECT_TRUE(fired);
 }

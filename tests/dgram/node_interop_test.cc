@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "dgram_testing.h"
 #include "evnode/dgram.h"
 #include "evnode/loop.h"
 #include "support/testing.h"
@@ -16,17 +17,7 @@ using namespace evnode;
 namespace et = evnode::testing;
 using dgram::RemoteInfo;
 using dgram::Socket;
-
-// Runs the loop until `done()` or `ms` pass; the loop wakes at least every 5 ms to look.
-bool runUntil(const std::function<bool()>& done, std::uint64_t ms = 5000) {
-  auto deadline = Loop::current().now() + ms;
-  while (!done() && Loop::current().now() < deadline) {
-    auto tick = setTimeout([] {}, 5);
-    Loop::current().runOnce();
-    clearTimeout(tick);
-  }
-  return done();
-}
+using dgramtest::runUntil;
 
 TEST(DgramNodeInterop, NodeClientTalksToOurSocket) {
   EVNODE_WATCHDOG(30);

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "dgram_testing.h"
 #include "evnode/dgram.h"
 #include "evnode/loop.h"
 #include "support/testing.h"
@@ -19,34 +20,9 @@ using namespace evnode;
 namespace et = evnode::testing;
 using dgram::RemoteInfo;
 using dgram::Socket;
-
-// Runs the loop until `done()` or `ms` pass; the loop wakes at least every 5 ms to look.
-bool runUntil(const std::function<bool()>& done, std::uint64_t ms = 5000) {
-  auto deadline = Loop::current().now() + ms;
-  while (!done() && Loop::current().now() < deadline) {
-    auto tick = setTimeout([] {}, 5);
-    Loop::current().runOnce();
-    clearTimeout(tick);
-  }
-  return done();
-}
-
-// Binds `s` to an ephemeral loopback port and runs the loop until it listens.
-int bindLoopback(const std::shared_ptr<Socket>& s, const std::string& host = "127.0.0.1") {
-  bool listening = false;
-  s->bind(0, host, [&] { listening = true; });
-  runUntil([&] { return listening; });
-  return s->address().port;
-}
-
-std::string exceptionCode(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Exception& e) {
-    return e.code();
-  }
-  return "";
-}
+using dgramtest::bindLoopback;
+using dgramtest::exceptionCode;
+using dgramtest::runUntil;
 
 TEST(Dgram, Udp4RoundTrip) {
   EVNODE_WATCHDOG(10);

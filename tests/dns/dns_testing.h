@@ -62,6 +62,8 @@ class Dnsmasq {
                                    "--listen-address=127.0.0.1",
                                    "--bind-interfaces",
                                    "--local=/test/",
+                                   "--local=/in-addr.arpa/",
+                                   "--bogus-priv",
                                    "--local-ttl=300",
                                    "--log-facility=-",
                                    "--host-record=h.test,10.0.0.2,fd00::2",

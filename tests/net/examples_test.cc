@@ -166,8 +166,7 @@ TEST(NetExamples, RawHttpGetWritesTheRequestByHand) {
   et::Process client({example("raw_http_get"), "127.0.0.1", std::to_string(port), "/docs/a.txt"});
   run();
   EXPECT_EQ(client.wait(10), 0) << client.stderrSoFar();
-  EXPECT_EQ(request,
-            "GET /docs/a.txt HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(request, "GET /docs/a.txt HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
   const std::string out = client.stdoutSoFar();
   EXPECT_NE(out.find("Connected to 127.0.0.1:" + std::to_string(port) + "\n"), std::string::npos)
       << out;
@@ -193,7 +192,8 @@ TEST(NetExamples, BackpressureWriterWaitsForDrain) {
   std::string report = server.waitForLine("Client done");
   std::smatch m;
   ASSERT_TRUE(std::regex_search(
-      report, m, std::regex(R"(sent (\d+) bytes, write\(\) returned false (\d+) times, (\d+) drain)")))
+      report, m,
+      std::regex(R"(sent (\d+) bytes, write\(\) returned false (\d+) times, (\d+) drain)")))
       << report;
   EXPECT_EQ(std::stoul(m[1]), 16u << 20);
   EXPECT_GE(std::stoul(m[2]), 1u);

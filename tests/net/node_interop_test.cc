@@ -37,7 +37,9 @@ TEST(NetNodeInterop, NodeClientTalksToOurServer) {
   const int port = server->address().port;
   const std::string script =
       "const net = require('net');"
-      "const s = net.connect(" + std::to_string(port) + ", '127.0.0.1', () => {"
+      "const s = net.connect(" +
+      std::to_string(port) +
+      ", '127.0.0.1', () => {"
       "  s.write('hello '); s.end('from node'); });"
       "let d = ''; s.setEncoding('utf8');"
       "s.on('data', c => d += c);"

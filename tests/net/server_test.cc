@@ -160,9 +160,9 @@ TEST(NetServer, CloseWaitsForOpenConnections) {
     clients.back()->on(Socket::Events::data, [](const Buffer&) {});
   }
   run();
-  EXPECT_EQ(log, (std::vector<std::string>{"close called", "late: ECONNREFUSED",
-                                           "connection closed", "server close", "close cb",
-                                           "connection closed"}));
+  EXPECT_EQ(log,
+            (std::vector<std::string>{"close called", "late: ECONNREFUSED", "connection closed",
+                                      "server close", "close cb", "connection closed"}));
 }
 
 TEST(NetServer, MaxConnectionsDropsTheExtraOnes) {

@@ -501,6 +501,68 @@ TEST(NetSocket, SetEncodingNeverSplitsACharacter) {
   EXPECT_TRUE(allWhole);
 }
 
+TEST(NetSocket, DestroySoonFlushesPendingWritesFirst) {
+  EVNODE_WATCHDOG(20);
+  const std::string big = et::randomBytes(4u << 20, 9);
+  std::shared_ptr<Server> server;
+  server = net::createServer([&](const std::shared_ptr<Socket>& s) {
+    s->write(big);  // far past the high-water mark: most of it is still queued
+    s->destroySoon();
+    s->on(Socket::Events::close, [&] { server->close(); });
+  });
+  int port = listenLocal(server);
+  std::string got;
+  bool ended = false;
+  std::shared_ptr<Socket> c;
+  c = net::connect(port, "127.0.0.1");
+  c->on(Socket::Events::data, [&](const Buffer& b) { got.append(b.view()); });
+  c->on(Socket::Events::end, [&] { ended = true; });
+  run();
+  EXPECT_TRUE(ended);
+  EXPECT_EQ(got.size(), big.size());
+  EXPECT_TRUE(got == big);
+}
+
+TEST(NetSocket, DestroyWithAnErrorEmitsItThenCloseWithHadError) {
+  EVNODE_WATCHDOG(10);
+  std::shared_ptr<Server> server;
+  server = net::createServer([&](const std::shared_ptr<Socket>& s) {
+    s->on(Socket::Events::data, [](const Buffer&) {});
+    s->on(Socket::Events::close, [&] { server->close(); });
+  });
+  int port = listenLocal(server);
+  std::vector<std::string> events;
+  std::shared_ptr<Socket> c;
+  c = net::connect(port, "127.0.0.1", [&] { c->destroy(Error("EPROTO_TEST", "bad peer")); });
+  c->on(Socket::Events::error, [&](const Error& e) { events.push_back("error " + e.code); });
+  c->on(Socket::Events::close, [&](bool h) { events.push_back(h ? "close(true)" : "close"); });
+  run();
+  EXPECT_EQ(events, (std::vector<std::string>{"error EPROTO_TEST", "close(true)"}));
+}
+
+TEST(NetSocket, ConnectFromALocalPort) {
+  EVNODE_WATCHDOG(10);
+  int wanted = et::freePort();
+  ASSERT_GT(wanted, 0);
+  int seen = -1;
+  std::shared_ptr<Server> server;
+  server = net::createServer([&](const std::shared_ptr<Socket>& s) {
+    seen = s->remotePort();
+    s->end();
+    s->on(Socket::Events::close, [&] { server->close(); });
+  });
+  int port = listenLocal(server);
+  net::ConnectOptions o;
+  o.port = port;
+  o.host = "127.0.0.1";
+  o.localAddress = "127.0.0.1";
+  o.localPort = wanted;
+  auto c = net::connect(o);
+  c->on(Socket::Events::data, [](const Buffer&) {});
+  run();
+  EXPECT_EQ(seen, wanted);
+}
+
 // Connects a plain blocking socket to 127.0.0.1:port (the kernel completes the handshake
 // without the server's loop running).
 int rawConnect(int port) {

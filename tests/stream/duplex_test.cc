@@ -243,7 +243,8 @@ TEST_F(DuplexTest, TransformPushingSeveralChunksPerWrite) {
   EVNODE_WATCHDOG(10);
   TransformOptions o;
   o.transform = [](Transform& t, const Buffer& chunk, TransformCallback cb) {
-    for (std::size_t i = 0; i < chunk.length(); ++i) t.push(chunk.slice(static_cast<std::int64_t>(i), static_cast<std::int64_t>(i + 1)));
+    for (std::size_t i = 0; i < chunk.length(); ++i)
+      t.push(chunk.slice(static_cast<std::int64_t>(i), static_cast<std::int64_t>(i + 1)));
     cb({}, std::nullopt);
   };
   auto t = std::make_shared<Transform>(std::move(o));

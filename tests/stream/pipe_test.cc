@@ -58,7 +58,8 @@ std::shared_ptr<Readable> manualReadable(std::size_t hwm = 16 * 1024) {
 
 std::vector<Buffer> numberedChunks(int n, std::size_t size) {
   std::vector<Buffer> out;
-  for (int i = 0; i < n; ++i) out.push_back(Buffer::alloc(size, static_cast<std::uint8_t>('a' + i % 26)));
+  for (int i = 0; i < n; ++i)
+    out.push_back(Buffer::alloc(size, static_cast<std::uint8_t>('a' + i % 26)));
   return out;
 }
 
@@ -108,7 +109,9 @@ TEST_F(PipeTest, PipeChainsThroughATransform) {
   auto src = readableFrom({Buffer::from("hello "), Buffer::from("pipe "), Buffer::from("world")});
   auto c = std::make_shared<Collector>();
   bool finished = false;
-  src->pipe(uppercase())->pipe(collector(c))->on(Writable::Events::finish, [&] { finished = true; });
+  src->pipe(uppercase())->pipe(collector(c))->on(Writable::Events::finish, [&] {
+    finished = true;
+  });
   run();
   EXPECT_EQ(c->data, "HELLO PIPE WORLD");
   EXPECT_TRUE(finished);
@@ -241,7 +244,8 @@ TEST_F(PipeTest, PipeToTwoDestinationsWaitsForTheSlowerOne) {
   auto dSlow = std::make_shared<Writable>(std::move(o));
   std::size_t maxAhead = 0;
   fast->onWrite = [&] {
-    maxAhead = std::max(maxAhead, fast->data.size() - std::min(fast->data.size(), slow->data.size()));
+    maxAhead =
+        std::max(maxAhead, fast->data.size() - std::min(fast->data.size(), slow->data.size()));
   };
   src->pipe(dFast);
   src->pipe(dSlow);
@@ -504,7 +508,7 @@ TEST_F(PipeTest, PipelineReportsTheRealErrorNotPrematureClose) {
   std::vector<std::string> codes;
   pipeline({src, t, dst}, [&](const Error& err) { codes.push_back(err.code); });
   run();
-  dst->destroy();  // premature close of the sink first...
+  dst->destroy();                                    // premature close of the sink first...
   t->destroy(Error("EREAL", "the actual failure"));  // ...then a real error
   run();
   EXPECT_EQ(codes, (std::vector<std::string>{"EREAL"}));

@@ -259,7 +259,9 @@ TEST_F(ReadableTest, SetEncodingUtf8AcrossChunkBoundaries) {
   EVNODE_WATCHDOG(10);
   // "a😀b€" split at every awkward place.
   auto r = readableFrom({Buffer::from("a\xF0\x9F"), Buffer::from("\x98"),
-                         Buffer::from("\x80" "b\xE2"), Buffer::from("\x82\xAC")});
+                         Buffer::from("\x80"
+                                      "b\xE2"),
+                         Buffer::from("\x82\xAC")});
   r->setEncoding("utf8");
   Log chunks;
   std::string all;
@@ -268,7 +270,9 @@ TEST_F(ReadableTest, SetEncodingUtf8AcrossChunkBoundaries) {
     all += b.toString();
   });
   run();
-  EXPECT_EQ(all, "a\xF0\x9F\x98\x80" "b\xE2\x82\xAC");
+  EXPECT_EQ(all,
+            "a\xF0\x9F\x98\x80"
+            "b\xE2\x82\xAC");
   for (auto& c : chunks) {
     EXPECT_FALSE(c.empty());
     EXPECT_TRUE(isValidUtf8(c)) << Buffer::from(c).toString("hex");
@@ -298,7 +302,8 @@ TEST_F(ReadableTest, SetEncodingHex) {
 
 TEST_F(ReadableTest, SetEncodingBase64KeepsGroupsOfThree) {
   EVNODE_WATCHDOG(10);
-  auto r = readableFrom({Buffer::from("f"), Buffer::from("o"), Buffer::from("o"), Buffer::from("b")});
+  auto r =
+      readableFrom({Buffer::from("f"), Buffer::from("o"), Buffer::from("o"), Buffer::from("b")});
   r->setEncoding("base64");
   std::string all;
   Log chunks;
@@ -359,8 +364,7 @@ TEST_F(ReadableTest, UnshiftAfterEndEventIsAnError) {
     log.push_back("end");
     r->unshift(Buffer::from("late"));
   });
-  r->on(Readable::Events::error,
-        [&](const Error& e) { log.push_back("error:" + e.code); });
+  r->on(Readable::Events::error, [&](const Error& e) { log.push_back("error:" + e.code); });
   r->on(Readable::Events::close, [&] { log.push_back("close"); });
   run();
   EXPECT_EQ(log, (Log{"end", "error:ERR_STREAM_UNSHIFT_AFTER_END_EVENT", "close"}));
@@ -539,10 +543,12 @@ TEST_F(ReadableTest, CustomDestroyRunsAndCanDelayClose) {
   Log log;
   o.destroy = [&](Readable&, const Error& err, std::function<void(const Error&)> cb) {
     log.push_back("destroy:" + err.code);
-    setTimeout([&log, cb] {
-      log.push_back("released");
-      cb(Error("ECLEANUP", "cleanup failed"));
-    }, 2);
+    setTimeout(
+        [&log, cb] {
+          log.push_back("released");
+          cb(Error("ECLEANUP", "cleanup failed"));
+        },
+        2);
   };
   auto r = std::make_shared<Readable>(std::move(o));
   r->on(Readable::Events::error, [&](const Error& e) { log.push_back("error:" + e.code); });

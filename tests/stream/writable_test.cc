@@ -322,8 +322,8 @@ TEST_F(WritableTest, WriteAfterEndIsAnError) {
   }));
   EXPECT_FALSE(cbCalled);  // the callback gets the error asynchronously
   run();
-  EXPECT_EQ(log, (Log{"cb:ERR_STREAM_WRITE_AFTER_END", "error:ERR_STREAM_WRITE_AFTER_END",
-                      "close"}));
+  EXPECT_EQ(log,
+            (Log{"cb:ERR_STREAM_WRITE_AFTER_END", "error:ERR_STREAM_WRITE_AFTER_END", "close"}));
   EXPECT_EQ(sink->data, "");
 }
 
@@ -452,10 +452,12 @@ TEST_F(WritableTest, FinalRunsBeforeFinish) {
   };
   o.final = [&](Writable&, std::function<void(const Error&)> cb) {
     log.push_back("final");
-    setTimeout([&log, cb] {
-      log.push_back("final-done");
-      cb({});
-    }, 2);
+    setTimeout(
+        [&log, cb] {
+          log.push_back("final-done");
+          cb({});
+        },
+        2);
   };
   auto w = std::make_shared<Writable>(std::move(o));
   w->on(Writable::Events::prefinish, [&] { log.push_back("prefinish"); });

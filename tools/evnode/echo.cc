@@ -34,9 +34,15 @@ int cmdEcho(Args& args) {
     net::Socket* raw = s.get();  // the socket outlives its own listeners
     open->insert(raw);
     s->on(net::Socket::Events::data, [raw](const Buffer& chunk) {
-      if (!raw->write(chunk)) raw->pause();  // backpressure: stop reading until drained
+      if (!raw->write(chunk)) {
+        // Backpressure: stop reading until drained. A once-listener, so an idle connection
+        // carries no drain listener.
+        raw->pause();
+        if (raw->listenerCount(net::Socket::Events::drain) == 0) {
+          raw->once(net::Socket::Events::drain, [raw] { raw->resume(); });
+        }
+      }
     });
-    s->on(net::Socket::Events::drain, [raw] { raw->resume(); });
     s->on(net::Socket::Events::error, [](const Error&) {});  // a reset peer just goes away
     s->on(net::Socket::Events::close, [open, raw] { open->erase(raw); });
   });

@@ -160,8 +160,12 @@ int cmdServe(Args& args) {
   site->root = real;
   site->writable = writable;
 
+  http::ServerOptions opts;
+  // An upload of a large file may take longer than the 300 s Node allows a request body;
+  // slow heads are still cut by headersTimeout.
+  if (writable) opts.requestTimeout = 0;
   auto server =
-      http::createServer([site](const http::RequestPtr& req, const http::ResponsePtr& res) {
+      http::createServer(opts, [site](const http::RequestPtr& req, const http::ResponsePtr& res) {
         serve::onRequest(site, req, res, false);
       });
   // With a listener here, 100 Continue is ours to send: an upload gets it only once its

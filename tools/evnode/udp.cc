@@ -2,10 +2,12 @@
 // a one-datagram sender that can wait for the reply.
 #include <uv.h>
 
+#include <charconv>
 #include <cstdio>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "evnode/dgram.h"
@@ -38,12 +40,26 @@ class TurnFlushedOutput {
     uv_unref(reinterpret_cast<uv_handle_t*>(&check_));
   }
   ~TurnFlushedOutput() { std::fflush(stdout); }
-  void line(const std::string& s) {
-    std::fwrite(s.data(), 1, s.size(), stdout);
-    std::fputc('\n', stdout);
+  // "server got: MESSAGE from ADDRESS:PORT", built in a reused buffer (one per datagram).
+  void got(std::string_view message, const dgram::RemoteInfo& from) {
+    line_.assign("server got: ");
+    line_.append(message);
+    line_.append(" from ");
+    bool v6 = from.family == "IPv6";
+    if (v6) line_.push_back('[');
+    line_.append(from.address);
+    if (v6) line_.push_back(']');
+    line_.push_back(':');
+    char digits[8];
+    auto end = std::to_chars(digits, digits + sizeof digits, from.port).ptr;
+    line_.append(digits, end);
+    line_.push_back('\n');
+    std::fwrite(line_.data(), 1, line_.size(), stdout);
   }
 
  private:
+  std::string line_;
+
   // Static storage: the loop may close the handle at thread exit, after this object is gone.
   static inline uv_check_t check_;
 };
@@ -70,8 +86,7 @@ int listen(const Options& o) {
   dgram::Socket* raw = sock.get();  // listeners must not own the socket that holds them
   sock->on(dgram::Socket::Events::message,
            [raw, out, echo](const Buffer& msg, const dgram::RemoteInfo& from) {
-             out->line("server got: " + std::string(msg.view()) + " from " +
-                       hostPort(from.address, from.port));
+             out->got(msg.view(), from);
              if (echo) raw->send(msg, from.port, from.address);
            });
   sock->on(dgram::Socket::Events::error, [raw, failure](const Error& err) {
