@@ -142,7 +142,7 @@ struct EchoServer {
 TEST(CliEcho, ReadyLineAndEcho) {
   EVNODE_WATCHDOG(30);
   EchoServer s({"--port", "0"});
-  EXPECT_TRUE(std::regex_match(s.line, std::regex(R"(listening on 127\.0\.0\.1:\d+)"))) << s.line;
+  EXPECT_EQ(s.line, "listening on 127.0.0.1:" + std::to_string(s.port));
   ASSERT_GT(s.port, 0);
   int fd = connectTo("127.0.0.1", s.port);
   ASSERT_GE(fd, 0);
@@ -242,7 +242,7 @@ TEST(CliEcho, IPv6Loopback) {
   if (probe >= 0) ::close(probe);
   if (!v6) GTEST_SKIP() << "no IPv6 loopback";
   EchoServer s({"--host", "::1", "--port", "0"});
-  EXPECT_TRUE(std::regex_match(s.line, std::regex(R"(listening on \[::1\]:\d+)"))) << s.line;
+  EXPECT_EQ(s.line, "listening on [::1]:" + std::to_string(s.port));
   ASSERT_GT(s.port, 0);
   int fd = connectTo("::1", s.port);
   ASSERT_GE(fd, 0);
