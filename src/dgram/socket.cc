@@ -156,11 +156,15 @@ void Socket::Impl::closeHandle() {
 }
 
 void Socket::Impl::forceClose() {
+  // The loop is going away: no events any more, and listeners that captured the socket must not
+  // keep it alive.
   closed = true;
   queue.clear();
   batch.clear();
   closeHandle();
-  auto keep = std::move(self);  // may destroy this Impl as the last statement
+  auto keep = std::move(self);
+  owner->removeAllListeners();
+  // `keep` may be the last reference: this Impl dies with it, after the last statement.
 }
 
 void Socket::Impl::healthCheck() const {

@@ -258,11 +258,13 @@ Socket& Socket::connect(const ConnectOptions& o, std::function<void()> cb) {
   auto done = [this](int status) {
     if (destroyed()) return;
     connecting_ = false;
-    std::unique_ptr<Impl::Connecting> conn = std::move(impl_->conn);
     if (status < 0) {
-      destroy(Error::fromUv(status, "connect", conn ? conn->host : "", conn ? conn->port : -1));
+      // _destroy() fails what was queued in impl_->conn.
+      const Impl::Connecting* c = impl_->conn.get();
+      destroy(Error::fromUv(status, "connect", c ? c->host : "", c ? c->port : -1));
       return;
     }
+    std::unique_ptr<Impl::Connecting> conn = std::move(impl_->conn);
     impl_->applyOptions();
     if (conn && conn->writeCb) {
       impl_->write(conn->chunks, *conn->writeCb);
@@ -419,6 +421,14 @@ void Socket::_final(std::function<void(const Error&)> cb) {
 
 void Socket::_destroy(const Error& err, std::function<void(const Error&)> cb) {
   connecting_ = false;
+  if (auto conn = std::move(impl_->conn); conn && err) {
+    // As Node: a write and end() made before a connection that failed complete with errors.
+    if (conn->writeCb) {
+      (*conn->writeCb)(Error("ERR_SOCKET_CLOSED_BEFORE_CONNECTION",
+                             "Socket closed before the connection was established"));
+    }
+    if (conn->final) conn->final(err);
+  }
   if (impl_->timer) {
     impl_->timer->close();
     impl_->timer.reset();

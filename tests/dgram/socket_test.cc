@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "dgram_testing.h"
@@ -608,6 +609,26 @@ TEST(Dgram, TenThousandDatagramsWithSequenceNumbers) {
   EXPECT_EQ(corrupt, 0);
   EXPECT_EQ(duplicate, 0);
   EXPECT_EQ(lost, 0);
+}
+
+// A thread that ends with sockets still open (bound, connected, sends queued): its loop's
+// teardown closes them, and nothing leaks (LeakSanitizer checks) or runs afterwards.
+TEST(Dgram, LoopTeardownClosesOpenSockets) {
+  EVNODE_WATCHDOG(20);
+  int closes = 0;
+  std::thread t([&] {
+    auto a = dgram::createSocket("udp4");
+    int port = bindLoopback(a);
+    auto b = dgram::createSocket("udp4");
+    b->on(Socket::Events::close, [&] { ++closes; });
+    a->on(Socket::Events::message, [a](const Buffer&, const RemoteInfo&) {});
+    b->connect(port, "127.0.0.1");
+    b->send("queued until connected");
+    auto c = dgram::createSocket("udp6");  // never bound
+    (void)c;
+  });
+  t.join();
+  EXPECT_EQ(closes, 0);  // teardown is not a close() call: no events
 }
 
 }  // namespace

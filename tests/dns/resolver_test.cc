@@ -8,6 +8,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "dns_testing.h"
@@ -528,6 +529,30 @@ TEST(DnsResolver, CancelEndsPendingQueries) {
   });
   runUntil([&] { return done; });
   EXPECT_EQ(got, std::vector<std::string>{"1.1.1.1"});
+}
+
+// A thread that ends with queries in flight: its loop's teardown ends them without calling
+// back, closes c-ares's sockets and timer, and nothing leaks.
+TEST(DnsResolver, LoopTeardownWithPendingQueries) {
+  EVNODE_WATCHDOG(20);
+  int callbacks = 0;
+  std::thread t([&] {
+    FakeServer* silent =
+        new FakeServer([](const std::string&, int) { return std::vector<std::string>{}; });
+    dns::Resolver r({.timeout = 5000, .tries = 2});
+    r.setServers({silent->server()});
+    r.resolve4("pending.test", [&](const Error&, const std::vector<std::string>&) { ++callbacks; });
+    dns::setServers({silent->server()});  // the thread's default resolver too
+    dns::resolveMx("pending.test",
+                   [&](const Error&, const std::vector<dns::MxRecord>&) { ++callbacks; });
+    runUntil([&] { return silent->queries >= 2; }, 2000);
+    EXPECT_GE(silent->queries, 2);
+    // Leaving the FakeServer's socket open as well: the loop closes it.
+    silent->sock->removeAllListeners();
+    delete silent;
+  });
+  t.join();
+  EXPECT_EQ(callbacks, 0);
 }
 
 }  // namespace

@@ -277,6 +277,22 @@ TEST(NetSocket, WritesBeforeConnectAreSentOnConnect) {
   EXPECT_EQ(c->bytesWritten(), 10u);
 }
 
+TEST(NetSocket, WritesBeforeARefusedConnectionFailWithTheirCallbacks) {
+  EVNODE_WATCHDOG(10);
+  int port = et::freePort();
+  std::vector<std::string> events;
+  auto c = net::connect(port, "127.0.0.1");
+  c->write("x", [&](const Error& e) { events.push_back("write cb " + e.code); });
+  c->end([&](const Error& e) { events.push_back("end cb " + e.code); });
+  c->on(Socket::Events::error, [&](const Error& e) { events.push_back("error " + e.code); });
+  c->on(Socket::Events::close, [&](bool h) { events.push_back(h ? "close(true)" : "close"); });
+  run();
+  // Node 20 gives the same codes; the write's callback runs as the socket is destroyed.
+  EXPECT_EQ(events,
+            (std::vector<std::string>{"write cb ERR_SOCKET_CLOSED_BEFORE_CONNECTION",
+                                      "end cb ECONNREFUSED", "error ECONNREFUSED", "close(true)"}));
+}
+
 TEST(NetSocket, DestroyWhileConnectingClosesWithoutError) {
   EVNODE_WATCHDOG(10);
   std::shared_ptr<Server> server;
