@@ -59,6 +59,9 @@ struct SocketOptions {
   bool ipv6Only = false;
   int recvBufferSize = 0;  // SO_RCVBUF applied at bind; 0 = the system's default
   int sendBufferSize = 0;  // SO_SNDBUF applied at bind
+  // evnode's own: read datagrams in recvmmsg batches where the OS can (false: one recvmsg per
+  // datagram, as Node does). bench/udp_recv_bench compares the two.
+  bool recvmmsg = true;
 };
 
 struct BindOptions {

@@ -11,8 +11,9 @@
 //   dns::lookup("localhost", [](const Error& err, const std::string& address, int family) {...});
 //   dns::Resolver resolver({.timeout = 2000, .tries = 2});
 //   resolver.setServers({"127.0.0.1:5353"});
-//   resolver.resolveMx("example.org", [](const Error& err, const std::vector<dns::MxRecord>& mx)
-//   {});
+//   resolver.resolveMx("example.org", [](const Error& err, const std::vector<dns::MxRecord>& mx) {
+//     for (const auto& r : mx) std::printf("%d %s\n", r.priority, r.exchange.c_str());
+//   });
 //
 // Every callback runs later from the loop, never inside the call that asked (an IP literal given
 // to lookup() answers on the next tick). Errors carry Node's codes: ENOTFOUND, ENODATA,

@@ -131,8 +131,8 @@ std::shared_ptr<Socket> createSocket(const SocketOptions& options,
 
 Socket::Socket(const SocketOptions& options) : impl_(std::make_unique<Impl>(this, options)) {
   impl_->h = new uv_udp_t;
-  // RECVMMSG: read datagrams in batches where the kernel can.
-  int rc = uv_udp_init_ex(Loop::current().uv(), impl_->h, impl_->family | UV_UDP_RECVMMSG);
+  unsigned flags = impl_->family | (options.recvmmsg ? UV_UDP_RECVMMSG : 0);
+  int rc = uv_udp_init_ex(Loop::current().uv(), impl_->h, flags);
   if (rc != 0) {
     delete impl_->h;
     impl_->h = nullptr;

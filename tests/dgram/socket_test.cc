@@ -543,6 +543,31 @@ TEST(Dgram, CloseInsideABatchStopsDelivery) {
   EXPECT_EQ(reply, "bye");
 }
 
+// With recvmmsg off (Node's way: one recvmsg per datagram) nothing is batched, in or out.
+TEST(Dgram, OneDatagramPerReadWhenBatchingIsOff) {
+  EVNODE_WATCHDOG(10);
+  dgram::SocketOptions o;
+  o.recvmmsg = false;
+  auto server = dgram::createSocket(o);
+  EXPECT_FALSE(server->usingRecvmmsg());
+  int port = bindLoopback(server);
+  auto client = dgram::createSocket("udp4");
+  bindLoopback(client);
+  int echoed = 0;
+  server->on(Socket::Events::message,
+             [&](const Buffer& m, const RemoteInfo& r) { server->send(m, r.port, r.address); });
+  client->on(Socket::Events::message, [&](const Buffer& m, const RemoteInfo&) {
+    EXPECT_EQ(m.toString(), "n" + std::to_string(echoed));
+    if (++echoed == 200) {
+      server->close();
+      client->close();
+    }
+  });
+  for (int i = 0; i < 200; ++i) client->send("n" + std::to_string(i), port, "127.0.0.1");
+  run();
+  EXPECT_EQ(echoed, 200);
+}
+
 // 10,000 datagrams of varied sizes, each carrying its sequence number and bytes derived from it:
 // every one must arrive intact. At most kWindow are in flight, so the receive buffer never
 // overflows; UDP may still lose some, which is reported (and expected to be none on loopback).
