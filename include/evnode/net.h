@@ -42,7 +42,7 @@ struct ConnectOptions {
   std::string path;  // a Unix socket instead of host/port
   std::string localAddress;
   int localPort = 0;
-  int family = 0;            // 0 (any), 4 or 6
+  int family = 0;             // 0 (any), 4 or 6
   std::uint64_t timeout = 0;  // as setTimeout() right away, 0 = none
   bool noDelay = false;
   bool keepAlive = false;
@@ -58,7 +58,8 @@ class Socket : public Duplex {
     static constexpr Event<> connect{"connect"};
     static constexpr Event<> ready{"ready"};
     // (err, address, family, host), before connecting to a resolved host name.
-    static constexpr Event<const Error&, const std::string&, int, const std::string&> lookup{"lookup"};
+    static constexpr Event<const Error&, const std::string&, int, const std::string&> lookup{
+        "lookup"};
     static constexpr Event<> timeout{"timeout"};
     static constexpr Event<bool> close{"close"};  // hadError
   };
@@ -69,8 +70,11 @@ class Socket : public Duplex {
 
   // `cb` is added as a once-listener for `connect`. Errors go to the `error` event.
   Socket& connect(const ConnectOptions& opts, std::function<void()> cb = nullptr);
-  Socket& connect(int port, const std::string& host = "localhost", std::function<void()> cb = nullptr);
-  Socket& connect(int port, std::function<void()> cb) { return connect(port, "localhost", std::move(cb)); }
+  Socket& connect(int port, const std::string& host = "localhost",
+                  std::function<void()> cb = nullptr);
+  Socket& connect(int port, std::function<void()> cb) {
+    return connect(port, "localhost", std::move(cb));
+  }
   Socket& connect(const std::string& path, std::function<void()> cb = nullptr);
 
   // Writes made in the same loop turn are flushed together (one writev).
@@ -87,31 +91,37 @@ class Socket : public Duplex {
 
   // Ends the writable side once pending writes are flushed, then destroys.
   void destroySoon();
-  Socket& setNoDelay(bool noDelay = true);
-  Socket& setKeepAlive(bool enable = false, std::uint64_t initialDelayMs = 0);
+  // Virtual (with the accessors below) so that a socket layered on another stream, such as
+  // tls::TLSSocket, answers for its transport.
+  virtual Socket& setNoDelay(bool noDelay = true);
+  virtual Socket& setKeepAlive(bool enable = false, std::uint64_t initialDelayMs = 0);
   // Emits `timeout` after `ms` of inactivity (0 disables); the socket stays open.
   Socket& setTimeout(std::uint64_t ms, std::function<void()> cb = nullptr);
   std::uint64_t timeout() const { return timeoutMs_; }
-  Socket& ref();
-  Socket& unref();
+  virtual Socket& ref();
+  virtual Socket& unref();
 
-  std::string remoteAddress() const;
-  int remotePort() const;
-  std::string remoteFamily() const;
+  virtual std::string remoteAddress() const;
+  virtual int remotePort() const;
+  virtual std::string remoteFamily() const;
   std::string localAddress() const;
   int localPort() const;
-  AddressInfo address() const;
-  std::uint64_t bytesRead() const { return bytesRead_; }
-  std::uint64_t bytesWritten() const { return bytesWritten_; }
+  virtual AddressInfo address() const;
+  virtual std::uint64_t bytesRead() const { return bytesRead_; }
+  virtual std::uint64_t bytesWritten() const { return bytesWritten_; }
   // "opening", "open", "readOnly", "writeOnly" or "closed".
   std::string readyState() const;
-  bool pending() const { return !handleOpen_ || connecting_; }
+  virtual bool pending() const { return !handleOpen_ || connecting_; }
   bool connecting() const { return connecting_; }
 
   struct Impl;  // the libuv side (src/net/socket.cc)
 
  protected:
+  // Also what a socket without a handle of its own (tls::TLSSocket) is built with: it overrides
+  // the stream hooks and the virtual accessors, and the uv handle is never opened.
   explicit Socket(SocketOptions opts);
+  // Restarts the setTimeout() countdown (activity seen by a subclass).
+  void touchTimeout();
   void _read(std::size_t size) override;
   void _write(const Buffer& chunk, WriteCallback cb) override;
   void _writev(std::vector<Buffer>& chunks, WriteCallback cb) override;
@@ -134,8 +144,10 @@ class Socket : public Duplex {
   std::uint64_t bytesWritten_ = 0;
   std::uint64_t timeoutMs_ = 0;
   bool handleOpen_ = false;
-  bool connecting_ = false;
   bool autoCorked_ = false;
+
+ protected:
+  bool connecting_ = false;  // a layered socket sets it while its transport connects
 };
 
 struct ServerOptions {
@@ -180,7 +192,9 @@ class Server : public EventEmitter, public std::enable_shared_from_this<Server> 
   Server& listen(int port, const std::string& host, std::function<void()> cb) {
     return listen(port, host, 511, std::move(cb));
   }
-  Server& listen(int port, std::function<void()> cb) { return listen(port, "", 511, std::move(cb)); }
+  Server& listen(int port, std::function<void()> cb) {
+    return listen(port, "", 511, std::move(cb));
+  }
   Server& listen(const std::string& path, std::function<void()> cb = nullptr);
   Server& listen(const ListenOptions& opts, std::function<void()> cb = nullptr);
 
@@ -219,7 +233,8 @@ class Server : public EventEmitter, public std::enable_shared_from_this<Server> 
 std::shared_ptr<Server> createServer(
     std::function<void(const std::shared_ptr<Socket>&)> connectionListener = nullptr);
 std::shared_ptr<Server> createServer(
-    ServerOptions opts, std::function<void(const std::shared_ptr<Socket>&)> connectionListener = nullptr);
+    ServerOptions opts,
+    std::function<void(const std::shared_ptr<Socket>&)> connectionListener = nullptr);
 
 std::shared_ptr<Socket> connect(const ConnectOptions& opts, std::function<void()> cb = nullptr);
 std::shared_ptr<Socket> connect(int port, const std::string& host = "localhost",

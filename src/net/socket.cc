@@ -75,7 +75,8 @@ struct Socket::Impl final : detail::HandleWrap {
       sock->bytesRead_ += static_cast<std::uint64_t>(nread);
       impl->activity();
       // The buffer is a view of the pooled slab: no copy, no allocation.
-      if (!sock->push(takeReadSlab(buf->base, static_cast<std::size_t>(nread)))) impl->stopReading();
+      if (!sock->push(takeReadSlab(buf->base, static_cast<std::size_t>(nread))))
+        impl->stopReading();
     } else if (nread == UV_EOF) {
       impl->stopReading();
       sock->push(nullptr);
@@ -94,8 +95,9 @@ struct Socket::Impl final : detail::HandleWrap {
     WriteReq* req = WriteReq::get();
     req->bufs.resize(n);
     for (std::size_t i = 0; i < n; ++i) {
-      req->bufs[i] = uv_buf_init(reinterpret_cast<char*>(const_cast<std::uint8_t*>(chunks[i].data())),
-                                 static_cast<unsigned>(chunks[i].length()));
+      req->bufs[i] =
+          uv_buf_init(reinterpret_cast<char*>(const_cast<std::uint8_t*>(chunks[i].data())),
+                      static_cast<unsigned>(chunks[i].length()));
       total += chunks[i].length();
     }
     uv_buf_t* bufs = req->bufs.data();
@@ -132,7 +134,8 @@ struct Socket::Impl final : detail::HandleWrap {
     for (std::size_t i = first; i < n; ++i) req->total += bufs[i].len;
     req->owner = this;
     req->req.data = req;
-    int w = uv_write(&req->req, stream(), bufs + first, static_cast<unsigned>(n - first), &Impl::onWrite);
+    int w = uv_write(&req->req, stream(), bufs + first, static_cast<unsigned>(n - first),
+                     &Impl::onWrite);
     if (w < 0) {
       WriteReq::release(req);
       cb(Error::fromUv(w, "write"));
@@ -217,7 +220,8 @@ DuplexOptions duplexOptions(const SocketOptions& o) {
 }
 }  // namespace
 
-Socket::Socket(SocketOptions opts) : Duplex(duplexOptions(opts)), impl_(std::make_unique<Impl>(this)) {}
+Socket::Socket(SocketOptions opts)
+    : Duplex(duplexOptions(opts)), impl_(std::make_unique<Impl>(this)) {}
 
 Socket::~Socket() = default;
 
@@ -246,7 +250,8 @@ Socket& Socket::connect(const ConnectOptions& o, std::function<void()> cb) {
   if (o.family != 0 && o.family != 4 && o.family != 6) {
     throwInvalidArg("family", "must be 0, 4 or 6. Received " + std::to_string(o.family));
   }
-  if (connecting_ || handleOpen_) throw Exception("ERR_SOCKET_CONNECTING", "Socket is already connecting or connected");
+  if (connecting_ || handleOpen_)
+    throw Exception("ERR_SOCKET_CONNECTING", "Socket is already connecting or connected");
   if (destroyed()) throw Exception("ERR_SOCKET_CLOSED", "Socket is closed");
   if (cb) once(Events::connect, std::move(cb));
   connecting_ = true;
@@ -338,17 +343,18 @@ Socket& Socket::connect(const ConnectOptions& o, std::function<void()> cb) {
     connectTo(host, fam);
     return *this;
   }
-  lookupHost(host, o.family, [this, keep = self(), host, connectTo](const Error& err, const std::string& ip,
-                                                                    int family) {
-    if (destroyed()) return;
-    emit(Events::lookup, err, ip, family, host);
-    if (err) {
-      connecting_ = false;
-      destroy(err);
-      return;
-    }
-    connectTo(ip, family);
-  });
+  lookupHost(
+      host, o.family,
+      [this, keep = self(), host, connectTo](const Error& err, const std::string& ip, int family) {
+        if (destroyed()) return;
+        emit(Events::lookup, err, ip, family, host);
+        if (err) {
+          connecting_ = false;
+          destroy(err);
+          return;
+        }
+        connectTo(ip, family);
+      });
   return *this;
 }
 
@@ -389,11 +395,17 @@ bool Socket::write(Buffer chunk, Callback cb) {
   return Writable::write(std::move(chunk), std::move(cb));
 }
 
+void Socket::touchTimeout() { impl_->activity(); }
+
 void Socket::_read(std::size_t) { impl_->startReading(); }
 
 void Socket::_write(const Buffer& chunk, WriteCallback cb) {
-  std::vector<Buffer> one{chunk};
+  // A single write (an uncorked write, or a layered stream such as TLS writing its records)
+  // reuses one vector per thread instead of allocating one per write.
+  thread_local std::vector<Buffer> one;
+  one.assign(1, chunk);
   _writev(one, cb);
+  one.clear();  // do not pin the bytes (a read slab) once libuv has them
 }
 
 void Socket::_writev(std::vector<Buffer>& chunks, WriteCallback cb) {
@@ -478,8 +490,10 @@ Socket& Socket::setNoDelay(bool noDelay) {
 
 Socket& Socket::setKeepAlive(bool enable, std::uint64_t initialDelayMs) {
   impl_->keepAlive = enable;
-  impl_->keepAliveDelaySec = static_cast<unsigned>(std::max<std::uint64_t>(1, initialDelayMs / 1000));
-  if (handleOpen_ && !impl_->isPipe) uv_tcp_keepalive(&impl_->h.tcp, enable ? 1 : 0, impl_->keepAliveDelaySec);
+  impl_->keepAliveDelaySec =
+      static_cast<unsigned>(std::max<std::uint64_t>(1, initialDelayMs / 1000));
+  if (handleOpen_ && !impl_->isPipe)
+    uv_tcp_keepalive(&impl_->h.tcp, enable ? 1 : 0, impl_->keepAliveDelaySec);
   return *this;
 }
 

@@ -1,0 +1,293 @@
+// evnode/tls.h — TLS over any stream: Node's tls.TLSSocket, tls.Server, tls.connect and
+// tls.createSecureContext (OpenSSL 3).
+//
+//   auto server = tls::createServer({.key = readFile("key.pem"), .cert = readFile("cert.pem")},
+//                                   [](const std::shared_ptr<tls::TLSSocket>& s) { s->pipe(s); });
+//   server->listen(8443);
+//
+//   auto c = tls::connect({.host = "example.com", .port = 443}, [&] { c->write("hi"); });
+//
+// A TLSSocket is a net::Socket whose bytes are encrypted onto another Duplex (its transport:
+// a TCP socket, a Unix socket, any stream), so code written for net::Socket (http::Server)
+// runs unchanged on it. Writes made in one loop turn become one transport write; encrypted
+// output goes to the transport as Buffers with the transport's backpressure; decrypted data is
+// read into the shared pool of read slabs, and OpenSSL's buffers are released while a
+// connection is idle.
+//
+// Secure by default: clients verify the server's certificate against the system CA store and
+// its name (checkServerIdentity), and send no application data before that passes; TLS 1.2 is
+// the minimum version. Verification failures carry Node's codes (DEPTH_ZERO_SELF_SIGNED_CERT,
+// CERT_HAS_EXPIRED, ERR_TLS_CERT_ALTNAME_INVALID, ...).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "evnode/net.h"
+
+struct ssl_ctx_st;
+
+namespace evnode::tls {
+
+// What a SecureContext holds (Node's tls.createSecureContext options). PEM text throughout.
+struct SecureContextOptions {
+  std::string key;   // private key (PEM), decrypted with passphrase if encrypted
+  std::string cert;  // certificate (PEM), followed by its chain of intermediates if any
+  std::string passphrase;
+  // Trusted CAs (PEM, each may hold several certificates); empty: the system CA store.
+  std::vector<std::string> ca;
+  std::string ciphers;    // TLS 1.2 cipher list in OpenSSL syntax; empty: OpenSSL's defaults
+  std::string ecdhCurve;  // e.g. "X25519:P-256"; empty: OpenSSL's defaults
+  std::string minVersion = "TLSv1.2";  // "TLSv1", "TLSv1.1", "TLSv1.2" or "TLSv1.3"
+  std::string maxVersion = "TLSv1.3";
+  std::uint64_t sessionTimeout = 300;  // seconds a server-side session may be resumed
+  std::optional<Buffer> ticketKeys;    // 48 bytes; empty: random keys
+  std::string sessionIdContext;        // server session cache partition; empty: a default
+};
+
+// An OpenSSL SSL_CTX: certificates, trust, versions, ciphers. Shared by every connection made
+// with it. Invalid options throw Exception (ERR_OSSL_..., ERR_TLS_INVALID_PROTOCOL_VERSION).
+class SecureContext {
+ public:
+  static std::shared_ptr<SecureContext> create(const SecureContextOptions& opts = {});
+  ~SecureContext();
+  SecureContext(const SecureContext&) = delete;
+  SecureContext& operator=(const SecureContext&) = delete;
+
+  // The 48 bytes that protect session tickets.
+  Buffer getTicketKeys() const;
+  void setTicketKeys(const Buffer& keys);
+  ssl_ctx_st* native() const { return ctx_; }
+
+ private:
+  friend class TLSSocket;
+  explicit SecureContext(ssl_ctx_st* ctx) : ctx_(ctx) {}
+  // The system CA store is loaded on first use by a connection that verifies a peer, so that
+  // a server that does not ask for client certificates never pays for it.
+  void ensureTrust();
+  ssl_ctx_st* ctx_;
+  bool trustLoaded_ = false;
+};
+
+inline std::shared_ptr<SecureContext> createSecureContext(const SecureContextOptions& opts = {}) {
+  return SecureContext::create(opts);
+}
+
+// Node's certificate object (getPeerCertificate()).
+struct Certificate {
+  std::map<std::string, std::string> subject;  // "CN", "O", "OU", "C", ...
+  std::map<std::string, std::string> issuer;
+  std::string subjectaltname;  // "DNS:localhost, IP Address:127.0.0.1"
+  std::string valid_from;      // "Nov 23 15:47:09 2026 GMT"
+  std::string valid_to;
+  std::string fingerprint;     // SHA-1, "AB:CD:..."
+  std::string fingerprint256;  // SHA-256
+  std::string serialNumber;    // upper-case hex
+  bool ca = false;
+  Buffer raw;  // DER
+  bool empty() const { return raw.empty(); }
+};
+
+// getCipher(): "TLS_AES_256_GCM_SHA384", the IETF name, and the protocol that introduced it.
+struct CipherInfo {
+  std::string name;
+  std::string standardName;
+  std::string version;
+};
+
+// The check tls::connect applies after the chain verified: an empty Error means the name
+// matches. Node's rules: DNS names against DNS altnames (one wildcard label), the subject CN
+// only if there are none; IP addresses against IP altnames.
+Error checkServerIdentity(const std::string& hostname, const Certificate& cert);
+
+using SNICallback =
+    std::function<void(const std::string& servername,
+                       std::function<void(const Error&, std::shared_ptr<SecureContext>)> cb)>;
+
+// Options of one TLSSocket (Node's `new tls.TLSSocket(socket, options)`).
+struct TLSSocketOptions {
+  std::shared_ptr<SecureContext> secureContext;  // required
+  bool isServer = false;
+  bool requestCert = false;        // server: ask for a client certificate
+  bool rejectUnauthorized = true;  // client: fail unverified servers; server: with requestCert
+  std::vector<std::string> ALPNProtocols;
+  std::string servername;         // client: SNI
+  std::optional<Buffer> session;  // client: resume this session (getSession()/`session`)
+  tls::SNICallback SNICallback;   // server
+  // client: Node's checkServerIdentity (the default above when empty), applied to
+  // `servername` or, without one, to `host`.
+  std::function<Error(const std::string&, const Certificate&)> checkServerIdentity;
+  std::string host;  // client: the name checkServerIdentity checks when servername is empty
+  bool allowHalfOpen = false;
+};
+
+class Server;
+class TLSSocket;
+struct ServerSide;
+namespace detail {
+struct Config;
+std::shared_ptr<TLSSocket> makeTLSSocket(std::shared_ptr<Duplex> transport,
+                                         std::shared_ptr<const Config> config,
+                                         std::shared_ptr<ServerSide> server);
+void startHandshakeTimer(TLSSocket* s, std::uint64_t ms);
+}  // namespace detail
+
+class TLSSocket : public net::Socket {
+ public:
+  struct Events : net::Socket::Events {
+    // Client: the handshake finished and the server's certificate was verified.
+    static constexpr Event<> secureConnect{"secureConnect"};
+    // Client: a session (ticket) to resume with later (`session` option).
+    static constexpr Event<const Buffer&> session{"session"};
+    // An NSS key-log line (SSLKEYLOGFILE format, with a trailing newline).
+    static constexpr Event<const Buffer&> keylog{"keylog"};
+  };
+
+  // Wraps `transport` and starts the handshake (a client sends its ClientHello now, or once
+  // the transport connects).
+  static std::shared_ptr<TLSSocket> create(std::shared_ptr<Duplex> transport,
+                                           TLSSocketOptions opts);
+  ~TLSSocket() override;
+
+  bool encrypted() const { return true; }
+  // The peer's certificate verified (client: chain and name; server: only with requestCert).
+  bool authorized() const { return authorized_; }
+  // Why not: a code such as "DEPTH_ZERO_SELF_SIGNED_CERT" ("" if authorized or not checked).
+  const std::string& authorizationError() const { return authorizationError_; }
+  Certificate getPeerCertificate() const;  // empty() if the peer sent none
+  Certificate getCertificate() const;      // our own
+  std::string getProtocol() const;         // "TLSv1.3"; "" before the handshake
+  CipherInfo getCipher() const;
+  std::string alpnProtocol() const { return alpnProtocol_; }  // "" (Node's false) if none
+  std::string servername() const;  // the SNI name (server: as sent by the client)
+  Buffer getSession() const;       // DER; empty before the handshake
+  bool isSessionReused() const;
+  const std::shared_ptr<Duplex>& transport() const { return transport_; }
+
+  // Forwarded to the transport when it is a net::Socket.
+  net::Socket& setNoDelay(bool noDelay = true) override;
+  net::Socket& setKeepAlive(bool enable = false, std::uint64_t initialDelayMs = 0) override;
+  net::Socket& ref() override;
+  net::Socket& unref() override;
+  std::string remoteAddress() const override;
+  int remotePort() const override;
+  std::string remoteFamily() const override;
+  net::AddressInfo address() const override;
+  // Encrypted bytes on the transport when it is a net::Socket, plaintext otherwise.
+  std::uint64_t bytesRead() const override;
+  std::uint64_t bytesWritten() const override;
+  bool pending() const override { return connecting_; }
+
+  struct Impl;  // OpenSSL state (src/tls/socket.cc)
+
+ protected:
+  TLSSocket(std::shared_ptr<Duplex> transport, net::SocketOptions so);
+  void _read(std::size_t size) override;
+  void _write(const Buffer& chunk, WriteCallback cb) override;
+  void _writev(std::vector<Buffer>& chunks, WriteCallback cb) override;
+  void _final(std::function<void(const Error&)> cb) override;
+  void _destroy(const Error& err, std::function<void(const Error&)> cb) override;
+  void emitCloseEvent() override;
+
+ private:
+  friend struct Impl;
+  friend void detail::startHandshakeTimer(TLSSocket*, std::uint64_t);
+  friend std::shared_ptr<TLSSocket> detail::makeTLSSocket(std::shared_ptr<Duplex>,
+                                                          std::shared_ptr<const detail::Config>,
+                                                          std::shared_ptr<ServerSide>);
+  std::unique_ptr<Impl> impl_;
+  std::shared_ptr<Duplex> transport_;
+  net::Socket* tcp_ = nullptr;       // transport_ when it is a net::Socket
+  std::shared_ptr<TLSSocket> self_;  // held until `close`
+  std::string authorizationError_;
+  std::string alpnProtocol_;
+  bool authorized_ = false;
+};
+
+// tls.createServer options: the SecureContext's (unless secureContext is given) plus these.
+struct ServerOptions : SecureContextOptions {
+  std::shared_ptr<SecureContext> secureContext;
+  bool requestCert = false;
+  bool rejectUnauthorized = true;  // with requestCert: refuse clients that fail verification
+  std::vector<std::string> ALPNProtocols;  // no common protocol: the handshake fails
+  // Picks the context for the client's SNI name; without it, addContext() names are used.
+  tls::SNICallback SNICallback;
+  // A connection whose handshake has not finished after this many ms is destroyed
+  // (`tlsClientError` with ERR_TLS_HANDSHAKE_TIMEOUT); 0 disables.
+  std::uint64_t handshakeTimeout = 120000;
+  // As net::ServerOptions.
+  bool allowHalfOpen = false;
+  bool pauseOnConnect = false;
+  bool noDelay = false;
+  bool keepAlive = false;
+  std::uint64_t keepAliveInitialDelay = 0;
+};
+
+class Server : public net::Server {
+ public:
+  struct Events : net::Server::Events {
+    static constexpr Event<const std::shared_ptr<TLSSocket>&> secureConnection{"secureConnection"};
+    // The handshake failed or timed out; the socket is destroyed.
+    static constexpr Event<const Error&, const std::shared_ptr<TLSSocket>&> tlsClientError{
+        "tlsClientError"};
+    static constexpr Event<const Buffer&, const std::shared_ptr<TLSSocket>&> keylog{"keylog"};
+  };
+
+  static std::shared_ptr<Server> create(ServerOptions opts);
+  ~Server() override;
+
+  // Serves `hostname` (may start with "*.") with its own certificate (SNI).
+  void addContext(const std::string& hostname, const SecureContextOptions& opts);
+  void addContext(const std::string& hostname, std::shared_ptr<SecureContext> ctx);
+  // Replaces the default context for new connections.
+  void setSecureContext(const SecureContextOptions& opts);
+  Buffer getTicketKeys() const;
+  void setTicketKeys(const Buffer& keys);
+
+ protected:
+  explicit Server(ServerOptions opts);
+
+ private:
+  std::shared_ptr<ServerSide> side_;
+};
+
+std::shared_ptr<Server> createServer(
+    ServerOptions opts,
+    std::function<void(const std::shared_ptr<TLSSocket>&)> secureConnectionListener = nullptr);
+
+// tls.connect options: the SecureContext's (unless secureContext is given) plus these.
+struct ConnectionOptions : SecureContextOptions {
+  std::string host = "localhost";
+  int port = -1;
+  std::string path;  // a Unix socket instead of host/port
+  // An existing stream to run TLS over instead of connecting (host is still used for
+  // servername and the identity check).
+  std::shared_ptr<Duplex> socket;
+  std::string servername;  // SNI; defaults to host unless host is an IP address
+  bool rejectUnauthorized = true;
+  std::function<Error(const std::string&, const Certificate&)> checkServerIdentity;
+  std::vector<std::string> ALPNProtocols;
+  std::optional<Buffer> session;
+  std::shared_ptr<SecureContext> secureContext;
+  int family = 0;
+  std::string localAddress;
+  std::uint64_t timeout = 0;
+  bool allowHalfOpen = false;
+};
+
+// `cb` is a once-listener for `secureConnect`. Errors (connect, handshake, verification) go
+// to the socket's `error` event.
+std::shared_ptr<TLSSocket> connect(const ConnectionOptions& opts,
+                                   std::function<void()> cb = nullptr);
+std::shared_ptr<TLSSocket> connect(int port, const std::string& host, ConnectionOptions opts = {},
+                                   std::function<void()> cb = nullptr);
+
+constexpr const char* DEFAULT_MIN_VERSION = "TLSv1.2";
+constexpr const char* DEFAULT_MAX_VERSION = "TLSv1.3";
+
+}  // namespace evnode::tls
