@@ -12,3 +12,4 @@
 #include "evnode/net.h"
 #include "evnode/process.h"
 #include "evnode/stream.h"
+#include "evnode/tls.h"

@@ -36,18 +36,18 @@ namespace evnode::tls {
 
 // What a SecureContext holds (Node's tls.createSecureContext options). PEM text throughout.
 struct SecureContextOptions {
-  std::string key;   // private key (PEM), decrypted with passphrase if encrypted
-  std::string cert;  // certificate (PEM), followed by its chain of intermediates if any
-  std::string passphrase;
+  std::string key{};   // private key (PEM), decrypted with passphrase if encrypted
+  std::string cert{};  // certificate (PEM), followed by its chain of intermediates if any
+  std::string passphrase{};
   // Trusted CAs (PEM, each may hold several certificates); empty: the system CA store.
-  std::vector<std::string> ca;
-  std::string ciphers;    // TLS 1.2 cipher list in OpenSSL syntax; empty: OpenSSL's defaults
-  std::string ecdhCurve;  // e.g. "X25519:P-256"; empty: OpenSSL's defaults
+  std::vector<std::string> ca{};
+  std::string ciphers{};    // TLS 1.2 cipher list in OpenSSL syntax; empty: OpenSSL's defaults
+  std::string ecdhCurve{};  // e.g. "X25519:P-256"; empty: OpenSSL's defaults
   std::string minVersion = "TLSv1.2";  // "TLSv1", "TLSv1.1", "TLSv1.2" or "TLSv1.3"
   std::string maxVersion = "TLSv1.3";
   std::uint64_t sessionTimeout = 300;  // seconds a server-side session may be resumed
-  std::optional<Buffer> ticketKeys;    // 48 bytes; empty: random keys
-  std::string sessionIdContext;        // server session cache partition; empty: a default
+  std::optional<Buffer> ticketKeys{};  // 48 bytes; empty: random keys
+  std::string sessionIdContext{};      // server session cache partition; empty: a default
 };
 
 // An OpenSSL SSL_CTX: certificates, trust, versions, ciphers. Shared by every connection made
@@ -80,24 +80,24 @@ inline std::shared_ptr<SecureContext> createSecureContext(const SecureContextOpt
 
 // Node's certificate object (getPeerCertificate()).
 struct Certificate {
-  std::map<std::string, std::string> subject;  // "CN", "O", "OU", "C", ...
-  std::map<std::string, std::string> issuer;
-  std::string subjectaltname;  // "DNS:localhost, IP Address:127.0.0.1"
-  std::string valid_from;      // "Nov 23 15:47:09 2026 GMT"
-  std::string valid_to;
-  std::string fingerprint;     // SHA-1, "AB:CD:..."
-  std::string fingerprint256;  // SHA-256
-  std::string serialNumber;    // upper-case hex
+  std::map<std::string, std::string> subject{};  // "CN", "O", "OU", "C", ...
+  std::map<std::string, std::string> issuer{};
+  std::string subjectaltname{};  // "DNS:localhost, IP Address:127.0.0.1"
+  std::string valid_from{};      // "Nov 23 15:47:09 2026 GMT"
+  std::string valid_to{};
+  std::string fingerprint{};     // SHA-1, "AB:CD:..."
+  std::string fingerprint256{};  // SHA-256
+  std::string serialNumber{};    // upper-case hex
   bool ca = false;
-  Buffer raw;  // DER
+  Buffer raw{};  // DER
   bool empty() const { return raw.empty(); }
 };
 
 // getCipher(): "TLS_AES_256_GCM_SHA384", the IETF name, and the protocol that introduced it.
 struct CipherInfo {
-  std::string name;
-  std::string standardName;
-  std::string version;
+  std::string name{};
+  std::string standardName{};
+  std::string version{};
 };
 
 // The check tls::connect applies after the chain verified: an empty Error means the name
@@ -111,18 +111,18 @@ using SNICallback =
 
 // Options of one TLSSocket (Node's `new tls.TLSSocket(socket, options)`).
 struct TLSSocketOptions {
-  std::shared_ptr<SecureContext> secureContext;  // required
+  std::shared_ptr<SecureContext> secureContext{};  // required
   bool isServer = false;
   bool requestCert = false;        // server: ask for a client certificate
   bool rejectUnauthorized = true;  // client: fail unverified servers; server: with requestCert
-  std::vector<std::string> ALPNProtocols;
-  std::string servername;         // client: SNI
-  std::optional<Buffer> session;  // client: resume this session (getSession()/`session`)
-  tls::SNICallback SNICallback;   // server
+  std::vector<std::string> ALPNProtocols{};
+  std::string servername{};         // client: SNI
+  std::optional<Buffer> session{};  // client: resume this session (getSession()/`session`)
+  tls::SNICallback SNICallback{};   // server
   // client: Node's checkServerIdentity (the default above when empty), applied to
   // `servername` or, without one, to `host`.
-  std::function<Error(const std::string&, const Certificate&)> checkServerIdentity;
-  std::string host;  // client: the name checkServerIdentity checks when servername is empty
+  std::function<Error(const std::string&, const Certificate&)> checkServerIdentity{};
+  std::string host{};  // client: the name checkServerIdentity checks when servername is empty
   bool allowHalfOpen = false;
 };
 
@@ -211,12 +211,12 @@ class TLSSocket : public net::Socket {
 
 // tls.createServer options: the SecureContext's (unless secureContext is given) plus these.
 struct ServerOptions : SecureContextOptions {
-  std::shared_ptr<SecureContext> secureContext;
+  std::shared_ptr<SecureContext> secureContext{};
   bool requestCert = false;
   bool rejectUnauthorized = true;  // with requestCert: refuse clients that fail verification
-  std::vector<std::string> ALPNProtocols;  // no common protocol: the handshake fails
+  std::vector<std::string> ALPNProtocols{};  // no common protocol: the handshake fails
   // Picks the context for the client's SNI name; without it, addContext() names are used.
-  tls::SNICallback SNICallback;
+  tls::SNICallback SNICallback{};
   // A connection whose handshake has not finished after this many ms is destroyed
   // (`tlsClientError` with ERR_TLS_HANDSHAKE_TIMEOUT); 0 disables.
   std::uint64_t handshakeTimeout = 120000;
@@ -264,18 +264,18 @@ std::shared_ptr<Server> createServer(
 struct ConnectionOptions : SecureContextOptions {
   std::string host = "localhost";
   int port = -1;
-  std::string path;  // a Unix socket instead of host/port
+  std::string path{};  // a Unix socket instead of host/port
   // An existing stream to run TLS over instead of connecting (host is still used for
   // servername and the identity check).
-  std::shared_ptr<Duplex> socket;
-  std::string servername;  // SNI; defaults to host unless host is an IP address
+  std::shared_ptr<Duplex> socket{};
+  std::string servername{};  // SNI; defaults to host unless host is an IP address
   bool rejectUnauthorized = true;
-  std::function<Error(const std::string&, const Certificate&)> checkServerIdentity;
-  std::vector<std::string> ALPNProtocols;
-  std::optional<Buffer> session;
-  std::shared_ptr<SecureContext> secureContext;
+  std::function<Error(const std::string&, const Certificate&)> checkServerIdentity{};
+  std::vector<std::string> ALPNProtocols{};
+  std::optional<Buffer> session{};
+  std::shared_ptr<SecureContext> secureContext{};
   int family = 0;
-  std::string localAddress;
+  std::string localAddress{};
   std::uint64_t timeout = 0;
   bool allowHalfOpen = false;
 };
