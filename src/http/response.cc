@@ -14,10 +14,12 @@ namespace {
 struct MakeResponse : ServerResponse {};
 
 void validateName(std::string_view name) {
-  bool ok = !name.empty() &&
-            std::all_of(name.begin(), name.end(), [](char c) { return isTokenChar(static_cast<unsigned char>(c)); });
+  bool ok = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+    return isTokenChar(static_cast<unsigned char>(c));
+  });
   if (!ok) {
-    throw Exception("ERR_INVALID_HTTP_TOKEN", "Header name must be a valid HTTP token [\"" + std::string(name) + "\"]");
+    throw Exception("ERR_INVALID_HTTP_TOKEN",
+                    "Header name must be a valid HTTP token [\"" + std::string(name) + "\"]");
   }
 }
 
@@ -26,7 +28,8 @@ void validateValue(std::string_view name, std::string_view value) {
     auto c = static_cast<unsigned char>(ch);
     // No CR, LF or other controls (HT allowed): a value can never split the response.
     if ((c < 0x20 && c != '\t') || c == 0x7f) {
-      throw Exception("ERR_INVALID_CHAR", "Invalid character in header content [\"" + std::string(name) + "\"]");
+      throw Exception("ERR_INVALID_CHAR",
+                      "Invalid character in header content [\"" + std::string(name) + "\"]");
     }
   }
 }
@@ -59,7 +62,8 @@ char* hexSize(char* end, std::size_t n) {
 
 ServerResponse::ServerResponse() : Writable(WritableOptions{}) {}
 
-ResponsePtr ResponseInternal::make(const RequestPtr& req, const SocketPtr& socket, Connection* conn) {
+ResponsePtr ResponseInternal::make(const RequestPtr& req, const SocketPtr& socket,
+                                   Connection* conn) {
   auto res = std::make_shared<MakeResponse>();
   res->req_ = req;
   res->socket_ = socket;
@@ -67,7 +71,8 @@ ResponsePtr ResponseInternal::make(const RequestPtr& req, const SocketPtr& socke
   return res;
 }
 
-void ResponseInternal::setup(ServerResponse& res, const RequestHead& head, const ServerOptions& o, bool forceClose) {
+void ResponseInternal::setup(ServerResponse& res, const RequestHead& head, const ServerOptions& o,
+                             bool forceClose) {
   res.headRequest_ = head.method == "HEAD";
   res.clientHttp10_ = head.versionMinor == 0;
   res.closeAfter_ = forceClose || !head.keepAlive;
@@ -77,7 +82,8 @@ void ResponseInternal::setup(ServerResponse& res, const RequestHead& head, const
 
 void ServerResponse::checkNotSent(const char* what) const {
   if (headerSent_) {
-    throw Exception("ERR_HTTP_HEADERS_SENT", std::string("Cannot ") + what + " headers after they are sent to the client");
+    throw Exception("ERR_HTTP_HEADERS_SENT",
+                    std::string("Cannot ") + what + " headers after they are sent to the client");
   }
 }
 
@@ -90,7 +96,8 @@ ServerResponse& ServerResponse::setHeader(std::string_view name, std::string_vie
   return *this;
 }
 
-ServerResponse& ServerResponse::setHeader(std::string_view name, const std::vector<std::string>& values) {
+ServerResponse& ServerResponse::setHeader(std::string_view name,
+                                          const std::vector<std::string>& values) {
   checkNotSent("set");
   validateName(name);
   for (const auto& v : values) validateValue(name, v);
@@ -124,7 +131,8 @@ std::vector<std::string> ServerResponse::getHeaderNames() const {
 }
 
 bool ServerResponse::hasHeader(std::string_view name) const {
-  return std::any_of(headers_.begin(), headers_.end(), [&](const auto& h) { return equalsIgnoreCase(h.first, name); });
+  return std::any_of(headers_.begin(), headers_.end(),
+                     [&](const auto& h) { return equalsIgnoreCase(h.first, name); });
 }
 
 void ServerResponse::removeHeader(std::string_view name) {
@@ -136,10 +144,12 @@ ServerResponse& ServerResponse::writeHead(int status, const HeaderList& headers)
   return writeHead(status, "", headers);
 }
 
-ServerResponse& ServerResponse::writeHead(int status, std::string_view message, const HeaderList& headers) {
+ServerResponse& ServerResponse::writeHead(int status, std::string_view message,
+                                          const HeaderList& headers) {
   checkNotSent("write");
   if (status < 100 || status > 999) {
-    throw Exception("ERR_HTTP_INVALID_STATUS_CODE", "Invalid status code: " + std::to_string(status));
+    throw Exception("ERR_HTTP_INVALID_STATUS_CODE",
+                    "Invalid status code: " + std::to_string(status));
   }
   validateValue("statusMessage", message);
   for (const auto& [n, v] : headers) {
@@ -158,9 +168,17 @@ ServerResponse& ServerResponse::writeHead(int status, std::string_view message, 
 
 std::string ServerResponse::renderHead(std::size_t bodyBytes, bool knownLength) {
   if (statusCode < 100 || statusCode > 999) {
-    throw Exception("ERR_HTTP_INVALID_STATUS_CODE", "Invalid status code: " + std::to_string(statusCode));
+    throw Exception("ERR_HTTP_INVALID_STATUS_CODE",
+                    "Invalid status code: " + std::to_string(statusCode));
   }
-  noBody_ = headRequest_ || statusCode == 204 || statusCode == 304 || (statusCode >= 100 && statusCode < 200);
+  noBody_ = headRequest_ || statusCode == 204 || statusCode == 304 ||
+            (statusCode >= 100 && statusCode < 200);
+  // Answered before the client was told to send its body (Expect: 100-continue without a 100):
+  // the client may or may not send it now, so the connection's framing is unknown after this
+  // response. Node closes it too (shouldKeepAlive = false).
+  if (expectContinue_ && !sentContinue_) closeAfter_ = true;
+  // The server is closing: the response in flight is the connection's last; say so.
+  if (conn_ && conn_->closeAfterResponse) closeAfter_ = true;
   bool hasLength = false, hasDate = false, hasConnection = false, hasKeepAlive = false;
   for (const auto& [n, v] : headers_) {
     if (equalsIgnoreCase(n, "content-length")) {
@@ -197,7 +215,8 @@ std::string ServerResponse::renderHead(std::size_t bodyBytes, bool knownLength) 
     out += "\r\n";
   }
   // Framing. 204/304/1xx carry none; HEAD announces what GET would send when it is known.
-  if (!(statusCode == 204 || statusCode == 304 || statusCode < 200) && !hasLength && !userTransferEncoding_) {
+  if (!(statusCode == 204 || statusCode == 304 || statusCode < 200) && !hasLength &&
+      !userTransferEncoding_) {
     if (knownLength) {
       out += "Content-Length: ";
       out += std::to_string(bodyBytes);
@@ -281,7 +300,9 @@ void ServerResponse::_write(const Buffer& chunk, WriteCallback cb) {
   sendBody(one, false, &cb);
 }
 
-void ServerResponse::_writev(std::vector<Buffer>& chunks, WriteCallback cb) { sendBody(chunks, false, &cb); }
+void ServerResponse::_writev(std::vector<Buffer>& chunks, WriteCallback cb) {
+  sendBody(chunks, false, &cb);
+}
 
 void ServerResponse::_final(std::function<void(const Error&)> cb) {
   std::vector<Buffer> none;
