@@ -3,6 +3,7 @@
 // maxRequestsPerSocket, keepAliveTimeout and a graceful close().
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -129,6 +130,8 @@ std::vector<BadCase> badCases() {
       {"no Host on HTTP/1.1", "GET / HTTP/1.1\r\nX-A: a\r\n\r\n"},
       {"head ended by CRLF CR X", "GET / HTTP/1.1\r\nHost: x\r\n\rX"},
       {"HTTP/2.0 version", "GET / HTTP/2.0\r\nHost: x\r\n\r\n", 505},
+      {"head over maxHeaderSize",
+       "GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(20000, 'a') + "\r\n\r\n", 431},
   };
 }
 
@@ -197,6 +200,51 @@ TEST(HttpRaw, AGoodRequestBeforeABadOneIsStillAnswered) {
       });
   run();
   EXPECT_EQ(got, ok("fine") + statusOnly(400));
+}
+
+TEST(HttpRaw, AHandlerThatDoesNotReadStopsTheServerReading) {
+  EVNODE_WATCHDOG(60);
+  const std::size_t total = 64u << 20;
+  std::uint64_t readWhilePaused = 0;
+  std::size_t received = 0;
+  auto server = createServer([&](const RequestPtr& req, const ResponsePtr& res) {
+    // Not reading for 500 ms: the socket must stop being read (kernel buffers fill, the client
+    // blocks), instead of the body piling up in memory.
+    setTimeout(
+        [&, req, res] {
+          readWhilePaused = req->socket->bytesRead();
+          req->on(Readable::Events::data, [&](const Buffer& b) { received += b.length(); });
+          req->on(Readable::Events::end, [&, res] {
+            res->sendDate = false;
+            res->end(std::to_string(received));
+          });
+        },
+        500);
+  });
+  server->listen(0, "127.0.0.1");
+  std::string got;
+  auto c = rawClient(portOf(server),
+                     "POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: " +
+                         std::to_string(total) + "\r\n\r\n",
+                     [&](RawConn& rc) {
+                       got = rc.got;
+                       server->close();
+                     });
+  const Buffer block = Buffer::alloc(256 * 1024, 'b');
+  std::size_t sent = 0;
+  std::function<void()> pump = [&] {
+    while (sent < total) {
+      sent += block.length();
+      if (!c->socket->write(block)) return;
+    }
+  };
+  c->socket->on(net::Socket::Events::connect, [&] { pump(); });
+  c->socket->on(net::Socket::Events::drain, [&] { pump(); });
+  run();
+  EXPECT_EQ(got, ok(std::to_string(total), true));
+  EXPECT_EQ(received, total);
+  // Loopback socket buffers hold a few MiB at most; without backpressure all 64 MiB arrive.
+  EXPECT_LT(readWhilePaused, 16u << 20);
 }
 
 TEST(HttpRaw, SlowlorisGets408WithinHeadersTimeoutWhileOthersAreServed) {
