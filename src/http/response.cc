@@ -17,7 +17,8 @@ struct MakeResponse : ServerResponse {};
 
 ServerResponse::ServerResponse() : Writable(WritableOptions{}) {}
 
-ResponsePtr ResponseInternal::make(const RequestPtr& req, const SocketPtr& socket, Connection* conn) {
+ResponsePtr ResponseInternal::make(const RequestPtr& req, const SocketPtr& socket,
+                                   Connection* conn) {
   auto res = std::make_shared<MakeResponse>();
   res->req_ = req;
   res->socket_ = socket;
@@ -25,7 +26,8 @@ ResponsePtr ResponseInternal::make(const RequestPtr& req, const SocketPtr& socke
   return res;
 }
 
-void ResponseInternal::setup(ServerResponse& res, const RequestHead& head, const ServerOptions& o, bool forceClose) {
+void ResponseInternal::setup(ServerResponse& res, const RequestHead& head, const ServerOptions& o,
+                             bool forceClose) {
   res.headRequest_ = head.method == "HEAD";
   res.clientHttp10_ = head.versionMinor == 0;
   res.closeAfter_ = forceClose || !head.keepAlive;
@@ -35,7 +37,8 @@ void ResponseInternal::setup(ServerResponse& res, const RequestHead& head, const
 
 void ServerResponse::checkNotSent(const char* what) const {
   if (headerSent_) {
-    throw Exception("ERR_HTTP_HEADERS_SENT", std::string("Cannot ") + what + " headers after they are sent to the client");
+    throw Exception("ERR_HTTP_HEADERS_SENT",
+                    std::string("Cannot ") + what + " headers after they are sent to the client");
   }
 }
 
@@ -48,7 +51,8 @@ ServerResponse& ServerResponse::setHeader(std::string_view name, std::string_vie
   return *this;
 }
 
-ServerResponse& ServerResponse::setHeader(std::string_view name, const std::vector<std::string>& values) {
+ServerResponse& ServerResponse::setHeader(std::string_view name,
+                                          const std::vector<std::string>& values) {
   checkNotSent("set");
   validateHeaderName(name);
   for (const auto& v : values) validateHeaderValue(name, v);
@@ -63,7 +67,9 @@ std::optional<std::string> ServerResponse::getHeader(std::string_view name) cons
 
 std::vector<std::string> ServerResponse::getHeaderNames() const { return lowerCaseNames(headers_); }
 
-bool ServerResponse::hasHeader(std::string_view name) const { return listHasHeader(headers_, name); }
+bool ServerResponse::hasHeader(std::string_view name) const {
+  return listHasHeader(headers_, name);
+}
 
 void ServerResponse::removeHeader(std::string_view name) {
   checkNotSent("remove");
@@ -74,10 +80,12 @@ ServerResponse& ServerResponse::writeHead(int status, const HeaderList& headers)
   return writeHead(status, "", headers);
 }
 
-ServerResponse& ServerResponse::writeHead(int status, std::string_view message, const HeaderList& headers) {
+ServerResponse& ServerResponse::writeHead(int status, std::string_view message,
+                                          const HeaderList& headers) {
   checkNotSent("write");
   if (status < 100 || status > 999) {
-    throw Exception("ERR_HTTP_INVALID_STATUS_CODE", "Invalid status code: " + std::to_string(status));
+    throw Exception("ERR_HTTP_INVALID_STATUS_CODE",
+                    "Invalid status code: " + std::to_string(status));
   }
   validateHeaderValue("statusMessage", message);
   for (const auto& [n, v] : headers) {
@@ -96,9 +104,17 @@ ServerResponse& ServerResponse::writeHead(int status, std::string_view message, 
 
 std::string ServerResponse::renderHead(std::size_t bodyBytes, bool knownLength) {
   if (statusCode < 100 || statusCode > 999) {
-    throw Exception("ERR_HTTP_INVALID_STATUS_CODE", "Invalid status code: " + std::to_string(statusCode));
+    throw Exception("ERR_HTTP_INVALID_STATUS_CODE",
+                    "Invalid status code: " + std::to_string(statusCode));
   }
-  noBody_ = headRequest_ || statusCode == 204 || statusCode == 304 || (statusCode >= 100 && statusCode < 200);
+  noBody_ = headRequest_ || statusCode == 204 || statusCode == 304 ||
+            (statusCode >= 100 && statusCode < 200);
+  // Answered before the client was told to send its body (Expect: 100-continue without a 100):
+  // the client may or may not send it now, so the connection's framing is unknown after this
+  // response. Node closes it too (shouldKeepAlive = false).
+  if (expectContinue_ && !sentContinue_) closeAfter_ = true;
+  // The server is closing: the response in flight is the connection's last; say so.
+  if (conn_ && conn_->closeAfterResponse) closeAfter_ = true;
   bool hasLength = false, hasDate = false, hasConnection = false, hasKeepAlive = false;
   for (const auto& [n, v] : headers_) {
     if (equalsIgnoreCase(n, "content-length")) {
@@ -135,7 +151,8 @@ std::string ServerResponse::renderHead(std::size_t bodyBytes, bool knownLength) 
     out += "\r\n";
   }
   // Framing. 204/304/1xx carry none; HEAD announces what GET would send when it is known.
-  if (!(statusCode == 204 || statusCode == 304 || statusCode < 200) && !hasLength && !userTransferEncoding_) {
+  if (!(statusCode == 204 || statusCode == 304 || statusCode < 200) && !hasLength &&
+      !userTransferEncoding_) {
     if (knownLength) {
       out += "Content-Length: ";
       out += std::to_string(bodyBytes);
@@ -219,7 +236,9 @@ void ServerResponse::_write(const Buffer& chunk, WriteCallback cb) {
   sendBody(one, false, &cb);
 }
 
-void ServerResponse::_writev(std::vector<Buffer>& chunks, WriteCallback cb) { sendBody(chunks, false, &cb); }
+void ServerResponse::_writev(std::vector<Buffer>& chunks, WriteCallback cb) {
+  sendBody(chunks, false, &cb);
+}
 
 void ServerResponse::_final(std::function<void(const Error&)> cb) {
   std::vector<Buffer> none;
