@@ -259,16 +259,16 @@ using ClientRequestPtr = std::shared_ptr<ClientRequest>;
 struct RequestOptions {
   std::string protocol = "http:";
   std::string host = "localhost";  // used when hostname is empty
-  std::string hostname;
+  std::string hostname{};
   int port = 0;  // 0: the protocol's default (80)
   int family = 0;  // 0, 4 or 6
-  std::string localAddress;
-  std::string socketPath;  // HTTP over a Unix socket
+  std::string localAddress{};
+  std::string socketPath{};  // HTTP over a Unix socket
   std::string method = "GET";
   std::string path = "/";
-  HeaderList headers;
-  std::string auth;  // "user:password" → Authorization: Basic
-  AgentPtr agent;  // nullptr: http::globalAgent() (https: https::globalAgent())
+  HeaderList headers{};
+  std::string auth{};  // "user:password" → Authorization: Basic
+  AgentPtr agent{};  // nullptr: http::globalAgent() (https: https::globalAgent())
   bool noAgent = false;  // Node's `agent: false`: a fresh connection, `Connection: close`
   std::uint64_t timeout = 0;  // socket idle timeout in ms (emits `timeout`), 0 = none
   bool setHost = true;
@@ -277,10 +277,10 @@ struct RequestOptions {
   // Node's `lookup`: resolves hostname instead of dns.lookup.
   std::function<void(const std::string& hostname, int family,
                      std::function<void(const Error&, const std::string& address, int family)>)>
-      lookup;
+      lookup{};
   // TLS options for https (see evnode/https.h); an opaque handle here so http.h does not
   // depend on tls.h.
-  std::shared_ptr<const void> tls;
+  std::shared_ptr<const void> tls{};
 
   // Host name to connect to (hostname, else host), without IPv6 brackets.
   std::string connectHost() const;

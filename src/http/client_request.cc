@@ -636,6 +636,7 @@ ClientRequestPtr request(RequestOptions o,
                                "Basic " + Buffer::from(opts.auth).toString("base64"));
   }
   if (onResponse) req->once(ClientRequest::Events::response, std::move(onResponse));
+  req->impl_->timeoutMs = opts.timeout;  // applied to whichever socket the request gets
 
   AgentPtr agent;
   if (!opts.noAgent) agent = opts.agent ? opts.agent : globalAgent();
