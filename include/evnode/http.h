@@ -236,4 +236,232 @@ class ServerResponse : public Writable {
   std::uint64_t keepAliveTimeoutSec_ = 5;
 };
 
+
+// ---------------------------------------------------------------------------------------------
+// The client: Node's http.request / http.get, ClientRequest and Agent.
+//
+//   http::get("http://127.0.0.1:3000/", [](const http::IncomingMessagePtr& res) {
+//     std::printf("STATUS: %d\n", res->statusCode);
+//     res->on(http::IncomingMessage::Events::data, [](const Buffer& b) { ... });
+//   });
+//
+// The response body is the IncomingMessage's Readable side, with backpressure: a response that
+// is not read makes the client stop reading its socket. Sockets come from an Agent (the global
+// one unless told otherwise), which keeps idle keep-alive connections per origin.
+
+using IncomingMessagePtr = std::shared_ptr<IncomingMessage>;
+class Agent;
+class ClientRequest;
+using AgentPtr = std::shared_ptr<Agent>;
+using ClientRequestPtr = std::shared_ptr<ClientRequest>;
+
+// Node's http.request options.
+struct RequestOptions {
+  std::string protocol = "http:";
+  std::string host = "localhost";  // used when hostname is empty
+  std::string hostname{};
+  int port = 0;  // 0: the protocol's default (80)
+  int family = 0;  // 0, 4 or 6
+  std::string localAddress{};
+  std::string socketPath{};  // HTTP over a Unix socket
+  std::string method = "GET";
+  std::string path = "/";
+  HeaderList headers{};
+  std::string auth{};  // "user:password" → Authorization: Basic
+  AgentPtr agent{};  // nullptr: http::globalAgent() (https: https::globalAgent())
+  bool noAgent = false;  // Node's `agent: false`: a fresh connection, `Connection: close`
+  std::uint64_t timeout = 0;  // socket idle timeout in ms (emits `timeout`), 0 = none
+  bool setHost = true;
+  std::size_t maxHeaderSize = 16384;
+  bool joinDuplicateHeaders = false;
+  // Node's `lookup`: resolves hostname instead of dns.lookup.
+  std::function<void(const std::string& hostname, int family,
+                     std::function<void(const Error&, const std::string& address, int family)>)>
+      lookup{};
+  // TLS options for https (see evnode/https.h); an opaque handle here so http.h does not
+  // depend on tls.h.
+  std::shared_ptr<const void> tls{};
+
+  // Host name to connect to (hostname, else host), without IPv6 brackets.
+  std::string connectHost() const;
+  int effectivePort() const { return port ? port : (protocol == "https:" ? 443 : 80); }
+};
+
+// Parses "http://user:pass@host:port/path?query" into the URL parts of RequestOptions (throws
+// ERR_INVALID_URL). Other fields keep the values of `base`.
+RequestOptions parseUrl(std::string_view url, RequestOptions base = {});
+
+// `information`: an interim 1xx response (besides 101).
+struct InformationInfo {
+  int statusCode = 0;
+  std::string statusMessage;
+  std::string httpVersion;
+  IncomingHeaders headers;
+};
+
+class ClientRequest : public Writable {
+ public:
+  struct Events : Writable::Events {
+    static constexpr Event<const SocketPtr&> socket{"socket"};
+    static constexpr Event<const IncomingMessagePtr&> response{"response"};
+    // Node's 'continue' (a C++ keyword): the server answered 100 Continue.
+    static constexpr Event<> continue_{"continue"};
+    static constexpr Event<const InformationInfo&> information{"information"};
+    // CONNECT's 2xx and 101 Switching Protocols: the socket is the caller's now, with the bytes
+    // read past the head. Without a listener the socket is destroyed.
+    static constexpr Event<const IncomingMessagePtr&, const SocketPtr&, const Buffer&> connect{"connect"};
+    static constexpr Event<const IncomingMessagePtr&, const SocketPtr&, const Buffer&> upgrade{"upgrade"};
+    static constexpr Event<> timeout{"timeout"};
+  };
+
+  ~ClientRequest() override;
+
+  ClientRequest& setHeader(std::string_view name, std::string_view value);
+  ClientRequest& setHeader(std::string_view name, const std::vector<std::string>& values);
+  std::optional<std::string> getHeader(std::string_view name) const;
+  bool hasHeader(std::string_view name) const;
+  void removeHeader(std::string_view name);
+  std::vector<std::string> getHeaderNames() const;  // lower-case
+  HeaderList getHeaders() const { return headers_; }
+  bool headersSent() const { return headerSent_; }
+  // Sends the head now, before any body.
+  void flushHeaders();
+  ClientRequest& setTimeout(std::uint64_t ms, std::function<void()> cb = nullptr);
+  ClientRequest& setNoDelay(bool noDelay = true);
+  ClientRequest& setSocketKeepAlive(bool enable = false, std::uint64_t initialDelayMs = 0);
+
+  // end(data) as the only write sends the body with a Content-Length; write() before end()
+  // sends it chunked (unless the caller set Content-Length).
+  ClientRequest& end(Callback cb = nullptr);
+  ClientRequest& end(Buffer chunk, Callback cb = nullptr);
+  ClientRequest& end(std::string_view str, Callback cb = nullptr) { return end(Buffer::from(str), std::move(cb)); }
+
+  const SocketPtr& socket() const { return socket_; }
+  const IncomingMessagePtr& res() const { return res_; }
+  const std::string& path() const { return opts_.path; }
+  const std::string& method() const { return opts_.method; }
+  const std::string& host() const { return host_; }
+  const std::string& protocol() const { return opts_.protocol; }
+  const RequestOptions& options() const { return opts_; }
+  // The socket had served an earlier request (came from the agent's free list).
+  bool reusedSocket = false;
+  std::size_t maxHeadersCount = 2000;
+
+  struct Impl;  // response parsing and socket plumbing (src/http/client_request.cc)
+
+ protected:
+  explicit ClientRequest(RequestOptions opts);
+  void _write(const Buffer& chunk, WriteCallback cb) override;
+  void _writev(std::vector<Buffer>& chunks, WriteCallback cb) override;
+  bool hasWritev() const override { return true; }
+  void _final(std::function<void(const Error&)> cb) override;
+  bool hasFinal() const override { return true; }
+  void _destroy(const Error& err, std::function<void(const Error&)> cb) override;
+
+ private:
+  friend class Agent;
+  friend struct Impl;
+  friend ClientRequestPtr request(RequestOptions, std::function<void(const IncomingMessagePtr&)>);
+  void checkNotSent(const char* what) const;
+  void sendBody(std::vector<Buffer>& chunks, bool last, WriteCallback* cb);
+  std::string renderHead(std::size_t bodyBytes, bool knownLength);
+  // The agent (or the request itself) gives it a connection.
+  void onSocket(const SocketPtr& socket, bool reused);
+
+  RequestOptions opts_;
+  std::string host_;
+  std::string agentName_;  // the agent's key for this request's origin
+  HeaderList headers_;
+  SocketPtr socket_;
+  IncomingMessagePtr res_;
+  std::unique_ptr<Impl> impl_;
+  std::shared_ptr<ClientRequest> self_;  // held until `close`
+  bool headerSent_ = false;
+  bool chunked_ = false;
+  bool hasBodyWrite_ = false;
+  bool inEnd_ = false;
+  bool shouldKeepAlive_ = false;
+};
+
+ClientRequestPtr request(RequestOptions options,
+                         std::function<void(const IncomingMessagePtr&)> onResponse = nullptr);
+ClientRequestPtr request(std::string_view url,
+                         std::function<void(const IncomingMessagePtr&)> onResponse = nullptr);
+// The URL's parts override those of `options`.
+ClientRequestPtr request(std::string_view url, RequestOptions options,
+                         std::function<void(const IncomingMessagePtr&)> onResponse = nullptr);
+// As request(), and end()s it.
+ClientRequestPtr get(RequestOptions options, std::function<void(const IncomingMessagePtr&)> onResponse = nullptr);
+ClientRequestPtr get(std::string_view url, std::function<void(const IncomingMessagePtr&)> onResponse = nullptr);
+ClientRequestPtr get(std::string_view url, RequestOptions options,
+                     std::function<void(const IncomingMessagePtr&)> onResponse = nullptr);
+
+struct AgentOptions {
+  bool keepAlive = false;
+  std::uint64_t keepAliveMsecs = 1000;
+  std::size_t maxSockets = SIZE_MAX;  // per origin (Node: Infinity)
+  std::size_t maxTotalSockets = SIZE_MAX;
+  std::size_t maxFreeSockets = 256;
+  std::uint64_t timeout = 0;  // idle timeout of its sockets, 0 = none
+  std::string scheduling = "lifo";  // or "fifo": which free socket is reused first
+};
+
+// Connection pool: per origin (getName), at most maxSockets connections; requests beyond wait
+// in order. With keepAlive, finished connections wait in the free list (unref'd: they don't keep
+// the process alive) until reused, closed by the server, or timed out.
+class Agent : public EventEmitter, public std::enable_shared_from_this<Agent> {
+ public:
+  struct Events : EventEmitter::Events {
+    static constexpr Event<const SocketPtr&> free{"free"};
+  };
+
+  static AgentPtr create(AgentOptions opts = {});
+  ~Agent() override;
+
+  // "host:port:localAddress[:family]" (Node's key); a Unix socket's path.
+  virtual std::string getName(const RequestOptions& opts) const;
+  // Opens a new connection for a request (https::Agent opens a TLS one).
+  virtual SocketPtr createConnection(const RequestOptions& opts);
+  // Closes every socket, busy or free.
+  void destroy();
+
+  const AgentOptions& options() const { return opts_; }
+  // Node's agent.sockets / freeSockets / requests, as counts per name.
+  std::vector<std::pair<std::string, std::size_t>> sockets() const;
+  std::vector<std::pair<std::string, std::size_t>> freeSockets() const;
+  std::vector<std::pair<std::string, std::size_t>> requests() const;
+  std::size_t totalSockets() const { return total_; }
+  int defaultPort = 80;
+  std::string protocol = "http:";
+
+  struct Origin;
+
+ protected:
+  explicit Agent(AgentOptions opts);
+
+ private:
+  friend class ClientRequest;
+  friend struct ClientRequest::Impl;
+  friend ClientRequestPtr request(RequestOptions, std::function<void(const IncomingMessagePtr&)>);
+  // Gives `req` a socket now, or queues it. `fresh`: never a free socket (a retry).
+  void addRequest(const ClientRequestPtr& req, bool fresh = false);
+  // The request is done with the socket: reuse it, keep it, or close it.
+  void release(const SocketPtr& socket, const std::string& name, bool reusable);
+  void removeSocket(net::Socket* socket, const std::string& name);
+  void startNext(const std::string& name);
+  void connectFor(const ClientRequestPtr& req, Origin& origin);
+  // A queued request was destroyed before it got a socket.
+  void forget(ClientRequest* req);
+  // 101 / CONNECT: the socket leaves the pool for good.
+  void handOver(const SocketPtr& socket, const std::string& name);
+
+  AgentOptions opts_;
+  std::vector<std::unique_ptr<Origin>> origins_;
+  Origin& origin(const std::string& name);
+  std::size_t total_ = 0;
+};
+
+// Node's http.globalAgent (per thread): keepAlive, timeout 5000 ms, lifo. Assignable.
+AgentPtr& globalAgent();
+
 }  // namespace evnode::http

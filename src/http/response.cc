@@ -5,6 +5,7 @@
 
 #include "evnode/http.h"
 #include "http/connection.h"
+#include "http/header_rules.h"
 #include "http/parser.h"
 #include "http/response_internal.h"
 
@@ -12,54 +13,12 @@ namespace evnode::http {
 
 namespace {
 struct MakeResponse : ServerResponse {};
-
-void validateName(std::string_view name) {
-  bool ok = !name.empty() &&
-            std::all_of(name.begin(), name.end(), [](char c) { return isTokenChar(static_cast<unsigned char>(c)); });
-  if (!ok) {
-    throw Exception("ERR_INVALID_HTTP_TOKEN", "Header name must be a valid HTTP token [\"" + std::string(name) + "\"]");
-  }
-}
-
-void validateValue(std::string_view name, std::string_view value) {
-  for (char ch : value) {
-    auto c = static_cast<unsigned char>(ch);
-    // No CR, LF or other controls (HT allowed): a value can never split the response.
-    if ((c < 0x20 && c != '\t') || c == 0x7f) {
-      throw Exception("ERR_INVALID_CHAR", "Invalid character in header content [\"" + std::string(name) + "\"]");
-    }
-  }
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-bool containsToken(std::string_view list, std::string_view token) {
-  while (!list.empty()) {
-    auto comma = list.find(',');
-    if (equalsIgnoreCase(trim(list.substr(0, comma)), token)) return true;
-    if (comma == std::string_view::npos) break;
-    list.remove_prefix(comma + 1);
-  }
-  return false;
-}
-
-char* hexSize(char* end, std::size_t n) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  do {
-    *--end = kHex[n & 15];
-    n >>= 4;
-  } while (n);
-  return end;
-}
 }  // namespace
 
 ServerResponse::ServerResponse() : Writable(WritableOptions{}) {}
 
-ResponsePtr ResponseInternal::make(const RequestPtr& req, const SocketPtr& socket, Connection* conn) {
+ResponsePtr ResponseInternal::make(const RequestPtr& req, const SocketPtr& socket,
+                                   Connection* conn) {
   auto res = std::make_shared<MakeResponse>();
   res->req_ = req;
   res->socket_ = socket;
@@ -67,7 +26,8 @@ ResponsePtr ResponseInternal::make(const RequestPtr& req, const SocketPtr& socke
   return res;
 }
 
-void ResponseInternal::setup(ServerResponse& res, const RequestHead& head, const ServerOptions& o, bool forceClose) {
+void ResponseInternal::setup(ServerResponse& res, const RequestHead& head, const ServerOptions& o,
+                             bool forceClose) {
   res.headRequest_ = head.method == "HEAD";
   res.clientHttp10_ = head.versionMinor == 0;
   res.closeAfter_ = forceClose || !head.keepAlive;
@@ -77,54 +37,38 @@ void ResponseInternal::setup(ServerResponse& res, const RequestHead& head, const
 
 void ServerResponse::checkNotSent(const char* what) const {
   if (headerSent_) {
-    throw Exception("ERR_HTTP_HEADERS_SENT", std::string("Cannot ") + what + " headers after they are sent to the client");
+    throw Exception("ERR_HTTP_HEADERS_SENT",
+                    std::string("Cannot ") + what + " headers after they are sent to the client");
   }
 }
 
 ServerResponse& ServerResponse::setHeader(std::string_view name, std::string_view value) {
   checkNotSent("set");
-  validateName(name);
-  validateValue(name, value);
+  validateHeaderName(name);
+  validateHeaderValue(name, value);
   removeHeader(name);
   headers_.emplace_back(name, value);
   return *this;
 }
 
-ServerResponse& ServerResponse::setHeader(std::string_view name, const std::vector<std::string>& values) {
+ServerResponse& ServerResponse::setHeader(std::string_view name,
+                                          const std::vector<std::string>& values) {
   checkNotSent("set");
-  validateName(name);
-  for (const auto& v : values) validateValue(name, v);
+  validateHeaderName(name);
+  for (const auto& v : values) validateHeaderValue(name, v);
   removeHeader(name);
   for (const auto& v : values) headers_.emplace_back(name, v);
   return *this;
 }
 
 std::optional<std::string> ServerResponse::getHeader(std::string_view name) const {
-  std::optional<std::string> out;
-  for (const auto& [n, v] : headers_) {
-    if (!equalsIgnoreCase(n, name)) continue;
-    if (out) {
-      *out += ", ";
-      *out += v;
-    } else {
-      out = v;
-    }
-  }
-  return out;
+  return joinedHeader(headers_, name);
 }
 
-std::vector<std::string> ServerResponse::getHeaderNames() const {
-  std::vector<std::string> out;
-  for (const auto& [n, v] : headers_) {
-    std::string l(n);
-    for (auto& c : l) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
-    if (std::find(out.begin(), out.end(), l) == out.end()) out.push_back(l);
-  }
-  return out;
-}
+std::vector<std::string> ServerResponse::getHeaderNames() const { return lowerCaseNames(headers_); }
 
 bool ServerResponse::hasHeader(std::string_view name) const {
-  return std::any_of(headers_.begin(), headers_.end(), [&](const auto& h) { return equalsIgnoreCase(h.first, name); });
+  return listHasHeader(headers_, name);
 }
 
 void ServerResponse::removeHeader(std::string_view name) {
@@ -136,15 +80,17 @@ ServerResponse& ServerResponse::writeHead(int status, const HeaderList& headers)
   return writeHead(status, "", headers);
 }
 
-ServerResponse& ServerResponse::writeHead(int status, std::string_view message, const HeaderList& headers) {
+ServerResponse& ServerResponse::writeHead(int status, std::string_view message,
+                                          const HeaderList& headers) {
   checkNotSent("write");
   if (status < 100 || status > 999) {
-    throw Exception("ERR_HTTP_INVALID_STATUS_CODE", "Invalid status code: " + std::to_string(status));
+    throw Exception("ERR_HTTP_INVALID_STATUS_CODE",
+                    "Invalid status code: " + std::to_string(status));
   }
-  validateValue("statusMessage", message);
+  validateHeaderValue("statusMessage", message);
   for (const auto& [n, v] : headers) {
-    validateName(n);
-    validateValue(n, v);
+    validateHeaderName(n);
+    validateHeaderValue(n, v);
   }
   statusCode = status;
   if (!message.empty()) statusMessage = message;
@@ -158,9 +104,17 @@ ServerResponse& ServerResponse::writeHead(int status, std::string_view message, 
 
 std::string ServerResponse::renderHead(std::size_t bodyBytes, bool knownLength) {
   if (statusCode < 100 || statusCode > 999) {
-    throw Exception("ERR_HTTP_INVALID_STATUS_CODE", "Invalid status code: " + std::to_string(statusCode));
+    throw Exception("ERR_HTTP_INVALID_STATUS_CODE",
+                    "Invalid status code: " + std::to_string(statusCode));
   }
-  noBody_ = headRequest_ || statusCode == 204 || statusCode == 304 || (statusCode >= 100 && statusCode < 200);
+  noBody_ = headRequest_ || statusCode == 204 || statusCode == 304 ||
+            (statusCode >= 100 && statusCode < 200);
+  // Answered before the client was told to send its body (Expect: 100-continue without a 100):
+  // the client may or may not send it now, so the connection's framing is unknown after this
+  // response. Node closes it too (shouldKeepAlive = false).
+  if (expectContinue_ && !sentContinue_) closeAfter_ = true;
+  // The server is closing: the response in flight is the connection's last; say so.
+  if (conn_ && conn_->closeAfterResponse) closeAfter_ = true;
   bool hasLength = false, hasDate = false, hasConnection = false, hasKeepAlive = false;
   for (const auto& [n, v] : headers_) {
     if (equalsIgnoreCase(n, "content-length")) {
@@ -197,7 +151,8 @@ std::string ServerResponse::renderHead(std::size_t bodyBytes, bool knownLength) 
     out += "\r\n";
   }
   // Framing. 204/304/1xx carry none; HEAD announces what GET would send when it is known.
-  if (!(statusCode == 204 || statusCode == 304 || statusCode < 200) && !hasLength && !userTransferEncoding_) {
+  if (!(statusCode == 204 || statusCode == 304 || statusCode < 200) && !hasLength &&
+      !userTransferEncoding_) {
     if (knownLength) {
       out += "Content-Length: ";
       out += std::to_string(bodyBytes);
@@ -246,8 +201,8 @@ void ServerResponse::writeProcessing() {
 void ServerResponse::writeEarlyHints(const HeaderList& hints) {
   std::string out = "HTTP/1.1 103 Early Hints\r\n";
   for (const auto& [n, v] : hints) {
-    validateName(n);
-    validateValue(n, v);
+    validateHeaderName(n);
+    validateHeaderValue(n, v);
     out += n + ": " + v + "\r\n";
   }
   out += "\r\n";
@@ -256,8 +211,8 @@ void ServerResponse::writeEarlyHints(const HeaderList& hints) {
 
 void ServerResponse::addTrailers(const HeaderList& trailers) {
   for (const auto& [n, v] : trailers) {
-    validateName(n);
-    validateValue(n, v);
+    validateHeaderName(n);
+    validateHeaderValue(n, v);
     trailers_.push_back({n, v});
   }
 }
@@ -281,7 +236,9 @@ void ServerResponse::_write(const Buffer& chunk, WriteCallback cb) {
   sendBody(one, false, &cb);
 }
 
-void ServerResponse::_writev(std::vector<Buffer>& chunks, WriteCallback cb) { sendBody(chunks, false, &cb); }
+void ServerResponse::_writev(std::vector<Buffer>& chunks, WriteCallback cb) {
+  sendBody(chunks, false, &cb);
+}
 
 void ServerResponse::_final(std::function<void(const Error&)> cb) {
   std::vector<Buffer> none;
@@ -313,25 +270,14 @@ void ServerResponse::sendBody(std::vector<Buffer>& chunks, bool last, WriteCallb
   if (!last && !inEnd_) hasBodyWrite_ = true;
   if (!noBody_ && total > 0) {
     if (chunked_) {
-      char line[24];
-      char* end = line + sizeof line;
-      char* p = end - 2;
-      p[0] = '\r';
-      p[1] = '\n';
-      p = hexSize(p, total);
-      out.push_back(Buffer::from(p, static_cast<std::size_t>(end - p)));
+      appendChunk(out, chunks, total);
+    } else {
+      for (auto& c : chunks) {
+        if (!c.empty()) out.push_back(std::move(c));
+      }
     }
-    for (auto& c : chunks) {
-      if (!c.empty()) out.push_back(std::move(c));
-    }
-    if (chunked_) out.push_back(Buffer::from("\r\n"));
   }
-  if (last && chunked_ && !noBody_) {
-    std::string tail = "0\r\n";
-    for (const auto& [n, v] : trailers_) tail += n + ": " + v + "\r\n";
-    tail += "\r\n";
-    out.push_back(Buffer::from(tail));
-  }
+  if (last && chunked_ && !noBody_) out.push_back(lastChunk(trailers_));
   bool ok = true;
   // A socket that is already gone takes nothing. As in Node (_writeRaw), the bytes are dropped
   // without an error: the response's close follows the socket's, and an `error` here would end

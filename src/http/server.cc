@@ -31,16 +31,18 @@ Server::~Server() = default;
 std::shared_ptr<Server> Server::create(ServerOptions opts) {
   auto s = std::make_shared<MakeServer>(std::move(opts));
   Server* raw = s.get();
-  s->on(net::Server::Events::connection, [raw](const SocketPtr& sock) { Connection::start(raw, sock); });
+  s->on(net::Server::Events::connection,
+        [raw](const SocketPtr& sock) { Connection::start(raw, sock); });
   return s;
 }
 
-std::shared_ptr<Server> createServer(std::function<void(const RequestPtr&, const ResponsePtr&)> listener) {
+std::shared_ptr<Server> createServer(
+    std::function<void(const RequestPtr&, const ResponsePtr&)> listener) {
   return createServer(ServerOptions{}, std::move(listener));
 }
 
-std::shared_ptr<Server> createServer(ServerOptions opts,
-                                     std::function<void(const RequestPtr&, const ResponsePtr&)> listener) {
+std::shared_ptr<Server> createServer(
+    ServerOptions opts, std::function<void(const RequestPtr&, const ResponsePtr&)> listener) {
   auto s = Server::create(std::move(opts));
   if (listener) s->on(Server::Events::request, std::move(listener));
   return s;
@@ -104,7 +106,8 @@ void Connection::start(Server* server, const SocketPtr& socket) {
   c->chunked_.limits.maxHeadersCount = o.maxHeadersCount;
   c->chunked_.trailerStorage = std::span<Header>(c->trailerStore_);  // trailers are kept
   // The socket's listeners own the connection; they are dropped when the socket closes.
-  c->onData_ = socket->on(net::Socket::Events::data, [c](const Buffer& chunk) { c->onData(chunk); });
+  c->onData_ =
+      socket->on(net::Socket::Events::data, [c](const Buffer& chunk) { c->onData(chunk); });
   c->onDrain_ = socket->on(net::Socket::Events::drain, [c] {
     auto waiters = std::move(c->drainWaiters_);
     c->drainWaiters_.clear();
@@ -201,14 +204,16 @@ bool Connection::parseHead() {
   limits.maxHeaderSize = o.maxHeaderSize;
   limits.maxHeadersCount = o.maxHeadersCount;
   RequestHead head;
-  std::ptrdiff_t n = parseRequest(pending_.view(), head, std::span<Header>(headerStore_), limits, lastLen_);
+  std::ptrdiff_t n =
+      parseRequest(pending_.view(), head, std::span<Header>(headerStore_), limits, lastLen_);
   if (n == kIncomplete) {
     lastLen_ = pending_.length();
     return false;
   }
   lastLen_ = 0;
   if (n < 0) {
-    Error err(std::string(parseErrorName(head.error)), "Parse Error: " + std::string(parseErrorReason(head.error)));
+    Error err(std::string(parseErrorName(head.error)),
+              "Parse Error: " + std::string(parseErrorReason(head.error)));
     clientError(err, parseErrorStatus(head.error));
     return false;
   }
@@ -232,7 +237,8 @@ void Connection::startRequest(RequestHead& head, std::size_t headLen) {
   requestStart_ = now();
 
   bodyKind_ = head.body;
-  bodyDone_ = bodyKind_ == BodyKind::kNone || (bodyKind_ == BodyKind::kContentLength && head.contentLength == 0);
+  bodyDone_ = bodyKind_ == BodyKind::kNone ||
+              (bodyKind_ == BodyKind::kContentLength && head.contentLength == 0);
   if (bodyKind_ == BodyKind::kContentLength) clBody_.remaining = head.contentLength;
   if (bodyKind_ == BodyKind::kChunked) chunked_.reset();
   if (bodyDone_) {
@@ -251,8 +257,9 @@ void Connection::startRequest(RequestHead& head, std::size_t headLen) {
   }
 
   auto res = ResponseInternal::make(req, socket_, this);
-  ResponseInternal::setup(*res, head, o,
-                          closeAfterResponse || (o.maxRequestsPerSocket && requests_ >= o.maxRequestsPerSocket));
+  ResponseInternal::setup(
+      *res, head, o,
+      closeAfterResponse || (o.maxRequestsPerSocket && requests_ >= o.maxRequestsPerSocket));
   req_ = req;
   res_ = res;
   responseQueued_ = false;
@@ -302,7 +309,8 @@ bool Connection::feedBody() {
   const bool discard = phase_ == Phase::kDiscard;
   auto deliver = [&](std::size_t offset, std::size_t len) {
     if (discard || !req_ || len == 0) return;
-    if (!req_->push(pending_.slice(static_cast<std::int64_t>(offset), static_cast<std::int64_t>(offset + len)))) {
+    if (!req_->push(pending_.slice(static_cast<std::int64_t>(offset),
+                                   static_cast<std::int64_t>(offset + len)))) {
       // The handler is not keeping up: stop reading the socket until it reads (backpressure).
       socket_->pause();
       pausedForBody_ = true;
@@ -326,7 +334,8 @@ bool Connection::feedBody() {
       clientError(err, parseErrorStatus(chunked_.error));
       return false;
     }
-    if (!r.data.empty()) deliver(static_cast<std::size_t>(r.data.data() - in.data()), r.data.size());
+    if (!r.data.empty())
+      deliver(static_cast<std::size_t>(r.data.data() - in.data()), r.data.size());
     offset += r.consumed;
     if (chunked_.done() || r.consumed == 0) break;
   }
@@ -359,6 +368,9 @@ void Connection::bodyComplete() {
 void Connection::onResponseQueued(ServerResponse* res) {
   if (res != res_.get()) return;
   responseQueued_ = true;
+  // keepAliveTimeout counts from the end of the response, not from the request's last bytes:
+  // a slow handler must not shorten the client's idle window.
+  lastActivity_ = now();
   // closeAfterResponse: the server was closed while this response was in flight.
   if (ResponseInternal::closesConnection(*res) || closeAfterResponse) {
     // Everything of the response is queued; the FIN follows it. Nothing more is read.
@@ -368,7 +380,8 @@ void Connection::onResponseQueued(ServerResponse* res) {
   }
   if (!bodyDone_) {
     // Answered before the body was read: Node dumps the rest unless the handler is reading it.
-    if (req_ && req_->listenerCount(Readable::Events::data) == 0 && !req_->readableFlowing().value_or(false)) {
+    if (req_ && req_->listenerCount(Readable::Events::data) == 0 &&
+        !req_->readableFlowing().value_or(false)) {
       phase_ = Phase::kDiscard;
       if (pausedForBody_) {
         pausedForBody_ = false;
@@ -396,8 +409,8 @@ void Connection::clientError(const Error& err, int status) {
   }
   // Never write into the middle of a response already on its way.
   if (socket_->writable() && (!res_ || !res_->headersSent())) {
-    std::string line = "HTTP/1.1 " + std::to_string(status) + " " + std::string(STATUS_CODES(status)) +
-                       "\r\nConnection: close\r\n\r\n";
+    std::string line = "HTTP/1.1 " + std::to_string(status) + " " +
+                       std::string(STATUS_CODES(status)) + "\r\nConnection: close\r\n\r\n";
     socket_->write(Buffer::from(line));
   }
   socket_->destroySoon();

@@ -9,4 +9,6 @@ int cmdChat(Args& args);
 int cmdUdp(Args& args);
 int cmdDns(Args& args);
 int cmdServe(Args& args);
+int cmdGet(Args& args);
+int cmdBench(Args& args);
 }  // namespace evnode::cli

@@ -1,0 +1,31 @@
+// Internal: what outgoing messages (ServerResponse, ClientRequest) share: header checks, header
+// list helpers and chunked framing.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "evnode/buffer.h"
+#include "evnode/http.h"
+
+namespace evnode::http {
+
+// Throw ERR_INVALID_HTTP_TOKEN / ERR_INVALID_CHAR: a header can never split a message.
+void validateHeaderName(std::string_view name);
+void validateHeaderValue(std::string_view name, std::string_view value);
+
+// A comma-separated list holds `token` (case-insensitive): `Connection: keep-alive, close`.
+bool containsToken(std::string_view list, std::string_view token);
+
+// Node's getHeader on a header list: values of every line with that name, joined with ", ".
+std::optional<std::string> joinedHeader(const HeaderList& headers, std::string_view name);
+bool listHasHeader(const HeaderList& headers, std::string_view name);
+std::vector<std::string> lowerCaseNames(const HeaderList& headers);
+
+// Appends one chunk of a chunked body to `out`: the size line, the data, the CRLF.
+void appendChunk(std::vector<Buffer>& out, std::vector<Buffer>& chunks, std::size_t total);
+// The last chunk and the trailer section.
+Buffer lastChunk(const HeaderList& trailers);
+
+}  // namespace evnode::http

@@ -1,0 +1,77 @@
+// Internal: reads HTTP responses off a connection's bytes, one step at a time, for the client
+// (ClientRequest) and the load generator (`evnode bench`, which pipelines).
+//
+//   reader.expect(isHead, isConnect);   // before each response
+//   for (;;) switch (reader.next(pending)) { // `pending` loses what was consumed
+//     case kNeedMore: read more, append to pending;  case kHead: reader.head() ...
+//     case kBody: reader.body() ...;  case kEnd: reader.trailers() ...;  case kError: ...
+//   }
+//
+// Views in head() and trailers() point into `pending`'s bytes: copy what you keep before the
+// next call. 1xx heads other than 101 are reported as kHead and then the final head follows.
+// After 101, or a 2xx to CONNECT, the connection is no longer HTTP: next() returns kNeedMore and
+// leaves every byte to the caller.
+#pragma once
+
+#include <vector>
+
+#include "evnode/buffer.h"
+#include "http/parser.h"
+
+namespace evnode::http {
+
+class ResponseReader {
+ public:
+  enum class Step { kNeedMore, kHead, kBody, kEnd, kError };
+
+  explicit ResponseReader(Limits limits = {});
+
+  // How the request this response answers was made (HEAD and CONNECT change the framing).
+  void expect(bool head, bool connect) {
+    head_ = head;
+    connect_ = connect;
+  }
+  Step next(Buffer& in);
+  // The connection ended: kEnd for a close-delimited body, kNeedMore between responses, else
+  // kError (HPE_INVALID_EOF_STATE: the response was cut short).
+  Step finish();
+
+  const ResponseHead& head() const { return resHead_; }
+  bool informational() const { return resHead_.status < 200 && resHead_.status != 101; }
+  // The connection was taken over (101, CONNECT 2xx).
+  bool switched() const { return state_ == State::kSwitched; }
+  const Buffer& body() const { return body_; }
+  std::span<Header> trailers() const { return chunked_.trailers(); }
+  ParseError error() const { return error_; }
+  BodyKind bodyKind() const { return kind_; }
+  // Some bytes of a response have been read and it is not complete yet.
+  bool midResponse() const {
+    return state_ == State::kBody || state_ == State::kEndPending || lastLen_ > 0;
+  }
+  // The connection can carry another request after this response.
+  bool reusable() const { return resHead_.keepAlive && kind_ != BodyKind::kUntilClose; }
+
+ private:
+  enum class State { kHead, kBody, kEndPending, kSwitched, kError };
+  Step fail(ParseError e) {
+    error_ = e;
+    state_ = State::kError;
+    return Step::kError;
+  }
+
+  Limits limits_;
+  State state_ = State::kHead;
+  std::vector<Header> headers_;
+  std::vector<Header> trailerStore_;
+  ResponseHead resHead_;
+  std::size_t lastLen_ = 0;
+  BodyKind kind_ = BodyKind::kNone;
+  ContentLengthBody clBody_;
+  ChunkedDecoder chunked_;
+  Buffer body_;
+  ParseError error_ = ParseError::HPE_OK;
+  bool head_ = false;
+  bool connect_ = false;
+};
+
+}  // namespace evnode::http

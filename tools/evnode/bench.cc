@@ -1,0 +1,326 @@
+// `evnode bench URL`: an HTTP load generator in the spirit of wrk/autocannon, on evnode's own
+// sockets and the client's response reader. Exactly -c keep-alive connections, each keeping -p
+// requests in flight (pipelining); every response's latency is recorded (microseconds), and
+// the summary gives requests/s, bytes/s, latency percentiles, non-2xx and error counts.
+#include <strings.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include <algorithm>
+#include <cinttypes>
+#include <cmath>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "evnode/http.h"
+#include "evnode/loop.h"
+#include "evnode/net.h"
+#include "http/response_reader.h"
+#include "tools/evnode/commands.h"
+
+namespace evnode::cli {
+
+namespace {
+
+const char kUsage[] =
+    "usage: evnode bench URL [-c 64] [-d 10] [-p 1] [-m METHOD] [-H 'Name: value']... [--json]\n"
+    "Opens exactly -c keep-alive connections and keeps -p requests in flight on each for -d\n"
+    "seconds, then prints requests/s, bytes/s, latency p50/p90/p99/max, non-2xx responses\n"
+    "and errors. --json prints one JSON object instead. Progress is shown on a terminal.\n";
+
+struct Stats {
+  std::uint64_t requests = 0;  // complete responses
+  std::uint64_t bytes = 0;     // bytes received
+  std::uint64_t non2xx = 0;
+  std::uint64_t errors = 0;  // connect errors, resets, parse errors
+  std::vector<std::uint32_t> latencyUs;
+};
+
+struct Config {
+  net::ConnectOptions connect;
+  Buffer requests;  // `pipelining` copies of the request, back to back
+  std::size_t requestSize = 0;
+  int pipelining = 1;
+  bool head = false;
+  bool running = true;
+};
+
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(Config& cfg, Stats& stats)
+      : cfg_(cfg), stats_(stats), sent_(static_cast<std::size_t>(cfg.pipelining)) {}
+
+  void start() {
+    reader_ = http::ResponseReader();
+    reader_.expect(cfg_.head, false);
+    pending_ = Buffer();
+    inFlight_ = 0;
+    head_ = 0;
+    socket_ = net::Socket::create();
+    auto self = shared_from_this();
+    socket_->on(net::Socket::Events::connect,
+                [self] { self->send(static_cast<std::size_t>(self->cfg_.pipelining)); });
+    socket_->on(net::Socket::Events::data, [self](const Buffer& b) { self->onData(b); });
+    socket_->on(net::Socket::Events::error, [self](const Error&) { self->failed_ = true; });
+    socket_->on(net::Socket::Events::close, [self](bool) { self->onClose(); });
+    socket_->connect(cfg_.connect);
+  }
+
+  void stop() {
+    if (socket_) socket_->destroy();
+  }
+
+ private:
+  void send(std::size_t n) {
+    if (!cfg_.running || n == 0) return;
+    std::uint64_t now = uv_hrtime();
+    for (std::size_t i = 0; i < n; ++i) sent_[(head_ + inFlight_ + i) % sent_.size()] = now;
+    inFlight_ += n;
+    socket_->write(cfg_.requests.slice(0, static_cast<std::int64_t>(n * cfg_.requestSize)));
+  }
+
+  void onData(const Buffer& chunk) {
+    stats_.bytes += chunk.length();
+    pending_ = pending_.empty() ? chunk : Buffer::concat({pending_, chunk});
+    std::size_t completed = 0;
+    bool reusable = true;
+    for (;;) {
+      auto step = reader_.next(pending_);
+      if (step == http::ResponseReader::Step::kNeedMore) break;
+      if (step == http::ResponseReader::Step::kError) {
+        ++stats_.errors;
+        socket_->destroy();
+        return;
+      }
+      if (step == http::ResponseReader::Step::kHead) {
+        if (reader_.informational()) continue;
+        int status = reader_.head().status;
+        if (status < 200 || status >= 300) ++stats_.non2xx;
+        reusable = reader_.reusable();
+      } else if (step == http::ResponseReader::Step::kEnd) {
+        if (!cfg_.running) return;
+        std::uint64_t t = sent_[head_];
+        head_ = (head_ + 1) % sent_.size();
+        --inFlight_;
+        ++completed;
+        ++stats_.requests;
+        stats_.latencyUs.push_back(static_cast<std::uint32_t>(
+            std::min<std::uint64_t>((uv_hrtime() - t) / 1000, UINT32_MAX)));
+        reader_.expect(cfg_.head, false);
+        if (!reusable) {
+          // The server closes after this response: open a new connection.
+          reconnect_ = true;
+          socket_->destroy();
+          return;
+        }
+      }
+    }
+    send(completed);
+  }
+
+  void onClose() {
+    if (!cfg_.running) return;
+    if (failed_ || (!reconnect_ && inFlight_ > 0)) ++stats_.errors;
+    bool immediately = reconnect_;
+    failed_ = reconnect_ = false;
+    // After an error, wait a little: a server that refuses must not turn this into a busy loop.
+    auto self = shared_from_this();
+    socket_.reset();
+    if (immediately) {
+      start();
+    } else {
+      setTimeout(
+          [self] {
+            if (self->cfg_.running) self->start();
+          },
+          10);
+    }
+  }
+
+  Config& cfg_;
+  Stats& stats_;
+  std::shared_ptr<net::Socket> socket_;
+  http::ResponseReader reader_;
+  Buffer pending_;
+  std::vector<std::uint64_t> sent_;  // send times of the requests in flight (a ring)
+  std::size_t head_ = 0;
+  std::size_t inFlight_ = 0;
+  bool failed_ = false;
+  bool reconnect_ = false;
+};
+
+double percentile(std::vector<std::uint32_t>& v, double p) {
+  if (v.empty()) return 0;
+  auto k = static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(v.size())));
+  k = std::min(v.size() - 1, k == 0 ? 0 : k - 1);
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
+  return v[k] / 1000.0;
+}
+
+std::string jsonString(const std::string& s) {
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c < 0x20) {
+      char esc[8];
+      std::snprintf(esc, sizeof esc, "\\u%04x", c);
+      out += esc;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out + "\"";
+}
+
+std::string rate(double bytesPerSec) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB"};
+  int u = 0;
+  while (bytesPerSec >= 1024 && u < 3) {
+    bytesPerSec /= 1024;
+    ++u;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f %s/s", bytesPerSec, units[u]);
+  return buf;
+}
+
+}  // namespace
+
+int cmdBench(Args& args) {
+  if (args.help()) {
+    std::fputs(kUsage, ::stdout);
+    return 0;
+  }
+  long connections = args.number("-c|--connections", 64, 1, 100000);
+  auto durationText = args.value("-d|--duration");
+  long pipelining = args.number("-p|--pipelining", 1, 1, 1024);
+  std::string method = args.value("-m|--method").value_or("GET");
+  auto headerArgs = args.values("-H|--header");
+  bool json = args.flag("--json");
+  auto pos = args.finish();
+  if (pos.size() != 1) fail("bench needs exactly one URL (see 'evnode bench --help')", 2);
+  double duration = 10;
+  if (durationText) {
+    char* end = nullptr;
+    duration = std::strtod(durationText->c_str(), &end);
+    if (durationText->empty() || *end != '\0' || !(duration > 0) || duration > 86400) {
+      fail("invalid value '" + *durationText + "' for -d (expected seconds > 0)", 2);
+    }
+  }
+  http::RequestOptions url;
+  try {
+    url = http::parseUrl(pos[0]);
+  } catch (const Exception& e) {
+    fail(std::string(e.what()) + " (ERR_INVALID_URL)", 1);
+  }
+  if (url.protocol != "http:") fail("bench supports http: URLs only", 1);
+  for (char c : method) {
+    if (!http::isTokenChar(static_cast<unsigned char>(c)))
+      fail("invalid method '" + method + "'", 2);
+  }
+
+  // The request, rendered once.
+  std::string host = url.connectHost();
+  std::string hostHeader = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+  if (url.port) hostHeader += ":" + std::to_string(url.port);
+  std::string headers;
+  bool hasHost = false;
+  for (const auto& h : headerArgs) {
+    auto colon = h.find(':');
+    if (colon == std::string::npos || colon == 0)
+      fail("invalid header '" + h + "' (expected 'Name: value')", 2);
+    std::string name = h.substr(0, colon);
+    std::string value = h.substr(colon + 1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.erase(0, 1);
+    for (char c : name + value) {
+      if (c == '\r' || c == '\n') fail("invalid header '" + h + "'", 2);
+    }
+    if (name.size() == 4 && strncasecmp(name.c_str(), "host", 4) == 0) hasHost = true;
+    headers += name + ": " + value + "\r\n";
+  }
+  std::string request = method + " " + url.path + " HTTP/1.1\r\n";
+  if (!hasHost) request += "Host: " + hostHeader + "\r\n";
+  request += headers + "\r\n";
+
+  Config cfg;
+  cfg.connect.host = host;
+  cfg.connect.port = url.effectivePort();
+  cfg.connect.noDelay = true;
+  cfg.pipelining = static_cast<int>(pipelining);
+  cfg.head = method == "HEAD";
+  cfg.requestSize = request.size();
+  std::string all;
+  for (long i = 0; i < pipelining; ++i) all += request;
+  cfg.requests = Buffer::from(all);
+
+  Stats stats;
+  stats.latencyUs.reserve(1 << 20);
+  std::vector<std::shared_ptr<Connection>> conns;
+  for (long i = 0; i < connections; ++i) {
+    conns.push_back(std::make_shared<Connection>(cfg, stats));
+    conns.back()->start();
+  }
+
+  const bool live = !json && ::isatty(2);
+  std::uint64_t started = uv_hrtime();
+  std::uint64_t lastCount = 0;
+  int seconds = 0;
+  TimeoutPtr ticker;
+  if (live) {
+    ticker = setInterval(
+        [&] {
+          ++seconds;
+          std::fprintf(::stderr, "\r%3ds  %10" PRIu64 " req/s  %" PRIu64 " errors   ", seconds,
+                       stats.requests - lastCount, stats.errors);
+          std::fflush(::stderr);
+          lastCount = stats.requests;
+        },
+        1000);
+  }
+  double elapsed = 0;
+  setTimeout(
+      [&] {
+        elapsed = static_cast<double>(uv_hrtime() - started) / 1e9;
+        cfg.running = false;
+        if (ticker) clearInterval(ticker);
+        for (auto& c : conns) c->stop();
+      },
+      static_cast<std::uint64_t>(duration * 1000));
+  evnode::run();
+  if (live) std::fputc('\n', ::stderr);
+
+  double rps = elapsed > 0 ? static_cast<double>(stats.requests) / elapsed : 0;
+  double bps = elapsed > 0 ? static_cast<double>(stats.bytes) / elapsed : 0;
+  double p50 = percentile(stats.latencyUs, 50), p90 = percentile(stats.latencyUs, 90),
+         p99 = percentile(stats.latencyUs, 99);
+  double maxMs = stats.latencyUs.empty()
+                     ? 0
+                     : *std::max_element(stats.latencyUs.begin(), stats.latencyUs.end()) / 1000.0;
+  if (json) {
+    std::printf(
+        "{\"url\":%s,\"connections\":%ld,\"pipelining\":%ld,\"duration_s\":%.3f,\"requests\":"
+        "%" PRIu64 ",\"requests_per_sec\":%.2f,\"bytes\":%" PRIu64
+        ",\"bytes_per_sec\":%.2f,\"latency_ms\":{\"p50\":%.3f,\"p90\":%.3f,\"p99\":%.3f,\"max\":%."
+        "3f},"
+        "\"non2xx\":%" PRIu64 ",\"errors\":%" PRIu64 "}\n",
+        jsonString(pos[0]).c_str(), connections, pipelining, elapsed, stats.requests, rps,
+        stats.bytes, bps, p50, p90, p99, maxMs, stats.non2xx, stats.errors);
+  } else {
+    std::printf("%s: %ld connections, pipelining %ld, %.2f s\n", pos[0].c_str(), connections,
+                pipelining, elapsed);
+    std::printf("  requests/s  %.2f  (%" PRIu64 " requests)\n", rps, stats.requests);
+    std::printf("  bytes/s     %s\n", rate(bps).c_str());
+    std::printf("  latency     p50 %.3f ms  p90 %.3f ms  p99 %.3f ms  max %.3f ms\n", p50, p90, p99,
+                maxMs);
+    std::printf("  non-2xx     %" PRIu64 "\n  errors      %" PRIu64 "\n", stats.non2xx,
+                stats.errors);
+  }
+  std::fflush(::stdout);
+  return 0;
+}
+
+}  // namespace evnode::cli
