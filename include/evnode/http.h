@@ -139,6 +139,10 @@ class Server : public net::Server {
   void closeAllConnections();
   // net::Server::close also closes idle connections, and the rest after their response (Node 19+).
   Server& close(std::function<void(const Error&)> cb = nullptr);
+  // Serves HTTP on a connected socket that this server did not accept itself (Node's
+  // server.emit('connection', socket)): https::Server hands over each TLSSocket once its
+  // handshake is done; any net::Socket (a TLSSocket over any stream) works.
+  void serveConnection(const SocketPtr& socket);
 
   const ServerOptions& options() const { return opts_; }
   ServerOptions& options() { return opts_; }
@@ -148,6 +152,9 @@ class Server : public net::Server {
 
  protected:
   explicit Server(ServerOptions opts);
+  // For servers whose accepted sockets are wrapped before HTTP sees them (https): the listening
+  // side's own options.
+  Server(ServerOptions opts, const net::ServerOptions& listenOpts);
 
  private:
   friend class Connection;
@@ -278,8 +285,8 @@ struct RequestOptions {
   std::function<void(const std::string& hostname, int family,
                      std::function<void(const Error&, const std::string& address, int family)>)>
       lookup{};
-  // TLS options for https (see evnode/https.h); an opaque handle here so http.h does not
-  // depend on tls.h.
+  // TLS options for https: an https::TlsOptions (see evnode/https.h), opaque here so that
+  // http.h does not depend on tls.h. https::request fills it in.
   std::shared_ptr<const void> tls{};
 
   // Host name to connect to (hostname, else host), without IPv6 brackets.
@@ -290,6 +297,14 @@ struct RequestOptions {
 // Parses "http://user:pass@host:port/path?query" into the URL parts of RequestOptions (throws
 // ERR_INVALID_URL). Other fields keep the values of `base`.
 RequestOptions parseUrl(std::string_view url, RequestOptions base = {});
+
+namespace detail {
+// http::request and https::request: `defaultAgent` is the module's global agent, whose protocol
+// the request must use unless options.agent says otherwise (ERR_INVALID_PROTOCOL); with
+// noAgent, its createConnection opens the connection.
+ClientRequestPtr request(RequestOptions options, const AgentPtr& defaultAgent,
+                         std::function<void(const IncomingMessagePtr&)> onResponse);
+}  // namespace detail
 
 // `information`: an interim 1xx response (besides 101).
 struct InformationInfo {
@@ -361,7 +376,8 @@ class ClientRequest : public Writable {
  private:
   friend class Agent;
   friend struct Impl;
-  friend ClientRequestPtr request(RequestOptions, std::function<void(const IncomingMessagePtr&)>);
+  friend ClientRequestPtr detail::request(RequestOptions, const AgentPtr&,
+                                          std::function<void(const IncomingMessagePtr&)>);
   void checkNotSent(const char* what) const;
   void sendBody(std::vector<Buffer>& chunks, bool last, WriteCallback* cb);
   std::string renderHead(std::size_t bodyBytes, bool knownLength);
@@ -442,7 +458,8 @@ class Agent : public EventEmitter, public std::enable_shared_from_this<Agent> {
  private:
   friend class ClientRequest;
   friend struct ClientRequest::Impl;
-  friend ClientRequestPtr request(RequestOptions, std::function<void(const IncomingMessagePtr&)>);
+  friend ClientRequestPtr detail::request(RequestOptions, const AgentPtr&,
+                                          std::function<void(const IncomingMessagePtr&)>);
   // Gives `req` a socket now, or queues it. `fresh`: never a free socket (a retry).
   void addRequest(const ClientRequestPtr& req, bool fresh = false);
   // The request is done with the socket: reuse it, keep it, or close it.

@@ -114,8 +114,10 @@ RequestOptions parseUrl(std::string_view url, RequestOptions base) {
   return base;
 }
 
-SocketPtr openConnection(const RequestOptions& o) {
-  auto socket = net::Socket::create();
+SocketPtr openConnection(const RequestOptions& o, bool allowHalfOpen) {
+  net::SocketOptions so;
+  so.allowHalfOpen = allowHalfOpen;
+  auto socket = net::Socket::create(so);
   if (!o.socketPath.empty()) {
     socket->connect(o.socketPath);
     return socket;

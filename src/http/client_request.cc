@@ -583,11 +583,13 @@ std::string RequestOptions::connectHost() const {
   return h;
 }
 
-ClientRequestPtr request(RequestOptions o,
-                         std::function<void(const IncomingMessagePtr&)> onResponse) {
-  if (o.protocol != "http:" && o.protocol != "https:") {
+ClientRequestPtr detail::request(RequestOptions o, const AgentPtr& defaultAgent,
+                                 std::function<void(const IncomingMessagePtr&)> onResponse) {
+  // As Node: the protocol must be the agent's (http.request cannot fetch https: URLs).
+  const std::string& expected = o.agent && !o.noAgent ? o.agent->protocol : defaultAgent->protocol;
+  if (o.protocol != expected) {
     throw Exception("ERR_INVALID_PROTOCOL",
-                    "Protocol \"" + o.protocol + "\" not supported. Expected \"http:\"");
+                    "Protocol \"" + o.protocol + "\" not supported. Expected \"" + expected + "\"");
   }
   if (o.method.empty() || !std::all_of(o.method.begin(), o.method.end(), [](char c) {
         return isTokenChar(static_cast<unsigned char>(c));
@@ -639,7 +641,7 @@ ClientRequestPtr request(RequestOptions o,
   req->impl_->timeoutMs = opts.timeout;  // applied to whichever socket the request gets
 
   AgentPtr agent;
-  if (!opts.noAgent) agent = opts.agent ? opts.agent : globalAgent();
+  if (!opts.noAgent) agent = opts.agent ? opts.agent : defaultAgent;
   // As Node: keep-alive only where the agent may really reuse the connection.
   req->shouldKeepAlive_ =
       agent && (agent->options().keepAlive || agent->options().maxSockets != SIZE_MAX);
@@ -648,9 +650,14 @@ ClientRequestPtr request(RequestOptions o,
     req->agentName_ = agent->getName(opts);
     agent->addRequest(req);
   } else {
-    req->onSocket(openConnection(opts), false);
+    req->onSocket(defaultAgent->createConnection(opts), false);
   }
   return req;
+}
+
+ClientRequestPtr request(RequestOptions options,
+                         std::function<void(const IncomingMessagePtr&)> onResponse) {
+  return detail::request(std::move(options), globalAgent(), std::move(onResponse));
 }
 
 ClientRequestPtr request(std::string_view url,

@@ -13,7 +13,8 @@ namespace evnode::http {
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
   Connection(Server* server, SocketPtr socket);
-  static void start(Server* server, const SocketPtr& socket);
+  // Serves `socket`; the connection lives as long as the socket's listeners.
+  static Connection* start(Server* server, const SocketPtr& socket);
 
   // Called by the response once all its bytes are queued on the socket.
   void onResponseQueued(ServerResponse* res);
@@ -71,6 +72,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 struct Server::State {
   std::vector<Connection*> connections;
   TimeoutPtr checker;
+  bool closing = false;  // close() was called
   void add(Server* server, Connection* c);
   void remove(Connection* c);
 };

@@ -26,6 +26,9 @@ std::uint64_t now() { return Loop::current().now(); }
 Server::Server(ServerOptions opts)
     : net::Server(netOptions(opts)), opts_(std::move(opts)), state_(std::make_unique<State>()) {}
 
+Server::Server(ServerOptions opts, const net::ServerOptions& listenOpts)
+    : net::Server(listenOpts), opts_(std::move(opts)), state_(std::make_unique<State>()) {}
+
 Server::~Server() = default;
 
 std::shared_ptr<Server> Server::create(ServerOptions opts) {
@@ -60,9 +63,18 @@ void Server::closeAllConnections() {
 
 Server& Server::close(std::function<void(const Error&)> cb) {
   net::Server::close(std::move(cb));
+  state_->closing = true;
   for (Connection* c : state_->connections) c->closeAfterResponse = true;
   closeIdleConnections();
   return *this;
+}
+
+void Server::serveConnection(const SocketPtr& socket) {
+  if (!socket || socket->destroyed()) return;
+  Connection* c = Connection::start(this, socket);
+  // A connection handed over after close() (its TLS handshake was still running) answers
+  // what it was sent, then closes.
+  if (state_->closing) c->closeAfterResponse = true;
 }
 
 void Server::State::add(Server* server, Connection* c) {
@@ -99,7 +111,7 @@ Connection::Connection(Server* server, SocketPtr socket)
   lastActivity_ = headStart_ = now();
 }
 
-void Connection::start(Server* server, const SocketPtr& socket) {
+Connection* Connection::start(Server* server, const SocketPtr& socket) {
   auto c = std::make_shared<Connection>(server, socket);
   const ServerOptions& o = server->opts_;
   c->chunked_.limits.maxHeaderSize = o.maxHeaderSize;
@@ -128,6 +140,7 @@ void Connection::start(Server* server, const SocketPtr& socket) {
   });
   c->onClose_ = socket->on(net::Socket::Events::close, [c] { c->onClose(); });
   server->state_->add(server, c.get());
+  return c.get();
 }
 
 void Connection::onClose() {

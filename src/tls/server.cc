@@ -87,7 +87,13 @@ Server::Server(ServerOptions opts) : net::Server(netOptions(opts)) {
   side_->owner = side_;
 }
 
-Server::~Server() = default;
+Server::~Server() {
+  // Handshakes still running hold the side; they must not reach a server that is gone.
+  side_->onSecure = nullptr;
+  side_->onError = nullptr;
+  side_->onKeylog = nullptr;
+  side_->wantsKeylog = nullptr;
+}
 
 std::shared_ptr<Server> Server::create(ServerOptions opts) {
   auto s = std::make_shared<MakeServer>(std::move(opts));
