@@ -645,12 +645,18 @@ ClientRequestPtr detail::request(RequestOptions o, const AgentPtr& defaultAgent,
   // As Node: keep-alive only where the agent may really reuse the connection.
   req->shouldKeepAlive_ =
       agent && (agent->options().keepAlive || agent->options().maxSockets != SIZE_MAX);
-  if (agent) {
-    req->impl_->agent = agent;
-    req->agentName_ = agent->getName(opts);
-    agent->addRequest(req);
-  } else {
-    req->onSocket(defaultAgent->createConnection(opts), false);
+  if (agent) req->impl_->agent = agent;
+  try {
+    if (agent) {
+      req->agentName_ = agent->getName(opts);
+      agent->addRequest(req);
+    } else {
+      req->onSocket(defaultAgent->createConnection(opts), false);
+    }
+  } catch (...) {
+    // Invalid connection options (https: a CA that is not PEM): the request never existed.
+    req->self_.reset();
+    throw;
   }
   return req;
 }

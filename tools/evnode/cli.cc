@@ -6,7 +6,9 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <memory>
+#include <sstream>
 
 #include "evnode/error.h"
 #include "evnode/loop.h"
@@ -119,6 +121,14 @@ int guard(const std::function<int()>& body) {
     std::fprintf(stderr, "evnode: %s\n", e.what());
     return 2;
   }
+}
+
+std::string readOptionFile(const std::string& path, const std::string& option) {
+  std::ifstream f(path, std::ios::binary);
+  std::ostringstream ss;
+  if (f) ss << f.rdbuf();
+  if (!f || f.bad()) fail(option + ": cannot read " + path);
+  return ss.str();
 }
 
 void println(const std::string& line) {

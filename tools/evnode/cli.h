@@ -44,6 +44,10 @@ struct Failure {
 // Runs a subcommand, turning Failure and evnode::Exception into the one-line error rule.
 int guard(const std::function<int()>& body);
 
+// The contents of a file named by an option (a PEM certificate or key), or the one-line failure
+// `<option>: cannot read <path>`.
+std::string readOptionFile(const std::string& path, const std::string& option);
+
 // Prints a line to stdout and flushes it (every stdout line is flushed as written).
 void println(const std::string& line);
 

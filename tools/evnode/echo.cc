@@ -1,8 +1,6 @@
 // `evnode echo`: every byte a client sends comes back unchanged; a client's half-close ends our
 // side after the last byte.
-#include <fstream>
 #include <memory>
-#include <sstream>
 #include <unordered_set>
 
 #include "evnode/tls.h"
@@ -15,14 +13,6 @@ const char kUsage[] =
     "usage: evnode echo [--port 3000] [--host 127.0.0.1] [--unix PATH] [--tls-cert F --tls-key F]\n"
     "TCP (or Unix-socket) echo server. Prints 'listening on HOST:PORT' when ready.\n"
     "With --tls-cert/--tls-key (PEM files) it speaks TLS: 'listening on tls://HOST:PORT'.\n";
-
-std::string readPem(const std::string& path, const char* what) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) fail(std::string(what) + ": cannot read " + path);
-  std::ostringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
 
 // Echoes a connection's bytes back with backpressure. Works for any net::Socket (TLS too).
 void echo(const std::shared_ptr<net::Socket>& s,
@@ -63,8 +53,8 @@ int cmdEcho(Args& args) {
   std::shared_ptr<net::Server> server;
   if (cert) {
     tls::ServerOptions o;
-    o.cert = readPem(*cert, "--tls-cert");
-    o.key = readPem(*key, "--tls-key");
+    o.cert = readOptionFile(*cert, "--tls-cert");
+    o.key = readOptionFile(*key, "--tls-key");
     auto ts =
         tls::createServer(o, [open](const std::shared_ptr<tls::TLSSocket>& s) { echo(s, open); });
     // A failed handshake (a port scanner, a plain-TCP client) just closes that connection.

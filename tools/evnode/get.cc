@@ -10,6 +10,7 @@
 
 #include "evnode/fs.h"
 #include "evnode/http.h"
+#include "evnode/https.h"
 #include "evnode/loop.h"
 #include "evnode/process.h"
 #include "tools/evnode/commands.h"
@@ -134,18 +135,19 @@ int cmdGet(Args& args) {
     }
   }
 
-  http::RequestOptions o;
+  // https::RequestOptions: http's options plus the TLS ones, used only for an https: URL.
+  https::RequestOptions o;
   try {
-    o = http::parseUrl(pos[0]);
+    static_cast<http::RequestOptions&>(o) = http::parseUrl(pos[0]);
   } catch (const Exception& e) {
     fail(std::string(e.what()) + " (ERR_INVALID_URL)", 1);
   }
   if (o.protocol != "http:" && o.protocol != "https:") {
     fail("unsupported protocol '" + o.protocol + "' (expected http: or https:)", 1);
   }
-  if (o.protocol == "https:") fail("https: TLS is not available in this build yet", 1);
-  (void)cacert;  // --cacert and -k are harmless for plain HTTP, as with curl
-  (void)insecure;
+  // As with curl, --cacert and -k are accepted (and ignored) for plain HTTP.
+  if (cacert) o.ca = {readOptionFile(*cacert, "--cacert")};
+  if (insecure) o.rejectUnauthorized = false;
   o.method = method.value_or(data || dataFile ? "POST" : "GET");
   o.noAgent = true;
   if (unixSocket) o.socketPath = *unixSocket;
@@ -201,7 +203,11 @@ int cmdGet(Args& args) {
 
   http::ClientRequestPtr req;
   try {
-    req = http::request(o);
+    if (o.protocol == "https:") {
+      req = https::request(o);
+    } else {
+      req = http::request(static_cast<const http::RequestOptions&>(o));
+    }
   } catch (const Exception& e) {
     fail(std::string(e.what()) + " (" + e.code() + ")", 2);
   }

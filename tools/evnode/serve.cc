@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "evnode/https.h"
 #include "tools/evnode/commands.h"
 #include "tools/evnode/serve.h"
 
@@ -121,7 +122,8 @@ const char kUsage[] =
     "                    [--tls-cert F --tls-key F]\n"
     "Static file server for DIR (default '.'). GET and HEAD, with ETag/Last-Modified (304),\n"
     "byte ranges (206/416), index.html or a listing for directories. --writable accepts PUT\n"
-    "uploads (201 new, 204 replaced). Prints 'listening on http://HOST:PORT' when ready and\n"
+    "uploads (201 new, 204 replaced). With --tls-cert/--tls-key (PEM files) it serves HTTPS.\n"
+    "Prints 'listening on http://HOST:PORT' (https://) when ready and\n"
     "one access-log line per request on stderr: METHOD PATH STATUS BYTES TIMEms.\n";
 
 }  // namespace
@@ -140,11 +142,7 @@ int cmdServe(Args& args) {
   auto key = args.value("--tls-key");
   std::vector<std::string> pos = args.finish();
   if (pos.size() > 1) fail("serve takes one directory (got '" + pos[1] + "' too)", 2);
-  if (cert || key) {
-    fail(std::string(cert ? "--tls-cert" : "--tls-key") +
-             ": HTTPS is not available in this build yet",
-         2);
-  }
+  if (cert.has_value() != key.has_value()) fail("--tls-cert and --tls-key go together", 2);
 
   std::string dir = pos.empty() ? "." : pos[0];
   struct stat st {};
@@ -164,17 +162,30 @@ int cmdServe(Args& args) {
   // An upload of a large file may take longer than the 300 s Node allows a request body;
   // slow heads are still cut by headersTimeout.
   if (writable) opts.requestTimeout = 0;
-  auto server =
-      http::createServer(opts, [site](const http::RequestPtr& req, const http::ResponsePtr& res) {
-        serve::onRequest(site, req, res, false);
-      });
+  auto onRequest = [site](const http::RequestPtr& req, const http::ResponsePtr& res) {
+    serve::onRequest(site, req, res, false);
+  };
+  std::shared_ptr<http::Server> server;
+  if (cert) {
+    https::ServerOptions tlsOpts;
+    static_cast<http::ServerOptions&>(tlsOpts) = opts;
+    tlsOpts.cert = readOptionFile(*cert, "--tls-cert");
+    tlsOpts.key = readOptionFile(*key, "--tls-key");
+    auto secure = https::createServer(tlsOpts, onRequest);
+    // A failed handshake (a scanner, a plain-HTTP client) just closes that connection.
+    secure->on(https::Server::Events::tlsClientError,
+               [](const Error&, const std::shared_ptr<tls::TLSSocket>&) {});
+    server = secure;
+  } else {
+    server = http::createServer(opts, onRequest);
+  }
   // With a listener here, 100 Continue is ours to send: an upload gets it only once its
   // temporary file is open, and a request that will be refused gets the refusal instead.
   server->on(http::Server::Events::checkContinue,
              [site](const http::RequestPtr& req, const http::ResponsePtr& res) {
                serve::onRequest(site, req, res, true);
              });
-  listenAnnounced(server, host, port, "", "http://");
+  listenAnnounced(server, host, port, "", cert ? "https://" : "http://");
   onShutdownSignal([server] { server->close(); });
   evnode::run();
   return 0;
