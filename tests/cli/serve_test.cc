@@ -805,8 +805,8 @@ TEST(CliServe, ErrorsAreOneLine) {
   r = et::runProcess({evnodeBin(), "serve", tmp.path(), "--port", "0", "--tls-cert", "c.pem",
                       "--tls-key", "k.pem"},
                      "", 15);
-  EXPECT_EQ(r.status, 2);
-  EXPECT_EQ(r.err, "evnode: --tls-cert: HTTPS is not available in this build yet\n");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.err, "evnode: --tls-cert: cannot read c.pem\n");
 
   r = et::runProcess({evnodeBin(), "serve", tmp.path(), "--port", "99999"}, "", 15);
   EXPECT_NE(r.status, 0);
