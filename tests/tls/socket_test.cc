@@ -480,11 +480,13 @@ TEST(TlsSocket, GarbageAndStalledHandshakesAreDroppedServerKeepsServing) {
   stall->on(net::Socket::Events::close, [&] {
     stallClosedMs = since();
     // The server still serves.
-    std::shared_ptr<TLSSocket> c;
-    c = tls::connect(clientOptions(port), [&c] { c->write("ok"); });
-    c->on(TLSSocket::Events::data, [&c](const Buffer& b) {
+    // The socket keeps itself alive until `close`; its listeners hold only a raw pointer.
+    auto c = tls::connect(clientOptions(port));
+    TLSSocket* cp = c.get();
+    c->once(TLSSocket::Events::secureConnect, [cp] { cp->write("ok"); });
+    c->on(TLSSocket::Events::data, [cp](const Buffer& b) {
       EXPECT_EQ(b.toString(), "ok");
-      c->end();
+      cp->end();
     });
     c->on(TLSSocket::Events::error, [](const Error& e) { ADD_FAILURE() << e.message; });
   });
