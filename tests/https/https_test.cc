@@ -82,7 +82,6 @@ void collect(const IncomingMessagePtr& res, std::function<void(const std::string
   res->on(IncomingMessage::Events::end, [body, done] { done(*body); });
 }
 
-
 TEST(Https, GetAndPostThroughOurServer) {
   EVNODE_WATCHDOG(30);
   TLS_NEED_CERTS();
@@ -380,6 +379,36 @@ TEST(Https, ClientCertificatesRequiredAndVerified) {
   EXPECT_EQ(site.peerCns, (std::vector<std::string>{"client"}));
   EXPECT_FALSE(refused.code.empty());  // the server's alert, or the connection it closed
   EXPECT_EQ(site.requests, 1);
+}
+
+TEST(Https, ServernamePicksTheSniCertificateAndIsVerified) {
+  EVNODE_WATCHDOG(30);
+  TLS_NEED_CERTS();
+  Site site;
+  site.server->addContext(
+      "OTHER.test",
+      tls::SecureContextOptions{.key = certs().pem("other.key"), .cert = certs().pem("other.pem")});
+  auto agent = https::Agent::create();
+  std::vector<std::string> cns;
+  std::string body;
+  https::RequestOptions o = trusting(site.port, "/sni");
+  o.hostname = "127.0.0.1";  // connect by address, ask for other.test
+  o.servername = "other.test";
+  o.agent = agent;
+  auto req = https::get(o, [&](const IncomingMessagePtr& res) {
+    collect(res, [&](const std::string& b) {
+      body = b;
+      site.server->close();
+    });
+  });
+  req->on(http::ClientRequest::Events::socket, [&](const http::SocketPtr& s) {
+    auto t = std::dynamic_pointer_cast<TLSSocket>(s);
+    t->once(TLSSocket::Events::secureConnect,
+            [&, t] { cns.push_back(t->getPeerCertificate().subject["CN"]); });
+  });
+  run();
+  EXPECT_EQ(body, "GET /sni ");
+  EXPECT_EQ(cns, (std::vector<std::string>{"other.test"}));
 }
 
 TEST(Https, ServerKeepsServingAfterAPlainHttpClient) {
