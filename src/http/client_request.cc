@@ -13,6 +13,16 @@
 namespace evnode::http {
 
 namespace {
+// Runs `f` when the scope is left by an exception (disarmed on the normal path).
+template <class F>
+struct OnThrow {
+  F f;
+  bool armed = true;
+  ~OnThrow() {
+    if (armed) f();
+  }
+};
+
 struct MakeRequest : ClientRequest {
   explicit MakeRequest(RequestOptions o) : ClientRequest(std::move(o)) {}
 };
@@ -616,6 +626,9 @@ ClientRequestPtr detail::request(RequestOptions o, const AgentPtr& defaultAgent,
   }
   auto req = std::make_shared<MakeRequest>(std::move(o));
   req->self_ = req;
+  // A throw below (an invalid header, https options that are not PEM) must not leave the
+  // request owning itself: it never existed for the caller.
+  OnThrow disown{[&req] { req->self_.reset(); }};
   const RequestOptions& opts = req->opts_;
   req->maxHeadersCount = 2000;
   for (const auto& [n, v] : opts.headers) {
@@ -646,18 +659,13 @@ ClientRequestPtr detail::request(RequestOptions o, const AgentPtr& defaultAgent,
   req->shouldKeepAlive_ =
       agent && (agent->options().keepAlive || agent->options().maxSockets != SIZE_MAX);
   if (agent) req->impl_->agent = agent;
-  try {
-    if (agent) {
-      req->agentName_ = agent->getName(opts);
-      agent->addRequest(req);
-    } else {
-      req->onSocket(defaultAgent->createConnection(opts), false);
-    }
-  } catch (...) {
-    // Invalid connection options (https: a CA that is not PEM): the request never existed.
-    req->self_.reset();
-    throw;
+  if (agent) {
+    req->agentName_ = agent->getName(opts);
+    agent->addRequest(req);
+  } else {
+    req->onSocket(defaultAgent->createConnection(opts), false);
   }
+  disown.armed = false;
   return req;
 }
 
