@@ -257,6 +257,22 @@ TEST(CliBench, JsonIsOneObjectThatAgreesWithTheServer) {
   EXPECT_GE(s.bps + 1, s.rps * 40) << r.out;
 }
 
+TEST(CliBench, LiveProgressOnlyOnATerminal) {
+  EVNODE_WATCHDOG(60);
+  if (!et::haveCommand("python3")) GTEST_SKIP() << "python3 is not installed";
+  et::TempDir tmp;
+  BenchServer server;
+  // A tick comes every second: 1.3 s gives one on a terminal stderr.
+  auto r =
+      runWithTtyStderr({et::evnodeBinary(), "bench", server.raw.base + "/", "-c", "2", "-d", "1.3"},
+                       tmp.file("stdout"));
+  EXPECT_EQ(r.status, 0) << r.err << r.out;
+  EXPECT_NE(r.out.find("req/s"), std::string::npos) << r.out;
+  Summary s = parseText(et::readFile(tmp.file("stdout")));
+  EXPECT_GT(s.requests, 0);
+  EXPECT_EQ(s.errors, 0);
+}
+
 TEST(CliBench, PipeliningKeepsExactlyDepthRequestsInFlight) {
   EVNODE_WATCHDOG(60);
   BenchServerOptions opt;
@@ -482,6 +498,24 @@ TEST(CliBench, AgainstNodeHttpServer) {
   s = parseJson(r.out);
   EXPECT_GT(s.requests, 0);
   EXPECT_EQ(s.non2xx, s.requests) << r.out;
+}
+
+TEST(CliBench, Ipv6LiteralUrl) {
+  EVNODE_WATCHDOG(60);
+  if (!haveIpv6Loopback()) GTEST_SKIP() << "no IPv6 loopback";
+  et::TempDir tmp;
+  et::writeFile(tmp.file("six.txt"), "over IPv6\n");
+  et::Process server({et::evnodeBinary(), "serve", tmp.path(), "--host", "::1", "--port", "0"});
+  std::string line = server.waitForLine("listening on ", 20);
+  int port = et::parsePortFromListeningLine(line);
+  ASSERT_GT(port, 0) << line;
+  auto r =
+      evnodeBench({"http://[::1]:" + std::to_string(port) + "/six.txt", "-c", "1", "-d", "0.3"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  Summary s = parseText(r.out);
+  EXPECT_GT(s.requests, 0) << r.out;
+  EXPECT_EQ(s.errors, 0) << r.out;
+  EXPECT_EQ(s.non2xx, 0) << r.out;
 }
 
 TEST(CliBench, AgainstEvnodeServe) {

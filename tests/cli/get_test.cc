@@ -171,6 +171,46 @@ TEST(CliGet, OutputFileGetsTheBodyAndStdoutStaysEmpty) {
   EXPECT_EQ(sha256Hex(et::readFile(tmp.file("out2.bin"))), sha256Hex(data));
 }
 
+TEST(CliGet, ProgressBarOnlyWithOutputFileAndATerminal) {
+  EVNODE_WATCHDOG(60);
+  if (!et::haveCommand("python3")) GTEST_SKIP() << "python3 is not installed";
+  et::TempDir tmp;
+  const std::string data = et::randomBytes(1u << 20, 5);
+  ::mkdir(tmp.file("www").c_str(), 0755);
+  et::writeFile(tmp.file("www/f.bin"), data);
+  ServeServer server(tmp.file("www"));
+  ASSERT_GT(server.port, 0);
+
+  // -o with stderr on a terminal: a progress bar there, reaching 100% of the Content-Length.
+  auto r = runWithTtyStderr(
+      {et::evnodeBinary(), "get", server.base + "/f.bin", "-o", tmp.file("out.bin")},
+      tmp.file("stdout"));
+  EXPECT_EQ(r.status, 0) << r.err << r.out;
+  EXPECT_NE(r.out.find("100%"), std::string::npos) << r.out;
+  EXPECT_EQ(et::readFile(tmp.file("stdout")), "");
+  EXPECT_EQ(sha256Hex(et::readFile(tmp.file("out.bin"))), sha256Hex(data));
+
+  // Without -o the body goes to stdout and the terminal stays quiet.
+  r = runWithTtyStderr({et::evnodeBinary(), "get", server.base + "/f.bin"}, tmp.file("stdout"));
+  EXPECT_EQ(r.status, 0) << r.err << r.out;
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(sha256Hex(et::readFile(tmp.file("stdout"))), sha256Hex(data));
+}
+
+TEST(CliGet, Ipv6LiteralUrl) {
+  EVNODE_WATCHDOG(60);
+  if (!haveIpv6Loopback()) GTEST_SKIP() << "no IPv6 loopback";
+  et::TempDir tmp;
+  et::writeFile(tmp.file("six.txt"), "over IPv6\n");
+  et::Process server({et::evnodeBinary(), "serve", tmp.path(), "--host", "::1", "--port", "0"});
+  std::string line = server.waitForLine("listening on ", 20);
+  int port = et::parsePortFromListeningLine(line);
+  ASSERT_GT(port, 0) << line;
+  auto r = evnodeGet({"http://[::1]:" + std::to_string(port) + "/six.txt"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "over IPv6\n");
+}
+
 TEST(CliGet, OutputFileThatCannotBeCreatedFailsInOneLine) {
   EVNODE_WATCHDOG(30);
   et::TempDir tmp;

@@ -174,6 +174,18 @@ struct ServeServer {
   }
 };
 
+// Whether ::1 can be bound here (containers may run without IPv6).
+inline bool haveIpv6Loopback() {
+  int fd = ::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  sockaddr_in6 a{};
+  a.sin6_family = AF_INET6;
+  a.sin6_addr = in6addr_loopback;
+  bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+  ::close(fd);
+  return ok;
+}
+
 inline bool sendAll(int fd, const std::string& data) {
   std::size_t off = 0;
   while (off < data.size()) {
@@ -336,6 +348,36 @@ inline et::ProcResult evnodeGet(std::vector<std::string> args, const std::string
   std::vector<std::string> argv{et::evnodeBinary(), "get"};
   argv.insert(argv.end(), args.begin(), args.end());
   return et::runProcess(argv, stdinData, timeoutSec);
+}
+
+// Runs argv with stderr on a pseudo-terminal (for the progress output CLI.md shows only on a
+// terminal) and stdout into the file stdoutPath. Returns the exit status, and in `out` what was
+// written to the terminal (with the terminal's \n -> \r\n). Needs python3.
+inline const char* kTtyRunner = R"PY(
+import os, pty, subprocess, sys
+m, s = pty.openpty()
+with open(sys.argv[1], 'wb') as out:
+    p = subprocess.Popen(sys.argv[2:], stdin=subprocess.DEVNULL, stdout=out, stderr=s)
+os.close(s)
+buf = b''
+while True:
+    try:
+        d = os.read(m, 65536)
+    except OSError:  # EIO: the last writer closed the terminal
+        break
+    if not d:
+        break
+    buf += d
+rc = p.wait()
+sys.stdout.buffer.write(buf)
+sys.exit(rc if rc >= 0 else 128 - rc)
+)PY";
+
+inline et::ProcResult runWithTtyStderr(const std::vector<std::string>& argv,
+                                       const std::string& stdoutPath, int timeoutSec = 60) {
+  std::vector<std::string> full{"python3", "-c", kTtyRunner, stdoutPath};
+  full.insert(full.end(), argv.begin(), argv.end());
+  return et::runProcess(full, "", timeoutSec);
 }
 
 // CLI.md's failure rule: stderr is exactly one line `evnode: ...`.
