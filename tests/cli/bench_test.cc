@@ -473,6 +473,22 @@ TEST(CliBench, NoResponseAtAllIsAFailure) {
   EXPECT_LE(s.errors, server.raw.accepted.load());
 }
 
+TEST(CliBench, MalformedResponsesAreErrors) {
+  EVNODE_WATCHDOG(60);
+  BenchServerOptions opt;
+  opt.response = [](long) { return std::string("SPDY/9 200 OK\r\n\r\n"); };
+  BenchServer server(opt);
+  auto r = evnodeBench({server.raw.base + "/", "-c", "1", "-d", "0.3"});
+  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_TRUE(isOneErrorLine(r.err)) << r.err;
+  EXPECT_NE(r.err.find("HPE_"), std::string::npos) << r.err;
+  Summary s = parseText(r.out);
+  EXPECT_EQ(s.requests, 0) << r.out;
+  EXPECT_GT(s.errors, 0) << r.out;
+  // One error per connection the server answered (bench reconnects after each).
+  EXPECT_LE(s.errors, server.raw.accepted.load()) << r.out;
+}
+
 TEST(CliBench, AgainstNodeHttpServer) {
   EVNODE_WATCHDOG(60);
   if (!et::haveCommand("node")) GTEST_SKIP() << "node is not installed";

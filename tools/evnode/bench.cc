@@ -28,7 +28,8 @@ const char kUsage[] =
     "usage: evnode bench URL [-c 64] [-d 10] [-p 1] [-m METHOD] [-H 'Name: value']... [--json]\n"
     "Opens exactly -c keep-alive connections and keeps -p requests in flight on each for -d\n"
     "seconds, then prints requests/s, bytes/s, latency p50/p90/p99/max, non-2xx responses\n"
-    "and errors. --json prints one JSON object instead. Progress is shown on a terminal.\n";
+    "and errors. --json prints one JSON object instead. Progress is shown on a terminal.\n"
+    "Exits 1 (after the summary) when not a single response arrived.\n";
 
 struct Stats {
   std::uint64_t requests = 0;  // complete responses
