@@ -132,6 +132,26 @@ TEST(CliGet, LargeBinaryBodyToStdoutFromEvnodeServe) {
   EXPECT_EQ(sha256Hex(r.out), sha256Hex(data));
 }
 
+// A reader that goes away early (`evnode get URL | head -c 10`): one line naming EPIPE, exit 1,
+// no crash and no hang.
+TEST(CliGet, ClosedStdoutIsAOneLineEpipeFailure) {
+  EVNODE_WATCHDOG(60);
+  et::TempDir tmp;
+  et::writeFile(tmp.file("big.bin"), et::randomBytes(8u << 20, 7));
+  ServeServer server(tmp.path());
+  ASSERT_GT(server.port, 0);
+  auto r = et::runProcess(
+      {"bash", "-c", "set -o pipefail; \"$0\" get \"$1\" 2>\"$2\" | head -c 10 >/dev/null",
+       et::evnodeBinary(), server.base + "/big.bin", tmp.file("err")},
+      "", 30);
+  EXPECT_EQ(r.status, 1);
+  std::string err = et::readFile(tmp.file("err"));
+  EXPECT_NE(err.find("EPIPE"), std::string::npos) << err;
+  EXPECT_NE(err.find("stdout"), std::string::npos) << err;  // says what failed
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+  EXPECT_EQ(err.rfind("evnode: ", 0), 0u) << err;
+}
+
 TEST(CliGet, EveryByteValueSurvivesStdout) {
   EVNODE_WATCHDOG(30);
   std::string body;

@@ -194,6 +194,9 @@ int cmdGet(Args& args) {
     sink = file;
   } else {
     sink = process::stdout();
+    // The reader went away (`evnode get URL | head -c 10`): nothing more can be delivered.
+    sink->on(Writable::Events::error,
+             [](const Error& err) { die("writing the body to stdout: " + describe(err), 1); });
   }
   const bool progressBar = output && ::isatty(2);
 
