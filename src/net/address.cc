@@ -3,8 +3,6 @@
 
 #include <cstring>
 
-#include "core/callback_scope.h"
-#include "evnode/loop.h"
 
 namespace evnode::net {
 
@@ -62,45 +60,6 @@ AddressInfo pipeName(const uv_pipe_t* pipe, bool peer) {
   AddressInfo info;
   if (r == 0) info.address.assign(buf, len);
   return info;
-}
-
-void lookupHost(const std::string& host, int family,
-                std::function<void(const Error&, const std::string&, int)> cb) {
-  // Interim: getaddrinfo on libuv's thread pool, until dns::lookup lands.
-  struct Req {
-    uv_getaddrinfo_t req;
-    std::function<void(const Error&, const std::string&, int)> cb;
-    std::string host;
-  };
-  auto* r = new Req{{}, std::move(cb), host};
-  addrinfo hints{};
-  hints.ai_family = family == 4 ? AF_INET : family == 6 ? AF_INET6 : AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  r->req.data = r;
-  int rc = uv_getaddrinfo(Loop::current().uv(), &r->req, [](uv_getaddrinfo_t* q, int status, addrinfo* res) {
-    auto* r = static_cast<Req*>(q->data);
-    detail::CallbackScope scope;
-    Error err;
-    std::string ip;
-    int fam = 0;
-    if (status < 0 || !res) {
-      err = Error("ENOTFOUND", "getaddrinfo ENOTFOUND " + r->host);
-      if (status == UV_EAI_AGAIN) err = Error("EAI_AGAIN", "getaddrinfo EAI_AGAIN " + r->host);
-      err.syscall = "getaddrinfo";
-    } else {
-      AddressInfo a = fromSockaddr(res->ai_addr);
-      ip = a.address;
-      fam = a.family == "IPv6" ? 6 : 4;
-    }
-    if (res) uv_freeaddrinfo(res);
-    r->cb(err, ip, fam);
-    delete r;
-  }, host.c_str(), nullptr, &hints);
-  if (rc < 0) {
-    auto fn = std::move(r->cb);
-    delete r;
-    nextTick([fn, rc, host] { fn(Error::fromUv(rc, "getaddrinfo", host), "", 0); });
-  }
 }
 
 }  // namespace evnode::net

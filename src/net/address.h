@@ -3,7 +3,6 @@
 
 #include <uv.h>
 
-#include <functional>
 #include <string>
 
 #include "evnode/error.h"
@@ -18,8 +17,5 @@ AddressInfo sockAddress(const uv_tcp_t* tcp);
 AddressInfo peerAddress(const uv_tcp_t* tcp);
 AddressInfo pipeName(const uv_pipe_t* pipe, bool peer);
 
-// Resolves `host` to one address (family 0/4/6), calling back asynchronously.
-void lookupHost(const std::string& host, int family,
-                std::function<void(const Error&, const std::string& address, int family)> cb);
 
 }  // namespace evnode::net

@@ -4,6 +4,7 @@
 #include <uv.h>
 
 #include "core/callback_scope.h"
+#include "evnode/dns.h"
 #include "evnode/loop.h"
 #include "evnode/net.h"
 #include "net/address.h"
@@ -179,7 +180,7 @@ Server& Server::listen(const ListenOptions& o, std::function<void()> cb) {
   } else if (int fam = isIP(o.host)) {
     bindTo(o.host, fam);
   } else {
-    lookupHost(o.host, 0, [this, fail, bindTo, keep = shared_from_this()](const Error& err, const std::string& ip,
+    dns::lookup(o.host, 0, [this, fail, bindTo, keep = shared_from_this()](const Error& err, const std::string& ip,
                                                                          int family) {
       if (err) {
         fail(err);

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "core/callback_scope.h"
+#include "evnode/dns.h"
 #include "evnode/loop.h"
 #include "evnode/net.h"
 #include "net/address.h"
@@ -343,18 +344,17 @@ Socket& Socket::connect(const ConnectOptions& o, std::function<void()> cb) {
     connectTo(host, fam);
     return *this;
   }
-  lookupHost(
-      host, o.family,
-      [this, keep = self(), host, connectTo](const Error& err, const std::string& ip, int family) {
-        if (destroyed()) return;
-        emit(Events::lookup, err, ip, family, host);
-        if (err) {
-          connecting_ = false;
-          destroy(err);
-          return;
-        }
-        connectTo(ip, family);
-      });
+  dns::lookup(host, o.family, [this, keep = self(), host, connectTo](const Error& err, const std::string& ip,
+                                                                    int family) {
+    if (destroyed()) return;
+    emit(Events::lookup, err, ip, family, host);
+    if (err) {
+      connecting_ = false;
+      destroy(err);
+      return;
+    }
+    connectTo(ip, family);
+  });
   return *this;
 }
 

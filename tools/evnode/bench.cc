@@ -28,14 +28,21 @@ const char kUsage[] =
     "usage: evnode bench URL [-c 64] [-d 10] [-p 1] [-m METHOD] [-H 'Name: value']... [--json]\n"
     "Opens exactly -c keep-alive connections and keeps -p requests in flight on each for -d\n"
     "seconds, then prints requests/s, bytes/s, latency p50/p90/p99/max, non-2xx responses\n"
-    "and errors. --json prints one JSON object instead. Progress is shown on a terminal.\n";
+    "and errors. --json prints one JSON object instead. Progress is shown on a terminal.\n"
+    "Exits 1 (after the summary) when not a single response arrived.\n";
 
 struct Stats {
   std::uint64_t requests = 0;  // complete responses
   std::uint64_t bytes = 0;     // bytes received
-  std::uint64_t non2xx = 0;
-  std::uint64_t errors = 0;  // connect errors, resets, parse errors
+  std::uint64_t non2xx = 0;    // complete responses with a status outside 2xx
+  std::uint64_t errors = 0;    // connect errors, resets, parse errors
+  std::string firstError;      // what the first error was, for the failure line
   std::vector<std::uint32_t> latencyUs;
+
+  void error(const std::string& what) {
+    ++errors;
+    if (firstError.empty()) firstError = what;
+  }
 };
 
 struct Config {
@@ -63,7 +70,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
     socket_->on(net::Socket::Events::connect,
                 [self] { self->send(static_cast<std::size_t>(self->cfg_.pipelining)); });
     socket_->on(net::Socket::Events::data, [self](const Buffer& b) { self->onData(b); });
-    socket_->on(net::Socket::Events::error, [self](const Error&) { self->failed_ = true; });
+    socket_->on(net::Socket::Events::error, [self](const Error& err) {
+      self->failed_ = true;
+      if (self->cfg_.running) {
+        self->stats_.error(err.message.find(err.code) != std::string::npos
+                               ? err.message
+                               : err.code + ": " + err.message);
+      }
+    });
     socket_->on(net::Socket::Events::close, [self](bool) { self->onClose(); });
     socket_->connect(cfg_.connect);
   }
@@ -85,31 +99,28 @@ class Connection : public std::enable_shared_from_this<Connection> {
     stats_.bytes += chunk.length();
     pending_ = pending_.empty() ? chunk : Buffer::concat({pending_, chunk});
     std::size_t completed = 0;
-    bool reusable = true;
     for (;;) {
       auto step = reader_.next(pending_);
       if (step == http::ResponseReader::Step::kNeedMore) break;
       if (step == http::ResponseReader::Step::kError) {
-        ++stats_.errors;
+        if (cfg_.running) {
+          stats_.error("invalid HTTP response (" +
+                       std::string(http::parseErrorName(reader_.error())) + ")");
+        }
+        failed_ = true;  // counted already
         socket_->destroy();
         return;
       }
       if (step == http::ResponseReader::Step::kHead) {
         if (reader_.informational()) continue;
-        int status = reader_.head().status;
-        if (status < 200 || status >= 300) ++stats_.non2xx;
-        reusable = reader_.reusable();
+        status_ = reader_.head().status;
+        // Kept until the end of this response, which may come in a later chunk.
+        reusable_ = reader_.reusable();
       } else if (step == http::ResponseReader::Step::kEnd) {
         if (!cfg_.running) return;
-        std::uint64_t t = sent_[head_];
-        head_ = (head_ + 1) % sent_.size();
-        --inFlight_;
+        complete();
         ++completed;
-        ++stats_.requests;
-        stats_.latencyUs.push_back(static_cast<std::uint32_t>(
-            std::min<std::uint64_t>((uv_hrtime() - t) / 1000, UINT32_MAX)));
-        reader_.expect(cfg_.head, false);
-        if (!reusable) {
+        if (!reusable_) {
           // The server closes after this response: open a new connection.
           reconnect_ = true;
           socket_->destroy();
@@ -120,9 +131,30 @@ class Connection : public std::enable_shared_from_this<Connection> {
     send(completed);
   }
 
+  // The response at the head of the ring is complete.
+  void complete() {
+    std::uint64_t t = sent_[head_];
+    head_ = (head_ + 1) % sent_.size();
+    --inFlight_;
+    ++stats_.requests;
+    // Counted with the completed response, so non2xx never exceeds requests.
+    if (status_ < 200 || status_ >= 300) ++stats_.non2xx;
+    stats_.latencyUs.push_back(
+        static_cast<std::uint32_t>(std::min<std::uint64_t>((uv_hrtime() - t) / 1000, UINT32_MAX)));
+    reader_.expect(cfg_.head, false);
+  }
+
   void onClose() {
     if (!cfg_.running) return;
-    if (failed_ || (!reconnect_ && inFlight_ > 0)) ++stats_.errors;
+    // A body without Content-Length or chunking (HTTP/1.0 servers) ends with the connection.
+    if (!failed_ && !reconnect_ && inFlight_ > 0 && reader_.midResponse() &&
+        reader_.finish() == http::ResponseReader::Step::kEnd) {
+      complete();
+      reconnect_ = true;
+    }
+    if (!failed_ && !reconnect_ && inFlight_ > 0) {
+      stats_.error("socket hang up (ECONNRESET)");
+    }
     bool immediately = reconnect_;
     failed_ = reconnect_ = false;
     // After an error, wait a little: a server that refuses must not turn this into a busy loop.
@@ -147,6 +179,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::vector<std::uint64_t> sent_;  // send times of the requests in flight (a ring)
   std::size_t head_ = 0;
   std::size_t inFlight_ = 0;
+  int status_ = 0;        // of the response being read
+  bool reusable_ = true;  // the response being read leaves the connection open
   bool failed_ = false;
   bool reconnect_ = false;
 };
@@ -320,6 +354,14 @@ int cmdBench(Args& args) {
                 stats.errors);
   }
   std::fflush(::stdout);
+  // Not one response in the whole run: the numbers above measure nothing, so a script must see
+  // a failure (CLI.md's one-line error, non-zero status).
+  if (stats.requests == 0) {
+    fail(stats.firstError.empty()
+             ? "no response within " + std::string(durationText.value_or("10")) + " s (ETIMEDOUT)"
+             : "no response: " + stats.firstError,
+         1);
+  }
   return 0;
 }
 

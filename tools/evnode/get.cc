@@ -191,13 +191,14 @@ int cmdGet(Args& args) {
   std::shared_ptr<fs::WriteStream> file;
   if (output) {
     file = fs::createWriteStream(*output);
-    file->on(fs::WriteStream::Events::error, [result](const Error& err) {
-      if (result->failure.empty()) result->failure = describe(err);
-      process::exit(1);  // nowhere to put the body
-    });
+    // Nowhere to put the body: stop at once, with the one-line error CLI.md asks for.
+    file->on(fs::WriteStream::Events::error, [](const Error& err) { die(describe(err), 1); });
     sink = file;
   } else {
     sink = process::stdout();
+    // The reader went away (`evnode get URL | head -c 10`): nothing more can be delivered.
+    sink->on(Writable::Events::error,
+             [](const Error& err) { die("writing the body to stdout: " + describe(err), 1); });
   }
   const bool progressBar = output && ::isatty(2);
 
