@@ -21,6 +21,18 @@ net::ServerOptions netOptions(const ServerOptions& o) {
 }
 
 std::uint64_t now() { return Loop::current().now(); }
+
+// Storage for the fields of the head being parsed. A head is parsed and copied into its
+// IncomingMessage in one synchronous step, so one array per thread serves every connection:
+// an idle keep-alive connection carries no header storage.
+std::span<Header> headerScratch(const ServerOptions& o) {
+  thread_local std::vector<Header> store;
+  // A field line takes at least 4 bytes ("a:\r\n") and a head is parsed within maxHeaderSize
+  // bytes, so this many entries never cut a head short of maxHeadersCount.
+  std::size_t want = std::min(o.maxHeadersCount, o.maxHeaderSize / 4 + 1);
+  if (store.size() < want) store.resize(want);
+  return std::span<Header>(store.data(), want);
+}
 }  // namespace
 
 Server::Server(ServerOptions opts)
@@ -95,7 +107,7 @@ void Server::State::remove(Connection* c) {
 }
 
 Connection::Connection(Server* server, SocketPtr socket)
-    : server_(server), socket_(std::move(socket)), chunked_(Limits{}), headerStore_(64) {
+    : server_(server), socket_(std::move(socket)), chunked_(Limits{}) {
   lastActivity_ = headStart_ = now();
 }
 
@@ -104,7 +116,6 @@ void Connection::start(Server* server, const SocketPtr& socket) {
   const ServerOptions& o = server->opts_;
   c->chunked_.limits.maxHeaderSize = o.maxHeaderSize;
   c->chunked_.limits.maxHeadersCount = o.maxHeadersCount;
-  c->chunked_.trailerStorage = std::span<Header>(c->trailerStore_);  // trailers are kept
   // The socket's listeners own the connection; they are dropped when the socket closes.
   c->onData_ =
       socket->on(net::Socket::Events::data, [c](const Buffer& chunk) { c->onData(chunk); });
@@ -204,8 +215,7 @@ bool Connection::parseHead() {
   limits.maxHeaderSize = o.maxHeaderSize;
   limits.maxHeadersCount = o.maxHeadersCount;
   RequestHead head;
-  std::ptrdiff_t n =
-      parseRequest(pending_.view(), head, std::span<Header>(headerStore_), limits, lastLen_);
+  std::ptrdiff_t n = parseRequest(pending_.view(), head, headerScratch(o), limits, lastLen_);
   if (n == kIncomplete) {
     lastLen_ = pending_.length();
     return false;
@@ -240,7 +250,13 @@ void Connection::startRequest(RequestHead& head, std::size_t headLen) {
   bodyDone_ = bodyKind_ == BodyKind::kNone ||
               (bodyKind_ == BodyKind::kContentLength && head.contentLength == 0);
   if (bodyKind_ == BodyKind::kContentLength) clBody_.remaining = head.contentLength;
-  if (bodyKind_ == BodyKind::kChunked) chunked_.reset();
+  if (bodyKind_ == BodyKind::kChunked) {
+    if (!trailerStore_) {
+      trailerStore_ = std::make_unique<std::vector<Header>>(32);
+      chunked_.trailerStorage = std::span<Header>(*trailerStore_);
+    }
+    chunked_.reset();
+  }
   if (bodyDone_) {
     req->complete = true;
     req->push(nullptr);
