@@ -212,8 +212,9 @@ class ServerResponse : public Writable {
  private:
   friend class Connection;
   friend struct ResponseInternal;
-  void sendBody(std::vector<Buffer>& chunks, bool last, WriteCallback* cb);
-  std::string renderHead(std::size_t bodyBytesIfKnown, bool knownLength);
+  void sendBody(std::span<Buffer> chunks, bool last, WriteCallback* cb);
+  // Appends the status line and headers to `out`.
+  void renderHead(std::string& out, std::size_t bodyBytesIfKnown, bool knownLength);
   void checkNotSent(const char* what) const;
 
   HeaderList headers_;
@@ -233,7 +234,9 @@ class ServerResponse : public Writable {
   bool sentContinue_ = false;
   bool userTransferEncoding_ = false;
   bool inEnd_ = false;
+  bool hasEndBody_ = false;  // end(data) kept its data in endBody_ for _final
   std::uint64_t keepAliveTimeoutSec_ = 5;
+  Buffer endBody_;
 };
 
 

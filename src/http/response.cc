@@ -102,7 +102,7 @@ ServerResponse& ServerResponse::writeHead(int status, std::string_view message,
   return *this;
 }
 
-std::string ServerResponse::renderHead(std::size_t bodyBytes, bool knownLength) {
+void ServerResponse::renderHead(std::string& out, std::size_t bodyBytes, bool knownLength) {
   if (statusCode < 100 || statusCode > 999) {
     throw Exception("ERR_HTTP_INVALID_STATUS_CODE",
                     "Invalid status code: " + std::to_string(statusCode));
@@ -132,8 +132,7 @@ std::string ServerResponse::renderHead(std::size_t bodyBytes, bool knownLength) 
     }
   }
 
-  std::string out;
-  out.reserve(160 + headers_.size() * 48);
+  out.reserve(out.size() + 160 + headers_.size() * 48);
   out += "HTTP/1.1 ";
   out += std::to_string(statusCode);
   out += ' ';
@@ -179,13 +178,11 @@ std::string ServerResponse::renderHead(std::size_t bodyBytes, bool knownLength) 
     }
   }
   out += "\r\n";
-  return out;
 }
 
 void ServerResponse::flushHeaders() {
   if (headerSent_) return;
-  std::vector<Buffer> none;
-  sendBody(none, false, nullptr);
+  sendBody({}, false, nullptr);
 }
 
 void ServerResponse::writeContinue() {
@@ -225,6 +222,14 @@ ServerResponse& ServerResponse::end(Callback cb) {
 }
 
 ServerResponse& ServerResponse::end(Buffer chunk, Callback cb) {
+  if (!headerSent_ && !hasBodyWrite_ && !hasEndBody_ && writable() && writableLength() == 0 &&
+      writableCorked() == 0) {
+    // end(data) as the only write (the common small response): the body is not written through
+    // the Writable queue but kept here, and _final sends it with the head in one buffer.
+    endBody_ = std::move(chunk);
+    hasEndBody_ = true;
+    return end(std::move(cb));
+  }
   inEnd_ = true;
   Writable::end(std::move(chunk), std::move(cb));
   inEnd_ = false;
@@ -232,8 +237,8 @@ ServerResponse& ServerResponse::end(Buffer chunk, Callback cb) {
 }
 
 void ServerResponse::_write(const Buffer& chunk, WriteCallback cb) {
-  std::vector<Buffer> one{chunk};
-  sendBody(one, false, &cb);
+  Buffer one = chunk;
+  sendBody(std::span<Buffer>(&one, 1), false, &cb);
 }
 
 void ServerResponse::_writev(std::vector<Buffer>& chunks, WriteCallback cb) {
@@ -241,8 +246,13 @@ void ServerResponse::_writev(std::vector<Buffer>& chunks, WriteCallback cb) {
 }
 
 void ServerResponse::_final(std::function<void(const Error&)> cb) {
-  std::vector<Buffer> none;
-  sendBody(none, true, nullptr);
+  if (hasEndBody_) {
+    Buffer body = std::move(endBody_);
+    endBody_ = Buffer();
+    sendBody(std::span<Buffer>(&body, 1), true, nullptr);
+  } else {
+    sendBody({}, true, nullptr);
+  }
   if (conn_) conn_->onResponseQueued(this);
   cb({});
 }
@@ -255,36 +265,74 @@ void ServerResponse::_destroy(const Error& err, std::function<void(const Error&)
 }
 
 // Queues head (if not sent yet), body chunks with their framing, and with `last` the end of
-// the body, on the socket. Completes `cb` at once unless the socket is backed up.
-void ServerResponse::sendBody(std::vector<Buffer>& chunks, bool last, WriteCallback* cb) {
+// the body, on the socket. Completes `cb` at once unless the socket is backed up. The head, the
+// framing and a small body are rendered into one buffer: one socket write, one iovec.
+void ServerResponse::sendBody(std::span<Buffer> chunks, bool last, WriteCallback* cb) {
+  // Bodies up to this size are copied next to the head; larger ones go out zero-copy.
+  constexpr std::size_t kInlineBody = 2048;
   std::size_t total = 0;
   for (const auto& c : chunks) total += c.length();
-  std::vector<Buffer> out;
-  out.reserve(chunks.size() + 3);
+  thread_local std::string text;  // reused: no allocation per response once warm
+  text.clear();
   if (!headerSent_) {
     // end(data) as the only write, or end() with nothing written: the length is known.
     bool known = (inEnd_ && !hasBodyWrite_) || (last && !hasBodyWrite_);
-    out.push_back(Buffer::from(renderHead(total, known)));
+    renderHead(text, total, known);
     headerSent_ = true;
   }
   if (!last && !inEnd_) hasBodyWrite_ = true;
-  if (!noBody_ && total > 0) {
-    if (chunked_) {
-      appendChunk(out, chunks, total);
-    } else {
-      for (auto& c : chunks) {
-        if (!c.empty()) out.push_back(std::move(c));
-      }
-    }
-  }
-  if (last && chunked_ && !noBody_) out.push_back(lastChunk(trailers_));
-  bool ok = true;
+
   // A socket that is already gone takes nothing. As in Node (_writeRaw), the bytes are dropped
   // without an error: the response's close follows the socket's, and an `error` here would end
   // the process of a handler that answers a client who just left.
-  if (socket_ && !socket_->destroyed()) {
-    for (auto& b : out) ok = socket_->write(std::move(b));
+  const bool live = socket_ && !socket_->destroyed();
+  bool ok = true;
+  auto put = [&](Buffer b) {
+    if (live) ok = socket_->write(std::move(b));
+  };
+  auto flushText = [&] {
+    if (!text.empty()) put(Buffer::from(text.data(), text.size()));
+    text.clear();
+  };
+  auto putBody = [&] {
+    if (total <= kInlineBody) {
+      for (const auto& c : chunks) text.append(reinterpret_cast<const char*>(c.data()), c.length());
+    } else {
+      flushText();
+      for (auto& c : chunks) {
+        if (!c.empty()) put(std::move(c));
+      }
+    }
+  };
+  if (!noBody_ && total > 0) {
+    if (chunked_) {
+      char hex[2 * sizeof(std::size_t)];
+      char* end = hex + sizeof hex;
+      char* p = end;
+      std::size_t n = total;
+      do {
+        *--p = "0123456789abcdef"[n & 15];
+        n >>= 4;
+      } while (n);
+      text.append(p, static_cast<std::size_t>(end - p));
+      text += "\r\n";
+      putBody();
+      text += "\r\n";
+    } else {
+      putBody();
+    }
   }
+  if (last && chunked_ && !noBody_) {
+    text += "0\r\n";
+    for (const auto& [n, v] : trailers_) {
+      text += n;
+      text += ": ";
+      text += v;
+      text += "\r\n";
+    }
+    text += "\r\n";
+  }
+  flushText();
   if (!cb) return;
   if (ok || !conn_) {
     (*cb)();
