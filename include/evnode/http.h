@@ -55,6 +55,7 @@ class IncomingHeaders {
   std::size_t size() const { return raw_.size(); }
 
   void add(std::string_view name, std::string_view value) { raw_.emplace_back(name, value); }
+  void reserve(std::size_t n) { raw_.reserve(n); }
   void clear() { raw_.clear(); }
   void joinDuplicates(bool on) { joinDuplicates_ = on; }
 

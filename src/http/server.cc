@@ -144,6 +144,7 @@ void Connection::start(Server* server, const SocketPtr& socket) {
 void Connection::onClose() {
   phase_ = Phase::kClosed;
   server_->state_->remove(this);
+  if (req_) req_->onRead = nullptr;
   if (req_ && !req_->complete && !req_->destroyed()) {
     req_->aborted = true;
     req_->emit(IncomingMessage::Events::aborted);
@@ -159,6 +160,7 @@ void Connection::onClose() {
 }
 
 void Connection::detach() {
+  if (req_) req_->onRead = nullptr;
   socket_->off(net::Socket::Events::data, onData_);
   socket_->off(net::Socket::Events::drain, onDrain_);
   socket_->off(net::Socket::Events::end, onEnd_);
@@ -240,6 +242,7 @@ void Connection::startRequest(RequestHead& head, std::size_t headLen) {
   req->httpVersionMinor = head.versionMinor;
   req->httpVersion = head.versionMinor == 0 ? "1.0" : "1.1";
   req->headers.joinDuplicates(o.joinDuplicateHeaders);
+  req->headers.reserve(head.headers.size());
   for (const Header& h : head.headers) req->headers.add(h.name, h.value);
   req->socket = socket_;
   pending_ = pending_.slice(static_cast<std::int64_t>(headLen));
@@ -280,13 +283,16 @@ void Connection::startRequest(RequestHead& head, std::size_t headLen) {
   res_ = res;
   responseQueued_ = false;
   phase_ = bodyDone_ ? Phase::kHead : Phase::kBody;
-  req->onRead = [this, keep = weak_from_this()] {
-    if (keep.expired()) return;
-    if (pausedForBody_) {
-      pausedForBody_ = false;
-      socket_->resume();
-    }
-  };
+  if (!bodyDone_) {
+    // The consumer wants more body: resume a socket paused for backpressure. A plain pointer
+    // (no allocation): the hook is cleared when the body completes or the connection goes.
+    req->onRead = [this] {
+      if (pausedForBody_) {
+        pausedForBody_ = false;
+        socket_->resume();
+      }
+    };
+  }
 
   if (head.expectContinue) {
     if (server_->listenerCount(Server::Events::checkContinue) > 0) {
@@ -365,6 +371,7 @@ bool Connection::feedBody() {
 
 void Connection::bodyComplete() {
   bodyDone_ = true;
+  if (req_) req_->onRead = nullptr;
   phase_ = Phase::kHead;
   headStart_ = now();
   if (req_ && !req_->complete) {

@@ -28,27 +28,25 @@ struct Readable::PipeState {
 };
 
 Readable::Readable(ReadableOptions o)
-    : hwm_(o.highWaterMark),
-      autoDestroy_(o.autoDestroy),
-      emitClose_(o.emitClose),
-      readFn_(std::move(o.read)),
-      destroyFn_(std::move(o.destroy)) {
+    : hwm_(o.highWaterMark), autoDestroy_(o.autoDestroy), emitClose_(o.emitClose) {
+  if (o.read || o.destroy)
+    fns_ = std::make_unique<Fns>(Fns{std::move(o.read), std::move(o.destroy)});
   if (!o.encoding.empty()) setEncoding(o.encoding);
 }
 
 Readable::~Readable() = default;
 
 void Readable::_read(std::size_t size) {
-  if (readFn_) {
-    readFn_(*this, size);
+  if (fns_ && fns_->read) {
+    fns_->read(*this, size);
   } else {
     errorOrDestroy(Error("ERR_METHOD_NOT_IMPLEMENTED", "The _read() method is not implemented"));
   }
 }
 
 void Readable::_destroy(const Error& err, std::function<void(const Error&)> cb) {
-  if (destroyFn_) {
-    destroyFn_(*this, err, std::move(cb));
+  if (fns_ && fns_->destroy) {
+    fns_->destroy(*this, err, std::move(cb));
   } else {
     cb(err);
   }

@@ -24,19 +24,26 @@ void Stream::destroy(const Error& err) {
 void Stream::afterDestroy(const Error& err) {
   if (err && !errored_) errored_ = err;
   closed_ = true;
-  nextTick([this, keep = self(), err] {
-    if (err && !errorEmitted_) {
-      errorEmitted_ = true;
-      emit(Events::error, err);
-    }
-    if (!closeEmitted_) {
-      closeEmitted_ = true;
-      if (emitCloseOption()) emitCloseEvent();
-      // Nothing is emitted after close; dropping the listeners frees closures that captured
-      // this stream (the lifetime rule in DESIGN.md).
-      removeAllListeners();
-    }
-  });
+  // Most streams close without an error: their tick carries no copy of one.
+  if (err) {
+    nextTick([this, keep = self(), err] { emitErrorAndClose(&err); });
+  } else {
+    nextTick([this, keep = self()] { emitErrorAndClose(nullptr); });
+  }
+}
+
+void Stream::emitErrorAndClose(const Error* err) {
+  if (err && !errorEmitted_) {
+    errorEmitted_ = true;
+    emit(Events::error, *err);
+  }
+  if (!closeEmitted_) {
+    closeEmitted_ = true;
+    if (emitCloseOption()) emitCloseEvent();
+    // Nothing is emitted after close; dropping the listeners frees closures that captured
+    // this stream (the lifetime rule in DESIGN.md).
+    removeAllListeners();
+  }
 }
 
 void Stream::errorOrDestroy(const Error& err) {

@@ -25,43 +25,42 @@ void WriteCallback::operator()(const Error& err) const {
 }
 
 Writable::Writable(WritableOptions o)
-    : hwm_(o.highWaterMark),
-      autoDestroy_(o.autoDestroy),
-      emitClose_(o.emitClose),
-      writeFn_(std::move(o.write)),
-      writevFn_(std::move(o.writev)),
-      finalFn_(std::move(o.final)),
-      destroyFn_(std::move(o.destroy)) {}
+    : hwm_(o.highWaterMark), autoDestroy_(o.autoDestroy), emitClose_(o.emitClose) {
+  if (o.write || o.writev || o.final || o.destroy) {
+    fns_ = std::make_unique<Fns>(
+        Fns{std::move(o.write), std::move(o.writev), std::move(o.final), std::move(o.destroy)});
+  }
+}
 
 Writable::~Writable() = default;
 
 void Writable::_write(const Buffer& chunk, WriteCallback cb) {
-  if (writeFn_) {
-    writeFn_(*this, chunk, cb);
-  } else if (writevFn_) {
+  if (fns_ && fns_->write) {
+    fns_->write(*this, chunk, cb);
+  } else if (fns_ && fns_->writev) {
     batch_.clear();
     batch_.push_back(chunk);
-    writevFn_(*this, batch_, cb);
+    fns_->writev(*this, batch_, cb);
   } else {
     cb(Error("ERR_METHOD_NOT_IMPLEMENTED", "The _write() method is not implemented"));
   }
 }
 
 void Writable::_writev(std::vector<Buffer>& chunks, WriteCallback cb) {
-  if (writevFn_) writevFn_(*this, chunks, cb);
+  if (fns_ && fns_->writev) fns_->writev(*this, chunks, cb);
 }
 
 void Writable::_final(std::function<void(const Error&)> cb) {
-  if (finalFn_) {
-    finalFn_(*this, std::move(cb));
+  if (fns_ && fns_->final) {
+    fns_->final(*this, std::move(cb));
   } else {
     cb({});
   }
 }
 
 void Writable::_destroy(const Error& err, std::function<void(const Error&)> cb) {
-  if (destroyFn_) {
-    destroyFn_(*this, err, std::move(cb));
+  if (fns_ && fns_->destroy) {
+    fns_->destroy(*this, err, std::move(cb));
   } else {
     cb(err);
   }
@@ -308,9 +307,11 @@ void Writable::prefinish() {
   }
   finalCalled_ = true;
   ++pendingcb_;
-  _final([this, keep = self(), called = std::make_shared<bool>(false)](const Error& err) {
-    if (*called) return;
-    *called = true;
+  // _final runs once per stream (finalCalled_), so a member guards its callback: no shared flag
+  // to allocate per stream.
+  _final([this, keep = self()](const Error& err) {
+    if (finalCbDone_) return;
+    finalCbDone_ = true;
     --pendingcb_;
     if (err) {
       auto cbs = std::move(onFinished_);
