@@ -1,6 +1,7 @@
 // Stream: destroy()/error/close shared by both sides; finished(), pipeline(), readableFrom().
 #include <algorithm>
 
+#include "core/tick.h"
 #include "evnode/loop.h"
 #include "evnode/stream.h"
 
@@ -26,9 +27,9 @@ void Stream::afterDestroy(const Error& err) {
   closed_ = true;
   // Most streams close without an error: their tick carries no copy of one.
   if (err) {
-    nextTick([this, keep = self(), err] { emitErrorAndClose(&err); });
+    evnode::detail::queueTick([this, keep = self(), err] { emitErrorAndClose(&err); });
   } else {
-    nextTick([this, keep = self()] { emitErrorAndClose(nullptr); });
+    evnode::detail::queueTick([this, keep = self()] { emitErrorAndClose(nullptr); });
   }
 }
 
@@ -53,7 +54,7 @@ void Stream::errorOrDestroy(const Error& err) {
   } else if (err && !errorEmitted_) {
     if (!errored_) errored_ = err;
     errorEmitted_ = true;
-    nextTick([this, keep = self(), err] { emit(Events::error, err); });
+    evnode::detail::queueTick([this, keep = self(), err] { emit(Events::error, err); });
   }
 }
 
@@ -86,7 +87,7 @@ std::function<void()> detail::eos(const std::shared_ptr<Stream>& stream, bool re
     if (!err && !(st->readableDone && st->writableDone)) {
       err = Error("ERR_STREAM_PREMATURE_CLOSE", "Premature close");
     }
-    nextTick([call, err] { call(err); });
+    evnode::detail::queueTick([call, err] { call(err); });
     return [] {};
   }
   Stream* s = stream.get();
@@ -178,7 +179,7 @@ void pipeline(std::vector<std::shared_ptr<Stream>> streams, std::function<void(c
       }
     }
     if (--st->pending == 0) {
-      nextTick([st] {
+      evnode::detail::queueTick([st] {
         auto cb = std::move(st->cb);
         st->cb = nullptr;
         st->streams.clear();

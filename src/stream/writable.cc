@@ -1,5 +1,6 @@
 // Writable: Node's writable-stream state machine (lib/internal/streams/writable.js): buffering
 // behind an in-flight write, _writev batches, cork/uncork, drain, end/finish.
+#include "core/tick.h"
 #include "evnode/loop.h"
 #include "evnode/stream.h"
 
@@ -68,14 +69,14 @@ void Writable::_destroy(const Error& err, std::function<void(const Error&)> cb) 
 
 void Writable::beforeDestroy() {
   if (!destroyed_ && (!buffered_.empty() || !onFinished_.empty())) {
-    nextTick([this, keep = self()] { errorBuffer(); });
+    evnode::detail::queueTick([this, keep = self()] { errorBuffer(); });
   }
 }
 
 bool Writable::writable() const { return !destroyed_ && !errored_ && !ending_; }
 
 void Writable::failWrite(const Error& err, Callback cb) {
-  if (cb) nextTick([cb = std::move(cb), err] { cb(err); });
+  if (cb) evnode::detail::queueTick([cb = std::move(cb), err] { cb(err); });
   errorOrDestroy(err);
 }
 
@@ -143,7 +144,7 @@ void Writable::onwrite(const Error& er) {
       errorOrDestroy(er);
     };
     if (sync) {
-      nextTick([keep = self(), fail] { fail(); });
+      evnode::detail::queueTick([keep = self(), fail] { fail(); });
     } else {
       fail();
     }
@@ -159,9 +160,9 @@ void Writable::onwrite(const Error& er) {
     } else if (afterWriteCount_ == 0) {
       afterWriteCount_ = 1;
       afterWriteCb_ = std::move(cb);
-      nextTick([this, keep = self()] { afterWriteTick(); });
+      evnode::detail::queueTick([this, keep = self()] { afterWriteTick(); });
     } else {
-      nextTick([this, keep = self(), cb = std::move(cb)] { afterWrite(1, cb); });
+      evnode::detail::queueTick([this, keep = self(), cb = std::move(cb)] { afterWrite(1, cb); });
     }
   } else {
     afterWrite(1, cb);
@@ -266,7 +267,7 @@ Writable& Writable::endImpl(Buffer* chunk, Callback cb) {
   }
   if (cb) {
     if (err || finished_) {
-      nextTick([cb = std::move(cb), err] { cb(err); });
+      evnode::detail::queueTick([cb = std::move(cb), err] { cb(err); });
     } else {
       onFinished_.push_back(std::move(cb));
     }
@@ -285,7 +286,7 @@ void Writable::finishMaybe(bool sync) {
   if (pendingcb_ != 0) return;
   if (sync) {
     ++pendingcb_;
-    nextTick([this, keep = self()] {
+    evnode::detail::queueTick([this, keep = self()] {
       if (needFinish()) {
         finishNow();
       } else {
@@ -322,7 +323,7 @@ void Writable::prefinish() {
       prefinished_ = true;
       emit(Events::prefinish);
       ++pendingcb_;
-      nextTick([this, keep] { finishNow(); });
+      evnode::detail::queueTick([this, keep] { finishNow(); });
     }
   });
 }
