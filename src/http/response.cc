@@ -1,6 +1,7 @@
 // ServerResponse: headers, the status line, framing (Content-Length, chunked, close-delimited)
 // and the bytes it queues on the socket.
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 
 #include "evnode/http.h"
@@ -13,6 +14,12 @@ namespace evnode::http {
 
 namespace {
 struct MakeResponse : ServerResponse {};
+
+void appendNumber(std::string& out, std::uint64_t v) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, static_cast<std::size_t>(r.ptr - buf));
+}
 }  // namespace
 
 ServerResponse::ServerResponse() : Writable(WritableOptions{}) {}
@@ -117,27 +124,43 @@ void ServerResponse::renderHead(std::string& out, std::size_t bodyBytes, bool kn
   if (conn_ && conn_->closeAfterResponse) closeAfter_ = true;
   bool hasLength = false, hasDate = false, hasConnection = false, hasKeepAlive = false;
   for (const auto& [n, v] : headers_) {
-    if (equalsIgnoreCase(n, "content-length")) {
-      hasLength = true;
-    } else if (equalsIgnoreCase(n, "transfer-encoding")) {
-      userTransferEncoding_ = true;
-      chunked_ = containsToken(v, "chunked");
-    } else if (equalsIgnoreCase(n, "date")) {
-      hasDate = true;
-    } else if (equalsIgnoreCase(n, "connection")) {
-      hasConnection = true;
-      if (containsToken(v, "close")) closeAfter_ = true;
-    } else if (equalsIgnoreCase(n, "keep-alive")) {
-      hasKeepAlive = true;
+    // Only names of these lengths can matter: most headers cost one comparison.
+    switch (n.size()) {
+      case 14:
+        if (equalsIgnoreCase(n, "content-length")) hasLength = true;
+        break;
+      case 17:
+        if (equalsIgnoreCase(n, "transfer-encoding")) {
+          userTransferEncoding_ = true;
+          chunked_ = containsToken(v, "chunked");
+        }
+        break;
+      case 4:
+        if (equalsIgnoreCase(n, "date")) hasDate = true;
+        break;
+      case 10:
+        if (equalsIgnoreCase(n, "connection")) {
+          hasConnection = true;
+          if (containsToken(v, "close")) closeAfter_ = true;
+        } else if (equalsIgnoreCase(n, "keep-alive")) {
+          hasKeepAlive = true;
+        }
+        break;
+      default:
+        break;
     }
   }
 
   out.reserve(out.size() + 160 + headers_.size() * 48);
-  out += "HTTP/1.1 ";
-  out += std::to_string(statusCode);
-  out += ' ';
-  out += statusMessage.empty() ? STATUS_CODES(statusCode) : std::string_view(statusMessage);
-  out += "\r\n";
+  if (statusCode == 200 && statusMessage.empty()) {
+    out += "HTTP/1.1 200 OK\r\n";
+  } else {
+    out += "HTTP/1.1 ";
+    appendNumber(out, static_cast<std::uint64_t>(statusCode));
+    out += ' ';
+    out += statusMessage.empty() ? STATUS_CODES(statusCode) : std::string_view(statusMessage);
+    out += "\r\n";
+  }
   for (const auto& [n, v] : headers_) {
     out += n;
     out += ": ";
@@ -154,7 +177,7 @@ void ServerResponse::renderHead(std::string& out, std::size_t bodyBytes, bool kn
       !userTransferEncoding_) {
     if (knownLength) {
       out += "Content-Length: ";
-      out += std::to_string(bodyBytes);
+      appendNumber(out, bodyBytes);
       out += "\r\n";
     } else if (!headRequest_) {
       if (clientHttp10_) {
@@ -172,7 +195,7 @@ void ServerResponse::renderHead(std::string& out, std::size_t bodyBytes, bool kn
       out += "Connection: keep-alive\r\n";
       if (!hasKeepAlive && keepAliveTimeoutSec_) {
         out += "Keep-Alive: timeout=";
-        out += std::to_string(keepAliveTimeoutSec_);
+        appendNumber(out, keepAliveTimeoutSec_);
         out += "\r\n";
       }
     }

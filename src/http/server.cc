@@ -240,7 +240,7 @@ void Connection::startRequest(RequestHead& head, std::size_t headLen) {
   req->url.assign(head.target);
   req->httpVersionMajor = head.versionMajor;
   req->httpVersionMinor = head.versionMinor;
-  req->httpVersion = head.versionMinor == 0 ? "1.0" : "1.1";
+  if (head.versionMinor == 0) req->httpVersion = "1.0";  // "1.1" by default
   req->headers.joinDuplicates(o.joinDuplicateHeaders);
   req->headers.reserve(head.headers.size());
   for (const Header& h : head.headers) req->headers.add(h.name, h.value);
