@@ -182,6 +182,9 @@ class ServerResponse : public Writable {
 
   ServerResponse& writeHead(int status, const HeaderList& headers = {});
   ServerResponse& writeHead(int status, std::string_view message, const HeaderList& headers = {});
+  // The list is taken over when no header was set before (no copy).
+  ServerResponse& writeHead(int status, HeaderList&& headers);
+  ServerResponse& writeHead(int status, std::string_view message, HeaderList&& headers);
   // Sends the head now (with no body written yet).
   void flushHeaders();
   // Interim responses.
@@ -199,7 +202,7 @@ class ServerResponse : public Writable {
   // end() here knows when end(data) is the only write, so the body gets a Content-Length.
   ServerResponse& end(Callback cb = nullptr);
   ServerResponse& end(Buffer chunk, Callback cb = nullptr);
-  ServerResponse& end(std::string_view str, Callback cb = nullptr) { return end(Buffer::from(str), std::move(cb)); }
+  ServerResponse& end(std::string_view str, Callback cb = nullptr);
 
  protected:
   ServerResponse();
@@ -213,7 +216,10 @@ class ServerResponse : public Writable {
  private:
   friend class Connection;
   friend struct ResponseInternal;
-  void sendBody(std::span<Buffer> chunks, bool last, WriteCallback* cb);
+  // textBody: body bytes (at most kInlineBody) sent before `chunks`.
+  void sendBody(std::span<Buffer> chunks, bool last, WriteCallback* cb,
+                std::string_view textBody = {});
+  bool canEndAtOnce() const;
   // Appends the status line and headers to `out`.
   void renderHead(std::string& out, std::size_t bodyBytesIfKnown, bool knownLength);
   void checkNotSent(const char* what) const;
@@ -236,8 +242,10 @@ class ServerResponse : public Writable {
   bool userTransferEncoding_ = false;
   bool inEnd_ = false;
   bool hasEndBody_ = false;  // end(data) kept its data in endBody_ for _final
+  bool hasEndText_ = false;  // end(text): endText_ is valid until _final within that call
   std::uint64_t keepAliveTimeoutSec_ = 5;
   Buffer endBody_;
+  std::string_view endText_;
 };
 
 

@@ -15,6 +15,9 @@ namespace evnode::http {
 namespace {
 struct MakeResponse : ServerResponse {};
 
+// Bodies up to this size are copied next to the head; larger ones go out zero-copy.
+constexpr std::size_t kInlineBody = 2048;
+
 void appendNumber(std::string& out, std::uint64_t v) {
   char buf[24];
   auto r = std::to_chars(buf, buf + sizeof buf, v);
@@ -87,8 +90,18 @@ ServerResponse& ServerResponse::writeHead(int status, const HeaderList& headers)
   return writeHead(status, "", headers);
 }
 
+ServerResponse& ServerResponse::writeHead(int status, HeaderList&& headers) {
+  return writeHead(status, "", std::move(headers));
+}
+
 ServerResponse& ServerResponse::writeHead(int status, std::string_view message,
                                           const HeaderList& headers) {
+  HeaderList copy = headers;
+  return writeHead(status, message, std::move(copy));
+}
+
+ServerResponse& ServerResponse::writeHead(int status, std::string_view message,
+                                          HeaderList&& headers) {
   checkNotSent("write");
   if (status < 100 || status > 999) {
     throw Exception("ERR_HTTP_INVALID_STATUS_CODE",
@@ -101,11 +114,15 @@ ServerResponse& ServerResponse::writeHead(int status, std::string_view message,
   }
   statusCode = status;
   if (!message.empty()) statusMessage = message;
+  if (headers_.empty()) {
+    headers_ = std::move(headers);  // the usual case: the caller's list is taken as it is
+    return *this;
+  }
   // Names given here replace earlier setHeader values; repeated names in the list all stay.
   for (const auto& [n, v] : headers) {
     std::erase_if(headers_, [&](const auto& h) { return equalsIgnoreCase(h.first, n); });
   }
-  for (const auto& h : headers) headers_.push_back(h);
+  for (auto& h : headers) headers_.push_back(std::move(h));
   return *this;
 }
 
@@ -244,9 +261,36 @@ ServerResponse& ServerResponse::end(Callback cb) {
   return *this;
 }
 
+bool ServerResponse::canEndAtOnce() const {
+  return !headerSent_ && !hasBodyWrite_ && !hasEndBody_ && !hasEndText_ && writable() &&
+         writableLength() == 0 && writableCorked() == 0;
+}
+
+ServerResponse& ServerResponse::end(std::string_view str, Callback cb) {
+  if (str.size() > kInlineBody || !canEndAtOnce()) return end(Buffer::from(str), std::move(cb));
+  // Nothing is queued, so end() runs _final before it returns, and _final copies the text
+  // straight next to the head: no Buffer of its own.
+  endText_ = str;
+  hasEndText_ = true;
+  try {
+    end(std::move(cb));
+  } catch (...) {
+    hasEndText_ = false;
+    endText_ = {};
+    throw;
+  }
+  if (hasEndText_) {
+    // _final did not run yet (it will later): keep a copy, the caller's text may go.
+    endBody_ = Buffer::from(endText_);
+    hasEndBody_ = true;
+    hasEndText_ = false;
+    endText_ = {};
+  }
+  return *this;
+}
+
 ServerResponse& ServerResponse::end(Buffer chunk, Callback cb) {
-  if (!headerSent_ && !hasBodyWrite_ && !hasEndBody_ && writable() && writableLength() == 0 &&
-      writableCorked() == 0) {
+  if (canEndAtOnce()) {
     // end(data) as the only write (the common small response): the body is not written through
     // the Writable queue but kept here, and _final sends it with the head in one buffer.
     endBody_ = std::move(chunk);
@@ -269,7 +313,12 @@ void ServerResponse::_writev(std::vector<Buffer>& chunks, WriteCallback cb) {
 }
 
 void ServerResponse::_final(std::function<void(const Error&)> cb) {
-  if (hasEndBody_) {
+  if (hasEndText_) {
+    std::string_view text = endText_;
+    hasEndText_ = false;
+    endText_ = {};
+    sendBody({}, true, nullptr, text);
+  } else if (hasEndBody_) {
     Buffer body = std::move(endBody_);
     endBody_ = Buffer();
     sendBody(std::span<Buffer>(&body, 1), true, nullptr);
@@ -290,10 +339,9 @@ void ServerResponse::_destroy(const Error& err, std::function<void(const Error&)
 // Queues head (if not sent yet), body chunks with their framing, and with `last` the end of
 // the body, on the socket. Completes `cb` at once unless the socket is backed up. The head, the
 // framing and a small body are rendered into one buffer: one socket write, one iovec.
-void ServerResponse::sendBody(std::span<Buffer> chunks, bool last, WriteCallback* cb) {
-  // Bodies up to this size are copied next to the head; larger ones go out zero-copy.
-  constexpr std::size_t kInlineBody = 2048;
-  std::size_t total = 0;
+void ServerResponse::sendBody(std::span<Buffer> chunks, bool last, WriteCallback* cb,
+                              std::string_view textBody) {
+  std::size_t total = textBody.size();
   for (const auto& c : chunks) total += c.length();
   thread_local std::string text;  // reused: no allocation per response once warm
   text.clear();
@@ -319,6 +367,7 @@ void ServerResponse::sendBody(std::span<Buffer> chunks, bool last, WriteCallback
   };
   auto putBody = [&] {
     if (total <= kInlineBody) {
+      text += textBody;
       for (const auto& c : chunks) text.append(reinterpret_cast<const char*>(c.data()), c.length());
     } else {
       flushText();
