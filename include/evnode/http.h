@@ -55,6 +55,7 @@ class IncomingHeaders {
   std::size_t size() const { return raw_.size(); }
 
   void add(std::string_view name, std::string_view value) { raw_.emplace_back(name, value); }
+  void reserve(std::size_t n) { raw_.reserve(n); }
   void clear() { raw_.clear(); }
   void joinDuplicates(bool on) { joinDuplicates_ = on; }
 
@@ -188,6 +189,9 @@ class ServerResponse : public Writable {
 
   ServerResponse& writeHead(int status, const HeaderList& headers = {});
   ServerResponse& writeHead(int status, std::string_view message, const HeaderList& headers = {});
+  // The list is taken over when no header was set before (no copy).
+  ServerResponse& writeHead(int status, HeaderList&& headers);
+  ServerResponse& writeHead(int status, std::string_view message, HeaderList&& headers);
   // Sends the head now (with no body written yet).
   void flushHeaders();
   // Interim responses.
@@ -205,7 +209,7 @@ class ServerResponse : public Writable {
   // end() here knows when end(data) is the only write, so the body gets a Content-Length.
   ServerResponse& end(Callback cb = nullptr);
   ServerResponse& end(Buffer chunk, Callback cb = nullptr);
-  ServerResponse& end(std::string_view str, Callback cb = nullptr) { return end(Buffer::from(str), std::move(cb)); }
+  ServerResponse& end(std::string_view str, Callback cb = nullptr);
 
  protected:
   ServerResponse();
@@ -219,8 +223,12 @@ class ServerResponse : public Writable {
  private:
   friend class Connection;
   friend struct ResponseInternal;
-  void sendBody(std::vector<Buffer>& chunks, bool last, WriteCallback* cb);
-  std::string renderHead(std::size_t bodyBytesIfKnown, bool knownLength);
+  // textBody: body bytes (at most kInlineBody) sent before `chunks`.
+  void sendBody(std::span<Buffer> chunks, bool last, WriteCallback* cb,
+                std::string_view textBody = {});
+  bool canEndAtOnce() const;
+  // Appends the status line and headers to `out`.
+  void renderHead(std::string& out, std::size_t bodyBytesIfKnown, bool knownLength);
   void checkNotSent(const char* what) const;
 
   HeaderList headers_;
@@ -240,7 +248,11 @@ class ServerResponse : public Writable {
   bool sentContinue_ = false;
   bool userTransferEncoding_ = false;
   bool inEnd_ = false;
+  bool hasEndBody_ = false;  // end(data) kept its data in endBody_ for _final
+  bool hasEndText_ = false;  // end(text): endText_ is valid until _final within that call
   std::uint64_t keepAliveTimeoutSec_ = 5;
+  Buffer endBody_;
+  std::string_view endText_;
 };
 
 

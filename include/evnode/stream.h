@@ -123,6 +123,7 @@ class Stream : public EventEmitter, public std::enable_shared_from_this<Stream> 
   friend std::function<void()> detail::eos(const std::shared_ptr<Stream>& stream, bool readable,
                                            bool writable, std::function<void(const Error&)> cb);
   void afterDestroy(const Error& err);
+  void emitErrorAndClose(const Error* err);  // afterDestroy's tick
 };
 
 struct ReadableOptions {
@@ -244,8 +245,13 @@ class Readable : public virtual Stream {
   std::unique_ptr<detail::StringDecoder> decoder_;
   std::vector<std::shared_ptr<PipeState>> pipes_;
   std::size_t awaitDrain_ = 0;
-  std::function<void(Readable&, std::size_t)> readFn_;
-  std::function<void(Readable&, const Error&, std::function<void(const Error&)>)> destroyFn_;
+  // Node's simplified-construction functions, allocated only when given: most streams are
+  // subclasses that have none (an idle socket stays small).
+  struct Fns {
+    std::function<void(Readable&, std::size_t)> read;
+    std::function<void(Readable&, const Error&, std::function<void(const Error&)>)> destroy;
+  };
+  std::unique_ptr<Fns> fns_;
 };
 
 // Completion of one _write/_writev call; call it exactly once. It holds the stream weakly: the
@@ -320,9 +326,9 @@ class Writable : public virtual Stream {
   virtual void _write(const Buffer& chunk, WriteCallback cb);
   // Writes several chunks at once; the default writes them one by one through _write.
   virtual void _writev(std::vector<Buffer>& chunks, WriteCallback cb);
-  virtual bool hasWritev() const { return static_cast<bool>(writevFn_); }
+  virtual bool hasWritev() const { return fns_ && fns_->writev; }
   virtual void _final(std::function<void(const Error&)> cb);
-  virtual bool hasFinal() const { return static_cast<bool>(finalFn_); }
+  virtual bool hasFinal() const { return fns_ && fns_->final; }
   void _destroy(const Error& err, std::function<void(const Error&)> cb) override;
   bool writableDone() const override { return finished_; }
   bool autoDestroy() const override { return autoDestroy_; }
@@ -370,13 +376,18 @@ class Writable : public virtual Stream {
   bool finished_ = false;
   bool finalCalled_ = false;
   bool prefinished_ = false;
+  bool finalCbDone_ = false;  // _final's callback ran (later calls are ignored)
   bool autoDestroy_;
   bool emitClose_;
   bool batchWrite_ = false;  // the in-flight write is a _writev batch
-  std::function<void(Writable&, const Buffer&, WriteCallback)> writeFn_;
-  std::function<void(Writable&, std::vector<Buffer>&, WriteCallback)> writevFn_;
-  std::function<void(Writable&, std::function<void(const Error&)>)> finalFn_;
-  std::function<void(Writable&, const Error&, std::function<void(const Error&)>)> destroyFn_;
+  // As Readable's: allocated only when the options give any.
+  struct Fns {
+    std::function<void(Writable&, const Buffer&, WriteCallback)> write;
+    std::function<void(Writable&, std::vector<Buffer>&, WriteCallback)> writev;
+    std::function<void(Writable&, std::function<void(const Error&)>)> final;
+    std::function<void(Writable&, const Error&, std::function<void(const Error&)>)> destroy;
+  };
+  std::unique_ptr<Fns> fns_;
 };
 
 struct DuplexOptions {

@@ -31,6 +31,9 @@ Buffer Buffer::from(std::initializer_list<std::uint8_t> bytes) {
 }
 
 Buffer Buffer::from(std::string_view str, std::string_view encoding) {
+  // UTF-8 text is its own bytes: one copy, straight into the buffer.
+  if (detail::parseEncoding(encoding) == detail::Encoding::kUtf8)
+    return from(str.data(), str.size());
   std::string bytes = detail::encode(str, detail::parseEncoding(encoding));
   return from(bytes.data(), bytes.size());
 }

@@ -162,6 +162,8 @@ std::string base64Decode(std::string_view in) {
 }  // namespace
 
 std::optional<Encoding> tryParseEncoding(std::string_view name) {
+  // The default spelling, on every Buffer::from(str) and write(str): no lower-casing copy.
+  if (name == "utf8") return Encoding::kUtf8;
   std::string n = lower(name);
   if (n == "utf8" || n == "utf-8") return Encoding::kUtf8;
   if (n == "hex") return Encoding::kHex;

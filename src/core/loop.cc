@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/callback_scope.h"
+#include "core/tick.h"
 
 namespace evnode {
 
@@ -17,7 +18,10 @@ class ImmediateImpl;
 
 // What one thread's loop needs besides libuv's own state.
 struct ThreadState {
-  std::deque<std::function<void()>> ticks;
+  // The nextTick queue: a vector reused from drain to drain (a deque allocates and frees a
+  // block every few ticks); ticks[tickHead] is the next to run.
+  std::vector<detail::Tick> ticks;
+  std::size_t tickHead = 0;
   bool draining = false;
   int scopeDepth = 0;
   bool stopRequested = false;  // Loop::stop() was called during run()
@@ -185,13 +189,22 @@ void drainTicks() {
   ThreadState& st = state();
   if (st.draining) return;
   st.draining = true;
-  while (!st.ticks.empty()) {
-    auto fn = std::move(st.ticks.front());
-    st.ticks.pop_front();
+  while (st.tickHead < st.ticks.size()) {
+    // Moved out first: the tick may queue more, which can reallocate the vector.
+    Tick fn = std::move(st.ticks[st.tickHead++]);
     ++st.scopeDepth;  // callbacks a tick triggers synchronously must not drain recursively
     fn();
     --st.scopeDepth;
+    if (st.tickHead >= 1024 && st.tickHead * 2 >= st.ticks.size()) {
+      // A long chain of ticks queuing ticks: drop the ones already run.
+      st.ticks.erase(st.ticks.begin(), st.ticks.begin() + static_cast<std::ptrdiff_t>(st.tickHead));
+      st.tickHead = 0;
+    }
   }
+  st.ticks.clear();
+  st.tickHead = 0;
+  // Keep the capacity for the next drain, unless a burst made it large.
+  if (st.ticks.capacity() > 4096) st.ticks.shrink_to_fit();
   st.draining = false;
 }
 
@@ -272,7 +285,9 @@ std::uint64_t Loop::now() const { return uv_now(loop_); }
 
 void run() { Loop::current().run(); }
 
-void nextTick(std::function<void()> fn) { state().ticks.push_back(std::move(fn)); }
+void nextTick(std::function<void()> fn) { detail::pushTick(detail::Tick(std::move(fn))); }
+
+void detail::pushTick(Tick&& t) { state().ticks.push_back(std::move(t)); }
 
 TimeoutPtr setTimeout(std::function<void()> cb, std::uint64_t ms) {
   auto t = std::make_shared<TimerImpl>(std::move(cb), clampDelay(ms), false);

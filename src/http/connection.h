@@ -53,8 +53,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   BodyKind bodyKind_ = BodyKind::kNone;
   ContentLengthBody clBody_;
   ChunkedDecoder chunked_;
-  std::vector<Header> headerStore_;
-  std::vector<Header> trailerStore_ = std::vector<Header>(32);
+  // Trailers are kept across reads, so their storage is the connection's own; made on the first
+  // chunked request (most connections never see one).
+  std::unique_ptr<std::vector<Header>> trailerStore_;
   std::vector<WriteCallback> drainWaiters_;
   std::size_t requests_ = 0;
   std::uint64_t lastActivity_ = 0;

@@ -1,6 +1,7 @@
 // ServerResponse: headers, the status line, framing (Content-Length, chunked, close-delimited)
 // and the bytes it queues on the socket.
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 
 #include "evnode/http.h"
@@ -13,6 +14,15 @@ namespace evnode::http {
 
 namespace {
 struct MakeResponse : ServerResponse {};
+
+// Bodies up to this size are copied next to the head; larger ones go out zero-copy.
+constexpr std::size_t kInlineBody = 2048;
+
+void appendNumber(std::string& out, std::uint64_t v) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, static_cast<std::size_t>(r.ptr - buf));
+}
 }  // namespace
 
 ServerResponse::ServerResponse() : Writable(WritableOptions{}) {}
@@ -80,8 +90,18 @@ ServerResponse& ServerResponse::writeHead(int status, const HeaderList& headers)
   return writeHead(status, "", headers);
 }
 
+ServerResponse& ServerResponse::writeHead(int status, HeaderList&& headers) {
+  return writeHead(status, "", std::move(headers));
+}
+
 ServerResponse& ServerResponse::writeHead(int status, std::string_view message,
                                           const HeaderList& headers) {
+  HeaderList copy = headers;
+  return writeHead(status, message, std::move(copy));
+}
+
+ServerResponse& ServerResponse::writeHead(int status, std::string_view message,
+                                          HeaderList&& headers) {
   checkNotSent("write");
   if (status < 100 || status > 999) {
     throw Exception("ERR_HTTP_INVALID_STATUS_CODE",
@@ -94,15 +114,19 @@ ServerResponse& ServerResponse::writeHead(int status, std::string_view message,
   }
   statusCode = status;
   if (!message.empty()) statusMessage = message;
+  if (headers_.empty()) {
+    headers_ = std::move(headers);  // the usual case: the caller's list is taken as it is
+    return *this;
+  }
   // Names given here replace earlier setHeader values; repeated names in the list all stay.
   for (const auto& [n, v] : headers) {
     std::erase_if(headers_, [&](const auto& h) { return equalsIgnoreCase(h.first, n); });
   }
-  for (const auto& h : headers) headers_.push_back(h);
+  for (auto& h : headers) headers_.push_back(std::move(h));
   return *this;
 }
 
-std::string ServerResponse::renderHead(std::size_t bodyBytes, bool knownLength) {
+void ServerResponse::renderHead(std::string& out, std::size_t bodyBytes, bool knownLength) {
   if (statusCode < 100 || statusCode > 999) {
     throw Exception("ERR_HTTP_INVALID_STATUS_CODE",
                     "Invalid status code: " + std::to_string(statusCode));
@@ -117,28 +141,43 @@ std::string ServerResponse::renderHead(std::size_t bodyBytes, bool knownLength) 
   if (conn_ && conn_->closeAfterResponse) closeAfter_ = true;
   bool hasLength = false, hasDate = false, hasConnection = false, hasKeepAlive = false;
   for (const auto& [n, v] : headers_) {
-    if (equalsIgnoreCase(n, "content-length")) {
-      hasLength = true;
-    } else if (equalsIgnoreCase(n, "transfer-encoding")) {
-      userTransferEncoding_ = true;
-      chunked_ = containsToken(v, "chunked");
-    } else if (equalsIgnoreCase(n, "date")) {
-      hasDate = true;
-    } else if (equalsIgnoreCase(n, "connection")) {
-      hasConnection = true;
-      if (containsToken(v, "close")) closeAfter_ = true;
-    } else if (equalsIgnoreCase(n, "keep-alive")) {
-      hasKeepAlive = true;
+    // Only names of these lengths can matter: most headers cost one comparison.
+    switch (n.size()) {
+      case 14:
+        if (equalsIgnoreCase(n, "content-length")) hasLength = true;
+        break;
+      case 17:
+        if (equalsIgnoreCase(n, "transfer-encoding")) {
+          userTransferEncoding_ = true;
+          chunked_ = containsToken(v, "chunked");
+        }
+        break;
+      case 4:
+        if (equalsIgnoreCase(n, "date")) hasDate = true;
+        break;
+      case 10:
+        if (equalsIgnoreCase(n, "connection")) {
+          hasConnection = true;
+          if (containsToken(v, "close")) closeAfter_ = true;
+        } else if (equalsIgnoreCase(n, "keep-alive")) {
+          hasKeepAlive = true;
+        }
+        break;
+      default:
+        break;
     }
   }
 
-  std::string out;
-  out.reserve(160 + headers_.size() * 48);
-  out += "HTTP/1.1 ";
-  out += std::to_string(statusCode);
-  out += ' ';
-  out += statusMessage.empty() ? STATUS_CODES(statusCode) : std::string_view(statusMessage);
-  out += "\r\n";
+  out.reserve(out.size() + 160 + headers_.size() * 48);
+  if (statusCode == 200 && statusMessage.empty()) {
+    out += "HTTP/1.1 200 OK\r\n";
+  } else {
+    out += "HTTP/1.1 ";
+    appendNumber(out, static_cast<std::uint64_t>(statusCode));
+    out += ' ';
+    out += statusMessage.empty() ? STATUS_CODES(statusCode) : std::string_view(statusMessage);
+    out += "\r\n";
+  }
   for (const auto& [n, v] : headers_) {
     out += n;
     out += ": ";
@@ -155,7 +194,7 @@ std::string ServerResponse::renderHead(std::size_t bodyBytes, bool knownLength) 
       !userTransferEncoding_) {
     if (knownLength) {
       out += "Content-Length: ";
-      out += std::to_string(bodyBytes);
+      appendNumber(out, bodyBytes);
       out += "\r\n";
     } else if (!headRequest_) {
       if (clientHttp10_) {
@@ -173,19 +212,17 @@ std::string ServerResponse::renderHead(std::size_t bodyBytes, bool knownLength) 
       out += "Connection: keep-alive\r\n";
       if (!hasKeepAlive && keepAliveTimeoutSec_) {
         out += "Keep-Alive: timeout=";
-        out += std::to_string(keepAliveTimeoutSec_);
+        appendNumber(out, keepAliveTimeoutSec_);
         out += "\r\n";
       }
     }
   }
   out += "\r\n";
-  return out;
 }
 
 void ServerResponse::flushHeaders() {
   if (headerSent_) return;
-  std::vector<Buffer> none;
-  sendBody(none, false, nullptr);
+  sendBody({}, false, nullptr);
 }
 
 void ServerResponse::writeContinue() {
@@ -224,7 +261,42 @@ ServerResponse& ServerResponse::end(Callback cb) {
   return *this;
 }
 
+bool ServerResponse::canEndAtOnce() const {
+  return !headerSent_ && !hasBodyWrite_ && !hasEndBody_ && !hasEndText_ && writable() &&
+         writableLength() == 0 && writableCorked() == 0;
+}
+
+ServerResponse& ServerResponse::end(std::string_view str, Callback cb) {
+  if (str.size() > kInlineBody || !canEndAtOnce()) return end(Buffer::from(str), std::move(cb));
+  // Nothing is queued, so end() runs _final before it returns, and _final copies the text
+  // straight next to the head: no Buffer of its own.
+  endText_ = str;
+  hasEndText_ = true;
+  try {
+    end(std::move(cb));
+  } catch (...) {
+    hasEndText_ = false;
+    endText_ = {};
+    throw;
+  }
+  if (hasEndText_) {
+    // _final did not run yet (it will later): keep a copy, the caller's text may go.
+    endBody_ = Buffer::from(endText_);
+    hasEndBody_ = true;
+    hasEndText_ = false;
+    endText_ = {};
+  }
+  return *this;
+}
+
 ServerResponse& ServerResponse::end(Buffer chunk, Callback cb) {
+  if (canEndAtOnce()) {
+    // end(data) as the only write (the common small response): the body is not written through
+    // the Writable queue but kept here, and _final sends it with the head in one buffer.
+    endBody_ = std::move(chunk);
+    hasEndBody_ = true;
+    return end(std::move(cb));
+  }
   inEnd_ = true;
   Writable::end(std::move(chunk), std::move(cb));
   inEnd_ = false;
@@ -232,8 +304,8 @@ ServerResponse& ServerResponse::end(Buffer chunk, Callback cb) {
 }
 
 void ServerResponse::_write(const Buffer& chunk, WriteCallback cb) {
-  std::vector<Buffer> one{chunk};
-  sendBody(one, false, &cb);
+  Buffer one = chunk;
+  sendBody(std::span<Buffer>(&one, 1), false, &cb);
 }
 
 void ServerResponse::_writev(std::vector<Buffer>& chunks, WriteCallback cb) {
@@ -241,8 +313,18 @@ void ServerResponse::_writev(std::vector<Buffer>& chunks, WriteCallback cb) {
 }
 
 void ServerResponse::_final(std::function<void(const Error&)> cb) {
-  std::vector<Buffer> none;
-  sendBody(none, true, nullptr);
+  if (hasEndText_) {
+    std::string_view text = endText_;
+    hasEndText_ = false;
+    endText_ = {};
+    sendBody({}, true, nullptr, text);
+  } else if (hasEndBody_) {
+    Buffer body = std::move(endBody_);
+    endBody_ = Buffer();
+    sendBody(std::span<Buffer>(&body, 1), true, nullptr);
+  } else {
+    sendBody({}, true, nullptr);
+  }
   if (conn_) conn_->onResponseQueued(this);
   cb({});
 }
@@ -255,36 +337,74 @@ void ServerResponse::_destroy(const Error& err, std::function<void(const Error&)
 }
 
 // Queues head (if not sent yet), body chunks with their framing, and with `last` the end of
-// the body, on the socket. Completes `cb` at once unless the socket is backed up.
-void ServerResponse::sendBody(std::vector<Buffer>& chunks, bool last, WriteCallback* cb) {
-  std::size_t total = 0;
+// the body, on the socket. Completes `cb` at once unless the socket is backed up. The head, the
+// framing and a small body are rendered into one buffer: one socket write, one iovec.
+void ServerResponse::sendBody(std::span<Buffer> chunks, bool last, WriteCallback* cb,
+                              std::string_view textBody) {
+  std::size_t total = textBody.size();
   for (const auto& c : chunks) total += c.length();
-  std::vector<Buffer> out;
-  out.reserve(chunks.size() + 3);
+  thread_local std::string text;  // reused: no allocation per response once warm
+  text.clear();
   if (!headerSent_) {
     // end(data) as the only write, or end() with nothing written: the length is known.
     bool known = (inEnd_ && !hasBodyWrite_) || (last && !hasBodyWrite_);
-    out.push_back(Buffer::from(renderHead(total, known)));
+    renderHead(text, total, known);
     headerSent_ = true;
   }
   if (!last && !inEnd_) hasBodyWrite_ = true;
-  if (!noBody_ && total > 0) {
-    if (chunked_) {
-      appendChunk(out, chunks, total);
-    } else {
-      for (auto& c : chunks) {
-        if (!c.empty()) out.push_back(std::move(c));
-      }
-    }
-  }
-  if (last && chunked_ && !noBody_) out.push_back(lastChunk(trailers_));
-  bool ok = true;
+
   // A socket that is already gone takes nothing. As in Node (_writeRaw), the bytes are dropped
   // without an error: the response's close follows the socket's, and an `error` here would end
   // the process of a handler that answers a client who just left.
-  if (socket_ && !socket_->destroyed()) {
-    for (auto& b : out) ok = socket_->write(std::move(b));
+  const bool live = socket_ && !socket_->destroyed();
+  bool ok = true;
+  auto put = [&](Buffer b) {
+    if (live) ok = socket_->write(std::move(b));
+  };
+  auto flushText = [&] {
+    if (!text.empty()) put(Buffer::from(text.data(), text.size()));
+    text.clear();
+  };
+  auto putBody = [&] {
+    if (total <= kInlineBody) {
+      text += textBody;
+      for (const auto& c : chunks) text.append(reinterpret_cast<const char*>(c.data()), c.length());
+    } else {
+      flushText();
+      for (auto& c : chunks) {
+        if (!c.empty()) put(std::move(c));
+      }
+    }
+  };
+  if (!noBody_ && total > 0) {
+    if (chunked_) {
+      char hex[2 * sizeof(std::size_t)];
+      char* end = hex + sizeof hex;
+      char* p = end;
+      std::size_t n = total;
+      do {
+        *--p = "0123456789abcdef"[n & 15];
+        n >>= 4;
+      } while (n);
+      text.append(p, static_cast<std::size_t>(end - p));
+      text += "\r\n";
+      putBody();
+      text += "\r\n";
+    } else {
+      putBody();
+    }
   }
+  if (last && chunked_ && !noBody_) {
+    text += "0\r\n";
+    for (const auto& [n, v] : trailers_) {
+      text += n;
+      text += ": ";
+      text += v;
+      text += "\r\n";
+    }
+    text += "\r\n";
+  }
+  flushText();
   if (!cb) return;
   if (ok || !conn_) {
     (*cb)();

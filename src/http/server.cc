@@ -21,6 +21,18 @@ net::ServerOptions netOptions(const ServerOptions& o) {
 }
 
 std::uint64_t now() { return Loop::current().now(); }
+
+// Storage for the fields of the head being parsed. A head is parsed and copied into its
+// IncomingMessage in one synchronous step, so one array per thread serves every connection:
+// an idle keep-alive connection carries no header storage.
+std::span<Header> headerScratch(const ServerOptions& o) {
+  thread_local std::vector<Header> store;
+  // A field line takes at least 4 bytes ("a:\r\n") and a head is parsed within maxHeaderSize
+  // bytes, so this many entries never cut a head short of maxHeadersCount.
+  std::size_t want = std::min(o.maxHeadersCount, o.maxHeaderSize / 4 + 1);
+  if (store.size() < want) store.resize(want);
+  return std::span<Header>(store.data(), want);
+}
 }  // namespace
 
 Server::Server(ServerOptions opts)
@@ -107,7 +119,7 @@ void Server::State::remove(Connection* c) {
 }
 
 Connection::Connection(Server* server, SocketPtr socket)
-    : server_(server), socket_(std::move(socket)), chunked_(Limits{}), headerStore_(64) {
+    : server_(server), socket_(std::move(socket)), chunked_(Limits{}) {
   lastActivity_ = headStart_ = now();
 }
 
@@ -116,7 +128,6 @@ Connection* Connection::start(Server* server, const SocketPtr& socket) {
   const ServerOptions& o = server->opts_;
   c->chunked_.limits.maxHeaderSize = o.maxHeaderSize;
   c->chunked_.limits.maxHeadersCount = o.maxHeadersCount;
-  c->chunked_.trailerStorage = std::span<Header>(c->trailerStore_);  // trailers are kept
   // The socket's listeners own the connection; they are dropped when the socket closes.
   c->onData_ =
       socket->on(net::Socket::Events::data, [c](const Buffer& chunk) { c->onData(chunk); });
@@ -146,6 +157,7 @@ Connection* Connection::start(Server* server, const SocketPtr& socket) {
 void Connection::onClose() {
   phase_ = Phase::kClosed;
   server_->state_->remove(this);
+  if (req_) req_->onRead = nullptr;
   if (req_ && !req_->complete && !req_->destroyed()) {
     req_->aborted = true;
     req_->emit(IncomingMessage::Events::aborted);
@@ -161,6 +173,7 @@ void Connection::onClose() {
 }
 
 void Connection::detach() {
+  if (req_) req_->onRead = nullptr;
   socket_->off(net::Socket::Events::data, onData_);
   socket_->off(net::Socket::Events::drain, onDrain_);
   socket_->off(net::Socket::Events::end, onEnd_);
@@ -217,8 +230,7 @@ bool Connection::parseHead() {
   limits.maxHeaderSize = o.maxHeaderSize;
   limits.maxHeadersCount = o.maxHeadersCount;
   RequestHead head;
-  std::ptrdiff_t n =
-      parseRequest(pending_.view(), head, std::span<Header>(headerStore_), limits, lastLen_);
+  std::ptrdiff_t n = parseRequest(pending_.view(), head, headerScratch(o), limits, lastLen_);
   if (n == kIncomplete) {
     lastLen_ = pending_.length();
     return false;
@@ -241,8 +253,9 @@ void Connection::startRequest(RequestHead& head, std::size_t headLen) {
   req->url.assign(head.target);
   req->httpVersionMajor = head.versionMajor;
   req->httpVersionMinor = head.versionMinor;
-  req->httpVersion = head.versionMinor == 0 ? "1.0" : "1.1";
+  if (head.versionMinor == 0) req->httpVersion = "1.0";  // "1.1" by default
   req->headers.joinDuplicates(o.joinDuplicateHeaders);
+  req->headers.reserve(head.headers.size());
   for (const Header& h : head.headers) req->headers.add(h.name, h.value);
   req->socket = socket_;
   pending_ = pending_.slice(static_cast<std::int64_t>(headLen));
@@ -253,7 +266,13 @@ void Connection::startRequest(RequestHead& head, std::size_t headLen) {
   bodyDone_ = bodyKind_ == BodyKind::kNone ||
               (bodyKind_ == BodyKind::kContentLength && head.contentLength == 0);
   if (bodyKind_ == BodyKind::kContentLength) clBody_.remaining = head.contentLength;
-  if (bodyKind_ == BodyKind::kChunked) chunked_.reset();
+  if (bodyKind_ == BodyKind::kChunked) {
+    if (!trailerStore_) {
+      trailerStore_ = std::make_unique<std::vector<Header>>(32);
+      chunked_.trailerStorage = std::span<Header>(*trailerStore_);
+    }
+    chunked_.reset();
+  }
   if (bodyDone_) {
     req->complete = true;
     req->push(nullptr);
@@ -277,13 +296,16 @@ void Connection::startRequest(RequestHead& head, std::size_t headLen) {
   res_ = res;
   responseQueued_ = false;
   phase_ = bodyDone_ ? Phase::kHead : Phase::kBody;
-  req->onRead = [this, keep = weak_from_this()] {
-    if (keep.expired()) return;
-    if (pausedForBody_) {
-      pausedForBody_ = false;
-      socket_->resume();
-    }
-  };
+  if (!bodyDone_) {
+    // The consumer wants more body: resume a socket paused for backpressure. A plain pointer
+    // (no allocation): the hook is cleared when the body completes or the connection goes.
+    req->onRead = [this] {
+      if (pausedForBody_) {
+        pausedForBody_ = false;
+        socket_->resume();
+      }
+    };
+  }
 
   if (head.expectContinue) {
     if (server_->listenerCount(Server::Events::checkContinue) > 0) {
@@ -362,6 +384,7 @@ bool Connection::feedBody() {
 
 void Connection::bodyComplete() {
   bodyDone_ = true;
+  if (req_) req_->onRead = nullptr;
   phase_ = Phase::kHead;
   headStart_ = now();
   if (req_ && !req_->complete) {

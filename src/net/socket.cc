@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "core/callback_scope.h"
+#include "core/tick.h"
 #include "evnode/dns.h"
 #include "evnode/loop.h"
 #include "evnode/net.h"
@@ -334,7 +335,7 @@ Socket& Socket::connect(const ConnectOptions& o, std::function<void()> cb) {
       delete req;
     }
     // Reported asynchronously, as every connect error is.
-    nextTick([this, keep = self(), r, ip, port = o.port] {
+    evnode::detail::queueTick([this, keep = self(), r, ip, port = o.port] {
       if (!destroyed()) destroy(Error::fromUv(r, "connect", ip, port));
     });
   };
@@ -387,7 +388,7 @@ bool Socket::write(Buffer chunk, Callback cb) {
   if (!autoCorked_ && !destroyed() && !writableEnded()) {
     autoCorked_ = true;
     cork();
-    nextTick([this, keep = self()] {
+    evnode::detail::queueTick([this, keep = self()] {
       autoCorked_ = false;
       uncork();
     });

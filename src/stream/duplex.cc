@@ -1,4 +1,5 @@
 // Duplex (both sides, half-open rules) and Transform.
+#include "core/tick.h"
 #include "evnode/loop.h"
 #include "evnode/stream.h"
 
@@ -16,7 +17,7 @@ void Duplex::_destroy(const Error& err, std::function<void(const Error&)> cb) {
 void Duplex::afterEndEmitted() {
   if (writable() && !allowHalfOpen_) {
     // Without half-open, the readable side's end ends the writable side too.
-    nextTick([this, keep = self()] {
+    evnode::detail::queueTick([this, keep = self()] {
       if (writable() && !writableEnded() && !destroyed()) end();
     });
   } else {

@@ -2,6 +2,7 @@
 // event, plus pipe()/unpipe().
 #include <algorithm>
 
+#include "core/tick.h"
 #include "evnode/loop.h"
 #include "evnode/stream.h"
 #include "stream/string_decoder.h"
@@ -28,27 +29,25 @@ struct Readable::PipeState {
 };
 
 Readable::Readable(ReadableOptions o)
-    : hwm_(o.highWaterMark),
-      autoDestroy_(o.autoDestroy),
-      emitClose_(o.emitClose),
-      readFn_(std::move(o.read)),
-      destroyFn_(std::move(o.destroy)) {
+    : hwm_(o.highWaterMark), autoDestroy_(o.autoDestroy), emitClose_(o.emitClose) {
+  if (o.read || o.destroy)
+    fns_ = std::make_unique<Fns>(Fns{std::move(o.read), std::move(o.destroy)});
   if (!o.encoding.empty()) setEncoding(o.encoding);
 }
 
 Readable::~Readable() = default;
 
 void Readable::_read(std::size_t size) {
-  if (readFn_) {
-    readFn_(*this, size);
+  if (fns_ && fns_->read) {
+    fns_->read(*this, size);
   } else {
     errorOrDestroy(Error("ERR_METHOD_NOT_IMPLEMENTED", "The _read() method is not implemented"));
   }
 }
 
 void Readable::_destroy(const Error& err, std::function<void(const Error&)> cb) {
-  if (destroyFn_) {
-    destroyFn_(*this, err, std::move(cb));
+  if (fns_ && fns_->destroy) {
+    fns_->destroy(*this, err, std::move(cb));
   } else {
     cb(err);
   }
@@ -149,7 +148,7 @@ void Readable::emitReadable() {
   needReadable_ = false;
   if (emittedReadable_) return;
   emittedReadable_ = true;
-  nextTick([this, keep = self()] { emitReadableNow(); });
+  evnode::detail::queueTick([this, keep = self()] { emitReadableNow(); });
 }
 
 void Readable::emitReadableNow() {
@@ -164,7 +163,7 @@ void Readable::emitReadableNow() {
 void Readable::maybeReadMore() {
   if (readingMore_) return;
   readingMore_ = true;
-  nextTick([this, keep = self()] {
+  evnode::detail::queueTick([this, keep = self()] {
     while (!reading_ && !ended_ && (length_ < hwm_ || (flowing_ == 1 && length_ == 0))) {
       std::size_t len = length_;
       read(0);
@@ -279,7 +278,7 @@ Buffer Readable::fromList(std::size_t n, bool all) {
 void Readable::endReadable() {
   if (endEmitted_) return;
   ended_ = true;
-  nextTick([this, keep = self()] {
+  evnode::detail::queueTick([this, keep = self()] {
     // Node checks `errored`, not `errorEmitted`: a stream destroyed with an error between
     // scheduling and this tick must not emit `end`.
     if (!errored_ && !closeEmitted_ && !endEmitted_ && length_ == 0) {
@@ -316,7 +315,7 @@ Readable& Readable::resume() {
 void Readable::scheduleResume() {
   if (resumeScheduled_) return;
   resumeScheduled_ = true;
-  nextTick([this, keep = self()] {
+  evnode::detail::queueTick([this, keep = self()] {
     if (!reading_) read(0);
     resumeScheduled_ = false;
     emit(Events::resume);
@@ -363,7 +362,7 @@ void Readable::newListener(const void* key) {
       if (length_ > 0) {
         emitReadable();
       } else if (!reading_) {
-        nextTick([this, keep = self()] { read(0); });
+        evnode::detail::queueTick([this, keep = self()] { read(0); });
       }
     }
   }
@@ -374,7 +373,7 @@ void Readable::listenerRemoved(const void* key) {
   if (destroyed_ || closeEmitted_) return;  // nobody is left to hand the data to
   // Node re-evaluates on the next tick, once the caller is done rearranging listeners.
   if (auto keep = weak_from_this().lock()) {
-    nextTick([this, keep = std::move(keep)] { updateReadableListening(); });
+    evnode::detail::queueTick([this, keep = std::move(keep)] { updateReadableListening(); });
   }
 }
 
@@ -454,7 +453,8 @@ void Readable::pipeTo(std::shared_ptr<Writable> dest, PipeOptions opts) {
     endFn = unpipeSelf;
   }
   if (endEmitted_) {
-    nextTick(std::move(endFn));  // Node: a source that already ended ends the pipe next tick
+    evnode::detail::queueTick(
+        std::move(endFn));  // Node: a source that already ended ends the pipe next tick
   } else {
     p->onEnd = once(Events::end, std::move(endFn));
   }

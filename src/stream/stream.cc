@@ -1,6 +1,7 @@
 // Stream: destroy()/error/close shared by both sides; finished(), pipeline(), readableFrom().
 #include <algorithm>
 
+#include "core/tick.h"
 #include "evnode/loop.h"
 #include "evnode/stream.h"
 
@@ -24,19 +25,26 @@ void Stream::destroy(const Error& err) {
 void Stream::afterDestroy(const Error& err) {
   if (err && !errored_) errored_ = err;
   closed_ = true;
-  nextTick([this, keep = self(), err] {
-    if (err && !errorEmitted_) {
-      errorEmitted_ = true;
-      emit(Events::error, err);
-    }
-    if (!closeEmitted_) {
-      closeEmitted_ = true;
-      if (emitCloseOption()) emitCloseEvent();
-      // Nothing is emitted after close; dropping the listeners frees closures that captured
-      // this stream (the lifetime rule in DESIGN.md).
-      removeAllListeners();
-    }
-  });
+  // Most streams close without an error: their tick carries no copy of one.
+  if (err) {
+    evnode::detail::queueTick([this, keep = self(), err] { emitErrorAndClose(&err); });
+  } else {
+    evnode::detail::queueTick([this, keep = self()] { emitErrorAndClose(nullptr); });
+  }
+}
+
+void Stream::emitErrorAndClose(const Error* err) {
+  if (err && !errorEmitted_) {
+    errorEmitted_ = true;
+    emit(Events::error, *err);
+  }
+  if (!closeEmitted_) {
+    closeEmitted_ = true;
+    if (emitCloseOption()) emitCloseEvent();
+    // Nothing is emitted after close; dropping the listeners frees closures that captured
+    // this stream (the lifetime rule in DESIGN.md).
+    removeAllListeners();
+  }
 }
 
 void Stream::errorOrDestroy(const Error& err) {
@@ -46,7 +54,7 @@ void Stream::errorOrDestroy(const Error& err) {
   } else if (err && !errorEmitted_) {
     if (!errored_) errored_ = err;
     errorEmitted_ = true;
-    nextTick([this, keep = self(), err] { emit(Events::error, err); });
+    evnode::detail::queueTick([this, keep = self(), err] { emit(Events::error, err); });
   }
 }
 
@@ -79,7 +87,7 @@ std::function<void()> detail::eos(const std::shared_ptr<Stream>& stream, bool re
     if (!err && !(st->readableDone && st->writableDone)) {
       err = Error("ERR_STREAM_PREMATURE_CLOSE", "Premature close");
     }
-    nextTick([call, err] { call(err); });
+    evnode::detail::queueTick([call, err] { call(err); });
     return [] {};
   }
   Stream* s = stream.get();
@@ -171,7 +179,7 @@ void pipeline(std::vector<std::shared_ptr<Stream>> streams, std::function<void(c
       }
     }
     if (--st->pending == 0) {
-      nextTick([st] {
+      evnode::detail::queueTick([st] {
         auto cb = std::move(st->cb);
         st->cb = nullptr;
         st->streams.clear();

@@ -1,5 +1,6 @@
 // Writable: Node's writable-stream state machine (lib/internal/streams/writable.js): buffering
 // behind an in-flight write, _writev batches, cork/uncork, drain, end/finish.
+#include "core/tick.h"
 #include "evnode/loop.h"
 #include "evnode/stream.h"
 
@@ -25,43 +26,42 @@ void WriteCallback::operator()(const Error& err) const {
 }
 
 Writable::Writable(WritableOptions o)
-    : hwm_(o.highWaterMark),
-      autoDestroy_(o.autoDestroy),
-      emitClose_(o.emitClose),
-      writeFn_(std::move(o.write)),
-      writevFn_(std::move(o.writev)),
-      finalFn_(std::move(o.final)),
-      destroyFn_(std::move(o.destroy)) {}
+    : hwm_(o.highWaterMark), autoDestroy_(o.autoDestroy), emitClose_(o.emitClose) {
+  if (o.write || o.writev || o.final || o.destroy) {
+    fns_ = std::make_unique<Fns>(
+        Fns{std::move(o.write), std::move(o.writev), std::move(o.final), std::move(o.destroy)});
+  }
+}
 
 Writable::~Writable() = default;
 
 void Writable::_write(const Buffer& chunk, WriteCallback cb) {
-  if (writeFn_) {
-    writeFn_(*this, chunk, cb);
-  } else if (writevFn_) {
+  if (fns_ && fns_->write) {
+    fns_->write(*this, chunk, cb);
+  } else if (fns_ && fns_->writev) {
     batch_.clear();
     batch_.push_back(chunk);
-    writevFn_(*this, batch_, cb);
+    fns_->writev(*this, batch_, cb);
   } else {
     cb(Error("ERR_METHOD_NOT_IMPLEMENTED", "The _write() method is not implemented"));
   }
 }
 
 void Writable::_writev(std::vector<Buffer>& chunks, WriteCallback cb) {
-  if (writevFn_) writevFn_(*this, chunks, cb);
+  if (fns_ && fns_->writev) fns_->writev(*this, chunks, cb);
 }
 
 void Writable::_final(std::function<void(const Error&)> cb) {
-  if (finalFn_) {
-    finalFn_(*this, std::move(cb));
+  if (fns_ && fns_->final) {
+    fns_->final(*this, std::move(cb));
   } else {
     cb({});
   }
 }
 
 void Writable::_destroy(const Error& err, std::function<void(const Error&)> cb) {
-  if (destroyFn_) {
-    destroyFn_(*this, err, std::move(cb));
+  if (fns_ && fns_->destroy) {
+    fns_->destroy(*this, err, std::move(cb));
   } else {
     cb(err);
   }
@@ -69,14 +69,14 @@ void Writable::_destroy(const Error& err, std::function<void(const Error&)> cb) 
 
 void Writable::beforeDestroy() {
   if (!destroyed_ && (!buffered_.empty() || !onFinished_.empty())) {
-    nextTick([this, keep = self()] { errorBuffer(); });
+    evnode::detail::queueTick([this, keep = self()] { errorBuffer(); });
   }
 }
 
 bool Writable::writable() const { return !destroyed_ && !errored_ && !ending_; }
 
 void Writable::failWrite(const Error& err, Callback cb) {
-  if (cb) nextTick([cb = std::move(cb), err] { cb(err); });
+  if (cb) evnode::detail::queueTick([cb = std::move(cb), err] { cb(err); });
   errorOrDestroy(err);
 }
 
@@ -144,7 +144,7 @@ void Writable::onwrite(const Error& er) {
       errorOrDestroy(er);
     };
     if (sync) {
-      nextTick([keep = self(), fail] { fail(); });
+      evnode::detail::queueTick([keep = self(), fail] { fail(); });
     } else {
       fail();
     }
@@ -160,9 +160,9 @@ void Writable::onwrite(const Error& er) {
     } else if (afterWriteCount_ == 0) {
       afterWriteCount_ = 1;
       afterWriteCb_ = std::move(cb);
-      nextTick([this, keep = self()] { afterWriteTick(); });
+      evnode::detail::queueTick([this, keep = self()] { afterWriteTick(); });
     } else {
-      nextTick([this, keep = self(), cb = std::move(cb)] { afterWrite(1, cb); });
+      evnode::detail::queueTick([this, keep = self(), cb = std::move(cb)] { afterWrite(1, cb); });
     }
   } else {
     afterWrite(1, cb);
@@ -267,7 +267,7 @@ Writable& Writable::endImpl(Buffer* chunk, Callback cb) {
   }
   if (cb) {
     if (err || finished_) {
-      nextTick([cb = std::move(cb), err] { cb(err); });
+      evnode::detail::queueTick([cb = std::move(cb), err] { cb(err); });
     } else {
       onFinished_.push_back(std::move(cb));
     }
@@ -286,7 +286,7 @@ void Writable::finishMaybe(bool sync) {
   if (pendingcb_ != 0) return;
   if (sync) {
     ++pendingcb_;
-    nextTick([this, keep = self()] {
+    evnode::detail::queueTick([this, keep = self()] {
       if (needFinish()) {
         finishNow();
       } else {
@@ -308,9 +308,11 @@ void Writable::prefinish() {
   }
   finalCalled_ = true;
   ++pendingcb_;
-  _final([this, keep = self(), called = std::make_shared<bool>(false)](const Error& err) {
-    if (*called) return;
-    *called = true;
+  // _final runs once per stream (finalCalled_), so a member guards its callback: no shared flag
+  // to allocate per stream.
+  _final([this, keep = self()](const Error& err) {
+    if (finalCbDone_) return;
+    finalCbDone_ = true;
     --pendingcb_;
     if (err) {
       auto cbs = std::move(onFinished_);
@@ -321,7 +323,7 @@ void Writable::prefinish() {
       prefinished_ = true;
       emit(Events::prefinish);
       ++pendingcb_;
-      nextTick([this, keep] { finishNow(); });
+      evnode::detail::queueTick([this, keep] { finishNow(); });
     }
   });
 }
