@@ -5,6 +5,7 @@
 
 #include "evnode/loop.h"
 #include "http/connection.h"
+#include "http/pool.h"
 #include "http/response_internal.h"
 
 namespace evnode::http {
@@ -232,7 +233,7 @@ bool Connection::parseHead() {
 
 void Connection::startRequest(RequestHead& head, std::size_t headLen) {
   const ServerOptions& o = server_->opts_;
-  auto req = std::make_shared<IncomingMessage>();
+  auto req = std::allocate_shared<IncomingMessage>(PoolAllocator<IncomingMessage>());
   req->method.assign(head.method);
   req->url.assign(head.target);
   req->httpVersionMajor = head.versionMajor;
