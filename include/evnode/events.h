@@ -177,6 +177,9 @@ class EventEmitter {
     using Impl = detail::ListenerImpl<std::decay_t<F>, A...>;
     Slot s{key, ++lastId_, once, std::make_shared<Impl>(std::forward<F>(f))};
     auto& v = mutableSlots();
+    // Grow by half rather than double, from 4: a socket with its usual handful of listeners
+    // holds 4 or 6 slots, not 8 (idle connections stay small), after two allocations, not four.
+    if (v.size() == v.capacity()) v.reserve(v.size() < 4 ? 4 : v.size() + v.size() / 2);
     if (prepend) {
       v.insert(v.begin(), std::move(s));
     } else {

@@ -92,10 +92,11 @@ class Stream : public EventEmitter, public std::enable_shared_from_this<Stream> 
   bool destroyed() const { return destroyed_; }
   bool closed() const { return closed_; }
   // The error the stream was destroyed with (empty if none).
-  const Error& errored() const { return errored_; }
+  const Error& errored() const { return errored_ ? *errored_ : kNoError; }
 
  protected:
   Stream() = default;
+  static const Error kNoError;
   // Release resources, then call `cb` (possibly later) with the error to report.
   virtual void _destroy(const Error& err, std::function<void(const Error&)> cb) { cb(err); }
   // Destroys with `err` if autoDestroy, otherwise just emits it (Node's errorOrDestroy).
@@ -116,7 +117,10 @@ class Stream : public EventEmitter, public std::enable_shared_from_this<Stream> 
   bool closed_ = false;
   bool errorEmitted_ = false;
   bool closeEmitted_ = false;
-  Error errored_;
+  // Set once, to a non-empty error; a pointer so that streams without one (nearly all) do not
+  // carry a 144-byte Error each.
+  std::unique_ptr<Error> errored_;
+  void setErrored(const Error& err) { errored_ = std::make_unique<Error>(err); }
 
  private:
   // Needs to know whether the stream will emit `close` (autoDestroy and emitClose).

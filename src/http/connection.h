@@ -2,6 +2,7 @@
 // hands out IncomingMessage/ServerResponse pairs in order, applies the server's timeouts.
 #pragma once
 
+#include <array>
 #include <memory>
 #include <vector>
 
@@ -52,10 +53,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
   ResponsePtr res_;
   BodyKind bodyKind_ = BodyKind::kNone;
   ContentLengthBody clBody_;
-  ChunkedDecoder chunked_;
-  // Trailers are kept across reads, so their storage is the connection's own; made on the first
-  // chunked request (most connections never see one).
-  std::unique_ptr<std::vector<Header>> trailerStore_;
+  // The chunked decoder and its trailers (kept across reads) are made on the first chunked
+  // request: most connections never see one, and an idle connection stays small.
+  struct Chunked {
+    explicit Chunked(const Limits& l) : decoder(l) {
+      decoder.trailerStorage = std::span<Header>(trailers);
+    }
+    ChunkedDecoder decoder;
+    std::array<Header, 32> trailers;
+  };
+  std::unique_ptr<Chunked> chunked_;
   std::vector<WriteCallback> drainWaiters_;
   std::size_t requests_ = 0;
   std::uint64_t lastActivity_ = 0;

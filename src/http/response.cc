@@ -8,6 +8,7 @@
 #include "http/connection.h"
 #include "http/header_rules.h"
 #include "http/parser.h"
+#include "http/pool.h"
 #include "http/response_internal.h"
 
 namespace evnode::http {
@@ -29,7 +30,7 @@ ServerResponse::ServerResponse() : Writable(WritableOptions{}) {}
 
 ResponsePtr ResponseInternal::make(const RequestPtr& req, const SocketPtr& socket,
                                    Connection* conn) {
-  auto res = std::make_shared<MakeResponse>();
+  auto res = std::allocate_shared<MakeResponse>(PoolAllocator<MakeResponse>());
   res->req_ = req;
   res->socket_ = socket;
   res->conn_ = conn;

@@ -5,6 +5,7 @@
 
 #include "evnode/loop.h"
 #include "http/connection.h"
+#include "http/pool.h"
 #include "http/response_internal.h"
 
 namespace evnode::http {
@@ -119,15 +120,12 @@ void Server::State::remove(Connection* c) {
 }
 
 Connection::Connection(Server* server, SocketPtr socket)
-    : server_(server), socket_(std::move(socket)), chunked_(Limits{}) {
+    : server_(server), socket_(std::move(socket)) {
   lastActivity_ = headStart_ = now();
 }
 
 Connection* Connection::start(Server* server, const SocketPtr& socket) {
   auto c = std::make_shared<Connection>(server, socket);
-  const ServerOptions& o = server->opts_;
-  c->chunked_.limits.maxHeaderSize = o.maxHeaderSize;
-  c->chunked_.limits.maxHeadersCount = o.maxHeadersCount;
   // The socket's listeners own the connection; they are dropped when the socket closes.
   c->onData_ =
       socket->on(net::Socket::Events::data, [c](const Buffer& chunk) { c->onData(chunk); });
@@ -248,7 +246,7 @@ bool Connection::parseHead() {
 
 void Connection::startRequest(RequestHead& head, std::size_t headLen) {
   const ServerOptions& o = server_->opts_;
-  auto req = std::make_shared<IncomingMessage>();
+  auto req = std::allocate_shared<IncomingMessage>(PoolAllocator<IncomingMessage>());
   req->method.assign(head.method);
   req->url.assign(head.target);
   req->httpVersionMajor = head.versionMajor;
@@ -267,11 +265,13 @@ void Connection::startRequest(RequestHead& head, std::size_t headLen) {
               (bodyKind_ == BodyKind::kContentLength && head.contentLength == 0);
   if (bodyKind_ == BodyKind::kContentLength) clBody_.remaining = head.contentLength;
   if (bodyKind_ == BodyKind::kChunked) {
-    if (!trailerStore_) {
-      trailerStore_ = std::make_unique<std::vector<Header>>(32);
-      chunked_.trailerStorage = std::span<Header>(*trailerStore_);
+    if (!chunked_) {
+      Limits limits;
+      limits.maxHeaderSize = o.maxHeaderSize;
+      limits.maxHeadersCount = o.maxHeadersCount;
+      chunked_ = std::make_unique<Chunked>(limits);
     }
-    chunked_.reset();
+    chunked_->decoder.reset();
   }
   if (bodyDone_) {
     req->complete = true;
@@ -362,23 +362,23 @@ bool Connection::feedBody() {
   std::string_view in = pending_.view();
   std::size_t offset = 0;
   while (offset < in.size()) {
-    auto r = chunked_.decode(in.substr(offset));
-    if (chunked_.failed()) {
-      Error err(std::string(parseErrorName(chunked_.error)),
-                "Parse Error: " + std::string(parseErrorReason(chunked_.error)));
-      clientError(err, parseErrorStatus(chunked_.error));
+    auto r = chunked_->decoder.decode(in.substr(offset));
+    if (chunked_->decoder.failed()) {
+      Error err(std::string(parseErrorName(chunked_->decoder.error)),
+                "Parse Error: " + std::string(parseErrorReason(chunked_->decoder.error)));
+      clientError(err, parseErrorStatus(chunked_->decoder.error));
       return false;
     }
     if (!r.data.empty())
       deliver(static_cast<std::size_t>(r.data.data() - in.data()), r.data.size());
     offset += r.consumed;
-    if (chunked_.done() || r.consumed == 0) break;
+    if (chunked_->decoder.done() || r.consumed == 0) break;
   }
-  if (chunked_.done() && req_) {
-    for (const Header& h : chunked_.trailers()) req_->trailers.add(h.name, h.value);
+  if (chunked_->decoder.done() && req_) {
+    for (const Header& h : chunked_->decoder.trailers()) req_->trailers.add(h.name, h.value);
   }
   pending_ = pending_.slice(static_cast<std::int64_t>(offset));
-  if (chunked_.done()) bodyComplete();
+  if (chunked_->decoder.done()) bodyComplete();
   return bodyDone_;
 }
 

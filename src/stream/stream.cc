@@ -7,13 +7,15 @@
 
 namespace evnode {
 
+const Error Stream::kNoError;
+
 void Stream::destroy(const Error& err) {
   if (destroyed_) {
-    if (err && !errored_) errored_ = err;
+    if (err && !errored_) setErrored(err);
     return;
   }
   beforeDestroy();
-  if (err) errored_ = err;
+  if (err) setErrored(err);
   destroyed_ = true;
   _destroy(err, [this, keep = self(), called = false](const Error& e) mutable {
     if (called) return;
@@ -23,7 +25,7 @@ void Stream::destroy(const Error& err) {
 }
 
 void Stream::afterDestroy(const Error& err) {
-  if (err && !errored_) errored_ = err;
+  if (err && !errored_) setErrored(err);
   closed_ = true;
   // Most streams close without an error: their tick carries no copy of one.
   if (err) {
@@ -52,7 +54,7 @@ void Stream::errorOrDestroy(const Error& err) {
   if (autoDestroy()) {
     destroy(err);
   } else if (err && !errorEmitted_) {
-    if (!errored_) errored_ = err;
+    if (!errored_) setErrored(err);
     errorEmitted_ = true;
     evnode::detail::queueTick([this, keep = self(), err] { emit(Events::error, err); });
   }

@@ -136,7 +136,7 @@ void Writable::onwrite(const Error& er) {
   writelen_ = 0;
 
   if (er) {
-    if (!errored_) errored_ = er;
+    if (!errored_) setErrored(er);
     auto fail = [this, cb, er] {
       --pendingcb_;
       if (cb) cb(er);
@@ -344,11 +344,11 @@ void Writable::errorBuffer() {
     Pending p = std::move(buffered_.front());
     buffered_.pop_front();
     length_ -= p.chunk.length();
-    if (p.cb) p.cb(errored_ ? errored_ : destroyedError("write"));
+    if (p.cb) p.cb(errored_ ? *errored_ : destroyedError("write"));
   }
   auto cbs = std::move(onFinished_);
   onFinished_.clear();
-  for (auto& c : cbs) c(errored_ ? errored_ : destroyedError("end"));
+  for (auto& c : cbs) c(errored_ ? *errored_ : destroyedError("end"));
 }
 
 }  // namespace evnode
