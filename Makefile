@@ -54,8 +54,7 @@ test: deps
 	echo; echo "make test: all passed"
 
 bench: build
-	@if [ -f bench/run.sh ]; then bash bench/run.sh; \
-	else echo "bench: no bench/run.sh yet (see ../shared/bench/peers.sh)"; fi
+	bash bench/run.sh $(SUITES)
 
 # Every libFuzzer binary in build-fuzz/bin/ runs a bounded number of inputs over a working copy
 # of its seed corpus fuzz/corpus/<name> (the copy, fuzz/corpus-work/<name>, keeps what it finds).
