@@ -81,7 +81,8 @@ class Dnsmasq {
                                    "--dns-rr=z.test,2," + ns,
                                    "--dns-rr=z.test,6," + ns + hm + soaTail,
                                    "--dns-rr=caa.test,257," + caa});
-      if (et::waitForTcpPort(port, 5)) {
+      // Generous: the first tests of a parallel sanitizer run start while the machine is busiest.
+      if (et::waitForTcpPort(port, 20)) {
         port_ = port;
       } else {
         why_ = "dnsmasq did not start: " + proc_->stderrSoFar();
