@@ -624,12 +624,6 @@ ClientRequestPtr detail::request(RequestOptions o, const AgentPtr& defaultAgent,
     throw Exception("ERR_SOCKET_BAD_PORT",
                     "Port should be >= 0 and < 65536. Received " + std::to_string(o.port) + ".");
   }
-  // Validated before the request exists: it holds itself (self_), so a throw after that
-  // would leak it.
-  for (const auto& [n, v] : o.headers) {
-    validateHeaderName(n);
-    validateHeaderValue(n, v);
-  }
   auto req = std::make_shared<MakeRequest>(std::move(o));
   req->self_ = req;
   // A throw below (an invalid header, https options that are not PEM) must not leave the
@@ -637,7 +631,11 @@ ClientRequestPtr detail::request(RequestOptions o, const AgentPtr& defaultAgent,
   OnThrow disown{[&req] { req->self_.reset(); }};
   const RequestOptions& opts = req->opts_;
   req->maxHeadersCount = 2000;
-  for (const auto& [n, v] : opts.headers) req->headers_.emplace_back(n, v);
+  for (const auto& [n, v] : opts.headers) {
+    validateHeaderName(n);
+    validateHeaderValue(n, v);
+    req->headers_.emplace_back(n, v);
+  }
   std::string host = opts.connectHost();
   req->host_ = host;
   if (opts.setHost && !req->hasHeader("host") && opts.socketPath.empty()) {
@@ -660,8 +658,8 @@ ClientRequestPtr detail::request(RequestOptions o, const AgentPtr& defaultAgent,
   // As Node: keep-alive only where the agent may really reuse the connection.
   req->shouldKeepAlive_ =
       agent && (agent->options().keepAlive || agent->options().maxSockets != SIZE_MAX);
-  if (agent) req->impl_->agent = agent;
   if (agent) {
+    req->impl_->agent = agent;
     req->agentName_ = agent->getName(opts);
     agent->addRequest(req);
   } else {
