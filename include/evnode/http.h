@@ -123,7 +123,8 @@ class Server : public net::Server {
     // `Expect: 100-continue`; without a listener the server answers 100 and emits request.
     static constexpr Event<const RequestPtr&, const ResponsePtr&> checkContinue{"checkContinue"};
     // Any other Expect; without a listener the server answers 417.
-    static constexpr Event<const RequestPtr&, const ResponsePtr&> checkExpectation{"checkExpectation"};
+    static constexpr Event<const RequestPtr&, const ResponsePtr&> checkExpectation{
+        "checkExpectation"};
     // CONNECT and Upgrade hand the socket over with the bytes read past the head.
     static constexpr Event<const RequestPtr&, const SocketPtr&, const Buffer&> connect{"connect"};
     static constexpr Event<const RequestPtr&, const SocketPtr&, const Buffer&> upgrade{"upgrade"};
@@ -166,7 +167,8 @@ class Server : public net::Server {
 std::shared_ptr<Server> createServer(
     std::function<void(const RequestPtr&, const ResponsePtr&)> requestListener = nullptr);
 std::shared_ptr<Server> createServer(
-    ServerOptions opts, std::function<void(const RequestPtr&, const ResponsePtr&)> requestListener = nullptr);
+    ServerOptions opts,
+    std::function<void(const RequestPtr&, const ResponsePtr&)> requestListener = nullptr);
 
 // The response to one request. A Writable: write() returns false when the socket is backed
 // up, and `drain` follows. Header helpers throw ERR_HTTP_HEADERS_SENT once the head is out,
@@ -235,7 +237,7 @@ class ServerResponse : public Writable {
   HeaderList trailers_;
   std::shared_ptr<net::Socket> socket_;
   RequestPtr req_;
-  Connection* conn_ = nullptr;  // cleared when the connection goes away
+  Connection* conn_ = nullptr;                  // cleared when the connection goes away
   std::optional<std::uint64_t> contentLength_;  // set by the user through Content-Length
   bool headerSent_ = false;
   bool chunked_ = false;
@@ -254,7 +256,6 @@ class ServerResponse : public Writable {
   Buffer endBody_;
   std::string_view endText_;
 };
-
 
 // ---------------------------------------------------------------------------------------------
 // The client: Node's http.request / http.get, ClientRequest and Agent.
@@ -279,16 +280,16 @@ struct RequestOptions {
   std::string protocol = "http:";
   std::string host = "localhost";  // used when hostname is empty
   std::string hostname{};
-  int port = 0;  // 0: the protocol's default (80)
+  int port = 0;    // 0: the protocol's default (80)
   int family = 0;  // 0, 4 or 6
   std::string localAddress{};
   std::string socketPath{};  // HTTP over a Unix socket
   std::string method = "GET";
   std::string path = "/";
   HeaderList headers{};
-  std::string auth{};  // "user:password" → Authorization: Basic
-  AgentPtr agent{};  // nullptr: http::globalAgent() (https: https::globalAgent())
-  bool noAgent = false;  // Node's `agent: false`: a fresh connection, `Connection: close`
+  std::string auth{};         // "user:password" → Authorization: Basic
+  AgentPtr agent{};           // nullptr: http::globalAgent() (https: https::globalAgent())
+  bool noAgent = false;       // Node's `agent: false`: a fresh connection, `Connection: close`
   std::uint64_t timeout = 0;  // socket idle timeout in ms (emits `timeout`), 0 = none
   bool setHost = true;
   std::size_t maxHeaderSize = 16384;
@@ -336,8 +337,10 @@ class ClientRequest : public Writable {
     static constexpr Event<const InformationInfo&> information{"information"};
     // CONNECT's 2xx and 101 Switching Protocols: the socket is the caller's now, with the bytes
     // read past the head. Without a listener the socket is destroyed.
-    static constexpr Event<const IncomingMessagePtr&, const SocketPtr&, const Buffer&> connect{"connect"};
-    static constexpr Event<const IncomingMessagePtr&, const SocketPtr&, const Buffer&> upgrade{"upgrade"};
+    static constexpr Event<const IncomingMessagePtr&, const SocketPtr&, const Buffer&> connect{
+        "connect"};
+    static constexpr Event<const IncomingMessagePtr&, const SocketPtr&, const Buffer&> upgrade{
+        "upgrade"};
     static constexpr Event<> timeout{"timeout"};
   };
 
@@ -361,7 +364,9 @@ class ClientRequest : public Writable {
   // sends it chunked (unless the caller set Content-Length).
   ClientRequest& end(Callback cb = nullptr);
   ClientRequest& end(Buffer chunk, Callback cb = nullptr);
-  ClientRequest& end(std::string_view str, Callback cb = nullptr) { return end(Buffer::from(str), std::move(cb)); }
+  ClientRequest& end(std::string_view str, Callback cb = nullptr) {
+    return end(Buffer::from(str), std::move(cb));
+  }
 
   const SocketPtr& socket() const { return socket_; }
   const IncomingMessagePtr& res() const { return res_; }
@@ -419,8 +424,10 @@ ClientRequestPtr request(std::string_view url,
 ClientRequestPtr request(std::string_view url, RequestOptions options,
                          std::function<void(const IncomingMessagePtr&)> onResponse = nullptr);
 // As request(), and end()s it.
-ClientRequestPtr get(RequestOptions options, std::function<void(const IncomingMessagePtr&)> onResponse = nullptr);
-ClientRequestPtr get(std::string_view url, std::function<void(const IncomingMessagePtr&)> onResponse = nullptr);
+ClientRequestPtr get(RequestOptions options,
+                     std::function<void(const IncomingMessagePtr&)> onResponse = nullptr);
+ClientRequestPtr get(std::string_view url,
+                     std::function<void(const IncomingMessagePtr&)> onResponse = nullptr);
 ClientRequestPtr get(std::string_view url, RequestOptions options,
                      std::function<void(const IncomingMessagePtr&)> onResponse = nullptr);
 
@@ -430,7 +437,7 @@ struct AgentOptions {
   std::size_t maxSockets = SIZE_MAX;  // per origin (Node: Infinity)
   std::size_t maxTotalSockets = SIZE_MAX;
   std::size_t maxFreeSockets = 256;
-  std::uint64_t timeout = 0;  // idle timeout of its sockets, 0 = none
+  std::uint64_t timeout = 0;        // idle timeout of its sockets, 0 = none
   std::string scheduling = "lifo";  // or "fifo": which free socket is reused first
 };
 

@@ -3,7 +3,6 @@
 
 #include <cstring>
 
-
 namespace evnode::net {
 
 int isIP(const std::string& input) {

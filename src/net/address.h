@@ -17,5 +17,4 @@ AddressInfo sockAddress(const uv_tcp_t* tcp);
 AddressInfo peerAddress(const uv_tcp_t* tcp);
 AddressInfo pipeName(const uv_pipe_t* pipe, bool peer);
 
-
 }  // namespace evnode::net

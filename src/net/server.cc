@@ -29,7 +29,8 @@ struct Server::Impl final : detail::HandleWrap {
     so.readableHighWaterMark = so.writableHighWaterMark = srv->opts_.highWaterMark;
     auto sock = Socket::accept(listener, impl->isPipe, so);
     if (!sock) return;
-    if (srv->maxConnections >= 0 && srv->connections_ >= static_cast<std::size_t>(srv->maxConnections)) {
+    if (srv->maxConnections >= 0 &&
+        srv->connections_ >= static_cast<std::size_t>(srv->maxConnections)) {
       DropInfo info;
       AddressInfo local = sock->address();
       info.localAddress = local.address;
@@ -74,7 +75,9 @@ Server::Server(ServerOptions opts) : impl_(std::make_unique<Impl>(this)), opts_(
 
 Server::~Server() = default;
 
-std::shared_ptr<Server> Server::create(ServerOptions opts) { return std::make_shared<MakeServer>(std::move(opts)); }
+std::shared_ptr<Server> Server::create(ServerOptions opts) {
+  return std::make_shared<MakeServer>(std::move(opts));
+}
 
 std::shared_ptr<Server> createServer(std::function<void(const std::shared_ptr<Socket>&)> listener) {
   return createServer(ServerOptions{}, std::move(listener));
@@ -107,8 +110,8 @@ Server& Server::listen(const ListenOptions& o, std::function<void()> cb) {
                     "Listen method has been called more than once without closing.");
   }
   if (o.path.empty() && (o.port < 0 || o.port > 65535)) {
-    throw Exception("ERR_SOCKET_BAD_PORT",
-                    "options.port should be >= 0 and < 65536. Received " + std::to_string(o.port) + ".");
+    throw Exception("ERR_SOCKET_BAD_PORT", "options.port should be >= 0 and < 65536. Received " +
+                                               std::to_string(o.port) + ".");
   }
   if (o.backlog < 0) throwInvalidArg("backlog", "must be >= 0");
   if (cb) once(Events::listening, std::move(cb));
@@ -158,7 +161,8 @@ Server& Server::listen(const ListenOptions& o, std::function<void()> cb) {
     if (o.reusePort) {
       uv_os_fd_t fd;
       int one = 1;
-      if (uv_fileno(impl_->handle(), &fd) == 0) setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+      if (uv_fileno(impl_->handle(), &fd) == 0)
+        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
     }
     sockaddr_storage addr;
     int r = makeSockaddr(ip, o.port, family, &addr);
@@ -180,14 +184,15 @@ Server& Server::listen(const ListenOptions& o, std::function<void()> cb) {
   } else if (int fam = isIP(o.host)) {
     bindTo(o.host, fam);
   } else {
-    dns::lookup(o.host, 0, [this, fail, bindTo, keep = shared_from_this()](const Error& err, const std::string& ip,
-                                                                         int family) {
-      if (err) {
-        fail(err);
-        return;
-      }
-      bindTo(ip, family);
-    });
+    dns::lookup(o.host, 0,
+                [this, fail, bindTo, keep = shared_from_this()](const Error& err,
+                                                                const std::string& ip, int family) {
+                  if (err) {
+                    fail(err);
+                    return;
+                  }
+                  bindTo(ip, family);
+                });
   }
   return *this;
 }

@@ -345,17 +345,18 @@ Socket& Socket::connect(const ConnectOptions& o, std::function<void()> cb) {
     connectTo(host, fam);
     return *this;
   }
-  dns::lookup(host, o.family, [this, keep = self(), host, connectTo](const Error& err, const std::string& ip,
-                                                                    int family) {
-    if (destroyed()) return;
-    emit(Events::lookup, err, ip, family, host);
-    if (err) {
-      connecting_ = false;
-      destroy(err);
-      return;
-    }
-    connectTo(ip, family);
-  });
+  dns::lookup(
+      host, o.family,
+      [this, keep = self(), host, connectTo](const Error& err, const std::string& ip, int family) {
+        if (destroyed()) return;
+        emit(Events::lookup, err, ip, family, host);
+        if (err) {
+          connecting_ = false;
+          destroy(err);
+          return;
+        }
+        connectTo(ip, family);
+      });
   return *this;
 }
 

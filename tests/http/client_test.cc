@@ -33,14 +33,18 @@ struct TestServer {
   std::shared_ptr<http::Server> server;
   int port = 0;
   int connections = 0;
-  explicit TestServer(std::function<void(const http::RequestPtr&, const http::ResponsePtr&)> handler,
-                      http::ServerOptions opts = {}) {
+  explicit TestServer(
+      std::function<void(const http::RequestPtr&, const http::ResponsePtr&)> handler,
+      http::ServerOptions opts = {}) {
     server = http::createServer(opts, std::move(handler));
-    server->on(net::Server::Events::connection, [this](const std::shared_ptr<net::Socket>&) { ++connections; });
+    server->on(net::Server::Events::connection,
+               [this](const std::shared_ptr<net::Socket>&) { ++connections; });
     server->listen(0, "127.0.0.1");
     port = server->address().port;
   }
-  std::string url(const std::string& path = "/") const { return "http://127.0.0.1:" + std::to_string(port) + path; }
+  std::string url(const std::string& path = "/") const {
+    return "http://127.0.0.1:" + std::to_string(port) + path;
+  }
 };
 
 http::RequestOptions local(int port, const std::string& path = "/") {
@@ -85,7 +89,8 @@ TEST(HttpClient, GetReadsStatusHeadersAndBody) {
 
 TEST(HttpClient, KeepAliveAgentReusesOneConnection) {
   EVNODE_WATCHDOG(10);
-  TestServer s([](const http::RequestPtr& req, const http::ResponsePtr& res) { res->end(req->url); });
+  TestServer s(
+      [](const http::RequestPtr& req, const http::ResponsePtr& res) { res->end(req->url); });
   auto agent = http::Agent::create({.keepAlive = true});
   std::vector<std::string> bodies;
   std::vector<bool> reused;
@@ -105,7 +110,8 @@ TEST(HttpClient, KeepAliveAgentReusesOneConnection) {
       });
     });
     reused.push_back(false);
-    req->on(ClientRequest::Events::socket, [&, req = req.get(), i](const http::SocketPtr&) { reused[i] = req->reusedSocket; });
+    req->on(ClientRequest::Events::socket,
+            [&, req = req.get(), i](const http::SocketPtr&) { reused[i] = req->reusedSocket; });
   };
   next(0);
   run();
@@ -121,10 +127,12 @@ TEST(HttpClient, MaxSocketsQueuesRequests) {
   int active = 0, maxActive = 0, done = 0;
   TestServer s([&](const http::RequestPtr&, const http::ResponsePtr& res) {
     maxActive = std::max(maxActive, ++active);
-    setTimeout([&, res] {
-      --active;
-      res->end("ok");
-    }, 30);
+    setTimeout(
+        [&, res] {
+          --active;
+          res->end("ok");
+        },
+        30);
   });
   auto agent = http::Agent::create({.keepAlive = true, .maxSockets = 5});
   std::size_t maxQueued = 0;
@@ -160,7 +168,8 @@ TEST(HttpClient, ChunkedUploadAndChunkedDownloadAreByteExact) {
     req->on(IncomingMessage::Events::data, [&](const Buffer& b) { received.append(b.view()); });
     req->on(IncomingMessage::Events::end, [&, res] {
       // Written in pieces: the response is chunked too.
-      for (std::size_t off = 0; off < down.size(); off += 100000) res->write(down.substr(off, 100000));
+      for (std::size_t off = 0; off < down.size(); off += 100000)
+        res->write(down.substr(off, 100000));
       res->end();
     });
   });
@@ -227,11 +236,12 @@ TEST(HttpClient, ExpectContinueWaitsForTheServer) {
       res->end("got " + std::to_string(b.size()));
     });
   });
-  s.server->on(http::Server::Events::checkContinue, [&](const http::RequestPtr& req, const http::ResponsePtr& res) {
-    askedFirst = true;
-    res->writeContinue();
-    s.server->emit(http::Server::Events::request, req, res);
-  });
+  s.server->on(http::Server::Events::checkContinue,
+               [&](const http::RequestPtr& req, const http::ResponsePtr& res) {
+                 askedFirst = true;
+                 res->writeContinue();
+                 s.server->emit(http::Server::Events::request, req, res);
+               });
   std::string answer;
   int infos = 0;
   auto req = http::request(s.url(), {.method = "POST", .headers = {{"Expect", "100-continue"}}},
@@ -256,7 +266,8 @@ TEST(HttpClient, ExpectContinueWaitsForTheServer) {
 
 // A raw server: accepts, reads each request head, then does what `act` says with the socket.
 struct RawServer {
-  using Act = std::function<void(const std::shared_ptr<net::Socket>&, int conn, const std::string& head)>;
+  using Act =
+      std::function<void(const std::shared_ptr<net::Socket>&, int conn, const std::string& head)>;
   std::shared_ptr<net::Server> server;
   int port = 0;
   int connections = 0;
@@ -284,7 +295,8 @@ struct RawServer {
 
 TEST(HttpClient, ServerClosingBeforeAnyResponseIsSocketHangUp) {
   EVNODE_WATCHDOG(10);
-  RawServer s([](const std::shared_ptr<net::Socket>& sock, int, const std::string&) { sock->destroy(); });
+  RawServer s(
+      [](const std::shared_ptr<net::Socket>& sock, int, const std::string&) { sock->destroy(); });
   Error err;
   bool response = false;
   auto req = http::get(local(s.port, "/"), [&](const IncomingMessagePtr&) { response = true; });
@@ -325,7 +337,8 @@ TEST(HttpClient, RefusedConnectionGivesEconnrefused) {
   EVNODE_WATCHDOG(10);
   int port = et::freePort();
   Error err;
-  auto req = http::get(local(port), [](const IncomingMessagePtr&) { ADD_FAILURE() << "no response expected"; });
+  auto req = http::get(local(port),
+                       [](const IncomingMessagePtr&) { ADD_FAILURE() << "no response expected"; });
   req->on(ClientRequest::Events::error, [&](const Error& e) { err = e; });
   run();
   EXPECT_EQ(err.code, "ECONNREFUSED");
@@ -361,17 +374,20 @@ TEST(HttpClient, IdleSocketClosedByServerIsDroppedFromThePool) {
   http::get(o, [&](const IncomingMessagePtr& res) {
     collect(res, [&](const std::string& b) {
       bodies.push_back(b);
-      setTimeout([&] {
-        EXPECT_TRUE(agent->freeSockets().empty());  // the server's FIN removed it
-        auto req = http::get(o, [&](const IncomingMessagePtr& res2) {
-          collect(res2, [&](const std::string& b2) {
-            bodies.push_back(b2);
-            agent->destroy();
-            s.server->close();
-          });
-        });
-        req->on(ClientRequest::Events::error, [](const Error& e) { ADD_FAILURE() << e.message; });
-      }, 400);
+      setTimeout(
+          [&] {
+            EXPECT_TRUE(agent->freeSockets().empty());  // the server's FIN removed it
+            auto req = http::get(o, [&](const IncomingMessagePtr& res2) {
+              collect(res2, [&](const std::string& b2) {
+                bodies.push_back(b2);
+                agent->destroy();
+                s.server->close();
+              });
+            });
+            req->on(ClientRequest::Events::error,
+                    [](const Error& e) { ADD_FAILURE() << e.message; });
+          },
+          400);
     });
   });
   run();
@@ -391,7 +407,8 @@ TEST(HttpClient, IdempotentRequestOnADeadReusedSocketIsRetriedOnce) {
       sock->destroy();  // the second request on the first connection: dropped unanswered
     } else {
       std::string path = head.substr(4, head.find(' ', 4) - 4);
-      sock->write("HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(path.size()) + "\r\n\r\n" + path);
+      sock->write("HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(path.size()) + "\r\n\r\n" +
+                  path);
     }
   });
   auto agent = http::Agent::create({.keepAlive = true});
@@ -472,7 +489,8 @@ TEST(HttpClient, NoBodyForHeadAnd204And304) {
   auto agent = http::Agent::create({.keepAlive = true});
   std::vector<std::string> results;
   std::function<void(std::size_t)> step = [&](std::size_t i) {
-    static const std::vector<std::pair<std::string, std::string>> cases = {{"HEAD", "/"}, {"GET", "/204"}, {"GET", "/304"}, {"GET", "/"}};
+    static const std::vector<std::pair<std::string, std::string>> cases = {
+        {"HEAD", "/"}, {"GET", "/204"}, {"GET", "/304"}, {"GET", "/"}};
     if (i == cases.size()) {
       agent->destroy();
       s.server->close();
@@ -482,7 +500,8 @@ TEST(HttpClient, NoBodyForHeadAnd204And304) {
     o.method = cases[i].first;
     o.agent = agent;
     http::get(o, [&, i](const IncomingMessagePtr& res) {
-      collect(res, [&, i, status = res->statusCode, cl = res->headers.value("content-length", "-")](const std::string& b) {
+      collect(res, [&, i, status = res->statusCode,
+                    cl = res->headers.value("content-length", "-")](const std::string& b) {
         results.push_back(std::to_string(status) + ":" + cl + ":" + b);
         setImmediate([&, i] { step(i + 1); });
       });
@@ -490,22 +509,23 @@ TEST(HttpClient, NoBodyForHeadAnd204And304) {
   };
   step(0);
   run();
-  EXPECT_EQ(results, (std::vector<std::string>{"200:25:", "204:-:", "304:-:", "200:25:a body HEAD must not read"}));
+  EXPECT_EQ(results, (std::vector<std::string>{
+                         "200:25:", "204:-:", "304:-:", "200:25:a body HEAD must not read"}));
   EXPECT_EQ(s.connections, 1);  // none of them spoiled the connection
 }
 
 TEST(HttpClient, UpgradeHandsTheSocketOver) {
   EVNODE_WATCHDOG(10);
   TestServer s([](const http::RequestPtr&, const http::ResponsePtr& res) { res->end(); });
-  s.server->on(http::Server::Events::upgrade,
-               [](const http::RequestPtr& req, const http::SocketPtr& sock, const Buffer&) {
-                 sock->write("HTTP/1.1 101 Switching Protocols\r\nUpgrade: " + req->headers.value("upgrade") +
-                             "\r\nConnection: Upgrade\r\n\r\nhello-after-head");
-                 sock->on(net::Socket::Events::data, [sock](const Buffer& b) {
-                   sock->write(b);
-                   sock->end();
-                 });
-               });
+  s.server->on(http::Server::Events::upgrade, [](const http::RequestPtr& req,
+                                                 const http::SocketPtr& sock, const Buffer&) {
+    sock->write("HTTP/1.1 101 Switching Protocols\r\nUpgrade: " + req->headers.value("upgrade") +
+                "\r\nConnection: Upgrade\r\n\r\nhello-after-head");
+    sock->on(net::Socket::Events::data, [sock](const Buffer& b) {
+      sock->write(b);
+      sock->end();
+    });
+  });
   std::string head, echoed;
   int status = 0;
   auto req = http::request(local(s.port), nullptr);
@@ -540,12 +560,13 @@ TEST(HttpClient, ConnectGivesATunnel) {
   auto o = local(s.port, "example.org:443");
   o.method = "CONNECT";
   auto req = http::request(o);
-  req->on(ClientRequest::Events::connect, [&](const IncomingMessagePtr& res, const http::SocketPtr& sock, const Buffer&) {
-    EXPECT_EQ(res->statusCode, 200);
-    sock->on(net::Socket::Events::data, [&](const Buffer& b) { through.append(b.view()); });
-    sock->on(net::Socket::Events::end, [&] { s.server->close(); });
-    sock->write("tunnelled");
-  });
+  req->on(ClientRequest::Events::connect,
+          [&](const IncomingMessagePtr& res, const http::SocketPtr& sock, const Buffer&) {
+            EXPECT_EQ(res->statusCode, 200);
+            sock->on(net::Socket::Events::data, [&](const Buffer& b) { through.append(b.view()); });
+            sock->on(net::Socket::Events::end, [&] { s.server->close(); });
+            sock->write("tunnelled");
+          });
   req->end();
   run();
   EXPECT_EQ(target, "example.org:443");
@@ -607,14 +628,18 @@ TEST(HttpClient, BasicAuthAndRawHeaderNamesGoOutAsGiven) {
     res->end();
   });
   http::get("http://aladdin:open%20sesame@127.0.0.1:" + std::to_string(s.port) + "/",
-            {.headers = {{"X-Mixed-Case", "v1"}, {"x-dup", "a"}, {"x-dup", "b"}}}, [&](const IncomingMessagePtr& res) {
+            {.headers = {{"X-Mixed-Case", "v1"}, {"x-dup", "a"}, {"x-dup", "b"}}},
+            [&](const IncomingMessagePtr& res) {
               res->resume();
               res->on(IncomingMessage::Events::end, [&] { s.server->close(); });
             });
   run();
   EXPECT_EQ(auth, "Basic " + Buffer::from("aladdin:open sesame").toString("base64"));
-  EXPECT_NE(std::find(raw.begin(), raw.end(), std::make_pair(std::string("X-Mixed-Case"), std::string("v1"))), raw.end());
-  EXPECT_EQ(std::count_if(raw.begin(), raw.end(), [](const auto& h) { return h.first == "x-dup"; }), 2);
+  EXPECT_NE(std::find(raw.begin(), raw.end(),
+                      std::make_pair(std::string("X-Mixed-Case"), std::string("v1"))),
+            raw.end());
+  EXPECT_EQ(std::count_if(raw.begin(), raw.end(), [](const auto& h) { return h.first == "x-dup"; }),
+            2);
 }
 
 TEST(HttpClient, InvalidArgumentsThrowAtTheCall) {
@@ -630,7 +655,10 @@ TEST(HttpClient, InvalidArgumentsThrowAtTheCall) {
   EXPECT_EQ(code([] { http::request("http://host:99999/"); }), "ERR_INVALID_URL");
   EXPECT_EQ(code([] { http::request("ftp://host/"); }), "ERR_INVALID_PROTOCOL");
   EXPECT_EQ(code([] { http::request("http://h/", {.method = "GE T"}); }), "ERR_INVALID_HTTP_TOKEN");
-  EXPECT_EQ(code([] { http::request("http://h/", {.headers = {{"X", "a\r\nInjected: 1"}}}); }), "ERR_INVALID_CHAR");
+  EXPECT_EQ(code([] {
+              http::request("http://h/", {.headers = {{"X", "a\r\nInjected: 1"}}});
+            }),
+            "ERR_INVALID_CHAR");
   EXPECT_EQ(code([] {
               http::RequestOptions o;
               o.path = "/a b";
@@ -667,13 +695,15 @@ TEST(HttpClient, SlowConsumerBackpressuresTheSocket) {
   http::get(local(s.port), [&](const IncomingMessagePtr& res) {
     res->pause();
     // Half a second without reading: the server must be held back, not the client's memory.
-    setTimeout([&, res] {
-      maxBuffered = res->readableLength();
-      EXPECT_LT(sent, total / 2);
-      res->on(IncomingMessage::Events::data, [&](const Buffer& b) { got += b.length(); });
-      res->on(IncomingMessage::Events::end, [&] { s.server->close(); });
-      res->resume();
-    }, 500);
+    setTimeout(
+        [&, res] {
+          maxBuffered = res->readableLength();
+          EXPECT_LT(sent, total / 2);
+          res->on(IncomingMessage::Events::data, [&](const Buffer& b) { got += b.length(); });
+          res->on(IncomingMessage::Events::end, [&] { s.server->close(); });
+          res->resume();
+        },
+        500);
   });
   run();
   EXPECT_EQ(got, total);
@@ -718,7 +748,8 @@ TEST(HttpClientInterop, NodeServerKeepAliveAndChunked) {
   };
   next(0);
   run();
-  EXPECT_EQ(bodies, (std::vector<std::string>{"conns=1 POST /n0 7", "conns=1 POST /n1 7", "conns=1 POST /n2 7"}));
+  EXPECT_EQ(bodies, (std::vector<std::string>{"conns=1 POST /n0 7", "conns=1 POST /n1 7",
+                                              "conns=1 POST /n2 7"}));
 }
 
 // Python's http.server speaking HTTP/1.0: the body ends when the connection closes.
@@ -752,13 +783,16 @@ s.serve_forever()
   EXPECT_EQ(cl, "none");
   ASSERT_EQ(body.size(), 300000u);
   bool exact = true;
-  for (std::size_t i = 0; i < body.size(); ++i) exact = exact && static_cast<unsigned char>(body[i]) == i % 251;
+  for (std::size_t i = 0; i < body.size(); ++i)
+    exact = exact && static_cast<unsigned char>(body[i]) == i % 251;
   EXPECT_TRUE(exact);
 }
 
 // nginx serving a file: Content-Length bodies over one keep-alive connection ($connection).
 TEST(HttpClientInterop, NginxKeepAlive) {
-  std::string nginx = et::haveCommand("nginx") ? "nginx" : (std::ifstream("/usr/sbin/nginx").good() ? "/usr/sbin/nginx" : "");
+  std::string nginx = et::haveCommand("nginx")
+                          ? "nginx"
+                          : (std::ifstream("/usr/sbin/nginx").good() ? "/usr/sbin/nginx" : "");
   if (nginx.empty()) GTEST_SKIP() << "nginx not installed";
   EVNODE_WATCHDOG(30);
   et::TempDir dir;
@@ -766,15 +800,17 @@ TEST(HttpClientInterop, NginxKeepAlive) {
   std::ofstream(dir.file("f.bin"), std::ios::binary) << content;
   int port = et::freePort();
   std::ofstream(dir.file("nginx.conf"))
-      << "daemon off; master_process off; worker_processes 1; pid " << dir.file("nginx.pid") << ";\n"
+      << "daemon off; master_process off; worker_processes 1; pid " << dir.file("nginx.pid")
+      << ";\n"
       << "error_log " << dir.file("error.log") << ";\n"
       << "events { worker_connections 64; }\n"
-      << "http { access_log off; client_body_temp_path " << dir.path() << "; proxy_temp_path " << dir.path()
-      << "; fastcgi_temp_path " << dir.path() << "; uwsgi_temp_path " << dir.path() << "; scgi_temp_path "
-      << dir.path() << ";\n"
+      << "http { access_log off; client_body_temp_path " << dir.path() << "; proxy_temp_path "
+      << dir.path() << "; fastcgi_temp_path " << dir.path() << "; uwsgi_temp_path " << dir.path()
+      << "; scgi_temp_path " << dir.path() << ";\n"
       << "  server { listen 127.0.0.1:" << port << "; root " << dir.path()
       << "; add_header X-Conn $connection; } }\n";
-  et::Process server({nginx, "-c", dir.file("nginx.conf"), "-p", dir.path(), "-e", dir.file("error.log")});
+  et::Process server(
+      {nginx, "-c", dir.file("nginx.conf"), "-p", dir.path(), "-e", dir.file("error.log")});
   ASSERT_TRUE(et::waitForTcpPort(port));
   auto agent = http::Agent::create({.keepAlive = true});
   std::vector<std::string> conns;
