@@ -104,29 +104,18 @@ ClientRequest::ClientRequest(RequestOptions opts)
 
 ClientRequest::~ClientRequest() = default;
 
-void ClientRequest::checkNotSent(const char* what) const {
-  if (headerSent_) {
-    throw Exception("ERR_HTTP_HEADERS_SENT",
-                    std::string("Cannot ") + what + " headers after they are sent to the client");
-  }
-}
+void ClientRequest::checkNotSent(const char* what) const { checkHeadersNotSent(headerSent_, what); }
 
 ClientRequest& ClientRequest::setHeader(std::string_view name, std::string_view value) {
   checkNotSent("set");
-  validateHeaderName(name);
-  validateHeaderValue(name, value);
-  removeHeader(name);
-  headers_.emplace_back(name, value);
+  replaceHeader(headers_, name, value);
   return *this;
 }
 
 ClientRequest& ClientRequest::setHeader(std::string_view name,
                                         const std::vector<std::string>& values) {
   checkNotSent("set");
-  validateHeaderName(name);
-  for (const auto& v : values) validateHeaderValue(name, v);
-  removeHeader(name);
-  for (const auto& v : values) headers_.emplace_back(name, v);
+  replaceHeader(headers_, name, values);
   return *this;
 }
 
@@ -138,7 +127,7 @@ std::vector<std::string> ClientRequest::getHeaderNames() const { return lowerCas
 
 void ClientRequest::removeHeader(std::string_view name) {
   checkNotSent("remove");
-  std::erase_if(headers_, [&](const auto& h) { return equalsIgnoreCase(h.first, name); });
+  eraseHeader(headers_, name);
 }
 
 ClientRequest& ClientRequest::setTimeout(std::uint64_t ms, std::function<void()> cb) {

@@ -75,6 +75,32 @@ std::vector<std::string> lowerCaseNames(const HeaderList& headers) {
   return out;
 }
 
+void checkHeadersNotSent(bool sent, const char* what) {
+  if (sent) {
+    throw Exception("ERR_HTTP_HEADERS_SENT",
+                    std::string("Cannot ") + what + " headers after they are sent to the client");
+  }
+}
+
+void replaceHeader(HeaderList& headers, std::string_view name, std::string_view value) {
+  validateHeaderName(name);
+  validateHeaderValue(name, value);
+  eraseHeader(headers, name);
+  headers.emplace_back(name, value);
+}
+
+void replaceHeader(HeaderList& headers, std::string_view name,
+                   const std::vector<std::string>& values) {
+  validateHeaderName(name);
+  for (const auto& v : values) validateHeaderValue(name, v);
+  eraseHeader(headers, name);
+  for (const auto& v : values) headers.emplace_back(name, v);
+}
+
+void eraseHeader(HeaderList& headers, std::string_view name) {
+  std::erase_if(headers, [&](const auto& h) { return equalsIgnoreCase(h.first, name); });
+}
+
 void appendChunk(std::vector<Buffer>& out, std::vector<Buffer>& chunks, std::size_t total) {
   static constexpr char kHex[] = "0123456789abcdef";
   char line[24];

@@ -23,6 +23,14 @@ std::optional<std::string> joinedHeader(const HeaderList& headers, std::string_v
 bool listHasHeader(const HeaderList& headers, std::string_view name);
 std::vector<std::string> lowerCaseNames(const HeaderList& headers);
 
+// Node's setHeader / removeHeader on a header list (setHeader validates first, then replaces
+// every line with that name). `sent` refuses both once the head is out: ERR_HTTP_HEADERS_SENT.
+void checkHeadersNotSent(bool sent, const char* what);
+void replaceHeader(HeaderList& headers, std::string_view name, std::string_view value);
+void replaceHeader(HeaderList& headers, std::string_view name,
+                   const std::vector<std::string>& values);
+void eraseHeader(HeaderList& headers, std::string_view name);
+
 // Appends one chunk of a chunked body to `out`: the size line, the data, the CRLF.
 void appendChunk(std::vector<Buffer>& out, std::vector<Buffer>& chunks, std::size_t total);
 // The last chunk and the trailer section.

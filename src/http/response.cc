@@ -47,28 +47,19 @@ void ResponseInternal::setup(ServerResponse& res, const RequestHead& head, const
 }
 
 void ServerResponse::checkNotSent(const char* what) const {
-  if (headerSent_) {
-    throw Exception("ERR_HTTP_HEADERS_SENT",
-                    std::string("Cannot ") + what + " headers after they are sent to the client");
-  }
+  checkHeadersNotSent(headerSent_, what);
 }
 
 ServerResponse& ServerResponse::setHeader(std::string_view name, std::string_view value) {
   checkNotSent("set");
-  validateHeaderName(name);
-  validateHeaderValue(name, value);
-  removeHeader(name);
-  headers_.emplace_back(name, value);
+  replaceHeader(headers_, name, value);
   return *this;
 }
 
 ServerResponse& ServerResponse::setHeader(std::string_view name,
                                           const std::vector<std::string>& values) {
   checkNotSent("set");
-  validateHeaderName(name);
-  for (const auto& v : values) validateHeaderValue(name, v);
-  removeHeader(name);
-  for (const auto& v : values) headers_.emplace_back(name, v);
+  replaceHeader(headers_, name, values);
   return *this;
 }
 
@@ -84,7 +75,7 @@ bool ServerResponse::hasHeader(std::string_view name) const {
 
 void ServerResponse::removeHeader(std::string_view name) {
   checkNotSent("remove");
-  std::erase_if(headers_, [&](const auto& h) { return equalsIgnoreCase(h.first, name); });
+  eraseHeader(headers_, name);
 }
 
 ServerResponse& ServerResponse::writeHead(int status, const HeaderList& headers) {

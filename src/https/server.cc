@@ -40,13 +40,7 @@ Server::Server(ServerOptions opts) : http::Server(opts, listenOptions(opts)) {
   side_->owner = side_;
 }
 
-Server::~Server() {
-  // Handshakes still running hold the side; they must not reach a server that is gone.
-  side_->onSecure = nullptr;
-  side_->onError = nullptr;
-  side_->onKeylog = nullptr;
-  side_->wantsKeylog = nullptr;
-}
+Server::~Server() { side_->detach(); }
 
 std::shared_ptr<Server> Server::create(ServerOptions opts) {
   auto s = std::make_shared<MakeServer>(std::move(opts));

@@ -82,18 +82,19 @@ std::shared_ptr<TLSSocket> ServerSide::wrap(const std::shared_ptr<net::Socket>& 
   return sock;
 }
 
+void ServerSide::detach() {
+  onSecure = nullptr;
+  onError = nullptr;
+  onKeylog = nullptr;
+  wantsKeylog = nullptr;
+}
+
 Server::Server(ServerOptions opts) : net::Server(netOptions(opts)) {
   side_ = std::make_shared<ServerSide>(opts);
   side_->owner = side_;
 }
 
-Server::~Server() {
-  // Handshakes still running hold the side; they must not reach a server that is gone.
-  side_->onSecure = nullptr;
-  side_->onError = nullptr;
-  side_->onKeylog = nullptr;
-  side_->wantsKeylog = nullptr;
-}
+Server::~Server() { side_->detach(); }
 
 std::shared_ptr<Server> Server::create(ServerOptions opts) {
   auto s = std::make_shared<MakeServer>(std::move(opts));

@@ -32,6 +32,8 @@ struct ServerSide {
   void setContext(std::shared_ptr<SecureContext> ctx);
   // The context for an SNI name: the last addContext() entry that matches, else nullptr.
   std::shared_ptr<SecureContext> contextFor(const std::string& servername) const;
+  // Drops the callbacks: the server is going away while handshakes still hold this side.
+  void detach();
 
   ServerOptions options;
   std::shared_ptr<const detail::Config> config;
