@@ -219,16 +219,20 @@ class ServerResponse : public Writable {
   void _writev(std::vector<Buffer>& chunks, WriteCallback cb) override;
   bool hasWritev() const override { return true; }
   void _final(std::function<void(const Error&)> cb) override;
-  bool hasFinal() const override { return true; }
+  // A response ended at once (endAtOnce) was sent whole before Writable::end ran.
+  bool hasFinal() const override { return !endedAtOnce_; }
   void _destroy(const Error& err, std::function<void(const Error&)> cb) override;
 
  private:
   friend class Connection;
   friend struct ResponseInternal;
-  // textBody: body bytes (at most kInlineBody) sent before `chunks`.
-  void sendBody(std::span<Buffer> chunks, bool last, WriteCallback* cb,
-                std::string_view textBody = {});
+  void sendBody(std::span<Buffer> chunks, bool last, WriteCallback* cb);
+  // end(data) as the only write, or end() with nothing written: the body is `text`, or `body`
+  // when given.
   bool canEndAtOnce() const;
+  void endAtOnce(std::string_view text, const Buffer* body, Callback cb);
+  // Bytes that go out as they are (interim responses), in order with the responses before.
+  void sendRaw(std::string_view bytes);
   // Appends the status line and headers to `out`.
   void renderHead(std::string& out, std::size_t bodyBytesIfKnown, bool knownLength);
   void checkNotSent(const char* what) const;
@@ -250,11 +254,8 @@ class ServerResponse : public Writable {
   bool sentContinue_ = false;
   bool userTransferEncoding_ = false;
   bool inEnd_ = false;
-  bool hasEndBody_ = false;  // end(data) kept its data in endBody_ for _final
-  bool hasEndText_ = false;  // end(text): endText_ is valid until _final within that call
+  bool endedAtOnce_ = false;  // sent whole by endAtOnce
   std::uint64_t keepAliveTimeoutSec_ = 5;
-  Buffer endBody_;
-  std::string_view endText_;
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ namespace evnode::http {
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
   Connection(Server* server, SocketPtr socket);
+  ~Connection();
   // Serves `socket`; the connection lives as long as the socket's listeners.
   static Connection* start(Server* server, const SocketPtr& socket);
 
@@ -21,6 +22,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void onResponseQueued(ServerResponse* res);
   // The response's write could not be queued yet; call `cb` on the socket's next drain.
   void waitForDrain(WriteCallback cb) { drainWaiters_.push_back(cb); }
+  // Where this connection's response bytes go (see output.h): the thread's batch, whose bytes
+  // of another connection are written out first. process() writes it out when it is done.
+  std::string& output();
+  // Writes the batched bytes of this connection to the socket now, ahead of any other write,
+  // and `then` (a large body) after them in the same write.
+  void flushOutput(const Buffer* then = nullptr);
+  // Handling a read: bytes appended to output() go out when it is done.
+  bool batching() const { return processing_; }
   // The server's periodic check; returns false if the connection was closed.
   void checkTimeouts(std::uint64_t now);
   // Idle: no request in flight and no partial request buffered.

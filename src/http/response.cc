@@ -217,15 +217,22 @@ void ServerResponse::flushHeaders() {
   sendBody({}, false, nullptr);
 }
 
+void ServerResponse::sendRaw(std::string_view bytes) {
+  if (conn_) {
+    conn_->output() += bytes;
+    if (!conn_->batching()) conn_->flushOutput();
+  } else if (socket_ && !socket_->destroyed()) {
+    socket_->write(Buffer::from(bytes));
+  }
+}
+
 void ServerResponse::writeContinue() {
   if (!socket_ || sentContinue_) return;
   sentContinue_ = true;
-  socket_->write(Buffer::from("HTTP/1.1 100 Continue\r\n\r\n"));
+  sendRaw("HTTP/1.1 100 Continue\r\n\r\n");
 }
 
-void ServerResponse::writeProcessing() {
-  if (socket_) socket_->write(Buffer::from("HTTP/1.1 102 Processing\r\n\r\n"));
-}
+void ServerResponse::writeProcessing() { sendRaw("HTTP/1.1 102 Processing\r\n\r\n"); }
 
 void ServerResponse::writeEarlyHints(const HeaderList& hints) {
   std::string out = "HTTP/1.1 103 Early Hints\r\n";
@@ -235,7 +242,7 @@ void ServerResponse::writeEarlyHints(const HeaderList& hints) {
     out += n + ": " + v + "\r\n";
   }
   out += "\r\n";
-  if (socket_) socket_->write(Buffer::from(out));
+  sendRaw(out);
 }
 
 void ServerResponse::addTrailers(const HeaderList& trailers) {
@@ -246,53 +253,68 @@ void ServerResponse::addTrailers(const HeaderList& trailers) {
   }
 }
 
+bool ServerResponse::canEndAtOnce() const {
+  return !headerSent_ && !hasBodyWrite_ && writable() && writableLength() == 0 &&
+         writableCorked() == 0;
+}
+
 ServerResponse& ServerResponse::end(Callback cb) {
+  if (canEndAtOnce()) {
+    endAtOnce({}, nullptr, std::move(cb));
+    return *this;
+  }
   inEnd_ = true;
   Writable::end(std::move(cb));
   inEnd_ = false;
   return *this;
 }
 
-bool ServerResponse::canEndAtOnce() const {
-  return !headerSent_ && !hasBodyWrite_ && !hasEndBody_ && !hasEndText_ && writable() &&
-         writableLength() == 0 && writableCorked() == 0;
-}
-
 ServerResponse& ServerResponse::end(std::string_view str, Callback cb) {
-  if (str.size() > kInlineBody || !canEndAtOnce()) return end(Buffer::from(str), std::move(cb));
-  // Nothing is queued, so end() runs _final before it returns, and _final copies the text
-  // straight next to the head: no Buffer of its own.
-  endText_ = str;
-  hasEndText_ = true;
-  try {
-    end(std::move(cb));
-  } catch (...) {
-    hasEndText_ = false;
-    endText_ = {};
-    throw;
+  if (str.size() <= kInlineBody && canEndAtOnce()) {
+    endAtOnce(str, nullptr, std::move(cb));
+    return *this;
   }
-  if (hasEndText_) {
-    // _final did not run yet (it will later): keep a copy, the caller's text may go.
-    endBody_ = Buffer::from(endText_);
-    hasEndBody_ = true;
-    hasEndText_ = false;
-    endText_ = {};
-  }
-  return *this;
+  return end(Buffer::from(str), std::move(cb));
 }
 
 ServerResponse& ServerResponse::end(Buffer chunk, Callback cb) {
   if (canEndAtOnce()) {
-    // end(data) as the only write (the common small response): the body is not written through
-    // the Writable queue but kept here, and _final sends it with the head in one buffer.
-    endBody_ = std::move(chunk);
-    hasEndBody_ = true;
-    return end(std::move(cb));
+    endAtOnce(chunk.view(), &chunk, std::move(cb));
+    return *this;
   }
   inEnd_ = true;
   Writable::end(std::move(chunk), std::move(cb));
   inEnd_ = false;
   return *this;
+}
+
+void ServerResponse::endAtOnce(std::string_view text, const Buffer* body, Callback cb) {
+  // The whole response is known: the head with its Content-Length, and a small body next to it,
+  // go straight into the connection's output batch (one write with the other responses of this
+  // read), without the Writable queue, _final or a socket write of their own. A larger body
+  // follows the head zero-copy.
+  thread_local std::string orphan;  // the connection is gone: rendered (for the checks), dropped
+  std::string& out = conn_ ? conn_->output() : orphan;
+  const std::size_t mark = out.size();
+  try {
+    renderHead(out, text.size(), true);
+  } catch (...) {
+    out.resize(mark);  // an invalid status code: nothing was sent
+    throw;
+  }
+  headerSent_ = true;
+  endedAtOnce_ = true;
+  const bool big = text.size() > kInlineBody;
+  if (!noBody_ && !big) out += text;
+  if (!conn_) {
+    orphan.clear();
+  } else if (!noBody_ && big) {
+    conn_->flushOutput(body);
+  } else if (!conn_->batching()) {
+    conn_->flushOutput();
+  }
+  Writable::end(std::move(cb));
+  if (conn_) conn_->onResponseQueued(this);
 }
 
 void ServerResponse::_write(const Buffer& chunk, WriteCallback cb) {
@@ -305,18 +327,7 @@ void ServerResponse::_writev(std::vector<Buffer>& chunks, WriteCallback cb) {
 }
 
 void ServerResponse::_final(std::function<void(const Error&)> cb) {
-  if (hasEndText_) {
-    std::string_view text = endText_;
-    hasEndText_ = false;
-    endText_ = {};
-    sendBody({}, true, nullptr, text);
-  } else if (hasEndBody_) {
-    Buffer body = std::move(endBody_);
-    endBody_ = Buffer();
-    sendBody(std::span<Buffer>(&body, 1), true, nullptr);
-  } else {
-    sendBody({}, true, nullptr);
-  }
+  sendBody({}, true, nullptr);
   if (conn_) conn_->onResponseQueued(this);
   cb({});
 }
@@ -331,10 +342,11 @@ void ServerResponse::_destroy(const Error& err, std::function<void(const Error&)
 // Queues head (if not sent yet), body chunks with their framing, and with `last` the end of
 // the body, on the socket. Completes `cb` at once unless the socket is backed up. The head, the
 // framing and a small body are rendered into one buffer: one socket write, one iovec.
-void ServerResponse::sendBody(std::span<Buffer> chunks, bool last, WriteCallback* cb,
-                              std::string_view textBody) {
-  std::size_t total = textBody.size();
+void ServerResponse::sendBody(std::span<Buffer> chunks, bool last, WriteCallback* cb) {
+  std::size_t total = 0;
   for (const auto& c : chunks) total += c.length();
+  // The batched responses before this one go first.
+  if (conn_) conn_->flushOutput();
   thread_local std::string text;  // reused: no allocation per response once warm
   text.clear();
   if (!headerSent_) {
@@ -359,7 +371,6 @@ void ServerResponse::sendBody(std::span<Buffer> chunks, bool last, WriteCallback
   };
   auto putBody = [&] {
     if (total <= kInlineBody) {
-      text += textBody;
       for (const auto& c : chunks) text.append(reinterpret_cast<const char*>(c.data()), c.length());
     } else {
       flushText();

@@ -5,6 +5,7 @@
 
 #include "evnode/loop.h"
 #include "http/connection.h"
+#include "http/output.h"
 #include "http/pool.h"
 #include "http/response_internal.h"
 
@@ -124,6 +125,43 @@ Connection::Connection(Server* server, SocketPtr socket)
   lastActivity_ = headStart_ = now();
 }
 
+Connection::~Connection() {
+  // Never left as the owner of bytes nobody will write (a handler threw through process()).
+  OutputBatch& batch = OutputBatch::get();
+  if (batch.owner == this) {
+    batch.owner = nullptr;
+    batch.bytes.clear();
+  }
+}
+
+std::string& Connection::output() {
+  OutputBatch& batch = OutputBatch::get();
+  if (batch.owner != this) {
+    if (batch.owner) batch.owner->flushOutput();
+    batch.owner = this;
+  }
+  return batch.bytes;
+}
+
+void Connection::flushOutput(const Buffer* then) {
+  OutputBatch& batch = OutputBatch::get();
+  const bool mine = batch.owner == this;
+  if (!mine && !then) return;
+  // Straight to the stream's write (no auto-cork tick): the batch is the coalesced write
+  // already. A socket already gone takes nothing (see ServerResponse::sendBody).
+  const bool live = !socket_->destroyed() && socket_->writable();
+  if (live && then) socket_->cork();
+  if (mine) {
+    batch.owner = nullptr;
+    if (live && !batch.bytes.empty()) socket_->Writable::write(outputBuffer(batch.bytes));
+    batch.bytes.clear();
+  }
+  if (live && then) {
+    socket_->Writable::write(*then);
+    socket_->uncork();  // one writev: the batch, then the body
+  }
+}
+
 Connection* Connection::start(Server* server, const SocketPtr& socket) {
   auto c = std::make_shared<Connection>(server, socket);
   // The socket's listeners own the connection; they are dropped when the socket closes.
@@ -215,6 +253,7 @@ void Connection::process() {
     }
   } while (again_ && phase_ != Phase::kClosed);
   processing_ = false;
+  flushOutput();
   // Too much unprocessed input while we wait for a response: stop reading until it is done.
   if (phase_ == Phase::kHead && res_ && !responseQueued_ && pending_.length() > 64 * 1024) {
     socket_->pause();
@@ -332,6 +371,7 @@ bool Connection::handOver(const Event<const RequestPtr&, const SocketPtr&, const
   Buffer rest = pending_;
   pending_ = Buffer();
   auto keep = shared_from_this();
+  flushOutput();  // the answers to the requests before it go first
   SocketPtr sock = socket_;
   detach();
   sock->resetFlowing();  // the new owner's `data` listener starts the flow
@@ -411,6 +451,7 @@ void Connection::onResponseQueued(ServerResponse* res) {
   if (ResponseInternal::closesConnection(*res) || closeAfterResponse) {
     // Everything of the response is queued; the FIN follows it. Nothing more is read.
     phase_ = Phase::kClosed;
+    flushOutput();
     socket_->destroySoon();
     return;
   }
@@ -439,6 +480,7 @@ void Connection::clientError(const Error& err, int status) {
   phase_ = Phase::kClosed;
   pending_ = Buffer();
   auto keep = shared_from_this();
+  flushOutput();  // answers to the good requests before the bad one
   if (server_->listenerCount(Server::Events::clientError) > 0) {
     server_->emit(Server::Events::clientError, err, socket_);
     return;
