@@ -858,6 +858,18 @@ bool equalsIgnoreCase(std::string_view a, std::string_view b) {
 
 bool isTokenChar(unsigned char c) { return kClass[c] & kTokenBit; }
 
+bool allTokenChars(std::string_view s) {
+  std::uint8_t all = kTokenBit;
+  for (char c : s) all &= cls(c);
+  return all != 0;
+}
+
+bool allFieldValueChars(std::string_view s) {
+  std::uint8_t all = kValueBit;
+  for (char c : s) all &= cls(c);
+  return all != 0;
+}
+
 std::ptrdiff_t parseRequest(std::string_view buf, RequestHead& out, std::span<Header> headers,
                             const Limits& limits, std::size_t lastLen) {
   return parseHead<true>(buf, out, headers, limits, lastLen);

@@ -1,8 +1,8 @@
 // ServerResponse: headers, the status line, framing (Content-Length, chunked, close-delimited)
 // and the bytes it queues on the socket.
 #include <algorithm>
-#include <charconv>
 #include <cstdio>
+#include <cstring>
 
 #include "evnode/http.h"
 #include "http/connection.h"
@@ -19,11 +19,24 @@ struct MakeResponse : ServerResponse {};
 // Bodies up to this size are copied next to the head; larger ones go out zero-copy.
 constexpr std::size_t kInlineBody = 2048;
 
-void appendNumber(std::string& out, std::uint64_t v) {
-  char buf[24];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, static_cast<std::size_t>(r.ptr - buf));
-}
+// Writes a head into space already made for it.
+struct HeadWriter {
+  char* p;
+  void put(std::string_view s) {
+    std::memcpy(p, s.data(), s.size());
+    p += s.size();
+  }
+  void number(std::uint64_t v) {
+    char buf[20];
+    char* end = buf + sizeof buf;
+    char* q = end;
+    do {
+      *--q = static_cast<char>('0' + v % 10);
+      v /= 10;
+    } while (v);
+    put(std::string_view(q, static_cast<std::size_t>(end - q)));
+  }
+};
 }  // namespace
 
 ServerResponse::ServerResponse() : Writable(WritableOptions{}) {}
@@ -132,7 +145,9 @@ void ServerResponse::renderHead(std::string& out, std::size_t bodyBytes, bool kn
   // The server is closing: the response in flight is the connection's last; say so.
   if (conn_ && conn_->closeAfterResponse) closeAfter_ = true;
   bool hasLength = false, hasDate = false, hasConnection = false, hasKeepAlive = false;
+  std::size_t headerBytes = 0;
   for (const auto& [n, v] : headers_) {
+    headerBytes += n.size() + v.size() + 4;
     // Only names of these lengths can matter: most headers cost one comparison.
     switch (n.size()) {
       case 14:
@@ -160,56 +175,69 @@ void ServerResponse::renderHead(std::string& out, std::size_t bodyBytes, bool kn
     }
   }
 
-  out.reserve(out.size() + 160 + headers_.size() * 48);
-  if (statusCode == 200 && statusMessage.empty()) {
-    out += "HTTP/1.1 200 OK\r\n";
-  } else {
-    out += "HTTP/1.1 ";
-    appendNumber(out, static_cast<std::uint64_t>(statusCode));
-    out += ' ';
-    out += statusMessage.empty() ? STATUS_CODES(statusCode) : std::string_view(statusMessage);
-    out += "\r\n";
-  }
-  for (const auto& [n, v] : headers_) {
-    out += n;
-    out += ": ";
-    out += v;
-    out += "\r\n";
-  }
-  if (sendDate && !hasDate) {
-    out += "Date: ";
-    out += httpDate();
-    out += "\r\n";
-  }
   // Framing. 204/304/1xx carry none; HEAD announces what GET would send when it is known.
+  bool putLength = false, putChunked = false;
   if (!(statusCode == 204 || statusCode == 304 || statusCode < 200) && !hasLength &&
       !userTransferEncoding_) {
     if (knownLength) {
-      out += "Content-Length: ";
-      appendNumber(out, bodyBytes);
-      out += "\r\n";
+      putLength = true;
     } else if (!headRequest_) {
       if (clientHttp10_) {
         closeAfter_ = true;  // HTTP/1.0 has no chunked coding: the body ends with the connection
       } else {
         chunked_ = true;
-        out += "Transfer-Encoding: chunked\r\n";
+        putChunked = true;
       }
     }
+  }
+  const std::string_view reason =
+      statusMessage.empty() ? STATUS_CODES(statusCode) : std::string_view(statusMessage);
+  const std::string_view date = sendDate && !hasDate ? httpDate() : std::string_view();
+
+  // The head's size is bounded up front, so it is written with plain copies into space made
+  // once (a dozen string appends, each checking capacity, cost more than the bytes).
+  // status line, fields, Date, framing (at most 38), Connection and Keep-Alive (at most 66).
+  std::size_t bound = 15 + reason.size() + headerBytes + 8 + date.size() + 40 + 70 + 2;
+  const std::size_t start = out.size();
+  out.resize(start + bound);
+  HeadWriter w{out.data() + start};
+  w.put("HTTP/1.1 ");
+  w.number(static_cast<std::uint64_t>(statusCode));
+  w.put(" ");
+  w.put(reason);
+  w.put("\r\n");
+  for (const auto& [n, v] : headers_) {
+    w.put(n);
+    w.put(": ");
+    w.put(v);
+    w.put("\r\n");
+  }
+  if (!date.empty()) {
+    w.put("Date: ");
+    w.put(date);
+    w.put("\r\n");
+  }
+  if (putLength) {
+    w.put("Content-Length: ");
+    w.number(bodyBytes);
+    w.put("\r\n");
+  } else if (putChunked) {
+    w.put("Transfer-Encoding: chunked\r\n");
   }
   if (!hasConnection) {
     if (closeAfter_) {
-      out += "Connection: close\r\n";
+      w.put("Connection: close\r\n");
     } else {
-      out += "Connection: keep-alive\r\n";
+      w.put("Connection: keep-alive\r\n");
       if (!hasKeepAlive && keepAliveTimeoutSec_) {
-        out += "Keep-Alive: timeout=";
-        appendNumber(out, keepAliveTimeoutSec_);
-        out += "\r\n";
+        w.put("Keep-Alive: timeout=");
+        w.number(keepAliveTimeoutSec_);
+        w.put("\r\n");
       }
     }
   }
-  out += "\r\n";
+  w.put("\r\n");
+  out.resize(static_cast<std::size_t>(w.p - out.data()));
 }
 
 void ServerResponse::flushHeaders() {
