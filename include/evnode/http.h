@@ -60,6 +60,7 @@ class IncomingHeaders {
   void joinDuplicates(bool on) { joinDuplicates_ = on; }
 
  private:
+  friend struct HeaderStorage;  // reuses lists of messages that are gone (src/http)
   std::vector<std::pair<std::string, std::string>> raw_;
   bool joinDuplicates_ = false;
 };
@@ -71,6 +72,7 @@ class IncomingMessage : public Readable {
     static constexpr Event<> aborted{"aborted"};
   };
   IncomingMessage();
+  ~IncomingMessage() override;
 
   std::string method;  // requests
   std::string url;     // requests: the target as sent
@@ -92,6 +94,12 @@ class IncomingMessage : public Readable {
  protected:
   void _read(std::size_t size) override;
   void _destroy(const Error& err, std::function<void(const Error&)> cb) override;
+
+ private:
+  friend class Connection;
+  // A request without a body: its end is pushed when it is first read (most handlers never
+  // read it, and an end pushed at once costs a tick per request).
+  bool endOnRead_ = false;
 };
 
 class ServerResponse;

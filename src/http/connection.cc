@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "evnode/loop.h"
+#include "http/header_storage.h"
 #include "http/output.h"
 #include "http/pool.h"
 #include "http/response_internal.h"
@@ -290,8 +291,7 @@ void Connection::startRequest(RequestHead& head, std::size_t headLen) {
   req->httpVersionMinor = head.versionMinor;
   if (head.versionMinor == 0) req->httpVersion = "1.0";  // "1.1" by default
   req->headers.joinDuplicates(o.joinDuplicateHeaders);
-  req->headers.reserve(head.headers.size());
-  for (const Header& h : head.headers) req->headers.add(h.name, h.value);
+  HeaderStorage::assign(req->headers, head.headers);
   req->socket = socket_;
   w.pending = w.pending.slice(static_cast<std::int64_t>(headLen));
   ++requests_;
@@ -315,7 +315,7 @@ void Connection::startRequest(RequestHead& head, std::size_t headLen) {
   }
   if (w.bodyDone) {
     req->complete = true;
-    req->push(nullptr);
+    req->endOnRead_ = true;  // its end is pushed when the handler reads it, if ever
   }
 
   // CONNECT and Upgrade hand the socket over; nothing after the head is HTTP any more.

@@ -295,5 +295,53 @@ TEST(HttpResponse, ChunkedBodiesWithTrailersBackToBack) {
   EXPECT_EQ(got[1], expected);
 }
 
+// A request without a body is complete at once, and its stream ends whenever (and however) the
+// handler reads it: `data`/`end` listeners, a `readable` listener with read(), a pipe, or a
+// read that starts later.
+TEST(HttpResponse, ABodilessRequestEndsHoweverItIsRead) {
+  EVNODE_WATCHDOG(30);
+  std::vector<std::string> ended;
+  auto server = createServer([&](const RequestPtr& req, const ResponsePtr& res) {
+    res->sendDate = false;
+    EXPECT_TRUE(req->complete);
+    const std::string u = req->url;
+    auto done = [&ended, res, u] {
+      ended.push_back(u);
+      res->end(u);
+    };
+    if (u == "/data") {
+      req->on(Readable::Events::data, [](const Buffer&) { ADD_FAILURE() << "data"; });
+      req->on(Readable::Events::end, done);
+    } else if (u == "/readable") {
+      req->on(Readable::Events::readable, [req] {
+        while (auto chunk = req->read()) ADD_FAILURE() << "read " << chunk->length();
+      });
+      req->on(Readable::Events::end, done);
+    } else if (u == "/pipe") {
+      auto sink = std::make_shared<PassThrough>();
+      sink->on(Readable::Events::data, [](const Buffer&) { ADD_FAILURE() << "piped data"; });
+      sink->on(Readable::Events::end, done);
+      req->pipe(sink);
+    } else {  // /later: nobody reads until the response is due
+      setTimeout(
+          [req, done] {
+            req->on(Readable::Events::end, done);
+            req->resume();
+          },
+          20);
+    }
+  });
+  server->listen(0, "127.0.0.1");
+  std::string got;
+  rawClient(portOf(server), get("/data") + get("/readable") + get("/pipe") + get("/later", true),
+            [&](RawConn& c) {
+              got = c.got;
+              server->close();
+            });
+  run();
+  EXPECT_EQ(got, ok("/data") + ok("/readable") + ok("/pipe") + ok("/later", true));
+  EXPECT_EQ(ended, (std::vector<std::string>{"/data", "/readable", "/pipe", "/later"}));
+}
+
 }  // namespace
 }  // namespace evnode::http::e2e
