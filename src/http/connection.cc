@@ -285,8 +285,8 @@ void Connection::startRequest(RequestHead& head, std::size_t headLen) {
   const ServerOptions& o = server_->opts_;
   Work& w = *work_;
   auto req = std::allocate_shared<IncomingMessage>(PoolAllocator<IncomingMessage>());
-  req->method.assign(head.method);
-  req->url.assign(head.target);
+  setString(req->method, head.method);
+  setString(req->url, head.target);
   req->httpVersionMajor = head.versionMajor;
   req->httpVersionMinor = head.versionMinor;
   if (head.versionMinor == 0) req->httpVersion = "1.0";  // "1.1" by default

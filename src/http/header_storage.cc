@@ -56,8 +56,8 @@ void HeaderStorage::assign(IncomingHeaders& headers, std::span<const Header> fie
   const std::size_t n = fields.size();
   const std::size_t reuse = std::min(n, raw.size());
   for (std::size_t i = 0; i < reuse; ++i) {
-    raw[i].first.assign(fields[i].name);
-    raw[i].second.assign(fields[i].value);
+    setString(raw[i].first, fields[i].name);
+    setString(raw[i].second, fields[i].value);
   }
   if (n < raw.size()) {
     raw.erase(raw.begin() + static_cast<std::ptrdiff_t>(n), raw.end());

@@ -5,11 +5,20 @@
 #pragma once
 
 #include <span>
+#include <string>
+#include <string_view>
 
 #include "evnode/http.h"
 #include "http/parser.h"
 
 namespace evnode::http {
+
+// s = v, as a plain append into the buffer s already has (std::string::assign takes a slower,
+// aliasing-safe path).
+inline void setString(std::string& s, std::string_view v) {
+  s.clear();
+  s.append(v.data(), v.size());
+}
 
 struct HeaderStorage {
   // Sets `headers` (a fresh message's) to `fields`, in a reused list when there is one.
