@@ -103,6 +103,7 @@ class IncomingMessage : public Readable {
 };
 
 class ServerResponse;
+class ByteBuffer;  // internal (src/http/output.h)
 
 struct ServerOptions {
   std::uint64_t keepAliveTimeout = 5000;
@@ -242,7 +243,7 @@ class ServerResponse : public Writable {
   // Bytes that go out as they are (interim responses), in order with the responses before.
   void sendRaw(std::string_view bytes);
   // Appends the status line and headers to `out`.
-  void renderHead(std::string& out, std::size_t bodyBytesIfKnown, bool knownLength);
+  void renderHead(ByteBuffer& out, std::size_t bodyBytesIfKnown, bool knownLength);
   void checkNotSent(const char* what) const;
 
   HeaderList headers_;

@@ -123,7 +123,7 @@ bool Connection::idle() const {
   return phase_ == Phase::kHead && (!work_ || (!work_->res && work_->pending.empty()));
 }
 
-std::string& Connection::output() {
+ByteBuffer& Connection::output() {
   OutputBatch& batch = OutputBatch::get();
   if (batch.owner != this) {
     if (batch.owner) batch.owner->flushOutput();
@@ -142,7 +142,7 @@ void Connection::flushOutput(const Buffer* then) {
   if (live && then) socket_->cork();
   if (mine) {
     batch.owner = nullptr;
-    if (live && !batch.bytes.empty()) socket_->Writable::write(outputBuffer(batch.bytes));
+    if (live && !batch.bytes.empty()) socket_->Writable::write(outputBuffer(batch.bytes.view()));
     batch.bytes.clear();
   }
   if (live && then) {

@@ -36,7 +36,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   // Where this connection's response bytes go (see output.h): the thread's batch, whose bytes
   // of another connection are written out first. process() writes it out when it is done.
-  std::string& output();
+  ByteBuffer& output();
   // Writes the batched bytes of this connection to the socket now, ahead of any other write,
   // and `then` (a large body) after them in the same write.
   void flushOutput(const Buffer* then = nullptr);

@@ -17,6 +17,15 @@ struct Slab {
 };
 }  // namespace
 
+void ByteBuffer::grow(std::size_t n) {
+  std::size_t cap = cap_ < 256 ? 256 : cap_;
+  while (cap - size_ < n) cap *= 2;
+  auto bigger = std::make_unique_for_overwrite<char[]>(cap);
+  if (size_) std::memcpy(bigger.get(), data_.get(), size_);
+  data_ = std::move(bigger);
+  cap_ = cap;
+}
+
 Buffer outputBuffer(std::string_view bytes) {
   // A batch bigger than this is rare (many pipelined responses at once): its own Buffer.
   if (bytes.size() > kSlabSize / 4) return Buffer::from(bytes.data(), bytes.size());

@@ -6,7 +6,8 @@
 // a small response costs no socket write, no Buffer and no tick of its own.
 #pragma once
 
-#include <string>
+#include <cstring>
+#include <memory>
 #include <string_view>
 
 #include "evnode/buffer.h"
@@ -15,10 +16,42 @@ namespace evnode::http {
 
 class Connection;
 
+// A growable byte string that hands out room to write into without clearing it first (response
+// heads are written in place: see ServerResponse::renderHead).
+class ByteBuffer {
+ public:
+  // At least n writable bytes at the end; write, then commit() up to where the writing stopped.
+  char* room(std::size_t n) {
+    if (cap_ - size_ < n) grow(n);
+    return data_.get() + size_;
+  }
+  void commit(const char* end) { size_ = static_cast<std::size_t>(end - data_.get()); }
+  void append(std::string_view s) {
+    char* p = room(s.size());
+    if (!s.empty()) std::memcpy(p, s.data(), s.size());
+    size_ += s.size();
+  }
+  ByteBuffer& operator+=(std::string_view s) {
+    append(s);
+    return *this;
+  }
+  std::string_view view() const { return {data_.get(), size_}; }
+  std::size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  void clear() { size_ = 0; }
+  void truncate(std::size_t n) { size_ = n < size_ ? n : size_; }
+
+ private:
+  void grow(std::size_t n);
+  std::unique_ptr<char[]> data_;
+  std::size_t size_ = 0;
+  std::size_t cap_ = 0;
+};
+
 // The thread's batch holds the bytes of one connection at a time (`owner`); a connection that
 // wants to append while another's bytes wait writes those out first (Connection::output).
 struct OutputBatch {
-  std::string bytes;
+  ByteBuffer bytes;
   Connection* owner = nullptr;
   static OutputBatch& get() {
     thread_local OutputBatch batch;

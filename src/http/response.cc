@@ -7,6 +7,7 @@
 #include "evnode/http.h"
 #include "http/connection.h"
 #include "http/header_rules.h"
+#include "http/output.h"
 #include "http/parser.h"
 #include "http/pool.h"
 #include "http/response_internal.h"
@@ -37,6 +38,22 @@ struct HeadWriter {
     put(std::string_view(q, static_cast<std::size_t>(end - q)));
   }
 };
+
+// "Connection: keep-alive\r\n" and, unless timeoutSec is 0, "Keep-Alive: timeout=N\r\n":
+// made once per thread for the server's timeout.
+std::string_view keepAliveLines(std::uint64_t timeoutSec) {
+  thread_local char buf[80];
+  thread_local std::size_t len = 0;
+  thread_local std::uint64_t madeFor = 0;
+  if (len == 0 || madeFor != timeoutSec) {
+    std::string lines = "Connection: keep-alive\r\n";
+    if (timeoutSec) lines += "Keep-Alive: timeout=" + std::to_string(timeoutSec) + "\r\n";
+    len = std::min(lines.size(), sizeof buf);
+    std::memcpy(buf, lines.data(), len);
+    madeFor = timeoutSec;
+  }
+  return {buf, len};
+}
 }  // namespace
 
 ServerResponse::ServerResponse() : Writable(WritableOptions{}) {}
@@ -131,7 +148,7 @@ ServerResponse& ServerResponse::writeHead(int status, std::string_view message,
   return *this;
 }
 
-void ServerResponse::renderHead(std::string& out, std::size_t bodyBytes, bool knownLength) {
+void ServerResponse::renderHead(ByteBuffer& out, std::size_t bodyBytes, bool knownLength) {
   if (statusCode < 100 || statusCode > 999) {
     throw Exception("ERR_HTTP_INVALID_STATUS_CODE",
                     "Invalid status code: " + std::to_string(statusCode));
@@ -190,33 +207,37 @@ void ServerResponse::renderHead(std::string& out, std::size_t bodyBytes, bool kn
       }
     }
   }
+  std::string_view connection;  // the Connection (and Keep-Alive) lines
+  if (!hasConnection) {
+    connection = closeAfter_ ? std::string_view("Connection: close\r\n")
+                             : keepAliveLines(hasKeepAlive ? 0 : keepAliveTimeoutSec_);
+  }
   const std::string_view reason =
       statusMessage.empty() ? STATUS_CODES(statusCode) : std::string_view(statusMessage);
-  const std::string_view date = sendDate && !hasDate ? httpDate() : std::string_view();
+  const std::string_view date = sendDate && !hasDate ? httpDateLine() : std::string_view();
 
-  // The head's size is bounded up front, so it is written with plain copies into space made
-  // once (a dozen string appends, each checking capacity, cost more than the bytes).
-  // status line, fields, Date, framing (at most 38), Connection and Keep-Alive (at most 66).
-  std::size_t bound = 15 + reason.size() + headerBytes + 8 + date.size() + 40 + 70 + 2;
-  const std::size_t start = out.size();
-  out.resize(start + bound);
-  HeadWriter w{out.data() + start};
-  w.put("HTTP/1.1 ");
-  w.number(static_cast<std::uint64_t>(statusCode));
-  w.put(" ");
-  w.put(reason);
-  w.put("\r\n");
+  // The head's size is bounded up front, so it is written with plain copies into room made
+  // once (a dozen string appends, each checking capacity, cost more than the bytes): status
+  // line, fields, Date, framing (at most 38), Connection, the blank line.
+  const std::size_t bound =
+      15 + reason.size() + headerBytes + date.size() + 40 + connection.size() + 2;
+  HeadWriter w{out.room(bound)};
+  if (statusCode == 200 && statusMessage.empty()) {
+    w.put("HTTP/1.1 200 OK\r\n");
+  } else {
+    w.put("HTTP/1.1 ");
+    w.number(static_cast<std::uint64_t>(statusCode));
+    w.put(" ");
+    w.put(reason);
+    w.put("\r\n");
+  }
   for (const auto& [n, v] : headers_) {
     w.put(n);
     w.put(": ");
     w.put(v);
     w.put("\r\n");
   }
-  if (!date.empty()) {
-    w.put("Date: ");
-    w.put(date);
-    w.put("\r\n");
-  }
+  w.put(date);
   if (putLength) {
     w.put("Content-Length: ");
     w.number(bodyBytes);
@@ -224,20 +245,9 @@ void ServerResponse::renderHead(std::string& out, std::size_t bodyBytes, bool kn
   } else if (putChunked) {
     w.put("Transfer-Encoding: chunked\r\n");
   }
-  if (!hasConnection) {
-    if (closeAfter_) {
-      w.put("Connection: close\r\n");
-    } else {
-      w.put("Connection: keep-alive\r\n");
-      if (!hasKeepAlive && keepAliveTimeoutSec_) {
-        w.put("Keep-Alive: timeout=");
-        w.number(keepAliveTimeoutSec_);
-        w.put("\r\n");
-      }
-    }
-  }
+  w.put(connection);
   w.put("\r\n");
-  out.resize(static_cast<std::size_t>(w.p - out.data()));
+  out.commit(w.p);
 }
 
 void ServerResponse::flushHeaders() {
@@ -321,13 +331,13 @@ void ServerResponse::endAtOnce(std::string_view text, const Buffer* body, Callba
   // go straight into the connection's output batch (one write with the other responses of this
   // read), without the Writable queue, _final or a socket write of their own. A larger body
   // follows the head zero-copy.
-  thread_local std::string orphan;  // the connection is gone: rendered (for the checks), dropped
-  std::string& out = conn_ ? conn_->output() : orphan;
+  thread_local ByteBuffer orphan;  // the connection is gone: rendered (for the checks), dropped
+  ByteBuffer& out = conn_ ? conn_->output() : orphan;
   const std::size_t mark = out.size();
   try {
     renderHead(out, text.size(), true);
   } catch (...) {
-    out.resize(mark);  // an invalid status code: nothing was sent
+    out.truncate(mark);  // an invalid status code: nothing was sent
     throw;
   }
   headerSent_ = true;
@@ -375,7 +385,7 @@ void ServerResponse::sendBody(std::span<Buffer> chunks, bool last, WriteCallback
   for (const auto& c : chunks) total += c.length();
   // The batched responses before this one go first.
   if (conn_) conn_->flushOutput();
-  thread_local std::string text;  // reused: no allocation per response once warm
+  thread_local ByteBuffer text;  // reused: no allocation per response once warm
   text.clear();
   if (!headerSent_) {
     // end(data) as the only write, or end() with nothing written: the length is known.
@@ -394,12 +404,12 @@ void ServerResponse::sendBody(std::span<Buffer> chunks, bool last, WriteCallback
     if (live) ok = socket_->write(std::move(b));
   };
   auto flushText = [&] {
-    if (!text.empty()) put(Buffer::from(text.data(), text.size()));
+    if (!text.empty()) put(Buffer::from(text.view().data(), text.size()));
     text.clear();
   };
   auto putBody = [&] {
     if (total <= kInlineBody) {
-      for (const auto& c : chunks) text.append(reinterpret_cast<const char*>(c.data()), c.length());
+      for (const auto& c : chunks) text.append(c.view());
     } else {
       flushText();
       for (auto& c : chunks) {
@@ -417,7 +427,7 @@ void ServerResponse::sendBody(std::span<Buffer> chunks, bool last, WriteCallback
         *--p = "0123456789abcdef"[n & 15];
         n >>= 4;
       } while (n);
-      text.append(p, static_cast<std::size_t>(end - p));
+      text.append(std::string_view(p, static_cast<std::size_t>(end - p)));
       text += "\r\n";
       putBody();
       text += "\r\n";

@@ -16,7 +16,7 @@ struct ResponseInternal {
   static void detach(ServerResponse& res) { res.conn_ = nullptr; }
 };
 
-// "Mon, 23 Nov 2026 10:33:17 GMT", formatted at most once per second.
-std::string_view httpDate();
+// "Date: Mon, 23 Nov 2026 10:33:17 GMT\r\n", formatted at most once per second.
+std::string_view httpDateLine();
 
 }  // namespace evnode::http

@@ -77,11 +77,11 @@ std::string_view STATUS_CODES(int status) {
   }
 }
 
-std::string_view httpDate() {
+std::string_view httpDateLine() {
   // Formatted once per second, and the clock is read only when the loop's time (updated once
   // per loop turn) passes the next second: no system call per response. Node refreshes its
   // cached date on a timer the same way.
-  thread_local char buf[32];
+  thread_local char buf[48];
   thread_local std::size_t len = 0;
   thread_local std::uint64_t validUntil = 0;  // in the loop's milliseconds
   std::uint64_t now = Loop::current().now();
@@ -90,7 +90,7 @@ std::string_view httpDate() {
     std::timespec_get(&ts, TIME_UTC);
     std::tm tm;
     gmtime_r(&ts.tv_sec, &tm);
-    len = std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    len = std::strftime(buf, sizeof buf, "Date: %a, %d %b %Y %H:%M:%S GMT\r\n", &tm);
     validUntil = now + static_cast<std::uint64_t>(1000 - ts.tv_nsec / 1000000);
   }
   return {buf, len};
