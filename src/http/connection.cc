@@ -90,8 +90,9 @@ Connection::~Connection() {
   }
 }
 
-Connection* Connection::start(Server* server, const SocketPtr& socket) {
+Connection* Connection::start(Server* server, const SocketPtr& socket, bool plainTcp) {
   auto c = std::make_shared<Connection>(server, socket);
+  c->plainTcp_ = plainTcp;
   // The socket's listeners own the connection; they are dropped when the socket closes. These
   // three are all an idle connection has.
   c->onData_ =
@@ -462,10 +463,7 @@ void Connection::onResponseQueued(ServerResponse* res) {
   lastActivity_ = now();
   // closeAfterResponse: the server was closed while this response was in flight.
   if (ResponseInternal::closesConnection(*res) || closeAfterResponse) {
-    // Everything of the response is queued; the FIN follows it. Nothing more is read.
-    phase_ = Phase::kClosed;
-    flushOutput();
-    socket_->destroySoon();
+    closeAfterLastResponse();
     return;
   }
   if (!w->bodyDone) {
@@ -481,6 +479,20 @@ void Connection::onResponseQueued(ServerResponse* res) {
   }
   if (phase_ == Phase::kHead) resumeReading();
   process();
+}
+
+void Connection::closeAfterLastResponse() {
+  // Everything of the response is queued; the FIN follows it. Nothing more is read.
+  phase_ = Phase::kClosed;
+  flushOutput();
+  if (plainTcp_ && socket_->writableLength() == 0) {
+    // All of it is in the kernel already: closing the socket now sends it, then the FIN, as
+    // end() would, without a shutdown(2) call, its loop turn and the listener that waits for it.
+    // (A TLS socket must end() to send its close_notify; a backed-up one must drain first.)
+    socket_->destroy();
+  } else {
+    socket_->destroySoon();
+  }
 }
 
 void Connection::clientError(const Error& err, int status) {

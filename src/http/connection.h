@@ -20,8 +20,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
  public:
   Connection(Server* server, SocketPtr socket);
   ~Connection();
-  // Serves `socket`; the connection lives as long as the socket's listeners.
-  static Connection* start(Server* server, const SocketPtr& socket);
+  // Serves `socket`; the connection lives as long as the socket's listeners. `plainTcp`: the
+  // socket was accepted by the server itself (a kernel socket, no TLS or other layer on it).
+  static Connection* start(Server* server, const SocketPtr& socket, bool plainTcp = false);
 
   // Called by the response once all its bytes are queued (or batched, see output()).
   void onResponseQueued(ServerResponse* res);
@@ -65,6 +66,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
                 const RequestPtr& req);
   void clientError(const Error& err, int status);
   void resumeReading();
+  void closeAfterLastResponse();
   void detach();
 
   Server* server_;
@@ -79,6 +81,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool processing_ = false;
   bool again_ = false;
   bool pausedForBody_ = false;  // the socket is paused until a request body is read
+  bool plainTcp_ = false;
 };
 
 // Per-server bookkeeping: the live connections and the timeout checker.

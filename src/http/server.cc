@@ -31,7 +31,7 @@ std::shared_ptr<Server> Server::create(ServerOptions opts) {
   auto s = std::make_shared<MakeServer>(std::move(opts));
   Server* raw = s.get();
   s->on(net::Server::Events::connection,
-        [raw](const SocketPtr& sock) { Connection::start(raw, sock); });
+        [raw](const SocketPtr& sock) { Connection::start(raw, sock, /*plainTcp=*/true); });
   return s;
 }
 
@@ -81,8 +81,16 @@ void Server::State::add(Server* server, Connection* c) {
     // idle connection costs no timer of its own.
     checker = setInterval(
         [server] {
+          State& st = *server->state_;
+          if (st.connections.empty()) {
+            // Stopped a round after the last connection went, not at once: a server whose
+            // connections come and go one at a time would make a timer per connection.
+            st.checker->close();
+            st.checker.reset();
+            return;
+          }
           std::uint64_t t = Loop::current().now();
-          auto conns = server->state_->connections;
+          auto conns = st.connections;
           for (Connection* conn : conns) conn->checkTimeouts(t);
         },
         std::max<std::uint64_t>(1, server->opts_.connectionsCheckingInterval));
@@ -96,10 +104,6 @@ void Server::State::remove(Connection* c) {
   connections[i] = connections.back();
   connections[i]->index = i;
   connections.pop_back();
-  if (connections.empty() && checker) {
-    checker->close();
-    checker.reset();
-  }
 }
 
 }  // namespace evnode::http
