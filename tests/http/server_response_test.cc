@@ -295,6 +295,41 @@ TEST(HttpResponse, ChunkedBodiesWithTrailersBackToBack) {
   EXPECT_EQ(got[1], expected);
 }
 
+// The last response of a connection is followed by the FIN only once all of it went out: a
+// small one at once, one bigger than the socket buffers after it drained.
+TEST(HttpResponse, TheLastResponseArrivesWholeBeforeTheConnectionCloses) {
+  EVNODE_WATCHDOG(60);
+  const std::string big(32u << 20, 'z');
+  auto server = createServer([&](const RequestPtr& req, const ResponsePtr& res) {
+    res->sendDate = false;
+    if (req->url == "/big") {
+      res->end(Buffer::from(big));
+    } else {
+      res->end("small");
+    }
+  });
+  server->listen(0, "127.0.0.1");
+  std::string smallGot, bigGot;
+  int done = 0;
+  auto finish = [&] {
+    if (++done == 2) server->close();
+  };
+  rawClient(portOf(server), get("/small", true), [&](RawConn& c) {
+    smallGot = c.got;
+    finish();
+  });
+  auto slow = rawClient(portOf(server), get("/big", true), [&](RawConn& c) {
+    bigGot = std::move(c.got);
+    finish();
+  });
+  // The big one is read only after a while: the server's socket is backed up meanwhile.
+  slow->socket->pause();
+  setTimeout([slow] { slow->socket->resume(); }, 300);
+  run();
+  EXPECT_EQ(smallGot, ok("small", true));
+  EXPECT_TRUE(bigGot == ok(big, true)) << bigGot.size();
+}
+
 // A request without a body is complete at once, and its stream ends whenever (and however) the
 // handler reads it: `data`/`end` listeners, a `readable` listener with read(), a pipe, or a
 // read that starts later.
