@@ -230,6 +230,8 @@ class ServerResponse : public Writable {
   void _final(std::function<void(const Error&)> cb) override;
   // A response ended at once (endAtOnce) was sent whole before Writable::end ran.
   bool hasFinal() const override { return !endedAtOnce_; }
+  // False once finished when nothing can see the response any more (see response.cc).
+  bool autoDestroy() const override;
   void _destroy(const Error& err, std::function<void(const Error&)> cb) override;
 
  private:

@@ -370,6 +370,19 @@ void ServerResponse::_final(std::function<void(const Error&)> cb) {
   cb({});
 }
 
+bool ServerResponse::autoDestroy() const {
+  // After `finish`, destroying a response only sets its destroyed/closed state and emits
+  // `close`. When no one holds it any more (the finishing tick's own reference is the only one)
+  // and no one listens for `close`, nobody can see either: it is simply freed, without the
+  // destroy call, its callback and the `close` tick (a third of a small response's cost).
+  if (writableFinished() && !destroyed() && !errored() &&
+      listenerCount(Stream::Events::close) == 0 && listenerCount(Stream::Events::error) == 0 &&
+      weak_from_this().use_count() == 1) {
+    return false;
+  }
+  return Writable::autoDestroy();
+}
+
 void ServerResponse::_destroy(const Error& err, std::function<void(const Error&)> cb) {
   // A response destroyed before it finished leaves the connection in an unknown state.
   if (socket_ && !writableFinished() && conn_) socket_->destroy();

@@ -87,6 +87,35 @@ TEST(HttpResponse, EndedAtOnceKeepsTheStreamsEventsAndState) {
   EXPECT_EQ(of("pieces"), expected);
 }
 
+// A finished response that someone still holds is destroyed and closed as a stream must be;
+// one nobody holds or listens to is freed right after `finish` (the weak reference expires).
+TEST(HttpResponse, AFinishedResponseIsDestroyedIfHeldAndFreedIfNot) {
+  EVNODE_WATCHDOG(30);
+  ResponsePtr held;
+  std::weak_ptr<ServerResponse> dropped;
+  bool heldClosed = false, droppedExpired = false;
+  std::shared_ptr<Server> server;
+  server = createServer([&](const RequestPtr& req, const ResponsePtr& res) {
+    res->sendDate = false;
+    if (req->url == "/held") {
+      held = res;
+    } else {
+      dropped = res;
+    }
+    res->end("x");
+  });
+  server->listen(0, "127.0.0.1");
+  rawClient(portOf(server), get("/held") + get("/dropped", true), [&](RawConn&) {
+    heldClosed = held->writableFinished() && held->destroyed() && held->closed();
+    droppedExpired = dropped.expired();
+    held.reset();
+    server->close();
+  });
+  run();
+  EXPECT_TRUE(heldClosed);
+  EXPECT_TRUE(droppedExpired);
+}
+
 TEST(HttpResponse, AnInvalidStatusCodeThrowsAtEndAndSendsNothing) {
   EVNODE_WATCHDOG(30);
   std::string thrown;
