@@ -116,7 +116,9 @@ void Connection::releaseWorkIfIdle() {
       w->onDrain) {
     return;
   }
-  w->reset();
+  // The conditions above leave nothing of the last request in it that the next one does not
+  // set again itself; only the (empty) unparsed bytes could still hold a read buffer.
+  w->pending = Buffer();
   WorkList::give(std::move(work_));
 }
 
