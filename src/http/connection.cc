@@ -91,18 +91,19 @@ Connection::~Connection() {
 }
 
 Connection* Connection::start(Server* server, const SocketPtr& socket, bool plainTcp) {
-  auto c = std::make_shared<Connection>(server, socket);
+  auto* c = new Connection(server, socket);
+  Ref keep(c);
   c->plainTcp_ = plainTcp;
   // The socket's listeners own the connection; they are dropped when the socket closes. These
   // three are all an idle connection has.
-  c->onData_ =
-      socket->on(net::Socket::Events::data, [c](const Buffer& chunk) { c->onData(chunk); });
+  c->onData_ = socket->on(net::Socket::Events::data,
+                          [ref = Ref(c)](const Buffer& chunk) { ref->onData(chunk); });
   c->onError_ = socket->on(net::Socket::Events::error, [](const Error&) {
     // A reset peer: the close that follows cleans up.
   });
-  c->onClose_ = socket->on(net::Socket::Events::close, [c] { c->onClose(); });
-  server->state_->add(server, c.get());
-  return c.get();
+  c->onClose_ = socket->on(net::Socket::Events::close, [ref = Ref(c)] { ref->onClose(); });
+  server->state_->add(server, c);
+  return c;
 }
 
 Connection::Work& Connection::work() {
@@ -236,7 +237,7 @@ void Connection::process() {
     return;
   }
   processing_ = true;
-  auto keep = shared_from_this();
+  Ref keep(this);
   do {
     again_ = false;
     while (phase_ != Phase::kClosed && work_) {
@@ -297,7 +298,7 @@ void Connection::startRequest(RequestHead& head, std::size_t headLen) {
   HeaderStorage::assign(req->headers, head.headers);
   req->socket = socket_;
   w.pending = w.pending.slice(static_cast<std::int64_t>(headLen));
-  ++requests_;
+  if (requests_ != UINT32_MAX) ++requests_;
   w.requestStart = lastActivity_;  // the loop's time now (see process's callers)
 
   w.bodyKind = head.body;
@@ -381,7 +382,7 @@ bool Connection::handOver(const Event<const RequestPtr&, const SocketPtr&, const
   if (server_->listenerCount(ev) == 0) return false;
   Buffer rest = std::move(work_->pending);
   work_->pending = Buffer();
-  auto keep = shared_from_this();
+  Ref keep(this);
   flushOutput();  // the answers to the requests before it go first
   SocketPtr sock = socket_;
   detach();
@@ -500,7 +501,7 @@ void Connection::closeAfterLastResponse() {
 void Connection::clientError(const Error& err, int status) {
   phase_ = Phase::kClosed;
   if (work_) work_->pending = Buffer();
-  auto keep = shared_from_this();
+  Ref keep(this);
   flushOutput();  // answers to the good requests before the bad one
   if (server_->listenerCount(Server::Events::clientError) > 0) {
     server_->emit(Server::Events::clientError, err, socket_);

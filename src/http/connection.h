@@ -16,10 +16,31 @@
 
 namespace evnode::http {
 
-class Connection : public std::enable_shared_from_this<Connection> {
+class Connection {
  public:
   Connection(Server* server, SocketPtr socket);
   ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // A counted reference. The socket's listeners hold the connection, and so does any call
+  // that may outlive them (a hand-over removes them): the last reference deletes it. (Counted
+  // by hand: a shared_ptr's control block and weak self-reference would make every idle
+  // connection a third bigger.)
+  class Ref {
+   public:
+    explicit Ref(Connection* c) : c_(c) { ++c_->refs_; }
+    Ref(const Ref& o) : c_(o.c_) { ++c_->refs_; }
+    Ref(Ref&& o) noexcept : c_(o.c_) { o.c_ = nullptr; }
+    Ref& operator=(const Ref&) = delete;
+    ~Ref() {
+      if (c_ && --c_->refs_ == 0) delete c_;
+    }
+    Connection* operator->() const { return c_; }
+
+   private:
+    Connection* c_;
+  };
   // Serves `socket`; the connection lives as long as the socket's listeners. `plainTcp`: the
   // socket was accepted by the server itself (a kernel socket, no TLS or other layer on it).
   static Connection* start(Server* server, const SocketPtr& socket, bool plainTcp = false);
@@ -43,9 +64,6 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void flushOutput(const Buffer* then = nullptr);
   // Handling a read: bytes appended to output() go out when it is done.
   bool batching() const { return processing_; }
-
-  bool closeAfterResponse = false;  // the server is closing
-  std::uint32_t index = 0;          // position in the server's connection list
 
   struct Work;  // a request in progress (connection.cc)
 
@@ -75,13 +93,23 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // The last read or the end of the last response; before any byte arrived, the connection's
   // start (the head timeout of a connection that sent nothing yet counts from there).
   std::uint64_t lastActivity_ = 0;
-  std::uint64_t requests_ = 0;
+  std::uint32_t requests_ = 0;  // stops counting at its maximum
+  std::uint32_t refs_ = 0;
+
+ public:
+  std::uint32_t index = 0;  // position in the server's connection list
+
+ private:
   ListenerId onData_ = 0, onError_ = 0, onClose_ = 0;
   Phase phase_ = Phase::kHead;
   bool processing_ = false;
   bool again_ = false;
   bool pausedForBody_ = false;  // the socket is paused until a request body is read
   bool plainTcp_ = false;
+
+ public:
+  // (Last, to pack with the flags above.)
+  bool closeAfterResponse = false;  // the server is closing
 };
 
 // Per-server bookkeeping: the live connections and the timeout checker.

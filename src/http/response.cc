@@ -24,6 +24,7 @@ constexpr std::size_t kInlineBody = 2048;
 struct HeadWriter {
   char* p;
   void put(std::string_view s) {
+    if (s.empty()) return;  // (no Date line, say: its view has no data to copy from)
     std::memcpy(p, s.data(), s.size());
     p += s.size();
   }
