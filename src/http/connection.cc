@@ -55,12 +55,18 @@ struct Connection::Work {
   bool responseQueued = true;
   ListenerId onEnd = 0, onDrain = 0;  // socket listeners while a body / a drain is awaited
 
+  // Done with the request and its response. The response may live on in the handler's hands:
+  // it must not call on a connection that may be gone by then.
+  void dropRequest() {
+    if (res) ResponseInternal::detach(*res);
+    req.reset();
+    res.reset();
+  }
   // Back to the state of a connection between requests (the chunked decoder stays made).
   void reset() {
     pending = Buffer();
     lastLen = 0;
-    req.reset();
-    res.reset();
+    dropRequest();
     clBody = ContentLengthBody();
     drainWaiters.clear();
     bodyKind = BodyKind::kNone;
@@ -451,10 +457,7 @@ void Connection::bodyComplete() {
     w.req->push(nullptr);
   }
   resumeReading();
-  if (w.responseQueued) {
-    w.req.reset();
-    w.res.reset();
-  }
+  if (w.responseQueued) w.dropRequest();
 }
 
 void Connection::onResponseQueued(ServerResponse* res) {
@@ -477,8 +480,7 @@ void Connection::onResponseQueued(ServerResponse* res) {
       resumeReading();
     }
   } else {
-    w->req.reset();
-    w->res.reset();
+    w->dropRequest();
   }
   if (phase_ == Phase::kHead) resumeReading();
   process();

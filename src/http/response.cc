@@ -385,8 +385,9 @@ bool ServerResponse::autoDestroy() const {
 }
 
 void ServerResponse::_destroy(const Error& err, std::function<void(const Error&)> cb) {
-  // A response destroyed before it finished leaves the connection in an unknown state.
-  if (socket_ && !writableFinished() && conn_) socket_->destroy();
+  // A response destroyed before it finished leaves the connection in an unknown state. (Its
+  // connection may have let go of it already, once all of it was queued.)
+  if (socket_ && !writableFinished() && !socket_->destroyed()) socket_->destroy();
   conn_ = nullptr;
   cb(err);
 }
