@@ -161,16 +161,24 @@ void Connection::flushOutput(const Buffer* then) {
   }
 }
 
-void Connection::waitForDrain(WriteCallback cb) {
+void Connection::listenForDrain() {
   Work& w = work();
-  w.drainWaiters.push_back(cb);
   if (!w.onDrain) w.onDrain = socket_->once(Writable::Events::drain, [this] { onDrain(); });
+}
+
+void Connection::waitForDrain(WriteCallback cb) {
+  work().drainWaiters.push_back(cb);
+  listenForDrain();
 }
 
 void Connection::onDrain() {
   // The listener is gone (once); it is added again if a waiter has to wait once more.
   if (!work_) return;
   work_->onDrain = 0;
+  if (pausedForOutput_) {
+    pausedForOutput_ = false;
+    if (!pausedForBody_ && phase_ != Phase::kClosed) socket_->resume();
+  }
   auto waiters = std::move(work_->drainWaiters);
   work_->drainWaiters.clear();
   for (auto& cb : waiters) cb();
@@ -259,6 +267,13 @@ void Connection::process() {
   } while (again_ && phase_ != Phase::kClosed);
   processing_ = false;
   flushOutput();
+  // A pipelining client that does not read its answers: stop reading its requests until they
+  // drain (as Node does), instead of queuing answers without bound.
+  if (!pausedForOutput_ && phase_ != Phase::kClosed && socket_->writableNeedDrain()) {
+    pausedForOutput_ = true;
+    socket_->pause();
+    listenForDrain();
+  }
   // Too much unprocessed input while we wait for a response: stop reading until it is done.
   if (phase_ == Phase::kHead && work_ && work_->res && !work_->responseQueued &&
       work_->pending.length() > 64 * 1024) {
@@ -379,7 +394,7 @@ void Connection::startRequest(RequestHead& head, std::size_t headLen) {
 void Connection::resumeReading() {
   if (pausedForBody_) {
     pausedForBody_ = false;
-    socket_->resume();
+    if (!pausedForOutput_) socket_->resume();
   }
 }
 

@@ -84,6 +84,7 @@ class Connection {
                 const RequestPtr& req);
   void clientError(const Error& err, int status);
   void resumeReading();
+  void listenForDrain();
   void closeAfterLastResponse();
   void detach();
 
@@ -104,7 +105,8 @@ class Connection {
   Phase phase_ = Phase::kHead;
   bool processing_ = false;
   bool again_ = false;
-  bool pausedForBody_ = false;  // the socket is paused until a request body is read
+  bool pausedForBody_ = false;    // the socket is paused until a request body is read
+  bool pausedForOutput_ = false;  // ... until the answers already written drain
   bool plainTcp_ = false;
 
  public:
