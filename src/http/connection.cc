@@ -174,6 +174,7 @@ void Connection::waitForDrain(WriteCallback cb) {
 void Connection::onDrain() {
   // The listener is gone (once); it is added again if a waiter has to wait once more.
   if (!work_) return;
+  Ref keep(this);  // a waiter may end a response, and the next request may hand the socket over
   work_->onDrain = 0;
   if (pausedForOutput_) {
     pausedForOutput_ = false;
@@ -188,6 +189,7 @@ void Connection::onEnd() {
   // The client finished sending. A half-received request can never complete.
   Work* w = work_.get();
   if (phase_ == Phase::kBody && w && !w->bodyDone && w->req) {
+    Ref keep(this);
     RequestPtr req = w->req;
     req->aborted = true;
     req->emit(IncomingMessage::Events::aborted);
@@ -484,7 +486,7 @@ void Connection::onResponseQueued(ServerResponse* res) {
   lastActivity_ = now();
   // closeAfterResponse: the server was closed while this response was in flight.
   if (ResponseInternal::closesConnection(*res) || closeAfterResponse) {
-    closeAfterLastResponse();
+    closeAfterLastResponse(w->bodyDone);
     return;
   }
   if (!w->bodyDone) {
@@ -501,14 +503,15 @@ void Connection::onResponseQueued(ServerResponse* res) {
   process();
 }
 
-void Connection::closeAfterLastResponse() {
+void Connection::closeAfterLastResponse(bool requestDone) {
   // Everything of the response is queued; the FIN follows it. Nothing more is read.
   phase_ = Phase::kClosed;
   flushOutput();
-  if (plainTcp_ && socket_->writableLength() == 0) {
-    // All of it is in the kernel already: closing the socket now sends it, then the FIN, as
-    // end() would, without a shutdown(2) call, its loop turn and the listener that waits for it.
-    // (A TLS socket must end() to send its close_notify; a backed-up one must drain first.)
+  if (plainTcp_ && requestDone && socket_->writableLength() == 0) {
+    // All of it is in the kernel already and the client sends nothing more: closing the socket
+    // now sends it, then the FIN, as end() would, without a shutdown(2) call, its loop turn and
+    // the listener that waits for it. (A TLS socket must end() to send its close_notify; a
+    // backed-up one must drain first; a body still coming is read and dropped meanwhile.)
     socket_->destroy();
   } else {
     socket_->destroySoon();

@@ -85,7 +85,7 @@ class Connection {
   void clientError(const Error& err, int status);
   void resumeReading();
   void listenForDrain();
-  void closeAfterLastResponse();
+  void closeAfterLastResponse(bool requestDone);
   void detach();
 
   Server* server_;
