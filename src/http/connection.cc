@@ -54,6 +54,7 @@ struct Connection::Work {
   bool bodyDone = true;
   bool responseQueued = true;
   ListenerId onEnd = 0, onDrain = 0;  // socket listeners while a body / a drain is awaited
+  RequestHead head;  // the head being parsed (the parser resets it: not made per request)
 
   // Done with the request and its response. The response may live on in the handler's hands:
   // it must not call on a connection that may be gone by then.
@@ -291,7 +292,7 @@ bool Connection::parseHead() {
   Limits limits;
   limits.maxHeaderSize = o.maxHeaderSize;
   limits.maxHeadersCount = o.maxHeadersCount;
-  RequestHead head;
+  RequestHead& head = w.head;
   std::ptrdiff_t n = parseRequest(w.pending.view(), head, headerScratch(o), limits, w.lastLen);
   if (n == kIncomplete) {
     w.lastLen = w.pending.length();

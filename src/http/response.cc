@@ -213,8 +213,10 @@ void ServerResponse::renderHead(ByteBuffer& out, std::size_t bodyBytes, bool kno
     connection = closeAfter_ ? std::string_view("Connection: close\r\n")
                              : keepAliveLines(hasKeepAlive ? 0 : keepAliveTimeoutSec_);
   }
-  const std::string_view reason =
-      statusMessage.empty() ? STATUS_CODES(statusCode) : std::string_view(statusMessage);
+  const bool plainOk = statusCode == 200 && statusMessage.empty();
+  const std::string_view reason = plainOk                 ? std::string_view("OK")
+                                  : statusMessage.empty() ? STATUS_CODES(statusCode)
+                                                          : std::string_view(statusMessage);
   const std::string_view date = sendDate && !hasDate ? httpDateLine() : std::string_view();
 
   // The head's size is bounded up front, so it is written with plain copies into room made
@@ -223,7 +225,7 @@ void ServerResponse::renderHead(ByteBuffer& out, std::size_t bodyBytes, bool kno
   const std::size_t bound =
       15 + reason.size() + headerBytes + date.size() + 40 + connection.size() + 2;
   HeadWriter w{out.room(bound)};
-  if (statusCode == 200 && statusMessage.empty()) {
+  if (plainOk) {
     w.put("HTTP/1.1 200 OK\r\n");
   } else {
     w.put("HTTP/1.1 ");
