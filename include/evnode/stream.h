@@ -92,10 +92,11 @@ class Stream : public EventEmitter, public std::enable_shared_from_this<Stream> 
   bool destroyed() const { return destroyed_; }
   bool closed() const { return closed_; }
   // The error the stream was destroyed with (empty if none).
-  const Error& errored() const { return errored_ ? *errored_ : kNoError; }
+  const Error& errored() const { return errored_ ? erroredSlow() : kNoError; }
 
  protected:
   Stream() = default;
+  ~Stream() override;
   static const Error kNoError;
   // Release resources, then call `cb` (possibly later) with the error to report.
   virtual void _destroy(const Error& err, std::function<void(const Error&)> cb) { cb(err); }
@@ -117,19 +118,21 @@ class Stream : public EventEmitter, public std::enable_shared_from_this<Stream> 
   bool closed_ : 1 = false;
   bool errorEmitted_ : 1 = false;
   bool closeEmitted_ : 1 = false;
+  // Set once, when the stream gets its error. The Error itself (144 bytes) is kept in a per-thread
+  // table (setErrored/errored()): nearly every stream never has one, and a pointer here would
+  // cost each of them 8 bytes.
+  bool errored_ : 1 = false;
   // Writable's count of callbacks still to come (writes, _final, the finish tick). It lives here,
   // in the padding after the flags, so that Writable's own part stays 24 bytes and a stream
   // that is only ever ended (an HTTP response) needs none of Writable's lazily made state.
   std::uint32_t pendingcb_ = 0;
-  // Set once, to a non-empty error; a pointer so that streams without one (nearly all) do not
-  // carry a 144-byte Error each.
-  std::unique_ptr<Error> errored_;
-  void setErrored(const Error& err) { errored_ = std::make_unique<Error>(err); }
+  void setErrored(const Error& err);  // err is non-empty; the stream had no error yet
 
  private:
   // Needs to know whether the stream will emit `close` (autoDestroy and emitClose).
   friend std::function<void()> detail::eos(const std::shared_ptr<Stream>& stream, bool readable,
                                            bool writable, std::function<void(const Error&)> cb);
+  const Error& erroredSlow() const;
   void afterDestroy(const Error& err);
   void emitErrorAndClose(const Error* err);  // afterDestroy's tick
 };

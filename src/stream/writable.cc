@@ -394,11 +394,11 @@ void Writable::errorBuffer() {
     State::Pending p = std::move(st_->buffered.front());
     st_->buffered.pop_front();
     st_->length -= p.chunk.length();
-    if (p.cb) p.cb(errored_ ? *errored_ : destroyedError("write"));
+    if (p.cb) p.cb(errored_ ? errored() : destroyedError("write"));
   }
   auto cbs = std::move(st_->onFinished);
   st_->onFinished.clear();
-  for (auto& c : cbs) c(errored_ ? *errored_ : destroyedError("end"));
+  for (auto& c : cbs) c(errored_ ? errored() : destroyedError("end"));
 }
 
 }  // namespace evnode
