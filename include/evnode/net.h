@@ -152,9 +152,19 @@ class Socket : public Duplex {
   bool autoCorked_ : 1 = false;
   bool hasHandle_ : 1 = false;  // this is an Impl
   bool refed_ : 1 = true;
+  // Impl's state, kept here where it fills what would be padding (an idle connection's memory).
+  bool isPipe_ : 1 = false;
+  bool wantRead_ : 1 = false;       // Readable asked for data
+  bool readOnConnect_ : 1 = false;  // ... before the connection was up
+  bool connectWait_ : 1 = false;    // a connect is under way: wait for writable
+  bool closing_ : 1 = false;        // uv_close was called
 
  protected:
   bool connecting_ : 1 = false;  // a layered socket sets it while its transport connects
+
+ private:
+  std::uint8_t pollEvents_ = 0;  // what Impl's poll handle watches
+  int fd_ = -1;                  // Impl's descriptor
 };
 
 struct ServerOptions {

@@ -68,12 +68,12 @@ struct Socket::Impl final : Socket, detail::HandleWrap {
       fd::close(descriptor);
       return r;
     }
-    fd = descriptor;
-    isPipe = pipe;
+    fd_ = descriptor;
+    isPipe_ = pipe;
     poll.data = static_cast<detail::HandleWrap*>(this);
     handleOpen_ = true;
     applyRef();
-    if (st_ && !isPipe) {
+    if (st_ && !isPipe_) {
       if (st_->noDelay) setNoDelay(true);
       if (st_->keepAlive) setKeepAlive(true, st_->keepAliveDelaySec * 1000ull);
     }
@@ -84,13 +84,13 @@ struct Socket::Impl final : Socket, detail::HandleWrap {
   // fires once (`shrink`), so that pause() followed soon by resume() (backpressure) does not
   // cost two epoll_ctl calls each way.
   void syncPoll(bool shrink) {
-    if (!handleOpen_ || closing) return;
-    const bool busy = connectWait || (st_ && st_->pending);
-    int want = (reading ? UV_READABLE : 0) | (busy ? UV_WRITABLE : 0);
-    if (!shrink) want |= events & UV_READABLE;
+    if (!handleOpen_ || closing_) return;
+    const bool busy = connectWait_ || (st_ && st_->pending);
+    int want = (wantRead_ ? UV_READABLE : 0) | (busy ? UV_WRITABLE : 0);
+    if (!shrink) want |= pollEvents_ & UV_READABLE;
     if (busy || !refed_) applyRef();
-    if (want == events) return;
-    events = static_cast<std::uint8_t>(want);
+    if (want == pollEvents_) return;
+    pollEvents_ = static_cast<std::uint8_t>(want);
     if (want == 0) {
       uv_poll_stop(&poll);
     } else {
@@ -101,7 +101,7 @@ struct Socket::Impl final : Socket, detail::HandleWrap {
   // As libuv's connect and write requests do, a connect or a write in progress keeps the loop
   // alive even when the socket is unref'd.
   void applyRef() {
-    const bool want = refed_ || connectWait || (st_ && st_->pending);
+    const bool want = refed_ || connectWait_ || (st_ && st_->pending);
     if (want != static_cast<bool>(uv_has_ref(handle()))) {
       if (want) {
         uv_ref(handle());
@@ -116,10 +116,10 @@ struct Socket::Impl final : Socket, detail::HandleWrap {
     if (!handleOpen_ || connecting_) {
       // The Readable now counts a read as in progress and will not call _read() again: start
       // reading as soon as the connection is up (Node's _read defers to 'connect' the same way).
-      readOnConnect = true;
+      readOnConnect_ = true;
       return;
     }
-    reading = true;
+    wantRead_ = true;
     syncPoll(false);
   }
   void activity() {
@@ -131,26 +131,26 @@ struct Socket::Impl final : Socket, detail::HandleWrap {
     detail::CallbackScope scope;
     if (status < 0) {
       // POLLERR: libuv stopped watching. The read, write or connect below meets the error.
-      s->events = 0;
+      s->pollEvents_ = 0;
       ready = UV_READABLE | UV_WRITABLE;
     }
-    if (s->connectWait) {
+    if (s->connectWait_) {
       if (ready & UV_WRITABLE) {
-        s->connectWait = false;
-        s->onConnected(fd::connectResult(s->fd));
+        s->connectWait_ = false;
+        s->onConnected(fd::connectResult(s->fd_));
       }
       s->syncPoll(false);
       return;
     }
     bool spurious = false;
     if (ready & UV_READABLE) {
-      if (s->reading) {
+      if (s->wantRead_) {
         s->readSome();
       } else {
         spurious = true;
       }
     }
-    if ((ready & UV_WRITABLE) && s->handleOpen_ && !s->closing && s->st_ && s->st_->pending) {
+    if ((ready & UV_WRITABLE) && s->handleOpen_ && !s->closing_ && s->st_ && s->st_->pending) {
       s->continueWrite();
     }
     s->syncPoll(spurious || status < 0);
@@ -158,18 +158,18 @@ struct Socket::Impl final : Socket, detail::HandleWrap {
 
   // Reads what is there, like libuv: up to 32 slabs, stopping at a short read.
   void readSome() {
-    for (int i = 0; i < 32 && reading && !destroyed(); ++i) {
+    for (int i = 0; i < 32 && wantRead_ && !destroyed(); ++i) {
       uv_buf_t buf;
       readSlabAlloc(nullptr, 0, &buf);
-      long n = fd::readSome(fd, buf.base, buf.len);
+      long n = fd::readSome(fd_, buf.base, buf.len);
       if (n > 0) {
         state().bytesRead += static_cast<std::uint64_t>(n);
         activity();
         // The buffer is a view of the pooled slab: no copy, no allocation.
-        if (!push(takeReadSlab(buf.base, static_cast<std::size_t>(n)))) reading = false;
+        if (!push(takeReadSlab(buf.base, static_cast<std::size_t>(n)))) wantRead_ = false;
         if (static_cast<std::size_t>(n) < buf.len) return;
       } else if (n == 0) {
-        reading = false;
+        wantRead_ = false;
         syncPoll(true);
         push(nullptr);
         // As Node's onStreamRead: with nothing buffered, `end` follows even if nobody consumes
@@ -179,7 +179,7 @@ struct Socket::Impl final : Socket, detail::HandleWrap {
       } else if (n == UV_EAGAIN) {
         return;
       } else {
-        reading = false;
+        wantRead_ = false;
         destroy(Error::fromUv(static_cast<int>(n), "read"));
         return;
       }
@@ -198,7 +198,7 @@ struct Socket::Impl final : Socket, detail::HandleWrap {
       scratch[i].iov_len = chunks[i].length();
       total += chunks[i].length();
     }
-    long r = fd::writeSome(fd, scratch.data(), n);
+    long r = fd::writeSome(fd_, scratch.data(), n);
     if (r == static_cast<long>(total)) {
       state().bytesWritten += total;
       activity();
@@ -235,7 +235,7 @@ struct Socket::Impl final : Socket, detail::HandleWrap {
   }
   void continueWrite() {
     WriteReq* req = st_->pending;
-    long r = fd::writeSome(fd, req->bufs.data() + req->first, req->bufs.size() - req->first);
+    long r = fd::writeSome(fd_, req->bufs.data() + req->first, req->bufs.size() - req->first);
     if (r == UV_EAGAIN) return;
     if (r >= 0) {
       st_->bytesWritten += static_cast<std::uint64_t>(r);
@@ -258,7 +258,7 @@ struct Socket::Impl final : Socket, detail::HandleWrap {
     // Writable calls _final once every write is done, so nothing is left to flush first. As
     // Node, the outcome (ENOTCONN and friends) does not fail the stream; the callback comes
     // later, as libuv's shutdown request's would.
-    ::shutdown(fd, SHUT_WR);
+    ::shutdown(fd_, SHUT_WR);
     evnode::detail::queueTick([keep = self(), cb = std::move(cb)] { cb({}); });
   }
 
@@ -278,8 +278,8 @@ struct Socket::Impl final : Socket, detail::HandleWrap {
     activity();
     emit(Events::connect);
     emit(Events::ready);
-    if (readOnConnect) {
-      readOnConnect = false;
+    if (readOnConnect_) {
+      readOnConnect_ = false;
       startReading();
     } else if (readable() && !isPaused()) {
       read(0);
@@ -305,13 +305,6 @@ struct Socket::Impl final : Socket, detail::HandleWrap {
 
   uv_poll_t poll;
   Server* server = nullptr;  // the accepting server, told when this connection closes
-  int fd = -1;
-  std::uint8_t events = 0;  // what `poll` watches
-  bool isPipe : 1 = false;
-  bool reading : 1 = false;
-  bool readOnConnect : 1 = false;
-  bool connectWait : 1 = false;  // a connect is under way: wait for writable
-  bool closing : 1 = false;
 };
 
 namespace {
@@ -378,13 +371,13 @@ Socket& Socket::connect(const ConnectOptions& o, std::function<void()> cb) {
                           socklen_t localLen, const std::string& localIp, int localPort) {
     int r = fd::openStream(domain);
     if (r >= 0) r = im->open(r, domain == AF_UNIX);
-    if (r == 0 && local && ::bind(im->fd, local, localLen) < 0) {
+    if (r == 0 && local && ::bind(im->fd_, local, localLen) < 0) {
       destroy(Error::fromUv(-errno, "bind", localIp, localPort));
       return;
     }
-    if (r == 0) r = fd::startConnect(im->fd, addr, len);
+    if (r == 0) r = fd::startConnect(im->fd_, addr, len);
     if (r == 0) {
-      im->connectWait = true;
+      im->connectWait_ = true;
       im->syncPoll(false);
       return;
     }
@@ -547,13 +540,13 @@ void Socket::_destroy(const Error& err, std::function<void(const Error&)> cb) {
     cb(err);
     return;
   }
-  im->reading = false;
-  im->connectWait = false;
-  im->closing = true;
+  im->wantRead_ = false;
+  im->connectWait_ = false;
+  im->closing_ = true;
   state().destroyCb = [cb = std::move(cb), err](const Error&) { cb(err); };
   // uv_close stops watching at once, so the descriptor can go now.
   uv_close(im->handle(), &Impl::onClose);
-  fd::close(std::exchange(im->fd, -1));
+  fd::close(std::exchange(im->fd_, -1));
 }
 
 void Socket::emitCloseEvent() {
@@ -572,10 +565,10 @@ void Socket::destroySoon() {
 
 Socket& Socket::setNoDelay(bool noDelay) {
   Impl* im = impl();
-  if (im && handleOpen_ && im->fd >= 0) {
-    if (!im->isPipe) {
+  if (im && handleOpen_ && im->fd_ >= 0) {
+    if (!im->isPipe_) {
       int on = noDelay ? 1 : 0;
-      ::setsockopt(im->fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+      ::setsockopt(im->fd_, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
     }
   } else if (noDelay || st_) {
     state().noDelay = noDelay;
@@ -586,13 +579,13 @@ Socket& Socket::setNoDelay(bool noDelay) {
 Socket& Socket::setKeepAlive(bool enable, std::uint64_t initialDelayMs) {
   unsigned delaySec = static_cast<unsigned>(std::max<std::uint64_t>(1, initialDelayMs / 1000));
   Impl* im = impl();
-  if (im && handleOpen_ && im->fd >= 0) {
-    if (!im->isPipe) {
+  if (im && handleOpen_ && im->fd_ >= 0) {
+    if (!im->isPipe_) {
       int on = enable ? 1 : 0;
-      ::setsockopt(im->fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
+      ::setsockopt(im->fd_, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
       if (enable) {
         int idle = static_cast<int>(delaySec);
-        ::setsockopt(im->fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
+        ::setsockopt(im->fd_, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
       }
     }
   } else if (enable || st_) {
@@ -620,13 +613,13 @@ Socket& Socket::setTimeout(std::uint64_t ms, std::function<void()> cb) {
 
 Socket& Socket::ref() {
   refed_ = true;
-  if (Impl* im = impl(); im && handleOpen_ && !im->closing) im->applyRef();
+  if (Impl* im = impl(); im && handleOpen_ && !im->closing_) im->applyRef();
   return *this;
 }
 
 Socket& Socket::unref() {
   refed_ = false;
-  if (Impl* im = impl(); im && handleOpen_ && !im->closing) im->applyRef();
+  if (Impl* im = impl(); im && handleOpen_ && !im->closing_) im->applyRef();
   return *this;
 }
 
@@ -635,14 +628,14 @@ int Socket::remotePort() const { return remote().port; }
 std::string Socket::remoteFamily() const { return remote().family; }
 AddressInfo Socket::remote() const {
   Impl* im = impl();
-  if (!im || im->fd < 0 || im->isPipe) return {};
-  return peerAddress(im->fd);
+  if (!im || im->fd_ < 0 || im->isPipe_) return {};
+  return peerAddress(im->fd_);
 }
 AddressInfo Socket::address() const {
   Impl* im = impl();
-  if (!im || im->fd < 0) return {};
-  if (im->isPipe) return pipeName(im->fd, false);
-  return sockAddress(im->fd);
+  if (!im || im->fd_ < 0) return {};
+  if (im->isPipe_) return pipeName(im->fd_, false);
+  return sockAddress(im->fd_);
 }
 std::string Socket::localAddress() const { return address().address; }
 int Socket::localPort() const { return address().port; }
