@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstring>
+#include <limits>
 
 #include "core/callback_scope.h"
 #include "core/tick.h"
@@ -11,6 +12,7 @@
 #include "evnode/loop.h"
 #include "evnode/net.h"
 #include "net/address.h"
+#include "net/file_sender.h"
 #include "net/read_slab.h"
 #include "net/write_req.h"
 
@@ -206,6 +208,24 @@ struct Socket::Impl final : detail::HandleWrap {
     return *conn;
   }
   std::unique_ptr<std::function<void(const Error&)>> destroyCb;  // while uv_close runs
+  std::unique_ptr<FileSender> files;  // made by the first detail::sendFile()
+
+  FileSender& fileSender() {
+    if (!files) {
+      uv_os_fd_t fd = -1;
+      uv_fileno(handle(), &fd);
+      files = std::make_unique<FileSender>(owner, fd, !isPipe, [this](std::size_t n) {
+        owner->bytesWritten_ += n;
+        activity();
+      });
+      files->setRef(refed);
+    }
+    return *files;
+  }
+  // FileSender::usable and FileSender::send (the socket's internals are ours to touch).
+  static bool canSendFile(const Socket& s);
+  static void sendFile(const std::shared_ptr<Socket>& s, int fd, std::uint64_t offset,
+                       std::uint64_t length, std::function<void(const Error&, std::uint64_t)> cb);
 };
 
 namespace {
@@ -411,6 +431,10 @@ void Socket::_write(const Buffer& chunk, WriteCallback cb) {
 }
 
 void Socket::_writev(std::vector<Buffer>& chunks, WriteCallback cb) {
+  if (impl_->files && impl_->files->claims(chunks)) {
+    impl_->files->write(chunks, cb);  // a batch holding a file range (detail::sendFile)
+    return;
+  }
   if (connecting_ || !handleOpen_) {
     // Not connected yet: hold the data until `connect` (Node does the same).
     auto& conn = impl_->connecting();
@@ -447,6 +471,7 @@ void Socket::_destroy(const Error& err, std::function<void(const Error&)> cb) {
     impl_->timer->close();
     impl_->timer.reset();
   }
+  if (impl_->files) impl_->files->cancel();  // before the fd it sends on is closed
   if (!handleOpen_) {
     auto keep = std::move(self_);
     cb(err);
@@ -516,12 +541,14 @@ Socket& Socket::setTimeout(std::uint64_t ms, std::function<void()> cb) {
 
 Socket& Socket::ref() {
   impl_->refed = true;
+  if (impl_->files) impl_->files->setRef(true);
   if (handleOpen_) uv_ref(impl_->handle());
   return *this;
 }
 
 Socket& Socket::unref() {
   impl_->refed = false;
+  if (impl_->files) impl_->files->setRef(false);
   if (handleOpen_) uv_unref(impl_->handle());
   return *this;
 }
@@ -553,6 +580,48 @@ std::string Socket::readyState() const {
   if (r) return "readOnly";
   if (w) return "writeOnly";
   return "closed";
+}
+
+bool Socket::Impl::canSendFile(const Socket& s) {
+  return s.handleOpen_ && !s.connecting_ && !s.destroyed() && s.writable();
+}
+
+void Socket::Impl::sendFile(const std::shared_ptr<Socket>& s, int fd, std::uint64_t offset,
+                            std::uint64_t length,
+                            std::function<void(const Error&, std::uint64_t)> cb) {
+  constexpr std::uint64_t kMaxOffset = std::numeric_limits<std::int64_t>::max();
+  if (length > kMaxOffset || offset > kMaxOffset - length) {
+    throw Exception("ERR_OUT_OF_RANGE", "The file range does not fit in a file offset");
+  }
+  if (s->destroyed() || s->writableEnded()) {
+    // The write fails as any write would now (ERR_STREAM_DESTROYED, write after end).
+    s->Writable::write(Buffer(), [cb = std::move(cb)](const Error& err) { cb(err, 0); });
+    return;
+  }
+  if (!s->handleOpen_ || s->connecting_) {
+    throw Exception("ERR_INVALID_STATE",
+                    "sendFile needs a connected socket with a kernel socket of its own");
+  }
+  auto range = std::make_shared<FileRange>();
+  range->fd = fd;
+  range->offset = offset;
+  range->left = length;
+  Buffer marker = s->impl_->fileSender().add(range);
+  std::weak_ptr<Socket> weak = s;
+  // Socket::write, so that a head written in this same tick leaves in one batch with the file.
+  s->write(std::move(marker), [weak, range, cb = std::move(cb)](const Error& err) {
+    if (auto keep = weak.lock()) {
+      if (keep->impl_->files) keep->impl_->files->remove(range.get());
+    }
+    cb(err, range->sent);
+  });
+}
+
+bool FileSender::usable(const Socket& s) { return Socket::Impl::canSendFile(s); }
+
+void FileSender::send(const std::shared_ptr<Socket>& s, int fd, std::uint64_t offset,
+                      std::uint64_t length, std::function<void(const Error&, std::uint64_t)> cb) {
+  Socket::Impl::sendFile(s, fd, offset, length, std::move(cb));
 }
 
 std::shared_ptr<Socket> connect(const ConnectOptions& opts, std::function<void()> cb) {
