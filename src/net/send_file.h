@@ -39,11 +39,11 @@ bool canSendFile(const Socket& socket);
 // Sends bytes [offset, offset + length) of the regular file `fd` on `socket` after everything
 // written to it before, and before anything written after. `cb(err, sent)` runs once, when the
 // last byte is with the kernel or on failure (EPIPE/ECONNRESET when the peer left, EOF if the
-// file is shorter than announced, ECANCELED or ERR_STREAM_DESTROYED when the socket is destroyed
-// first); `sent` is how many file bytes went out. `fd` must stay open until then, and is the
-// caller's to close. Throws ERR_INVALID_STATE on a socket without a kernel socket of its own
-// (check canSendFile() first) and ERR_OUT_OF_RANGE for a range past 2^63. SIGPIPE is ignored
-// by the Loop, so a vanished peer is an error, never a signal.
+// file is shorter than announced, ECANCELED when the socket is destroyed first, or
+// ERR_STREAM_DESTROYED when it already was); `sent` is how many file bytes went out. `fd` must stay
+// open until then, and is the caller's to close. Throws ERR_INVALID_STATE on a socket without a
+// kernel socket of its own (check canSendFile() first) and ERR_OUT_OF_RANGE for a range past 2^63.
+// SIGPIPE is ignored by the Loop, so a vanished peer is an error, never a signal.
 void sendFile(const std::shared_ptr<Socket>& socket, int fd, std::uint64_t offset,
               std::uint64_t length, std::function<void(const Error&, std::uint64_t)> cb);
 
