@@ -3,7 +3,6 @@
 #include "net/file_sender.h"
 
 #include <fcntl.h>
-#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -14,6 +13,10 @@
 #include "core/callback_scope.h"
 #include "core/tick.h"
 #include "evnode/loop.h"
+
+#if defined(__linux__)
+#include <sys/sendfile.h>
+#endif
 
 namespace evnode::net {
 
@@ -100,7 +103,13 @@ void FileSender::run() {
       // block on the disk, as nginx's sendfile does; the per-turn budget bounds how long.
       off_t off = static_cast<off_t>(r->offset);
       syscall = "sendfile";
+#if defined(__linux__)
       n = ::sendfile(fd_, r->fd, &off, std::min<std::uint64_t>(r->left, budget));
+#else
+      (void)off;  // other systems' sendfile differs; canSendFile() is false there
+      n = -1;
+      errno = ENOSYS;
+#endif
       if (n == 0) return finish(Error::fromUv(UV_EOF, "sendfile"));  // the file got shorter
       if (n > 0) {
         auto k = static_cast<std::size_t>(n);

@@ -583,7 +583,12 @@ std::string Socket::readyState() const {
 }
 
 bool Socket::Impl::canSendFile(const Socket& s) {
+#if defined(__linux__)
   return s.handleOpen_ && !s.connecting_ && !s.destroyed() && s.writable();
+#else
+  (void)s;
+  return false;  // FileSender speaks Linux's sendfile(2) only
+#endif
 }
 
 void Socket::Impl::sendFile(const std::shared_ptr<Socket>& s, int fd, std::uint64_t offset,
