@@ -93,6 +93,7 @@ void FileSender::run() {
   while (index_ < batch_.size()) {
     if (budget == 0) return wait();  // still writable: the poll fires on the next turn
     ssize_t n;
+    std::size_t want = 0;  // bytes offered
     const char* syscall = "write";
     if (FileRange* r = rangeOf(batch_[index_])) {
       if (r->left == 0) {
@@ -104,7 +105,8 @@ void FileSender::run() {
       off_t off = static_cast<off_t>(r->offset);
       syscall = "sendfile";
 #if defined(__linux__)
-      n = ::sendfile(fd_, r->fd, &off, std::min<std::uint64_t>(r->left, budget));
+      want = std::min<std::uint64_t>(r->left, budget);
+      n = ::sendfile(fd_, r->fd, &off, want);
 #else
       (void)off;  // other systems' sendfile differs; canSendFile() is false there
       n = -1;
@@ -117,6 +119,12 @@ void FileSender::run() {
         r->left -= k;
         r->sent += k;
         if (r->left == 0) ++index_;
+        if (k < want) {
+          // A short count means the socket buffer is full: wait for room rather than learn it
+          // from one more call's EAGAIN (were there room, the level-triggered poll fires at once).
+          progress_(k);
+          return wait();
+        }
       }
     } else {
       // The bytes up to the next marker, in one sendmsg. MSG_MORE holds back a head that a file
@@ -124,7 +132,6 @@ void FileSender::run() {
       iovec iov[kMaxIov];
       int count = 0;
       bool fileNext = false;
-      std::size_t want = 0;  // bytes offered
       for (std::size_t i = index_; i < batch_.size() && count < kMaxIov; ++i) {
         if (rangeOf(batch_[i])) {
           fileNext = true;
