@@ -246,7 +246,7 @@ void FileSender::finish(const Error& err) {
 
 void FileSender::cancel() {
   closePoll();
-  ranges_.clear();  // markers still queued fail with the Writable's ERR_STREAM_DESTROYED
+  ranges_.clear();  // markers still queued fail through the Writable, as any queued write
   batch_.clear();
   index_ = skip_ = 0;
   if (!cb_) return;
