@@ -9,6 +9,7 @@
 #include <uv.h>
 
 #include <algorithm>
+#include <limits>
 
 #include "core/callback_scope.h"
 #include "core/tick.h"
@@ -17,6 +18,7 @@
 #include "evnode/net.h"
 #include "net/address.h"
 #include "net/fd.h"
+#include "net/file_sender.h"
 #include "net/read_slab.h"
 #include "net/write_req.h"
 
@@ -46,6 +48,7 @@ struct Socket::State {
     return *conn;
   }
   std::function<void(const Error&)> destroyCb;  // while uv_close runs
+  std::unique_ptr<FileSender> files;            // made by the first detail::sendFile()
 
   ~State() {
     if (pending) WriteReq::release(pending);
@@ -303,6 +306,22 @@ struct Socket::Impl final : Socket, detail::HandleWrap {
     done({});
   }
 
+  FileSender& fileSender() {
+    State& st = state();
+    if (!st.files) {
+      st.files = std::make_unique<FileSender>(this, fd_, !isPipe_, [this](std::size_t n) {
+        state().bytesWritten += n;
+        activity();
+      });
+      st.files->setRef(refed_);
+    }
+    return *st.files;
+  }
+  // FileSender::usable and FileSender::send (the socket's internals are ours to touch).
+  static bool canSendFile(const Socket& s);
+  static void sendFile(const std::shared_ptr<Socket>& s, int fd, std::uint64_t offset,
+                       std::uint64_t length, std::function<void(const Error&, std::uint64_t)> cb);
+
   uv_poll_t poll;
   Server* server = nullptr;  // the accepting server, told when this connection closes
 };
@@ -496,6 +515,10 @@ void Socket::_write(const Buffer& chunk, WriteCallback cb) {
 }
 
 void Socket::_writev(std::vector<Buffer>& chunks, WriteCallback cb) {
+  if (st_ && st_->files && st_->files->claims(chunks)) {
+    st_->files->write(chunks, cb);  // a batch holding a file range (detail::sendFile)
+    return;
+  }
   if (connecting_ || !handleOpen_) {
     // Not connected yet: hold the data until `connect` (Node does the same).
     auto& conn = state().connecting();
@@ -533,6 +556,7 @@ void Socket::_destroy(const Error& err, std::function<void(const Error&)> cb) {
       st_->timer->close();
       st_->timer.reset();
     }
+    if (st_->files) st_->files->cancel();  // before the descriptor it sends on is closed
   }
   Impl* im = impl();
   if (!im || !handleOpen_) {
@@ -613,12 +637,14 @@ Socket& Socket::setTimeout(std::uint64_t ms, std::function<void()> cb) {
 
 Socket& Socket::ref() {
   refed_ = true;
+  if (st_ && st_->files) st_->files->setRef(true);
   if (Impl* im = impl(); im && handleOpen_ && !im->closing_) im->applyRef();
   return *this;
 }
 
 Socket& Socket::unref() {
   refed_ = false;
+  if (st_ && st_->files) st_->files->setRef(false);
   if (Impl* im = impl(); im && handleOpen_ && !im->closing_) im->applyRef();
   return *this;
 }
@@ -647,6 +673,53 @@ std::string Socket::readyState() const {
   if (r) return "readOnly";
   if (w) return "writeOnly";
   return "closed";
+}
+
+bool Socket::Impl::canSendFile(const Socket& s) {
+#if defined(__linux__)
+  return s.hasHandle_ && s.handleOpen_ && !s.connecting_ && !s.destroyed() && s.writable();
+#else
+  (void)s;
+  return false;  // FileSender speaks Linux's sendfile(2) only
+#endif
+}
+
+void Socket::Impl::sendFile(const std::shared_ptr<Socket>& s, int fd, std::uint64_t offset,
+                            std::uint64_t length,
+                            std::function<void(const Error&, std::uint64_t)> cb) {
+  constexpr std::uint64_t kMaxOffset = std::numeric_limits<std::int64_t>::max();
+  if (length > kMaxOffset || offset > kMaxOffset - length) {
+    throw Exception("ERR_OUT_OF_RANGE", "The file range does not fit in a file offset");
+  }
+  if (s->destroyed() || s->writableEnded()) {
+    // The write fails as any write would now (ERR_STREAM_DESTROYED, write after end).
+    s->Writable::write(Buffer(), [cb = std::move(cb)](const Error& err) { cb(err, 0); });
+    return;
+  }
+  if (!s->hasHandle_ || !s->handleOpen_ || s->connecting_) {
+    throw Exception("ERR_INVALID_STATE",
+                    "sendFile needs a connected socket with a kernel socket of its own");
+  }
+  auto range = std::make_shared<FileRange>();
+  range->fd = fd;
+  range->offset = offset;
+  range->left = length;
+  Buffer marker = s->impl()->fileSender().add(range);
+  std::weak_ptr<Socket> weak = s;
+  // Socket::write, so that a head written in this same tick leaves in one batch with the file.
+  s->write(std::move(marker), [weak, range, cb = std::move(cb)](const Error& err) {
+    if (auto keep = weak.lock()) {
+      if (keep->st_ && keep->st_->files) keep->st_->files->remove(range.get());
+    }
+    cb(err, range->sent);
+  });
+}
+
+bool FileSender::usable(const Socket& s) { return Socket::Impl::canSendFile(s); }
+
+void FileSender::send(const std::shared_ptr<Socket>& s, int fd, std::uint64_t offset,
+                      std::uint64_t length, std::function<void(const Error&, std::uint64_t)> cb) {
+  Socket::Impl::sendFile(s, fd, offset, length, std::move(cb));
 }
 
 std::shared_ptr<Socket> connect(const ConnectOptions& opts, std::function<void()> cb) {
