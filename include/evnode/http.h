@@ -60,6 +60,7 @@ class IncomingHeaders {
   void joinDuplicates(bool on) { joinDuplicates_ = on; }
 
  private:
+  friend struct HeaderStorage;  // reuses lists of messages that are gone (src/http)
   std::vector<std::pair<std::string, std::string>> raw_;
   bool joinDuplicates_ = false;
 };
@@ -71,6 +72,7 @@ class IncomingMessage : public Readable {
     static constexpr Event<> aborted{"aborted"};
   };
   IncomingMessage();
+  ~IncomingMessage() override;
 
   std::string method;  // requests
   std::string url;     // requests: the target as sent
@@ -92,9 +94,16 @@ class IncomingMessage : public Readable {
  protected:
   void _read(std::size_t size) override;
   void _destroy(const Error& err, std::function<void(const Error&)> cb) override;
+
+ private:
+  friend class Connection;
+  // A request without a body: its end is pushed when it is first read (most handlers never
+  // read it, and an end pushed at once costs a tick per request).
+  bool endOnRead_ = false;
 };
 
 class ServerResponse;
+class ByteBuffer;  // internal (src/http/output.h)
 
 struct ServerOptions {
   std::uint64_t keepAliveTimeout = 5000;
@@ -219,18 +228,24 @@ class ServerResponse : public Writable {
   void _writev(std::vector<Buffer>& chunks, WriteCallback cb) override;
   bool hasWritev() const override { return true; }
   void _final(std::function<void(const Error&)> cb) override;
-  bool hasFinal() const override { return true; }
+  // A response ended at once (endAtOnce) was sent whole before Writable::end ran.
+  bool hasFinal() const override { return !endedAtOnce_; }
+  // False once finished when nothing can see the response any more (see response.cc).
+  bool autoDestroy() const override;
   void _destroy(const Error& err, std::function<void(const Error&)> cb) override;
 
  private:
   friend class Connection;
   friend struct ResponseInternal;
-  // textBody: body bytes (at most kInlineBody) sent before `chunks`.
-  void sendBody(std::span<Buffer> chunks, bool last, WriteCallback* cb,
-                std::string_view textBody = {});
+  void sendBody(std::span<Buffer> chunks, bool last, WriteCallback* cb);
+  // end(data) as the only write, or end() with nothing written: the body is `text`, or `body`
+  // when given.
   bool canEndAtOnce() const;
+  void endAtOnce(std::string_view text, const Buffer* body, Callback cb);
+  // Bytes that go out as they are (interim responses), in order with the responses before.
+  void sendRaw(std::string_view bytes);
   // Appends the status line and headers to `out`.
-  void renderHead(std::string& out, std::size_t bodyBytesIfKnown, bool knownLength);
+  void renderHead(ByteBuffer& out, std::size_t bodyBytesIfKnown, bool knownLength);
   void checkNotSent(const char* what) const;
 
   HeaderList headers_;
@@ -250,11 +265,8 @@ class ServerResponse : public Writable {
   bool sentContinue_ = false;
   bool userTransferEncoding_ = false;
   bool inEnd_ = false;
-  bool hasEndBody_ = false;  // end(data) kept its data in endBody_ for _final
-  bool hasEndText_ = false;  // end(text): endText_ is valid until _final within that call
+  bool endedAtOnce_ = false;  // sent whole by endAtOnce
   std::uint64_t keepAliveTimeoutSec_ = 5;
-  Buffer endBody_;
-  std::string_view endText_;
 };
 
 // ---------------------------------------------------------------------------------------------

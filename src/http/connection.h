@@ -1,38 +1,80 @@
 // Internal: one HTTP/1.1 server connection — parses requests off the socket (many per read),
 // hands out IncomingMessage/ServerResponse pairs in order, applies the server's timeouts.
+//
+// Memory: an idle keep-alive connection is this small object and three socket listeners.
+// What a request needs while it is in progress (unparsed bytes, the request and its response,
+// body framing, writes waiting for `drain`) is a Work block, taken from a per-thread free list
+// when bytes arrive and given back once the connection is idle again; the socket's `end` and
+// `drain` are listened to only while a request body or a response waits on them.
 #pragma once
 
-#include <array>
 #include <memory>
-#include <vector>
+#include <string>
 
 #include "evnode/http.h"
 #include "http/parser.h"
 
 namespace evnode::http {
 
-class Connection : public std::enable_shared_from_this<Connection> {
+class Connection {
  public:
   Connection(Server* server, SocketPtr socket);
-  // Serves `socket`; the connection lives as long as the socket's listeners.
-  static Connection* start(Server* server, const SocketPtr& socket);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
 
-  // Called by the response once all its bytes are queued on the socket.
+  // A counted reference. The socket's listeners hold the connection, and so does any call
+  // that may outlive them (a hand-over removes them): the last reference deletes it. (Counted
+  // by hand: a shared_ptr's control block and weak self-reference would make every idle
+  // connection a third bigger.)
+  class Ref {
+   public:
+    explicit Ref(Connection* c) : c_(c) { ++c_->refs_; }
+    Ref(const Ref& o) : c_(o.c_) { ++c_->refs_; }
+    Ref(Ref&& o) noexcept : c_(o.c_) { o.c_ = nullptr; }
+    Ref& operator=(const Ref&) = delete;
+    ~Ref() {
+      if (c_ && --c_->refs_ == 0) delete c_;
+    }
+    Connection* operator->() const { return c_; }
+
+   private:
+    Connection* c_;
+  };
+  // Serves `socket`; the connection lives as long as the socket's listeners. `plainTcp`: the
+  // socket was accepted by the server itself (a kernel socket, no TLS or other layer on it).
+  static Connection* start(Server* server, const SocketPtr& socket, bool plainTcp = false);
+
+  // Called by the response once all its bytes are queued (or batched, see output()).
   void onResponseQueued(ServerResponse* res);
   // The response's write could not be queued yet; call `cb` on the socket's next drain.
-  void waitForDrain(WriteCallback cb) { drainWaiters_.push_back(cb); }
-  // The server's periodic check; returns false if the connection was closed.
+  void waitForDrain(WriteCallback cb);
+  // The server's periodic check.
   void checkTimeouts(std::uint64_t now);
   // Idle: no request in flight and no partial request buffered.
-  bool idle() const { return !res_ && pending_.empty() && phase_ == Phase::kHead; }
+  bool idle() const;
   void closeIfIdle();
   void destroy() { socket_->destroy(); }
-  bool closeAfterResponse = false;  // the server is closing
-  std::size_t index = 0;            // position in the server's connection list
+
+  // Where this connection's response bytes go (see output.h): the thread's batch, whose bytes
+  // of another connection are written out first. process() writes it out when it is done.
+  ByteBuffer& output();
+  // Writes the batched bytes of this connection to the socket now, ahead of any other write,
+  // and `then` (a large body) after them in the same write.
+  void flushOutput(const Buffer* then = nullptr);
+  // Handling a read: bytes appended to output() go out when it is done.
+  bool batching() const { return processing_; }
+
+  struct Work;  // a request in progress (connection.cc)
 
  private:
-  enum class Phase { kHead, kBody, kDiscard, kClosed };
+  enum class Phase : std::uint8_t { kHead, kBody, kDiscard, kClosed };
+  Work& work();
+  void releaseWorkIfIdle();
   void onData(const Buffer& chunk);
+  void onEnd();
+  void onDrain();
+  void onClose();
   void process();
   bool parseHead();
   bool feedBody();
@@ -41,39 +83,33 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool handOver(const Event<const RequestPtr&, const SocketPtr&, const Buffer&>& ev,
                 const RequestPtr& req);
   void clientError(const Error& err, int status);
-  void onClose();
+  void resumeReading();
+  void closeAfterLastResponse();
   void detach();
 
   Server* server_;
   SocketPtr socket_;
-  Buffer pending_;  // received bytes not processed yet
-  std::size_t lastLen_ = 0;
-  Phase phase_ = Phase::kHead;
-  RequestPtr req_;
-  ResponsePtr res_;
-  BodyKind bodyKind_ = BodyKind::kNone;
-  ContentLengthBody clBody_;
-  // The chunked decoder and its trailers (kept across reads) are made on the first chunked
-  // request: most connections never see one, and an idle connection stays small.
-  struct Chunked {
-    explicit Chunked(const Limits& l) : decoder(l) {
-      decoder.trailerStorage = std::span<Header>(trailers);
-    }
-    ChunkedDecoder decoder;
-    std::array<Header, 32> trailers;
-  };
-  std::unique_ptr<Chunked> chunked_;
-  std::vector<WriteCallback> drainWaiters_;
-  std::size_t requests_ = 0;
+  std::unique_ptr<Work> work_;  // while a request is in progress
+  // The last read or the end of the last response; before any byte arrived, the connection's
+  // start (the head timeout of a connection that sent nothing yet counts from there).
   std::uint64_t lastActivity_ = 0;
-  std::uint64_t headStart_ = 0;     // when the head being received started
-  std::uint64_t requestStart_ = 0;  // when the request in flight started
+  std::uint32_t requests_ = 0;  // stops counting at its maximum
+  std::uint32_t refs_ = 0;
+
+ public:
+  std::uint32_t index = 0;  // position in the server's connection list
+
+ private:
+  ListenerId onData_ = 0, onError_ = 0, onClose_ = 0;
+  Phase phase_ = Phase::kHead;
   bool processing_ = false;
   bool again_ = false;
-  bool bodyDone_ = true;
-  bool responseQueued_ = true;
-  bool pausedForBody_ = false;
-  ListenerId onData_ = 0, onDrain_ = 0, onClose_ = 0, onError_ = 0, onEnd_ = 0;
+  bool pausedForBody_ = false;  // the socket is paused until a request body is read
+  bool plainTcp_ = false;
+
+ public:
+  // (Last, to pack with the flags above.)
+  bool closeAfterResponse = false;  // the server is closing
 };
 
 // Per-server bookkeeping: the live connections and the timeout checker.

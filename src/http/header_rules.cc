@@ -16,23 +16,17 @@ std::string_view trim(std::string_view s) {
 }  // namespace
 
 void validateHeaderName(std::string_view name) {
-  bool ok = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
-    return isTokenChar(static_cast<unsigned char>(c));
-  });
-  if (!ok) {
+  if (name.empty() || !allTokenChars(name)) {
     throw Exception("ERR_INVALID_HTTP_TOKEN",
                     "Header name must be a valid HTTP token [\"" + std::string(name) + "\"]");
   }
 }
 
 void validateHeaderValue(std::string_view name, std::string_view value) {
-  for (char ch : value) {
-    auto c = static_cast<unsigned char>(ch);
-    // No CR, LF or other controls (HT allowed).
-    if ((c < 0x20 && c != '\t') || c == 0x7f) {
-      throw Exception("ERR_INVALID_CHAR",
-                      "Invalid character in header content [\"" + std::string(name) + "\"]");
-    }
+  // No CR, LF or other controls (HT allowed).
+  if (!allFieldValueChars(value)) {
+    throw Exception("ERR_INVALID_CHAR",
+                    "Invalid character in header content [\"" + std::string(name) + "\"]");
   }
 }
 

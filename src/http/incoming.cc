@@ -3,6 +3,7 @@
 #include <array>
 
 #include "evnode/http.h"
+#include "http/header_storage.h"
 #include "http/parser.h"
 
 namespace evnode::http {
@@ -46,7 +47,8 @@ std::optional<std::string> IncomingHeaders::get(std::string_view name) const {
 }
 
 bool IncomingHeaders::has(std::string_view name) const {
-  return std::any_of(raw_.begin(), raw_.end(), [&](const auto& h) { return equalsIgnoreCase(h.first, name); });
+  return std::any_of(raw_.begin(), raw_.end(),
+                     [&](const auto& h) { return equalsIgnoreCase(h.first, name); });
 }
 
 std::vector<std::string> IncomingHeaders::getAll(std::string_view name) const {
@@ -69,7 +71,17 @@ std::vector<std::pair<std::string, std::string>> IncomingHeaders::entries() cons
 
 IncomingMessage::IncomingMessage() : Readable(ReadableOptions{}) {}
 
+IncomingMessage::~IncomingMessage() {
+  HeaderStorage::recycle(headers);
+  HeaderStorage::recycle(trailers);
+}
+
 void IncomingMessage::_read(std::size_t) {
+  if (endOnRead_) {
+    endOnRead_ = false;
+    push(nullptr);
+    return;
+  }
   if (onRead) onRead();
 }
 

@@ -142,6 +142,7 @@ inline const char* scanName(const char* p, const char* end) {
 // Whether [p, end) are all tchar (no early exit: names are short, branches are costly).
 inline bool allTokens(const char* p, const char* end) {
   std::uint8_t acc = kTokenBit;
+  for (; end - p >= 4; p += 4) acc &= cls(p[0]) & cls(p[1]) & cls(p[2]) & cls(p[3]);
   for (; p < end; ++p) acc &= cls(*p);
   return acc != 0;
 }
@@ -857,6 +858,12 @@ bool equalsIgnoreCase(std::string_view a, std::string_view b) {
 }
 
 bool isTokenChar(unsigned char c) { return kClass[c] & kTokenBit; }
+
+bool allTokenChars(std::string_view s) { return allTokens(s.data(), s.data() + s.size()); }
+
+bool allFieldValueChars(std::string_view s) {
+  return scanValue(s.data(), s.data() + s.size()) == s.data() + s.size();
+}
 
 std::ptrdiff_t parseRequest(std::string_view buf, RequestHead& out, std::span<Header> headers,
                             const Limits& limits, std::size_t lastLen) {

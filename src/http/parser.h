@@ -302,6 +302,10 @@ bool equalsIgnoreCase(std::string_view a, std::string_view b);
 
 // RFC 9110 tchar: the bytes allowed in methods, field names and other tokens.
 bool isTokenChar(unsigned char c);
+// Every byte of `s` is a tchar (true for an empty `s`).
+bool allTokenChars(std::string_view s);
+// Every byte of `s` may be in a field value: HT, SP, VCHAR, obs-text (no CR, LF, NUL or DEL).
+bool allFieldValueChars(std::string_view s);
 
 // http::METHODS (Node's list) lives in the public evnode/http_methods.h.
 

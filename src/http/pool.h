@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <new>
 #include <vector>
 
@@ -84,6 +85,47 @@ struct PoolAllocator {
       thread_local Owner owner;
       return current;
     }
+  }
+};
+
+// A per-thread free list of whole objects (constructed, with whatever buffers they own), for
+// state a connection needs only while a request is in progress: taken when one starts, given
+// back (after the caller reset it) when the connection is idle again. Up to kMax are kept.
+template <class T, std::size_t kMax = 64>
+struct WarmList {
+  static std::unique_ptr<T> take() {
+    if (List* list = get(); list && !list->items.empty()) {
+      std::unique_ptr<T> item = std::move(list->items.back());
+      list->items.pop_back();
+      return item;
+    }
+    return std::make_unique<T>();
+  }
+  static void give(std::unique_ptr<T> item) {
+    if (List* list = get(); list && list->items.size() < kMax)
+      list->items.push_back(std::move(item));
+  }
+
+ private:
+  struct List {
+    std::vector<std::unique_ptr<T>> items;
+    List() { items.reserve(kMax); }
+  };
+  // Null once the thread is exiting (connections may still go away while the loop is torn down).
+  static List* get() {
+    thread_local List* current = nullptr;
+    thread_local bool gone = false;
+    if (current || gone) return current;
+    struct Owner {
+      List list;
+      Owner() { current = &list; }
+      ~Owner() {
+        current = nullptr;
+        gone = true;
+      }
+    };
+    thread_local Owner owner;
+    return current;
   }
 };
 

@@ -1,12 +1,13 @@
 // ServerResponse: headers, the status line, framing (Content-Length, chunked, close-delimited)
 // and the bytes it queues on the socket.
 #include <algorithm>
-#include <charconv>
 #include <cstdio>
+#include <cstring>
 
 #include "evnode/http.h"
 #include "http/connection.h"
 #include "http/header_rules.h"
+#include "http/output.h"
 #include "http/parser.h"
 #include "http/pool.h"
 #include "http/response_internal.h"
@@ -19,10 +20,40 @@ struct MakeResponse : ServerResponse {};
 // Bodies up to this size are copied next to the head; larger ones go out zero-copy.
 constexpr std::size_t kInlineBody = 2048;
 
-void appendNumber(std::string& out, std::uint64_t v) {
-  char buf[24];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, static_cast<std::size_t>(r.ptr - buf));
+// Writes a head into space already made for it.
+struct HeadWriter {
+  char* p;
+  void put(std::string_view s) {
+    if (s.empty()) return;  // (no Date line, say: its view has no data to copy from)
+    std::memcpy(p, s.data(), s.size());
+    p += s.size();
+  }
+  void number(std::uint64_t v) {
+    char buf[20];
+    char* end = buf + sizeof buf;
+    char* q = end;
+    do {
+      *--q = static_cast<char>('0' + v % 10);
+      v /= 10;
+    } while (v);
+    put(std::string_view(q, static_cast<std::size_t>(end - q)));
+  }
+};
+
+// "Connection: keep-alive\r\n" and, unless timeoutSec is 0, "Keep-Alive: timeout=N\r\n":
+// made once per thread for the server's timeout.
+std::string_view keepAliveLines(std::uint64_t timeoutSec) {
+  thread_local char buf[80];
+  thread_local std::size_t len = 0;
+  thread_local std::uint64_t madeFor = 0;
+  if (len == 0 || madeFor != timeoutSec) {
+    std::string lines = "Connection: keep-alive\r\n";
+    if (timeoutSec) lines += "Keep-Alive: timeout=" + std::to_string(timeoutSec) + "\r\n";
+    len = std::min(lines.size(), sizeof buf);
+    std::memcpy(buf, lines.data(), len);
+    madeFor = timeoutSec;
+  }
+  return {buf, len};
 }
 }  // namespace
 
@@ -118,7 +149,7 @@ ServerResponse& ServerResponse::writeHead(int status, std::string_view message,
   return *this;
 }
 
-void ServerResponse::renderHead(std::string& out, std::size_t bodyBytes, bool knownLength) {
+void ServerResponse::renderHead(ByteBuffer& out, std::size_t bodyBytes, bool knownLength) {
   if (statusCode < 100 || statusCode > 999) {
     throw Exception("ERR_HTTP_INVALID_STATUS_CODE",
                     "Invalid status code: " + std::to_string(statusCode));
@@ -132,7 +163,9 @@ void ServerResponse::renderHead(std::string& out, std::size_t bodyBytes, bool kn
   // The server is closing: the response in flight is the connection's last; say so.
   if (conn_ && conn_->closeAfterResponse) closeAfter_ = true;
   bool hasLength = false, hasDate = false, hasConnection = false, hasKeepAlive = false;
+  std::size_t headerBytes = 0;
   for (const auto& [n, v] : headers_) {
+    headerBytes += n.size() + v.size() + 4;
     // Only names of these lengths can matter: most headers cost one comparison.
     switch (n.size()) {
       case 14:
@@ -160,56 +193,62 @@ void ServerResponse::renderHead(std::string& out, std::size_t bodyBytes, bool kn
     }
   }
 
-  out.reserve(out.size() + 160 + headers_.size() * 48);
-  if (statusCode == 200 && statusMessage.empty()) {
-    out += "HTTP/1.1 200 OK\r\n";
-  } else {
-    out += "HTTP/1.1 ";
-    appendNumber(out, static_cast<std::uint64_t>(statusCode));
-    out += ' ';
-    out += statusMessage.empty() ? STATUS_CODES(statusCode) : std::string_view(statusMessage);
-    out += "\r\n";
-  }
-  for (const auto& [n, v] : headers_) {
-    out += n;
-    out += ": ";
-    out += v;
-    out += "\r\n";
-  }
-  if (sendDate && !hasDate) {
-    out += "Date: ";
-    out += httpDate();
-    out += "\r\n";
-  }
   // Framing. 204/304/1xx carry none; HEAD announces what GET would send when it is known.
+  bool putLength = false, putChunked = false;
   if (!(statusCode == 204 || statusCode == 304 || statusCode < 200) && !hasLength &&
       !userTransferEncoding_) {
     if (knownLength) {
-      out += "Content-Length: ";
-      appendNumber(out, bodyBytes);
-      out += "\r\n";
+      putLength = true;
     } else if (!headRequest_) {
       if (clientHttp10_) {
         closeAfter_ = true;  // HTTP/1.0 has no chunked coding: the body ends with the connection
       } else {
         chunked_ = true;
-        out += "Transfer-Encoding: chunked\r\n";
+        putChunked = true;
       }
     }
   }
+  std::string_view connection;  // the Connection (and Keep-Alive) lines
   if (!hasConnection) {
-    if (closeAfter_) {
-      out += "Connection: close\r\n";
-    } else {
-      out += "Connection: keep-alive\r\n";
-      if (!hasKeepAlive && keepAliveTimeoutSec_) {
-        out += "Keep-Alive: timeout=";
-        appendNumber(out, keepAliveTimeoutSec_);
-        out += "\r\n";
-      }
-    }
+    connection = closeAfter_ ? std::string_view("Connection: close\r\n")
+                             : keepAliveLines(hasKeepAlive ? 0 : keepAliveTimeoutSec_);
   }
-  out += "\r\n";
+  const std::string_view reason =
+      statusMessage.empty() ? STATUS_CODES(statusCode) : std::string_view(statusMessage);
+  const std::string_view date = sendDate && !hasDate ? httpDateLine() : std::string_view();
+
+  // The head's size is bounded up front, so it is written with plain copies into room made
+  // once (a dozen string appends, each checking capacity, cost more than the bytes): status
+  // line, fields, Date, framing (at most 38), Connection, the blank line.
+  const std::size_t bound =
+      15 + reason.size() + headerBytes + date.size() + 40 + connection.size() + 2;
+  HeadWriter w{out.room(bound)};
+  if (statusCode == 200 && statusMessage.empty()) {
+    w.put("HTTP/1.1 200 OK\r\n");
+  } else {
+    w.put("HTTP/1.1 ");
+    w.number(static_cast<std::uint64_t>(statusCode));
+    w.put(" ");
+    w.put(reason);
+    w.put("\r\n");
+  }
+  for (const auto& [n, v] : headers_) {
+    w.put(n);
+    w.put(": ");
+    w.put(v);
+    w.put("\r\n");
+  }
+  w.put(date);
+  if (putLength) {
+    w.put("Content-Length: ");
+    w.number(bodyBytes);
+    w.put("\r\n");
+  } else if (putChunked) {
+    w.put("Transfer-Encoding: chunked\r\n");
+  }
+  w.put(connection);
+  w.put("\r\n");
+  out.commit(w.p);
 }
 
 void ServerResponse::flushHeaders() {
@@ -217,15 +256,22 @@ void ServerResponse::flushHeaders() {
   sendBody({}, false, nullptr);
 }
 
+void ServerResponse::sendRaw(std::string_view bytes) {
+  if (conn_) {
+    conn_->output() += bytes;
+    if (!conn_->batching()) conn_->flushOutput();
+  } else if (socket_ && !socket_->destroyed()) {
+    socket_->write(Buffer::from(bytes));
+  }
+}
+
 void ServerResponse::writeContinue() {
   if (!socket_ || sentContinue_) return;
   sentContinue_ = true;
-  socket_->write(Buffer::from("HTTP/1.1 100 Continue\r\n\r\n"));
+  sendRaw("HTTP/1.1 100 Continue\r\n\r\n");
 }
 
-void ServerResponse::writeProcessing() {
-  if (socket_) socket_->write(Buffer::from("HTTP/1.1 102 Processing\r\n\r\n"));
-}
+void ServerResponse::writeProcessing() { sendRaw("HTTP/1.1 102 Processing\r\n\r\n"); }
 
 void ServerResponse::writeEarlyHints(const HeaderList& hints) {
   std::string out = "HTTP/1.1 103 Early Hints\r\n";
@@ -235,7 +281,7 @@ void ServerResponse::writeEarlyHints(const HeaderList& hints) {
     out += n + ": " + v + "\r\n";
   }
   out += "\r\n";
-  if (socket_) socket_->write(Buffer::from(out));
+  sendRaw(out);
 }
 
 void ServerResponse::addTrailers(const HeaderList& trailers) {
@@ -246,53 +292,68 @@ void ServerResponse::addTrailers(const HeaderList& trailers) {
   }
 }
 
+bool ServerResponse::canEndAtOnce() const {
+  return !headerSent_ && !hasBodyWrite_ && writable() && writableLength() == 0 &&
+         writableCorked() == 0;
+}
+
 ServerResponse& ServerResponse::end(Callback cb) {
+  if (canEndAtOnce()) {
+    endAtOnce({}, nullptr, std::move(cb));
+    return *this;
+  }
   inEnd_ = true;
   Writable::end(std::move(cb));
   inEnd_ = false;
   return *this;
 }
 
-bool ServerResponse::canEndAtOnce() const {
-  return !headerSent_ && !hasBodyWrite_ && !hasEndBody_ && !hasEndText_ && writable() &&
-         writableLength() == 0 && writableCorked() == 0;
-}
-
 ServerResponse& ServerResponse::end(std::string_view str, Callback cb) {
-  if (str.size() > kInlineBody || !canEndAtOnce()) return end(Buffer::from(str), std::move(cb));
-  // Nothing is queued, so end() runs _final before it returns, and _final copies the text
-  // straight next to the head: no Buffer of its own.
-  endText_ = str;
-  hasEndText_ = true;
-  try {
-    end(std::move(cb));
-  } catch (...) {
-    hasEndText_ = false;
-    endText_ = {};
-    throw;
+  if (str.size() <= kInlineBody && canEndAtOnce()) {
+    endAtOnce(str, nullptr, std::move(cb));
+    return *this;
   }
-  if (hasEndText_) {
-    // _final did not run yet (it will later): keep a copy, the caller's text may go.
-    endBody_ = Buffer::from(endText_);
-    hasEndBody_ = true;
-    hasEndText_ = false;
-    endText_ = {};
-  }
-  return *this;
+  return end(Buffer::from(str), std::move(cb));
 }
 
 ServerResponse& ServerResponse::end(Buffer chunk, Callback cb) {
   if (canEndAtOnce()) {
-    // end(data) as the only write (the common small response): the body is not written through
-    // the Writable queue but kept here, and _final sends it with the head in one buffer.
-    endBody_ = std::move(chunk);
-    hasEndBody_ = true;
-    return end(std::move(cb));
+    endAtOnce(chunk.view(), &chunk, std::move(cb));
+    return *this;
   }
   inEnd_ = true;
   Writable::end(std::move(chunk), std::move(cb));
   inEnd_ = false;
   return *this;
+}
+
+void ServerResponse::endAtOnce(std::string_view text, const Buffer* body, Callback cb) {
+  // The whole response is known: the head with its Content-Length, and a small body next to it,
+  // go straight into the connection's output batch (one write with the other responses of this
+  // read), without the Writable queue, _final or a socket write of their own. A larger body
+  // follows the head zero-copy.
+  thread_local ByteBuffer orphan;  // the connection is gone: rendered (for the checks), dropped
+  ByteBuffer& out = conn_ ? conn_->output() : orphan;
+  const std::size_t mark = out.size();
+  try {
+    renderHead(out, text.size(), true);
+  } catch (...) {
+    out.truncate(mark);  // an invalid status code: nothing was sent
+    throw;
+  }
+  headerSent_ = true;
+  endedAtOnce_ = true;
+  const bool big = text.size() > kInlineBody;
+  if (!noBody_ && !big) out += text;
+  if (!conn_) {
+    orphan.clear();
+  } else if (!noBody_ && big) {
+    conn_->flushOutput(body);
+  } else if (!conn_->batching()) {
+    conn_->flushOutput();
+  }
+  Writable::end(std::move(cb));
+  if (conn_) conn_->onResponseQueued(this);
 }
 
 void ServerResponse::_write(const Buffer& chunk, WriteCallback cb) {
@@ -305,25 +366,28 @@ void ServerResponse::_writev(std::vector<Buffer>& chunks, WriteCallback cb) {
 }
 
 void ServerResponse::_final(std::function<void(const Error&)> cb) {
-  if (hasEndText_) {
-    std::string_view text = endText_;
-    hasEndText_ = false;
-    endText_ = {};
-    sendBody({}, true, nullptr, text);
-  } else if (hasEndBody_) {
-    Buffer body = std::move(endBody_);
-    endBody_ = Buffer();
-    sendBody(std::span<Buffer>(&body, 1), true, nullptr);
-  } else {
-    sendBody({}, true, nullptr);
-  }
+  sendBody({}, true, nullptr);
   if (conn_) conn_->onResponseQueued(this);
   cb({});
 }
 
+bool ServerResponse::autoDestroy() const {
+  // After `finish`, destroying a response only sets its destroyed/closed state and emits
+  // `close`. When no one holds it any more (the finishing tick's own reference is the only one)
+  // and no one listens for `close`, nobody can see either: it is simply freed, without the
+  // destroy call, its callback and the `close` tick (a third of a small response's cost).
+  if (writableFinished() && !destroyed() && !errored() &&
+      listenerCount(Stream::Events::close) == 0 && listenerCount(Stream::Events::error) == 0 &&
+      weak_from_this().use_count() == 1) {
+    return false;
+  }
+  return Writable::autoDestroy();
+}
+
 void ServerResponse::_destroy(const Error& err, std::function<void(const Error&)> cb) {
-  // A response destroyed before it finished leaves the connection in an unknown state.
-  if (socket_ && !writableFinished() && conn_) socket_->destroy();
+  // A response destroyed before it finished leaves the connection in an unknown state. (Its
+  // connection may have let go of it already, once all of it was queued.)
+  if (socket_ && !writableFinished() && !socket_->destroyed()) socket_->destroy();
   conn_ = nullptr;
   cb(err);
 }
@@ -331,11 +395,12 @@ void ServerResponse::_destroy(const Error& err, std::function<void(const Error&)
 // Queues head (if not sent yet), body chunks with their framing, and with `last` the end of
 // the body, on the socket. Completes `cb` at once unless the socket is backed up. The head, the
 // framing and a small body are rendered into one buffer: one socket write, one iovec.
-void ServerResponse::sendBody(std::span<Buffer> chunks, bool last, WriteCallback* cb,
-                              std::string_view textBody) {
-  std::size_t total = textBody.size();
+void ServerResponse::sendBody(std::span<Buffer> chunks, bool last, WriteCallback* cb) {
+  std::size_t total = 0;
   for (const auto& c : chunks) total += c.length();
-  thread_local std::string text;  // reused: no allocation per response once warm
+  // The batched responses before this one go first.
+  if (conn_) conn_->flushOutput();
+  thread_local ByteBuffer text;  // reused: no allocation per response once warm
   text.clear();
   if (!headerSent_) {
     // end(data) as the only write, or end() with nothing written: the length is known.
@@ -354,13 +419,12 @@ void ServerResponse::sendBody(std::span<Buffer> chunks, bool last, WriteCallback
     if (live) ok = socket_->write(std::move(b));
   };
   auto flushText = [&] {
-    if (!text.empty()) put(Buffer::from(text.data(), text.size()));
+    if (!text.empty()) put(Buffer::from(text.view().data(), text.size()));
     text.clear();
   };
   auto putBody = [&] {
     if (total <= kInlineBody) {
-      text += textBody;
-      for (const auto& c : chunks) text.append(reinterpret_cast<const char*>(c.data()), c.length());
+      for (const auto& c : chunks) text.append(c.view());
     } else {
       flushText();
       for (auto& c : chunks) {
@@ -378,7 +442,7 @@ void ServerResponse::sendBody(std::span<Buffer> chunks, bool last, WriteCallback
         *--p = "0123456789abcdef"[n & 15];
         n >>= 4;
       } while (n);
-      text.append(p, static_cast<std::size_t>(end - p));
+      text.append(std::string_view(p, static_cast<std::size_t>(end - p)));
       text += "\r\n";
       putBody();
       text += "\r\n";

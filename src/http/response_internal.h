@@ -20,7 +20,7 @@ struct ResponseInternal {
   static bool rawBody(const ServerResponse& res) { return !res.noBody_ && !res.chunked_; }
 };
 
-// "Mon, 23 Nov 2026 10:33:17 GMT", formatted at most once per second.
-std::string_view httpDate();
+// "Date: Mon, 23 Nov 2026 10:33:17 GMT\r\n", formatted at most once per second.
+std::string_view httpDateLine();
 
 }  // namespace evnode::http

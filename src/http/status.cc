@@ -2,6 +2,7 @@
 #include <ctime>
 
 #include "evnode/http.h"
+#include "evnode/loop.h"
 #include "http/parser.h"
 #include "http/response_internal.h"
 
@@ -76,16 +77,21 @@ std::string_view STATUS_CODES(int status) {
   }
 }
 
-std::string_view httpDate() {
-  thread_local std::time_t cachedAt = 0;
-  thread_local char buf[32];
+std::string_view httpDateLine() {
+  // Formatted once per second, and the clock is read only when the loop's time (updated once
+  // per loop turn) passes the next second: no system call per response. Node refreshes its
+  // cached date on a timer the same way.
+  thread_local char buf[48];
   thread_local std::size_t len = 0;
-  std::time_t t = std::time(nullptr);
-  if (t != cachedAt) {
+  thread_local std::uint64_t validUntil = 0;  // in the loop's milliseconds
+  std::uint64_t now = Loop::current().now();
+  if (len == 0 || now >= validUntil) {
+    std::timespec ts;
+    std::timespec_get(&ts, TIME_UTC);
     std::tm tm;
-    gmtime_r(&t, &tm);
-    len = std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-    cachedAt = t;
+    gmtime_r(&ts.tv_sec, &tm);
+    len = std::strftime(buf, sizeof buf, "Date: %a, %d %b %Y %H:%M:%S GMT\r\n", &tm);
+    validUntil = now + static_cast<std::uint64_t>(1000 - ts.tv_nsec / 1000000);
   }
   return {buf, len};
 }

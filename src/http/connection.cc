@@ -1,0 +1,548 @@
+// An http::Server connection: request parsing (many requests per read), pipelining, body
+// delivery with backpressure, Expect/CONNECT/Upgrade, client errors and timeouts.
+#include "http/connection.h"
+
+#include <algorithm>
+#include <array>
+#include <vector>
+
+#include "evnode/loop.h"
+#include "http/header_storage.h"
+#include "http/output.h"
+#include "http/pool.h"
+#include "http/response_internal.h"
+
+namespace evnode::http {
+
+namespace {
+std::uint64_t now() { return Loop::current().now(); }
+
+// Storage for the fields of the head being parsed. A head is parsed and copied into its
+// IncomingMessage in one synchronous step, so one array per thread serves every connection:
+// an idle keep-alive connection carries no header storage.
+std::span<Header> headerScratch(const ServerOptions& o) {
+  thread_local std::vector<Header> store;
+  // A field line takes at least 4 bytes ("a:\r\n") and a head is parsed within maxHeaderSize
+  // bytes, so this many entries never cut a head short of maxHeadersCount.
+  std::size_t want = std::min(o.maxHeadersCount, o.maxHeaderSize / 4 + 1);
+  if (store.size() < want) store.resize(want);
+  return std::span<Header>(store.data(), want);
+}
+
+// The chunked decoder and its trailers (kept across reads), made on the first chunked request a
+// Work block serves: most requests never need one.
+struct Chunked {
+  explicit Chunked(const Limits& l) : decoder(l) {
+    decoder.trailerStorage = std::span<Header>(trailers);
+  }
+  ChunkedDecoder decoder;
+  std::array<Header, 32> trailers;
+};
+}  // namespace
+
+struct Connection::Work {
+  Buffer pending;           // received bytes not processed yet
+  std::size_t lastLen = 0;  // pending's size when its head was last found incomplete
+  RequestPtr req;
+  ResponsePtr res;
+  ContentLengthBody clBody;
+  std::unique_ptr<Chunked> chunked;
+  std::vector<WriteCallback> drainWaiters;
+  std::uint64_t headStart = 0;     // when the head being received started
+  std::uint64_t requestStart = 0;  // when the request in flight started
+  BodyKind bodyKind = BodyKind::kNone;
+  bool bodyDone = true;
+  bool responseQueued = true;
+  ListenerId onEnd = 0, onDrain = 0;  // socket listeners while a body / a drain is awaited
+
+  // Done with the request and its response. The response may live on in the handler's hands:
+  // it must not call on a connection that may be gone by then.
+  void dropRequest() {
+    if (res) ResponseInternal::detach(*res);
+    req.reset();
+    res.reset();
+  }
+  // Back to the state of a connection between requests (the chunked decoder stays made).
+  void reset() {
+    pending = Buffer();
+    lastLen = 0;
+    dropRequest();
+    clBody = ContentLengthBody();
+    drainWaiters.clear();
+    bodyKind = BodyKind::kNone;
+    bodyDone = true;
+    responseQueued = true;
+    onEnd = onDrain = 0;
+  }
+};
+
+using WorkList = WarmList<Connection::Work>;
+
+Connection::Connection(Server* server, SocketPtr socket)
+    : server_(server), socket_(std::move(socket)) {
+  lastActivity_ = now();
+}
+
+Connection::~Connection() {
+  // Never left as the owner of bytes nobody will write (a handler threw through process()).
+  OutputBatch& batch = OutputBatch::get();
+  if (batch.owner == this) {
+    batch.owner = nullptr;
+    batch.bytes.clear();
+  }
+  if (work_) {
+    work_->reset();
+    WorkList::give(std::move(work_));
+  }
+}
+
+Connection* Connection::start(Server* server, const SocketPtr& socket, bool plainTcp) {
+  auto* c = new Connection(server, socket);
+  Ref keep(c);
+  c->plainTcp_ = plainTcp;
+  // The socket's listeners own the connection; they are dropped when the socket closes. These
+  // three are all an idle connection has.
+  c->onData_ = socket->on(net::Socket::Events::data,
+                          [ref = Ref(c)](const Buffer& chunk) { ref->onData(chunk); });
+  c->onError_ = socket->on(net::Socket::Events::error, [](const Error&) {
+    // A reset peer: the close that follows cleans up.
+  });
+  c->onClose_ = socket->on(net::Socket::Events::close, [ref = Ref(c)] { ref->onClose(); });
+  server->state_->add(server, c);
+  return c;
+}
+
+Connection::Work& Connection::work() {
+  if (!work_) work_ = WorkList::take();
+  return *work_;
+}
+
+void Connection::releaseWorkIfIdle() {
+  Work* w = work_.get();
+  if (!w || w->req || w->res || !w->pending.empty() || !w->drainWaiters.empty() || w->onEnd ||
+      w->onDrain) {
+    return;
+  }
+  // The conditions above leave nothing of the last request in it that the next one does not
+  // set again itself; only the (empty) unparsed bytes could still hold a read buffer.
+  w->pending = Buffer();
+  WorkList::give(std::move(work_));
+}
+
+bool Connection::idle() const {
+  return phase_ == Phase::kHead && (!work_ || (!work_->res && work_->pending.empty()));
+}
+
+ByteBuffer& Connection::output() {
+  OutputBatch& batch = OutputBatch::get();
+  if (batch.owner != this) {
+    if (batch.owner) batch.owner->flushOutput();
+    batch.owner = this;
+  }
+  return batch.bytes;
+}
+
+void Connection::flushOutput(const Buffer* then) {
+  OutputBatch& batch = OutputBatch::get();
+  const bool mine = batch.owner == this;
+  if (!mine && !then) return;
+  // Straight to the stream's write (no auto-cork tick): the batch is the coalesced write
+  // already. A socket already gone takes nothing (see ServerResponse::sendBody).
+  const bool live = !socket_->destroyed() && socket_->writable();
+  if (live && then) socket_->cork();
+  if (mine) {
+    batch.owner = nullptr;
+    if (live && !batch.bytes.empty()) socket_->Writable::write(outputBuffer(batch.bytes.view()));
+    batch.bytes.clear();
+  }
+  if (live && then) {
+    socket_->Writable::write(*then);
+    socket_->uncork();  // one writev: the batch, then the body
+  }
+}
+
+void Connection::waitForDrain(WriteCallback cb) {
+  Work& w = work();
+  w.drainWaiters.push_back(cb);
+  if (!w.onDrain) w.onDrain = socket_->once(Writable::Events::drain, [this] { onDrain(); });
+}
+
+void Connection::onDrain() {
+  // The listener is gone (once); it is added again if a waiter has to wait once more.
+  if (!work_) return;
+  work_->onDrain = 0;
+  auto waiters = std::move(work_->drainWaiters);
+  work_->drainWaiters.clear();
+  for (auto& cb : waiters) cb();
+}
+
+void Connection::onEnd() {
+  // The client finished sending. A half-received request can never complete.
+  Work* w = work_.get();
+  if (phase_ == Phase::kBody && w && !w->bodyDone && w->req) {
+    RequestPtr req = w->req;
+    req->aborted = true;
+    req->emit(IncomingMessage::Events::aborted);
+    req->destroy(Error("ECONNRESET", "aborted"));
+  }
+}
+
+void Connection::onClose() {
+  phase_ = Phase::kClosed;
+  server_->state_->remove(this);
+  if (!work_) return;
+  // The socket drops every listener after `close`: nothing to remove.
+  work_->onEnd = work_->onDrain = 0;
+  RequestPtr req = std::move(work_->req);
+  ResponsePtr res = std::move(work_->res);
+  work_->reset();
+  if (req) req->onRead = nullptr;
+  if (req && !req->complete && !req->destroyed()) {
+    req->aborted = true;
+    req->emit(IncomingMessage::Events::aborted);
+    req->destroy(Error("ECONNRESET", "aborted"));
+  }
+  if (res) {
+    ResponseInternal::detach(*res);
+    if (!res->writableFinished() && !res->destroyed()) res->destroy();
+  }
+  releaseWorkIfIdle();
+}
+
+void Connection::detach() {
+  if (work_) {
+    if (work_->req) work_->req->onRead = nullptr;
+    if (work_->onEnd) socket_->off(net::Socket::Events::end, work_->onEnd);
+    if (work_->onDrain) socket_->off(net::Socket::Events::drain, work_->onDrain);
+    work_->onEnd = work_->onDrain = 0;
+  }
+  socket_->off(net::Socket::Events::data, onData_);
+  socket_->off(net::Socket::Events::error, onError_);
+  socket_->off(net::Socket::Events::close, onClose_);
+  server_->state_->remove(this);
+  phase_ = Phase::kClosed;
+}
+
+void Connection::onData(const Buffer& chunk) {
+  if (phase_ == Phase::kClosed) return;
+  lastActivity_ = now();
+  Work& w = work();
+  if (w.pending.empty()) {
+    if (phase_ == Phase::kHead) w.headStart = lastActivity_;
+    w.pending = chunk;  // zero-copy: views into the read slab
+  } else {
+    w.pending = Buffer::concat({w.pending, chunk});
+  }
+  process();
+}
+
+void Connection::process() {
+  // Responses may be queued from inside a handler we called: the outer call keeps going.
+  if (processing_) {
+    again_ = true;
+    return;
+  }
+  processing_ = true;
+  Ref keep(this);
+  do {
+    again_ = false;
+    while (phase_ != Phase::kClosed && work_) {
+      if (phase_ == Phase::kBody || phase_ == Phase::kDiscard) {
+        if (!feedBody()) break;
+        continue;
+      }
+      // kHead: the next request waits until the current response is queued (order).
+      if (work_->res && !work_->responseQueued) break;
+      if (work_->pending.empty()) break;
+      if (!parseHead()) break;
+    }
+  } while (again_ && phase_ != Phase::kClosed);
+  processing_ = false;
+  flushOutput();
+  // Too much unprocessed input while we wait for a response: stop reading until it is done.
+  if (phase_ == Phase::kHead && work_ && work_->res && !work_->responseQueued &&
+      work_->pending.length() > 64 * 1024) {
+    socket_->pause();
+    pausedForBody_ = true;
+  }
+  releaseWorkIfIdle();
+}
+
+bool Connection::parseHead() {
+  const ServerOptions& o = server_->opts_;
+  Work& w = *work_;
+  Limits limits;
+  limits.maxHeaderSize = o.maxHeaderSize;
+  limits.maxHeadersCount = o.maxHeadersCount;
+  RequestHead head;
+  std::ptrdiff_t n = parseRequest(w.pending.view(), head, headerScratch(o), limits, w.lastLen);
+  if (n == kIncomplete) {
+    w.lastLen = w.pending.length();
+    return false;
+  }
+  w.lastLen = 0;
+  if (n < 0) {
+    Error err(std::string(parseErrorName(head.error)),
+              "Parse Error: " + std::string(parseErrorReason(head.error)));
+    clientError(err, parseErrorStatus(head.error));
+    return false;
+  }
+  startRequest(head, static_cast<std::size_t>(n));
+  return true;
+}
+
+void Connection::startRequest(RequestHead& head, std::size_t headLen) {
+  const ServerOptions& o = server_->opts_;
+  Work& w = *work_;
+  auto req = std::allocate_shared<IncomingMessage>(PoolAllocator<IncomingMessage>());
+  setString(req->method, head.method);
+  setString(req->url, head.target);
+  req->httpVersionMajor = head.versionMajor;
+  req->httpVersionMinor = head.versionMinor;
+  if (head.versionMinor == 0) req->httpVersion = "1.0";  // "1.1" by default
+  req->headers.joinDuplicates(o.joinDuplicateHeaders);
+  HeaderStorage::assign(req->headers, head.headers);
+  req->socket = socket_;
+  w.pending = w.pending.slice(static_cast<std::int64_t>(headLen));
+  if (requests_ != UINT32_MAX) ++requests_;
+  w.requestStart = lastActivity_;  // the loop's time now (see process's callers)
+
+  w.bodyKind = head.body;
+  w.bodyDone = w.bodyKind == BodyKind::kNone ||
+               (w.bodyKind == BodyKind::kContentLength && head.contentLength == 0);
+  if (w.bodyKind == BodyKind::kContentLength) w.clBody.remaining = head.contentLength;
+  if (w.bodyKind == BodyKind::kChunked) {
+    if (!w.chunked) {
+      Limits limits;
+      limits.maxHeaderSize = o.maxHeaderSize;
+      limits.maxHeadersCount = o.maxHeadersCount;
+      w.chunked = std::make_unique<Chunked>(limits);
+    } else {
+      w.chunked->decoder.limits.maxHeaderSize = o.maxHeaderSize;
+      w.chunked->decoder.limits.maxHeadersCount = o.maxHeadersCount;
+    }
+    w.chunked->decoder.reset();
+  }
+  if (w.bodyDone) {
+    req->complete = true;
+    req->endOnRead_ = true;  // its end is pushed when the handler reads it, if ever
+  }
+
+  // CONNECT and Upgrade hand the socket over; nothing after the head is HTTP any more.
+  if (req->method == "CONNECT") {
+    if (!handOver(Server::Events::connect, req)) {
+      phase_ = Phase::kClosed;  // nobody takes the tunnel: nothing after it is read
+      socket_->destroy();
+    }
+    return;
+  }
+  if (head.upgrade && server_->listenerCount(Server::Events::upgrade) > 0) {
+    handOver(Server::Events::upgrade, req);
+    return;
+  }
+
+  auto res = ResponseInternal::make(req, socket_, this);
+  ResponseInternal::setup(
+      *res, head, o,
+      closeAfterResponse || (o.maxRequestsPerSocket && requests_ >= o.maxRequestsPerSocket));
+  w.req = req;
+  w.res = res;
+  w.responseQueued = false;
+  phase_ = w.bodyDone ? Phase::kHead : Phase::kBody;
+  if (!w.bodyDone) {
+    // The consumer wants more body: resume a socket paused for backpressure. A plain pointer
+    // (no allocation): the hook is cleared when the body completes or the connection goes.
+    req->onRead = [this] { resumeReading(); };
+    // A client that stops sending half way through the body aborts the request.
+    w.onEnd = socket_->on(net::Socket::Events::end, [this] { onEnd(); });
+  }
+
+  if (head.expectContinue) {
+    if (server_->listenerCount(Server::Events::checkContinue) > 0) {
+      server_->emit(Server::Events::checkContinue, req, res);
+    } else {
+      res->writeContinue();
+      server_->emit(Server::Events::request, req, res);
+    }
+  } else if (head.expectOther) {
+    if (server_->listenerCount(Server::Events::checkExpectation) > 0) {
+      server_->emit(Server::Events::checkExpectation, req, res);
+    } else {
+      res->statusCode = 417;
+      res->end();
+    }
+  } else {
+    server_->emit(Server::Events::request, req, res);
+  }
+}
+
+void Connection::resumeReading() {
+  if (pausedForBody_) {
+    pausedForBody_ = false;
+    socket_->resume();
+  }
+}
+
+bool Connection::handOver(const Event<const RequestPtr&, const SocketPtr&, const Buffer&>& ev,
+                          const RequestPtr& req) {
+  if (server_->listenerCount(ev) == 0) return false;
+  Buffer rest = std::move(work_->pending);
+  work_->pending = Buffer();
+  Ref keep(this);
+  flushOutput();  // the answers to the requests before it go first
+  SocketPtr sock = socket_;
+  detach();
+  sock->resetFlowing();  // the new owner's `data` listener starts the flow
+  server_->emit(ev, req, sock, rest);
+  return true;
+}
+
+bool Connection::feedBody() {
+  Work& w = *work_;
+  if (w.pending.empty()) return false;
+  const bool discard = phase_ == Phase::kDiscard;
+  auto deliver = [&](std::size_t offset, std::size_t len) {
+    if (discard || !w.req || len == 0) return;
+    if (!w.req->push(w.pending.slice(static_cast<std::int64_t>(offset),
+                                     static_cast<std::int64_t>(offset + len)))) {
+      // The handler is not keeping up: stop reading the socket until it reads (backpressure).
+      socket_->pause();
+      pausedForBody_ = true;
+    }
+  };
+  if (w.bodyKind == BodyKind::kContentLength) {
+    std::string_view data = w.clBody.take(w.pending.view());
+    deliver(0, data.size());
+    w.pending = w.pending.slice(static_cast<std::int64_t>(data.size()));
+    if (w.clBody.done()) bodyComplete();
+    return w.bodyDone;
+  }
+  // Chunked.
+  ChunkedDecoder& decoder = w.chunked->decoder;
+  std::string_view in = w.pending.view();
+  std::size_t offset = 0;
+  while (offset < in.size()) {
+    auto r = decoder.decode(in.substr(offset));
+    if (decoder.failed()) {
+      Error err(std::string(parseErrorName(decoder.error)),
+                "Parse Error: " + std::string(parseErrorReason(decoder.error)));
+      clientError(err, parseErrorStatus(decoder.error));
+      return false;
+    }
+    if (!r.data.empty())
+      deliver(static_cast<std::size_t>(r.data.data() - in.data()), r.data.size());
+    offset += r.consumed;
+    if (decoder.done() || r.consumed == 0) break;
+  }
+  if (decoder.done() && w.req) {
+    for (const Header& h : decoder.trailers()) w.req->trailers.add(h.name, h.value);
+  }
+  w.pending = w.pending.slice(static_cast<std::int64_t>(offset));
+  if (decoder.done()) bodyComplete();
+  return w.bodyDone;
+}
+
+void Connection::bodyComplete() {
+  Work& w = *work_;
+  w.bodyDone = true;
+  if (w.onEnd) {
+    socket_->off(net::Socket::Events::end, w.onEnd);
+    w.onEnd = 0;
+  }
+  if (w.req) w.req->onRead = nullptr;
+  phase_ = Phase::kHead;
+  w.headStart = now();
+  if (w.req && !w.req->complete) {
+    w.req->complete = true;
+    w.req->push(nullptr);
+  }
+  resumeReading();
+  if (w.responseQueued) w.dropRequest();
+}
+
+void Connection::onResponseQueued(ServerResponse* res) {
+  Work* w = work_.get();
+  if (!w || res != w->res.get()) return;
+  w->responseQueued = true;
+  // keepAliveTimeout counts from the end of the response, not from the request's last bytes:
+  // a slow handler must not shorten the client's idle window.
+  lastActivity_ = now();
+  // closeAfterResponse: the server was closed while this response was in flight.
+  if (ResponseInternal::closesConnection(*res) || closeAfterResponse) {
+    closeAfterLastResponse();
+    return;
+  }
+  if (!w->bodyDone) {
+    // Answered before the body was read: Node dumps the rest unless the handler is reading it.
+    if (w->req && w->req->listenerCount(Readable::Events::data) == 0 &&
+        !w->req->readableFlowing().value_or(false)) {
+      phase_ = Phase::kDiscard;
+      resumeReading();
+    }
+  } else {
+    w->dropRequest();
+  }
+  if (phase_ == Phase::kHead) resumeReading();
+  process();
+}
+
+void Connection::closeAfterLastResponse() {
+  // Everything of the response is queued; the FIN follows it. Nothing more is read.
+  phase_ = Phase::kClosed;
+  flushOutput();
+  if (plainTcp_ && socket_->writableLength() == 0) {
+    // All of it is in the kernel already: closing the socket now sends it, then the FIN, as
+    // end() would, without a shutdown(2) call, its loop turn and the listener that waits for it.
+    // (A TLS socket must end() to send its close_notify; a backed-up one must drain first.)
+    socket_->destroy();
+  } else {
+    socket_->destroySoon();
+  }
+}
+
+void Connection::clientError(const Error& err, int status) {
+  phase_ = Phase::kClosed;
+  if (work_) work_->pending = Buffer();
+  Ref keep(this);
+  flushOutput();  // answers to the good requests before the bad one
+  if (server_->listenerCount(Server::Events::clientError) > 0) {
+    server_->emit(Server::Events::clientError, err, socket_);
+    return;
+  }
+  // Never write into the middle of a response already on its way.
+  if (socket_->writable() && (!work_ || !work_->res || !work_->res->headersSent())) {
+    std::string line = "HTTP/1.1 " + std::to_string(status) + " " +
+                       std::string(STATUS_CODES(status)) + "\r\nConnection: close\r\n\r\n";
+    socket_->write(Buffer::from(line));
+  }
+  socket_->destroySoon();
+}
+
+void Connection::closeIfIdle() {
+  if (phase_ != Phase::kClosed && idle()) socket_->destroy();
+}
+
+void Connection::checkTimeouts(std::uint64_t t) {
+  if (phase_ == Phase::kClosed) return;
+  const ServerOptions& o = server_->opts_;
+  const Work* w = work_.get();
+  const bool inFlight = w && w->res && !w->responseQueued;
+  if (!inFlight && phase_ == Phase::kHead) {
+    const bool partialHead = w && !w->pending.empty();
+    if (partialHead || requests_ == 0) {
+      // Receiving a head (or waiting for the first one): headersTimeout (slowloris).
+      const std::uint64_t since = partialHead ? w->headStart : lastActivity_;
+      if (o.headersTimeout && t - since >= o.headersTimeout) {
+        clientError(Error("ERR_HTTP_REQUEST_TIMEOUT", "Request timeout"), 408);
+      }
+    } else if (o.keepAliveTimeout && t - lastActivity_ >= o.keepAliveTimeout) {
+      socket_->destroy();  // idle keep-alive connection
+    }
+    return;
+  }
+  if (inFlight && !w->bodyDone && o.requestTimeout && t - w->requestStart >= o.requestTimeout) {
+    clientError(Error("ERR_HTTP_REQUEST_TIMEOUT", "Request timeout"), 408);
+  }
+}
+
+}  // namespace evnode::http

@@ -1,0 +1,82 @@
+// Reused received-header lists (see header_storage.h).
+#include "http/header_storage.h"
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "http/pool.h"
+
+namespace evnode::http {
+
+namespace {
+using RawList = std::vector<std::pair<std::string, std::string>>;
+
+// Bounds on what is kept: enough lists for the requests of a few pipelined reads in flight,
+// and no list that a large head made big.
+constexpr std::size_t kMaxLists = 32;
+constexpr std::size_t kMaxFields = 32;
+constexpr std::size_t kMaxStringBytes = 2048;
+
+struct Spares {
+  std::vector<RawList> lists;
+  Spares() { lists.reserve(kMaxLists); }
+};
+
+// The thread's spares, or null when reuse is off or the thread is exiting (messages may still
+// be destroyed while the loop is torn down).
+Spares* spares() {
+  if constexpr (!kPoolEnabled) {
+    return nullptr;
+  } else {
+    thread_local Spares* current = nullptr;
+    thread_local bool gone = false;
+    if (current || gone) return current;
+    struct Owner {
+      Spares s;
+      Owner() { current = &s; }
+      ~Owner() {
+        current = nullptr;
+        gone = true;
+      }
+    };
+    thread_local Owner owner;
+    return current;
+  }
+}
+}  // namespace
+
+void HeaderStorage::assign(IncomingHeaders& headers, std::span<const Header> fields) {
+  RawList& raw = headers.raw_;
+  if (Spares* s = spares(); s && raw.capacity() == 0 && !s->lists.empty()) {
+    raw = std::move(s->lists.back());
+    s->lists.pop_back();
+  }
+  // Assigning into the old entries reuses their strings' buffers.
+  const std::size_t n = fields.size();
+  const std::size_t reuse = std::min(n, raw.size());
+  for (std::size_t i = 0; i < reuse; ++i) {
+    setString(raw[i].first, fields[i].name);
+    setString(raw[i].second, fields[i].value);
+  }
+  if (n < raw.size()) {
+    raw.erase(raw.begin() + static_cast<std::ptrdiff_t>(n), raw.end());
+  } else {
+    raw.reserve(n);
+    for (std::size_t i = reuse; i < n; ++i) raw.emplace_back(fields[i].name, fields[i].value);
+  }
+}
+
+void HeaderStorage::recycle(IncomingHeaders& headers) {
+  RawList& raw = headers.raw_;
+  Spares* s = spares();
+  if (!s || raw.capacity() == 0 || raw.capacity() > kMaxFields || s->lists.size() >= kMaxLists) {
+    return;
+  }
+  std::size_t bytes = 0;
+  for (const auto& [n, v] : raw) bytes += n.capacity() + v.capacity();
+  if (bytes > kMaxStringBytes) raw.clear();
+  s->lists.push_back(std::move(raw));
+}
+
+}  // namespace evnode::http

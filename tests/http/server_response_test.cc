@@ -1,0 +1,418 @@
+// ServerResponse over raw sockets: what a response finished in one go (end(data) as the only
+// write, rendered straight into the connection's output batch) must keep of the stream's
+// contract, pipelined batches mixing every kind of response, bytes that must stay in order with
+// those batches (upgrades, answers given from another connection's handler), and a request
+// body cut short by the client.
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "evnode/http.h"
+#include "evnode/loop.h"
+#include "http/e2e_support.h"
+
+namespace evnode::http::e2e {
+namespace {
+
+const std::string kKeepAlive = "Connection: keep-alive\r\nKeep-Alive: timeout=5\r\n\r\n";
+
+std::string ok(const std::string& body, bool close = false) {
+  return "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) + "\r\n" +
+         (close ? std::string("Connection: close\r\n\r\n") : kKeepAlive) + body;
+}
+
+std::string get(const std::string& path, bool close = false) {
+  return "GET " + path + " HTTP/1.1\r\nHost: x\r\n" + (close ? "Connection: close\r\n" : "") +
+         "\r\n";
+}
+
+int portOf(const std::shared_ptr<Server>& s) { return s->address().port; }
+
+// The stream's events and state for a response ended in one go and for one written in pieces.
+TEST(HttpResponse, EndedAtOnceKeepsTheStreamsEventsAndState) {
+  EVNODE_WATCHDOG(30);
+  std::vector<std::string> events;
+  auto server = createServer([&](const RequestPtr& req, const ResponsePtr& res) {
+    const std::string tag = req->url.substr(1);
+    res->sendDate = false;
+    for (const char* name : {"prefinish", "finish", "close"}) {
+      const Event<>& ev = std::string(name) == "prefinish" ? Writable::Events::prefinish
+                          : std::string(name) == "finish"  ? Writable::Events::finish
+                                                           : Stream::Events::close;
+      res->on(ev, [&, tag, name, res] {
+        events.push_back(tag + ":" + name + (res->writableFinished() ? "+" : "-") +
+                         (res->destroyed() ? "d" : ""));
+      });
+    }
+    if (tag == "pieces") res->write("pie");
+    const std::string body = tag == "pieces" ? "ces" : "once";
+    res->end(body, [&, tag](const Error& err) {
+      EXPECT_FALSE(err) << err.message;
+      events.push_back(tag + ":cb");
+    });
+    // Synchronously after end(): ended, head out, prefinish already emitted, not finished.
+    events.push_back(tag + ":returned");
+    EXPECT_TRUE(res->writableEnded());
+    EXPECT_TRUE(res->headersSent());
+    EXPECT_FALSE(res->writableFinished());
+    try {
+      res->setHeader("X-Late", "1");
+      ADD_FAILURE() << "setHeader after end did not throw";
+    } catch (const Exception& e) {
+      EXPECT_EQ(e.code(), "ERR_HTTP_HEADERS_SENT");
+    }
+  });
+  server->listen(0, "127.0.0.1");
+  std::string got;
+  rawClient(portOf(server), get("/once") + get("/pieces", true), [&](RawConn& c) {
+    got = c.got;
+    server->close();
+  });
+  run();
+  EXPECT_EQ(got, ok("once") + "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: " +
+                     "close\r\n\r\n3\r\npie\r\n3\r\nces\r\n0\r\n\r\n");
+  // Per response: prefinish inside end(), then the end callback and `finish`, then `close`
+  // once the response is destroyed.
+  auto of = [&](const std::string& tag) {
+    std::vector<std::string> out;
+    for (const auto& e : events) {
+      if (e.rfind(tag + ":", 0) == 0) out.push_back(e.substr(tag.size() + 1));
+    }
+    return out;
+  };
+  const std::vector<std::string> expected = {"prefinish-", "returned", "cb", "finish+", "close+d"};
+  EXPECT_EQ(of("once"), expected);
+  EXPECT_EQ(of("pieces"), expected);
+}
+
+// A finished response that someone still holds is destroyed and closed as a stream must be;
+// one nobody holds or listens to is freed right after `finish` (the weak reference expires).
+TEST(HttpResponse, AFinishedResponseIsDestroyedIfHeldAndFreedIfNot) {
+  EVNODE_WATCHDOG(30);
+  ResponsePtr held;
+  std::weak_ptr<ServerResponse> dropped;
+  bool heldClosed = false, droppedExpired = false;
+  std::shared_ptr<Server> server;
+  server = createServer([&](const RequestPtr& req, const ResponsePtr& res) {
+    res->sendDate = false;
+    if (req->url == "/held") {
+      held = res;
+    } else {
+      dropped = res;
+    }
+    res->end("x");
+  });
+  server->listen(0, "127.0.0.1");
+  rawClient(portOf(server), get("/held") + get("/dropped", true), [&](RawConn&) {
+    heldClosed = held->writableFinished() && held->destroyed() && held->closed();
+    droppedExpired = dropped.expired();
+    // Its connection is gone: interim responses on it now go nowhere, harmlessly.
+    setTimeout(
+        [&] {
+          held->writeProcessing();
+          held->writeEarlyHints({{"Link", "</late.css>"}});
+          held.reset();
+          server->close();
+        },
+        20);
+  });
+  run();
+  EXPECT_TRUE(heldClosed);
+  EXPECT_TRUE(droppedExpired);
+}
+
+TEST(HttpResponse, AnInvalidStatusCodeThrowsAtEndAndSendsNothing) {
+  EVNODE_WATCHDOG(30);
+  std::string thrown;
+  auto server = createServer([&](const RequestPtr&, const ResponsePtr& res) {
+    res->sendDate = false;
+    res->statusCode = 1000;
+    try {
+      res->end("never");
+    } catch (const Exception& e) {
+      thrown = e.code();
+    }
+    EXPECT_FALSE(res->headersSent());
+    EXPECT_FALSE(res->writableEnded());
+    // The handler can still answer properly.
+    res->statusCode = 200;
+    res->end("fixed");
+  });
+  server->listen(0, "127.0.0.1");
+  std::string got;
+  rawClient(portOf(server), get("/", true), [&](RawConn& c) {
+    got = c.got;
+    server->close();
+  });
+  run();
+  EXPECT_EQ(thrown, "ERR_HTTP_INVALID_STATUS_CODE");
+  EXPECT_EQ(got, ok("fixed", true));
+}
+
+// One write carrying requests whose answers take every path: small end(data), end() with
+// nothing, HEAD, 204, a body too big to be copied next to its head, write()+end(), an interim
+// 103, an answer given later, and the last one closing the connection.
+TEST(HttpResponse, PipelinedBatchMixingEveryKindOfResponse) {
+  EVNODE_WATCHDOG(30);
+  const std::string big(5000, 'b');
+  auto server = createServer([&](const RequestPtr& req, const ResponsePtr& res) {
+    res->sendDate = false;
+    const std::string& u = req->url;
+    if (u == "/small") {
+      res->end("s");
+    } else if (u == "/empty") {
+      res->end();
+    } else if (u == "/head") {
+      res->end("not sent for HEAD");
+    } else if (u == "/204") {
+      res->statusCode = 204;
+      res->end();
+    } else if (u == "/big") {
+      res->end(Buffer::from(big));
+    } else if (u == "/bigtext") {
+      res->end(big);
+    } else if (u == "/pieces") {
+      res->write("a");
+      res->write("b");
+      res->end();
+    } else if (u == "/hints") {
+      res->writeEarlyHints({{"Link", "</a.css>; rel=preload"}});
+      res->end("h");
+    } else if (u == "/later") {
+      setTimeout([res] { res->end("late"); }, 50);
+    } else {
+      res->end("last");
+    }
+  });
+  server->listen(0, "127.0.0.1");
+  std::string batch = get("/small") + get("/empty") + "HEAD /head HTTP/1.1\r\nHost: x\r\n\r\n" +
+                      get("/204") + get("/big") + get("/later") + get("/bigtext") + get("/pieces") +
+                      get("/hints") + get("/small") + get("/last", true);
+  std::string got;
+  rawClient(portOf(server), batch, [&](RawConn& c) {
+    got = c.got;
+    server->close();
+  });
+  run();
+  const std::string expected = ok("s") + ok("") + "HTTP/1.1 200 OK\r\nContent-Length: 17\r\n" +
+                               kKeepAlive + "HTTP/1.1 204 No Content\r\n" + kKeepAlive + ok(big) +
+                               ok("late") + ok(big) +
+                               "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n" + kKeepAlive +
+                               "1\r\na\r\n1\r\nb\r\n0\r\n\r\n" +
+                               "HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n" +
+                               ok("h") + ok("s") + ok("last", true);
+  EXPECT_TRUE(got == expected) << got.substr(0, 600);
+}
+
+TEST(HttpResponse, AnUpgradeAfterPipelinedRequestsComesAfterTheirAnswers) {
+  EVNODE_WATCHDOG(30);
+  auto server = createServer([&](const RequestPtr& req, const ResponsePtr& res) {
+    res->sendDate = false;
+    res->end(req->url);
+  });
+  server->on(Server::Events::upgrade,
+             [](const RequestPtr&, const SocketPtr& socket, const Buffer& head) {
+               socket->write(
+                   "HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\n"
+                   "Connection: Upgrade\r\n\r\n");
+               socket->end(head);  // the bytes sent after the upgrade request, echoed
+             });
+  server->listen(0, "127.0.0.1");
+  std::string got;
+  rawClient(portOf(server),
+            get("/a") + get("/b") +
+                "GET /up HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n"
+                "raw bytes",
+            [&](RawConn& c) {
+              got = c.got;
+              server->close();
+            });
+  run();
+  EXPECT_EQ(got, ok("/a") + ok("/b") +
+                     "HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: "
+                     "Upgrade\r\n\r\nraw bytes");
+}
+
+// A handler of one connection answers a request waiting on another (long polling): each
+// connection's bytes go to its own socket, in order, even while both are being batched.
+TEST(HttpResponse, AHandlerAnsweringAnotherConnectionsRequest) {
+  EVNODE_WATCHDOG(30);
+  ResponsePtr waiting;
+  std::shared_ptr<RawConn> second;
+  std::string firstGot, secondGot;
+  int done = 0;
+  std::shared_ptr<Server> server;
+  auto finish = [&] {
+    if (++done == 2) server->close();
+  };
+  server = createServer([&](const RequestPtr& req, const ResponsePtr& res) {
+    res->sendDate = false;
+    if (req->url == "/wait") {
+      waiting = res;
+      // Now that it waits, the other connection sends its batch.
+      second = rawClient(portOf(server), get("/x") + get("/release") + get("/after", true),
+                         [&](RawConn& c) {
+                           secondGot = c.got;
+                           finish();
+                         });
+      return;
+    }
+    if (req->url == "/release") {
+      // The answer to /x waits in this connection's batch: it must not end up on the other
+      // socket, nor after this connection's later answers.
+      waiting->end("released");
+      waiting.reset();
+      res->end("lease");
+      return;
+    }
+    res->end(req->url);
+  });
+  server->listen(0, "127.0.0.1");
+  rawClient(portOf(server), get("/wait", true), [&](RawConn& c) {
+    firstGot = c.got;
+    finish();
+  });
+  run();
+  EXPECT_EQ(firstGot, ok("released", true));
+  EXPECT_EQ(secondGot, ok("/x") + ok("lease") + ok("/after", true));
+}
+
+TEST(HttpResponse, AClientThatStopsHalfWayThroughTheBodyAbortsTheRequest) {
+  EVNODE_WATCHDOG(30);
+  bool aborted = false;
+  std::string errorCode, received;
+  std::shared_ptr<Server> server;
+  server = createServer([&](const RequestPtr& req, const ResponsePtr&) {
+    req->on(Readable::Events::data, [&](const Buffer& b) { received += b.toString(); });
+    req->on(IncomingMessage::Events::aborted, [&] { aborted = true; });
+    req->on(Stream::Events::error, [&](const Error& e) { errorCode = e.code; });
+    req->on(Stream::Events::close, [&] { server->close(); });
+  });
+  server->listen(0, "127.0.0.1");
+  auto c =
+      rawClient(portOf(server), "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nhello");
+  c->socket->on(net::Socket::Events::connect, [c] { c->socket->end(); });
+  run();
+  EXPECT_EQ(received, "hello");
+  EXPECT_TRUE(aborted);
+  EXPECT_EQ(errorCode, "ECONNRESET");
+}
+
+// Chunked bodies with trailers, pipelined behind each other and a GET, on two connections: the
+// per-request state (and its chunked decoder) is reused across requests and connections.
+TEST(HttpResponse, ChunkedBodiesWithTrailersBackToBack) {
+  EVNODE_WATCHDOG(30);
+  auto server = createServer([&](const RequestPtr& req, const ResponsePtr& res) {
+    auto body = std::make_shared<std::string>();
+    req->on(Readable::Events::data, [body](const Buffer& b) { *body += b.toString(); });
+    req->on(Readable::Events::end, [req, res, body] {
+      res->sendDate = false;
+      res->end(req->method + " " + *body + " " + req->trailers.value("x-sum", "-"));
+    });
+  });
+  server->listen(0, "127.0.0.1");
+  const std::string chunked =
+      "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "3\r\nabc\r\n2\r\nde\r\n0\r\nX-Sum: 5\r\n\r\n";
+  const std::string batch = chunked + chunked + get("/", true);
+  const std::string expected = ok("POST abcde 5") + ok("POST abcde 5") + ok("GET  -", true);
+  std::vector<std::string> got(2);
+  int done = 0;
+  for (int i = 0; i < 2; i++) {
+    rawClient(portOf(server), batch, [&, i](RawConn& c) {
+      got[static_cast<std::size_t>(i)] = c.got;
+      if (++done == 2) server->close();
+    });
+  }
+  run();
+  EXPECT_EQ(got[0], expected);
+  EXPECT_EQ(got[1], expected);
+}
+
+// The last response of a connection is followed by the FIN only once all of it went out: a
+// small one at once, one bigger than the socket buffers after it drained.
+TEST(HttpResponse, TheLastResponseArrivesWholeBeforeTheConnectionCloses) {
+  EVNODE_WATCHDOG(60);
+  const std::string big(32u << 20, 'z');
+  auto server = createServer([&](const RequestPtr& req, const ResponsePtr& res) {
+    res->sendDate = false;
+    if (req->url == "/big") {
+      res->end(Buffer::from(big));
+    } else {
+      res->end("small");
+    }
+  });
+  server->listen(0, "127.0.0.1");
+  std::string smallGot, bigGot;
+  int done = 0;
+  auto finish = [&] {
+    if (++done == 2) server->close();
+  };
+  rawClient(portOf(server), get("/small", true), [&](RawConn& c) {
+    smallGot = c.got;
+    finish();
+  });
+  auto slow = rawClient(portOf(server), get("/big", true), [&](RawConn& c) {
+    bigGot = std::move(c.got);
+    finish();
+  });
+  // The big one is read only after a while: the server's socket is backed up meanwhile.
+  slow->socket->pause();
+  setTimeout([slow] { slow->socket->resume(); }, 300);
+  run();
+  EXPECT_EQ(smallGot, ok("small", true));
+  EXPECT_TRUE(bigGot == ok(big, true)) << bigGot.size();
+}
+
+// A request without a body is complete at once, and its stream ends whenever (and however) the
+// handler reads it: `data`/`end` listeners, a `readable` listener with read(), a pipe, or a
+// read that starts later.
+TEST(HttpResponse, ABodilessRequestEndsHoweverItIsRead) {
+  EVNODE_WATCHDOG(30);
+  std::vector<std::string> ended;
+  auto server = createServer([&](const RequestPtr& req, const ResponsePtr& res) {
+    res->sendDate = false;
+    EXPECT_TRUE(req->complete);
+    const std::string u = req->url;
+    auto done = [&ended, res, u] {
+      ended.push_back(u);
+      res->end(u);
+    };
+    if (u == "/data") {
+      req->on(Readable::Events::data, [](const Buffer&) { ADD_FAILURE() << "data"; });
+      req->on(Readable::Events::end, done);
+    } else if (u == "/readable") {
+      req->on(Readable::Events::readable, [req] {
+        while (auto chunk = req->read()) ADD_FAILURE() << "read " << chunk->length();
+      });
+      req->on(Readable::Events::end, done);
+    } else if (u == "/pipe") {
+      auto sink = std::make_shared<PassThrough>();
+      sink->on(Readable::Events::data, [](const Buffer&) { ADD_FAILURE() << "piped data"; });
+      sink->on(Readable::Events::end, done);
+      req->pipe(sink);
+    } else {  // /later: nobody reads until the response is due
+      setTimeout(
+          [req, done] {
+            req->on(Readable::Events::end, done);
+            req->resume();
+          },
+          20);
+    }
+  });
+  server->listen(0, "127.0.0.1");
+  std::string got;
+  rawClient(portOf(server), get("/data") + get("/readable") + get("/pipe") + get("/later", true),
+            [&](RawConn& c) {
+              got = c.got;
+              server->close();
+            });
+  run();
+  EXPECT_EQ(got, ok("/data") + ok("/readable") + ok("/pipe") + ok("/later", true));
+  EXPECT_EQ(ended, (std::vector<std::string>{"/data", "/readable", "/pipe", "/later"}));
+}
+
+}  // namespace
+}  // namespace evnode::http::e2e
