@@ -161,16 +161,25 @@ void Connection::flushOutput(const Buffer* then) {
   }
 }
 
-void Connection::waitForDrain(WriteCallback cb) {
+void Connection::listenForDrain() {
   Work& w = work();
-  w.drainWaiters.push_back(cb);
   if (!w.onDrain) w.onDrain = socket_->once(Writable::Events::drain, [this] { onDrain(); });
+}
+
+void Connection::waitForDrain(WriteCallback cb) {
+  work().drainWaiters.push_back(cb);
+  listenForDrain();
 }
 
 void Connection::onDrain() {
   // The listener is gone (once); it is added again if a waiter has to wait once more.
   if (!work_) return;
+  Ref keep(this);  // a waiter may end a response, and the next request may hand the socket over
   work_->onDrain = 0;
+  if (pausedForOutput_) {
+    pausedForOutput_ = false;
+    if (!pausedForBody_ && phase_ != Phase::kClosed) socket_->resume();
+  }
   auto waiters = std::move(work_->drainWaiters);
   work_->drainWaiters.clear();
   for (auto& cb : waiters) cb();
@@ -180,6 +189,7 @@ void Connection::onEnd() {
   // The client finished sending. A half-received request can never complete.
   Work* w = work_.get();
   if (phase_ == Phase::kBody && w && !w->bodyDone && w->req) {
+    Ref keep(this);
     RequestPtr req = w->req;
     req->aborted = true;
     req->emit(IncomingMessage::Events::aborted);
@@ -259,6 +269,13 @@ void Connection::process() {
   } while (again_ && phase_ != Phase::kClosed);
   processing_ = false;
   flushOutput();
+  // A pipelining client that does not read its answers: stop reading its requests until they
+  // drain (as Node does), instead of queuing answers without bound.
+  if (!pausedForOutput_ && phase_ != Phase::kClosed && socket_->writableNeedDrain()) {
+    pausedForOutput_ = true;
+    socket_->pause();
+    listenForDrain();
+  }
   // Too much unprocessed input while we wait for a response: stop reading until it is done.
   if (phase_ == Phase::kHead && work_ && work_->res && !work_->responseQueued &&
       work_->pending.length() > 64 * 1024) {
@@ -379,7 +396,7 @@ void Connection::startRequest(RequestHead& head, std::size_t headLen) {
 void Connection::resumeReading() {
   if (pausedForBody_) {
     pausedForBody_ = false;
-    socket_->resume();
+    if (!pausedForOutput_) socket_->resume();
   }
 }
 
@@ -469,7 +486,7 @@ void Connection::onResponseQueued(ServerResponse* res) {
   lastActivity_ = now();
   // closeAfterResponse: the server was closed while this response was in flight.
   if (ResponseInternal::closesConnection(*res) || closeAfterResponse) {
-    closeAfterLastResponse();
+    closeAfterLastResponse(w->bodyDone);
     return;
   }
   if (!w->bodyDone) {
@@ -486,14 +503,15 @@ void Connection::onResponseQueued(ServerResponse* res) {
   process();
 }
 
-void Connection::closeAfterLastResponse() {
+void Connection::closeAfterLastResponse(bool requestDone) {
   // Everything of the response is queued; the FIN follows it. Nothing more is read.
   phase_ = Phase::kClosed;
   flushOutput();
-  if (plainTcp_ && socket_->writableLength() == 0) {
-    // All of it is in the kernel already: closing the socket now sends it, then the FIN, as
-    // end() would, without a shutdown(2) call, its loop turn and the listener that waits for it.
-    // (A TLS socket must end() to send its close_notify; a backed-up one must drain first.)
+  if (plainTcp_ && requestDone && socket_->writableLength() == 0) {
+    // All of it is in the kernel already and the client sends nothing more: closing the socket
+    // now sends it, then the FIN, as end() would, without a shutdown(2) call, its loop turn and
+    // the listener that waits for it. (A TLS socket must end() to send its close_notify; a
+    // backed-up one must drain first; a body still coming is read and dropped meanwhile.)
     socket_->destroy();
   } else {
     socket_->destroySoon();

@@ -84,7 +84,8 @@ class Connection {
                 const RequestPtr& req);
   void clientError(const Error& err, int status);
   void resumeReading();
-  void closeAfterLastResponse();
+  void listenForDrain();
+  void closeAfterLastResponse(bool requestDone);
   void detach();
 
   Server* server_;
@@ -104,7 +105,8 @@ class Connection {
   Phase phase_ = Phase::kHead;
   bool processing_ = false;
   bool again_ = false;
-  bool pausedForBody_ = false;  // the socket is paused until a request body is read
+  bool pausedForBody_ = false;    // the socket is paused until a request body is read
+  bool pausedForOutput_ = false;  // ... until the answers already written drain
   bool plainTcp_ = false;
 
  public:

@@ -5,6 +5,7 @@
 // body cut short by the client.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -364,6 +365,48 @@ TEST(HttpResponse, TheLastResponseArrivesWholeBeforeTheConnectionCloses) {
   run();
   EXPECT_EQ(smallGot, ok("small", true));
   EXPECT_TRUE(bigGot == ok(big, true)) << bigGot.size();
+}
+
+// A client that pipelines requests and does not read the answers: the server stops reading
+// its requests once the answers back up (instead of queuing them without bound), and goes on
+// when the client reads.
+TEST(HttpResponse, APipeliningClientThatDoesNotReadIsNotReadEither) {
+  EVNODE_WATCHDOG(60);
+  const int total = 200000;  // ~7 MB of requests, ~20 MB of answers
+  int answered = 0;
+  std::size_t maxQueued = 0;
+  std::uint64_t readWhileStalled = 0;
+  std::shared_ptr<Server> server;
+  server = createServer([&](const RequestPtr& req, const ResponsePtr& res) {
+    ++answered;
+    maxQueued = std::max(maxQueued, req->socket->writableLength());
+    res->sendDate = false;
+    res->end(std::string(64, 'a'));
+  });
+  server->listen(0, "127.0.0.1");
+  std::string batch;
+  for (int i = 0; i < total; i++) batch += get("/", i == total - 1);
+  const std::string one = ok(std::string(64, 'a'));
+  std::size_t got = 0;
+  std::shared_ptr<RawConn> c;
+  c = rawClient(portOf(server), "", [&](RawConn&) { server->close(); });
+  c->socket->pause();  // reads nothing at first
+  c->socket->on(net::Socket::Events::connect, [&] { c->socket->write(batch); });
+  c->socket->removeAllListeners(net::Socket::Events::data);
+  c->socket->on(net::Socket::Events::data, [&](const Buffer& b) { got += b.length(); });
+  setTimeout(
+      [&] {
+        readWhileStalled = static_cast<std::uint64_t>(answered);
+        c->socket->resume();
+      },
+      500);
+  run();
+  EXPECT_EQ(answered, total);
+  EXPECT_EQ(got, (total - 1) * one.size() + ok(std::string(64, 'a'), true).size());
+  // Loopback buffers hold a few MB: far from all 200,000 answers were made while stalled, and
+  // what waited in the server's socket stayed around one read's worth of answers.
+  EXPECT_LT(readWhileStalled, static_cast<std::uint64_t>(total) / 2);
+  EXPECT_LT(maxQueued, 1u << 20);
 }
 
 // A request without a body is complete at once, and its stream ends whenever (and however) the
