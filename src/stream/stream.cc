@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <unordered_map>
 
+#include "core/thread_instance.h"
 #include "core/tick.h"
 #include "evnode/loop.h"
 #include "evnode/stream.h"
@@ -15,21 +16,7 @@ namespace {
 // table is per thread; it may be gone while the thread's loop is torn down (streams still
 // freed then find nothing).
 using ErrorTable = std::unordered_map<const Stream*, Error>;
-ErrorTable* errorTable() {
-  thread_local ErrorTable* current = nullptr;  // trivially destructible: readable at any time
-  thread_local bool gone = false;
-  if (current || gone) return current;
-  struct Owner {
-    ErrorTable table;
-    Owner() { current = &table; }
-    ~Owner() {
-      current = nullptr;
-      gone = true;
-    }
-  };
-  thread_local Owner owner;
-  return current;
-}
+ErrorTable* errorTable() { return detail::threadInstance<ErrorTable>(); }
 }  // namespace
 
 Stream::~Stream() {
