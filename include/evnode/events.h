@@ -43,18 +43,30 @@ struct Event {
 using ListenerId = std::uint32_t;
 
 namespace detail {
+// One registered listener, in one allocation with its callable. Shared by the emitter's list
+// and by the lists that emits in progress still iterate; an emitter belongs to one thread, so
+// the count is a plain integer (no atomic shared_ptr control block).
 struct ListenerBase {
+  explicit ListenerBase(bool isOnce) : once(isOnce) {}
   virtual ~ListenerBase() = default;
-  bool fired = false;  // a once listener ran (shared by every snapshot of the list)
+  void ref();
+  void unref() {
+    if (--refs == 0) delete this;
+  }
+  ListenerId id = 0;
+  std::uint16_t refs = 1;  // one per list holding it: the live list plus one per nested emit
+  bool once;
+  bool fired = false;  // a once listener ran (seen by every list that holds it)
 };
 template <class... A>
 struct ListenerOf : ListenerBase {
+  using ListenerBase::ListenerBase;
   virtual void call(A... a) = 0;
 };
 template <class F, class... A>
 struct ListenerImpl final : ListenerOf<A...> {
-  F f;
-  explicit ListenerImpl(F fn) : f(std::move(fn)) {}
+  [[no_unique_address]] F f;
+  ListenerImpl(F fn, bool isOnce) : ListenerOf<A...>(isOnce), f(std::move(fn)) {}
   void call(A... a) override {
     // As in JavaScript, a listener may ignore the event's arguments.
     if constexpr (std::is_invocable_v<F&, A...>) {
@@ -65,6 +77,26 @@ struct ListenerImpl final : ListenerOf<A...> {
     }
   }
 };
+// An emitter's listeners in order, in one allocation sized exactly (a socket's few listeners
+// cost 16 bytes each here, nothing more). Copy-on-write: an emit holds a reference while it
+// iterates, and a change made meanwhile goes to a fresh copy, so the emit sees the listeners
+// as they were when it started (Node's rule).
+struct ListenerList {
+  struct Slot {
+    const void* key;
+    ListenerBase* fn;
+  };
+  std::uint32_t refs;  // the emitter's own, plus one per emit iterating this list
+  std::uint32_t size;
+  Slot* begin() { return reinterpret_cast<Slot*>(this + 1); }
+  Slot* end() { return begin() + size; }
+  // Frees the list and drops its references to the listeners.
+  static void release(ListenerList* list) {
+    if (--list->refs == 0) destroy(list);
+  }
+  static void destroy(ListenerList* list);
+};
+static_assert(sizeof(ListenerList) == 8 && alignof(ListenerList::Slot) <= 8);
 void uncaughtError(const Error& err);  // may return if a handler is set
 }  // namespace detail
 
@@ -82,7 +114,7 @@ class EventEmitter {
   EventEmitter() = default;
   EventEmitter(const EventEmitter&) = delete;
   EventEmitter& operator=(const EventEmitter&) = delete;
-  virtual ~EventEmitter() = default;
+  virtual ~EventEmitter();
 
   template <class... A, class F>
   ListenerId on(const Event<A...>& ev, F&& f) {
@@ -118,11 +150,7 @@ class EventEmitter {
   void removeAllListeners(const Event<A...>& ev) {
     removeKey(&ev);
   }
-  void removeAllListeners() {
-    if (!slots_) return;
-    slots_.reset();
-    listenerRemoved(nullptr);
-  }
+  void removeAllListeners();
 
   template <class... A>
   std::size_t listenerCount(const Event<A...>& ev) const {
@@ -133,19 +161,21 @@ class EventEmitter {
   template <class... A, class... Args>
   bool emit(const Event<A...>& ev, Args&&... args) {
     bool any = false;
-    if (slots_) {
-      // The snapshot keeps this emit's list intact if a listener adds or removes listeners.
-      std::shared_ptr<std::vector<Slot>> snap = slots_;
-      for (const Slot& s : *snap) {
-        if (s.key != &ev) continue;
+    if (list_) {
+      // This emit's own reference keeps its list intact if a listener adds or removes listeners
+      // (or drops the emitter: nothing below touches `this` once the list is released).
+      Snapshot snap(list_);
+      for (detail::ListenerList::Slot* s = snap.list->begin(); s != snap.list->end(); ++s) {
+        if (s->key != &ev) continue;
         any = true;
-        if (s.once) {
+        detail::ListenerBase* fn = s->fn;
+        if (fn->once) {
           // A nested emit may already have run it (Node's once wrapper checks `fired`).
-          if (s.fn->fired) continue;
-          s.fn->fired = true;
-          removeSlot(s.key, s.id);
+          if (fn->fired) continue;
+          fn->fired = true;
+          removeSlot(s->key, fn->id);
         }
-        static_cast<detail::ListenerOf<A...>*>(s.fn.get())->call(args...);
+        static_cast<detail::ListenerOf<A...>*>(fn)->call(args...);
       }
     }
     if constexpr (sizeof...(A) == 1 && std::is_same_v<Event<A...>, Event<const Error&>>) {
@@ -162,11 +192,12 @@ class EventEmitter {
   virtual void listenerRemoved(const void* key) { (void)key; }
 
  private:
-  struct Slot {
-    const void* key;
-    ListenerId id;
-    bool once;
-    std::shared_ptr<detail::ListenerBase> fn;
+  struct Snapshot {
+    explicit Snapshot(detail::ListenerList* l) : list(l) { ++list->refs; }
+    ~Snapshot() { detail::ListenerList::release(list); }
+    Snapshot(const Snapshot&) = delete;
+    Snapshot& operator=(const Snapshot&) = delete;
+    detail::ListenerList* list;
   };
 
   template <class... A, class F>
@@ -175,27 +206,17 @@ class EventEmitter {
         std::is_invocable_v<std::decay_t<F>&, A...> || std::is_invocable_v<std::decay_t<F>&>,
         "listener's parameters do not match the event's arguments");
     using Impl = detail::ListenerImpl<std::decay_t<F>, A...>;
-    Slot s{key, ++lastId_, once, std::make_shared<Impl>(std::forward<F>(f))};
-    auto& v = mutableSlots();
-    // Grow by half rather than double, from 4: a socket with its usual handful of listeners
-    // holds 4 or 6 slots, not 8 (idle connections stay small), after two allocations, not four.
-    if (v.size() == v.capacity()) v.reserve(v.size() < 4 ? 4 : v.size() + v.size() / 2);
-    if (prepend) {
-      v.insert(v.begin(), std::move(s));
-    } else {
-      v.push_back(std::move(s));
-    }
-    ListenerId id = lastId_;
+    ListenerId id = insertSlot(key, new Impl(std::forward<F>(f), once), prepend);
     newListener(key);
     return id;
   }
-  std::vector<Slot>& mutableSlots();
+  // Takes ownership of `fn` (also when it throws) and gives it an id unique on this emitter.
+  ListenerId insertSlot(const void* key, detail::ListenerBase* fn, bool prepend);
   bool removeSlot(const void* key, ListenerId id);
   void removeKey(const void* key);
   std::size_t countKey(const void* key) const;
 
-  std::shared_ptr<std::vector<Slot>> slots_;  // copy-on-write while an emit is running
-  ListenerId lastId_ = 0;
+  detail::ListenerList* list_ = nullptr;  // nullptr: no listener
 };
 
 }  // namespace evnode

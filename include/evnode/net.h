@@ -97,7 +97,7 @@ class Socket : public Duplex {
   virtual Socket& setKeepAlive(bool enable = false, std::uint64_t initialDelayMs = 0);
   // Emits `timeout` after `ms` of inactivity (0 disables); the socket stays open.
   Socket& setTimeout(std::uint64_t ms, std::function<void()> cb = nullptr);
-  std::uint64_t timeout() const { return timeoutMs_; }
+  std::uint64_t timeout() const;
   virtual Socket& ref();
   virtual Socket& unref();
 
@@ -107,14 +107,16 @@ class Socket : public Duplex {
   std::string localAddress() const;
   int localPort() const;
   virtual AddressInfo address() const;
-  virtual std::uint64_t bytesRead() const { return bytesRead_; }
-  virtual std::uint64_t bytesWritten() const { return bytesWritten_; }
+  virtual std::uint64_t bytesRead() const;
+  virtual std::uint64_t bytesWritten() const;
   // "opening", "open", "readOnly", "writeOnly" or "closed".
   std::string readyState() const;
   virtual bool pending() const { return !handleOpen_ || connecting_; }
   bool connecting() const { return connecting_; }
 
-  struct Impl;  // the libuv side (src/net/socket.cc)
+  // The socket that owns a descriptor (src/net/socket.cc): this class and its libuv poll handle
+  // in one allocation. A layered socket (tls::TLSSocket) is a plain Socket without one.
+  struct Impl;
 
  protected:
   // Also what a socket without a handle of its own (tls::TLSSocket) is built with: it overrides
@@ -134,20 +136,35 @@ class Socket : public Duplex {
  private:
   friend class Server;
   friend struct Impl;
-  // Accepts a pending connection of `listener` (a uv_stream_t*); nullptr if that failed.
-  static std::shared_ptr<Socket> accept(void* listener, bool isPipe, const SocketOptions& opts);
+  // Wraps an accepted descriptor; nullptr (and the descriptor closed) if that failed.
+  static std::shared_ptr<Socket> accept(int fd, bool isPipe, const SocketOptions& opts);
   // Links an accepted socket to its server and starts it (reading unless paused).
-  void attachTo(std::shared_ptr<Server> server, bool pauseOnConnect);
-  std::unique_ptr<Impl> impl_;
+  void attachTo(Server* server, bool pauseOnConnect);
+  // What a socket needs only once it is used (byte counts, a timer, a connect or a write in
+  // progress): allocated on first use and kept, so an idle connection has none of it.
+  struct State;
+  State& state();
+  Impl* impl() const;  // nullptr for a layered socket
+  AddressInfo remote() const;
+  std::unique_ptr<State> st_;
   std::shared_ptr<Socket> self_;  // held while the handle is open
-  std::uint64_t bytesRead_ = 0;
-  std::uint64_t bytesWritten_ = 0;
-  std::uint64_t timeoutMs_ = 0;
-  bool handleOpen_ = false;
-  bool autoCorked_ = false;
+  bool handleOpen_ : 1 = false;
+  bool autoCorked_ : 1 = false;
+  bool hasHandle_ : 1 = false;  // this is an Impl
+  bool refed_ : 1 = true;
+  // Impl's state, kept here where it fills what would be padding (an idle connection's memory).
+  bool isPipe_ : 1 = false;
+  bool wantRead_ : 1 = false;       // Readable asked for data
+  bool readOnConnect_ : 1 = false;  // ... before the connection was up
+  bool connectWait_ : 1 = false;    // a connect is under way: wait for writable
+  bool closing_ : 1 = false;        // uv_close was called
 
  protected:
-  bool connecting_ = false;  // a layered socket sets it while its transport connects
+  bool connecting_ : 1 = false;  // a layered socket sets it while its transport connects
+
+ private:
+  std::uint8_t pollEvents_ = 0;  // what Impl's poll handle watches
+  int fd_ = -1;                  // Impl's descriptor
 };
 
 struct ServerOptions {
@@ -218,10 +235,11 @@ class Server : public EventEmitter, public std::enable_shared_from_this<Server> 
  private:
   friend class Socket;
   friend struct Impl;
+  void onConnection(int fd, bool isPipe);  // a connection was accepted
   void onConnectionClosed();
   void maybeEmitClose();
   std::unique_ptr<Impl> impl_;
-  std::shared_ptr<Server> self_;  // held while listening
+  std::shared_ptr<Server> self_;  // held while listening and while connections are open
   ServerOptions opts_;
   std::size_t connections_ = 0;
   bool listening_ = false;

@@ -92,10 +92,11 @@ class Stream : public EventEmitter, public std::enable_shared_from_this<Stream> 
   bool destroyed() const { return destroyed_; }
   bool closed() const { return closed_; }
   // The error the stream was destroyed with (empty if none).
-  const Error& errored() const { return errored_ ? *errored_ : kNoError; }
+  const Error& errored() const { return errored_ ? erroredSlow() : kNoError; }
 
  protected:
   Stream() = default;
+  ~Stream() override;
   static const Error kNoError;
   // Release resources, then call `cb` (possibly later) with the error to report.
   virtual void _destroy(const Error& err, std::function<void(const Error&)> cb) { cb(err); }
@@ -113,19 +114,25 @@ class Stream : public EventEmitter, public std::enable_shared_from_this<Stream> 
   // as well.
   virtual void emitCloseEvent() { emit(Events::close); }
 
-  bool destroyed_ = false;
-  bool closed_ = false;
-  bool errorEmitted_ = false;
-  bool closeEmitted_ = false;
-  // Set once, to a non-empty error; a pointer so that streams without one (nearly all) do not
-  // carry a 144-byte Error each.
-  std::unique_ptr<Error> errored_;
-  void setErrored(const Error& err) { errored_ = std::make_unique<Error>(err); }
+  bool destroyed_ : 1 = false;
+  bool closed_ : 1 = false;
+  bool errorEmitted_ : 1 = false;
+  bool closeEmitted_ : 1 = false;
+  // Set once, when the stream gets its error. The Error itself (144 bytes) is kept in a per-thread
+  // table (setErrored/errored()): nearly every stream never has one, and a pointer here would
+  // cost each of them 8 bytes.
+  bool errored_ : 1 = false;
+  // Writable's count of callbacks still to come (writes, _final, the finish tick). It lives here,
+  // in the padding after the flags, so that Writable's own part stays 24 bytes and a stream
+  // that is only ever ended (an HTTP response) needs none of Writable's lazily made state.
+  std::uint32_t pendingcb_ = 0;
+  void setErrored(const Error& err);  // err is non-empty; the stream had no error yet
 
  private:
   // Needs to know whether the stream will emit `close` (autoDestroy and emitClose).
   friend std::function<void()> detail::eos(const std::shared_ptr<Stream>& stream, bool readable,
                                            bool writable, std::function<void(const Error&)> cb);
+  const Error& erroredSlow() const;
   void afterDestroy(const Error& err);
   void emitErrorAndClose(const Error* err);  // afterDestroy's tick
 };
@@ -185,7 +192,7 @@ class Readable : public virtual Stream {
   Readable& unpipe(const std::shared_ptr<Writable>& dest = nullptr);
 
   bool readable() const;
-  std::size_t readableLength() const { return length_; }
+  std::size_t readableLength() const;
   std::size_t readableHighWaterMark() const { return hwm_; }
   std::optional<bool> readableFlowing() const {
     return flowing_ < 0 ? std::nullopt : std::optional<bool>(flowing_ > 0);
@@ -215,6 +222,9 @@ class Readable : public virtual Stream {
  private:
   friend class Writable;
   struct PipeState;
+  struct State;
+  State& state();
+  std::size_t length() const;
   bool addChunk(Buffer chunk, bool addToFront);
   void deliver(Buffer chunk, bool addToFront);
   void onEofChunk();
@@ -230,32 +240,24 @@ class Readable : public virtual Stream {
   void scheduleResume();
   void updateReadableListening();
 
-  detail::Fifo<Buffer> buffer_;
-  std::size_t length_ = 0;
-  std::size_t hwm_;
+  // What only a stream that buffers, decodes, pipes or was built from functions needs (read
+  // buffer, decoder, pipes, the options' functions): allocated on first use and kept, so an idle
+  // socket holds none of it and a busy one allocates it once.
+  std::unique_ptr<State> st_;
+  std::uint32_t hwm_;         // at most 4 GiB (larger options are clamped)
   std::int8_t flowing_ = -1;  // -1 null (no consumer yet), 0 paused, 1 flowing
-  bool ended_ = false;
-  bool endEmitted_ = false;
-  bool reading_ = false;
-  bool sync_ = true;
-  bool needReadable_ = false;
-  bool emittedReadable_ = false;
-  bool readableListening_ = false;
-  bool resumeScheduled_ = false;
-  bool readingMore_ = false;
-  bool explicitPause_ = false;
-  bool autoDestroy_;
-  bool emitClose_;
-  std::unique_ptr<detail::StringDecoder> decoder_;
-  std::vector<std::shared_ptr<PipeState>> pipes_;
-  std::size_t awaitDrain_ = 0;
-  // Node's simplified-construction functions, allocated only when given: most streams are
-  // subclasses that have none (an idle socket stays small).
-  struct Fns {
-    std::function<void(Readable&, std::size_t)> read;
-    std::function<void(Readable&, const Error&, std::function<void(const Error&)>)> destroy;
-  };
-  std::unique_ptr<Fns> fns_;
+  bool ended_ : 1 = false;
+  bool endEmitted_ : 1 = false;
+  bool reading_ : 1 = false;
+  bool sync_ : 1 = true;
+  bool needReadable_ : 1 = false;
+  bool emittedReadable_ : 1 = false;
+  bool readableListening_ : 1 = false;
+  bool resumeScheduled_ : 1 = false;
+  bool readingMore_ : 1 = false;
+  bool explicitPause_ : 1 = false;
+  bool autoDestroy_ : 1;
+  bool emitClose_ : 1;
 };
 
 // Completion of one _write/_writev call; call it exactly once. It holds the stream weakly: the
@@ -315,24 +317,24 @@ class Writable : public virtual Stream {
   }
   // Buffers writes until uncork() (as many times as cork() was called), then flushes them in
   // one _writev.
-  void cork() { ++corked_; }
+  void cork();
   void uncork();
 
   bool writable() const;
-  std::size_t writableLength() const { return length_; }
+  std::size_t writableLength() const;
   std::size_t writableHighWaterMark() const { return hwm_; }
   bool writableNeedDrain() const { return needDrain_; }
   bool writableEnded() const { return ending_; }
   bool writableFinished() const { return finished_; }
-  unsigned writableCorked() const { return corked_; }
+  unsigned writableCorked() const;
 
  protected:
   virtual void _write(const Buffer& chunk, WriteCallback cb);
   // Writes several chunks at once; the default writes them one by one through _write.
   virtual void _writev(std::vector<Buffer>& chunks, WriteCallback cb);
-  virtual bool hasWritev() const { return fns_ && fns_->writev; }
+  virtual bool hasWritev() const;
   virtual void _final(std::function<void(const Error&)> cb);
-  virtual bool hasFinal() const { return fns_ && fns_->final; }
+  virtual bool hasFinal() const;
   void _destroy(const Error& err, std::function<void(const Error&)> cb) override;
   bool writableDone() const override { return finished_; }
   bool autoDestroy() const override { return autoDestroy_; }
@@ -342,10 +344,8 @@ class Writable : public virtual Stream {
  private:
   friend class WriteCallback;
   friend class Readable;
-  struct Pending {
-    Buffer chunk;
-    Callback cb;
-  };
+  struct State;
+  State& state();
   void onwrite(const Error& err);
   void doWrite(Buffer chunk, Callback cb);
   void clearBuffer();
@@ -357,41 +357,26 @@ class Writable : public virtual Stream {
   void prefinish();
   void finishNow();
   void errorBuffer();
+  std::vector<Callback> takeOnFinished();  // the end() callbacks, now and only once
   void failWrite(const Error& err, Callback cb);
 
-  detail::Fifo<Pending> buffered_;
-  std::vector<Buffer> batch_;          // the chunks handed to _writev, reused
-  std::vector<Callback> inFlightCbs_;  // callbacks of a _writev batch
-  Callback writecb_;
-  std::vector<Callback> onFinished_;
-  std::size_t length_ = 0;
-  std::size_t writelen_ = 0;
-  std::size_t hwm_;
-  std::size_t pendingcb_ = 0;
-  std::size_t afterWriteCount_ = 0;  // sync completions batched into one tick
-  Callback afterWriteCb_;
-  unsigned corked_ = 0;
-  bool writing_ = false;
-  bool writeSync_ = true;
-  bool bufferProcessing_ = false;
-  bool needDrain_ = false;
-  bool ending_ = false;
-  bool ended_ = false;
-  bool finished_ = false;
-  bool finalCalled_ = false;
-  bool prefinished_ = false;
-  bool finalCbDone_ = false;  // _final's callback ran (later calls are ignored)
-  bool autoDestroy_;
-  bool emitClose_;
-  bool batchWrite_ = false;  // the in-flight write is a _writev batch
-  // As Readable's: allocated only when the options give any.
-  struct Fns {
-    std::function<void(Writable&, const Buffer&, WriteCallback)> write;
-    std::function<void(Writable&, std::vector<Buffer>&, WriteCallback)> writev;
-    std::function<void(Writable&, std::function<void(const Error&)>)> final;
-    std::function<void(Writable&, const Error&, std::function<void(const Error&)>)> destroy;
-  };
-  std::unique_ptr<Fns> fns_;
+  // Everything past the flags, allocated on the first write (or end()) and kept: an idle
+  // socket holds none of it, a busy one allocates it once.
+  std::unique_ptr<State> st_;
+  std::uint32_t hwm_;  // at most 4 GiB (larger options are clamped)
+  bool writing_ : 1 = false;
+  bool writeSync_ : 1 = true;
+  bool bufferProcessing_ : 1 = false;
+  bool needDrain_ : 1 = false;
+  bool ending_ : 1 = false;
+  bool ended_ : 1 = false;
+  bool finished_ : 1 = false;
+  bool finalCalled_ : 1 = false;
+  bool prefinished_ : 1 = false;
+  bool finalCbDone_ : 1 = false;  // _final's callback ran (later calls are ignored)
+  bool autoDestroy_ : 1;
+  bool emitClose_ : 1;
+  bool batchWrite_ : 1 = false;  // the in-flight write is a _writev batch
 };
 
 struct DuplexOptions {
@@ -416,7 +401,7 @@ class Duplex : public Readable, public Writable {
   bool autoDestroy() const override { return Readable::autoDestroy(); }
   bool emitCloseOption() const override { return Readable::emitCloseOption(); }
   void afterEndEmitted() override;
-  bool allowHalfOpen_;
+  bool allowHalfOpen_;  // placed in Writable's tail padding
 };
 
 // Completion of one _transform call: pass the error, or data to push (optional).

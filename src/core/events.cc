@@ -1,10 +1,10 @@
-// EventEmitter's out-of-line parts: copy-on-write listener list and the uncaught-error rule.
+// EventEmitter's out-of-line parts: the copy-on-write listener list and the uncaught-error rule.
 #include "evnode/events.h"
 
 #include <unistd.h>
 
-#include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 
 namespace evnode {
 
@@ -31,38 +31,152 @@ void detail::uncaughtError(const Error& err) {
   _exit(1);
 }
 
-std::vector<EventEmitter::Slot>& EventEmitter::mutableSlots() {
-  if (!slots_) {
-    slots_ = std::make_shared<std::vector<Slot>>();
-  } else if (slots_.use_count() > 1) {
-    slots_ = std::make_shared<std::vector<Slot>>(*slots_);  // an emit is iterating the old list
+namespace {
+using detail::ListenerBase;
+using detail::ListenerList;
+using Slot = ListenerList::Slot;
+
+// A list of `size` slots with a reference held by the caller; the slots are left for the caller
+// to fill (nothing that can throw comes between allocating and filling them).
+ListenerList* allocList(std::uint32_t size) {
+  void* p = ::operator new(sizeof(ListenerList) + size * sizeof(Slot));
+  auto* l = static_cast<ListenerList*>(p);
+  l->refs = 1;
+  l->size = size;
+  return l;
+}
+
+// Ids come from one counter per thread: unique within an emitter (checked: the counter may
+// wrap), with no counter stored in every emitter.
+thread_local ListenerId lastId = 0;
+
+bool hasId(ListenerList* l, ListenerId id) {
+  if (!l) return false;
+  for (Slot* s = l->begin(); s != l->end(); ++s) {
+    if (s->fn->id == id) return true;
   }
-  return *slots_;
+  return false;
+}
+}  // namespace
+
+void detail::ListenerBase::ref() {
+  // Each nested emit that changes the listeners adds a list: the stack runs out long before.
+  if (refs == UINT16_MAX) std::abort();
+  ++refs;
+}
+
+void detail::ListenerList::destroy(ListenerList* list) {
+  // Nobody else can reach this list any more (the emitter holds another one, or none).
+  for (Slot* s = list->begin(); s != list->end(); ++s) s->fn->unref();
+  ::operator delete(list);
+}
+
+EventEmitter::~EventEmitter() {
+  if (list_) ListenerList::release(list_);
+}
+
+ListenerId EventEmitter::insertSlot(const void* key, ListenerBase* fn, bool prepend) {
+  ListenerList* old = list_;
+  std::uint32_t n = old ? old->size : 0;
+  ListenerList* l;
+  try {
+    l = allocList(n + 1);
+  } catch (...) {
+    delete fn;
+    throw;
+  }
+  do {
+    ++lastId;
+  } while (lastId == 0 || hasId(old, lastId));
+  fn->id = lastId;
+  Slot* out = l->begin();
+  if (prepend) *out++ = Slot{key, fn};
+  if (old) {
+    for (Slot* s = old->begin(); s != old->end(); ++s) *out++ = *s;
+  }
+  if (!prepend) *out = Slot{key, fn};
+  list_ = l;
+  if (old) {
+    if (old->refs == 1) {
+      ::operator delete(old);  // the references moved to the new list
+    } else {
+      // An emit still iterates the old list: both hold the listeners now.
+      for (Slot* s = old->begin(); s != old->end(); ++s) s->fn->ref();
+      ListenerList::release(old);
+    }
+  }
+  return fn->id;
 }
 
 bool EventEmitter::removeSlot(const void* key, ListenerId id) {
-  if (!slots_) return false;
-  auto it = std::find_if(slots_->begin(), slots_->end(),
-                         [&](const Slot& s) { return s.key == key && s.id == id; });
-  if (it == slots_->end()) return false;
-  auto idx = it - slots_->begin();
-  auto& v = mutableSlots();
-  v.erase(v.begin() + idx);
+  ListenerList* l = list_;
+  if (!l) return false;
+  Slot* it = l->begin();
+  while (it != l->end() && !(it->key == key && it->fn->id == id)) ++it;
+  if (it == l->end()) return false;
+  ListenerBase* removed = it->fn;
+  const auto idx = static_cast<std::uint32_t>(it - l->begin());
+  if (l->size == 1) {
+    list_ = nullptr;
+    listenerRemoved(key);
+    ListenerList::release(l);  // last (it may free the only owner of this emitter)
+    return true;
+  }
+  if (l->refs == 1) {
+    // Nobody iterates the list: close the gap in place (the block keeps its size in memory).
+    for (Slot* s = it; s + 1 != l->end(); ++s) *s = s[1];
+    --l->size;
+    listenerRemoved(key);
+    removed->unref();  // last: it may hold the only reference to this emitter
+    return true;
+  }
+  ListenerList* c = allocList(l->size - 1);
+  Slot* out = c->begin();
+  for (std::uint32_t i = 0; i < l->size; ++i) {
+    if (i == idx) continue;
+    *out = l->begin()[i];
+    out->fn->ref();
+    ++out;
+  }
+  list_ = c;
+  ListenerList::release(l);  // an emit holds it, so this only drops the emitter's reference
   listenerRemoved(key);
   return true;
 }
 
 void EventEmitter::removeKey(const void* key) {
-  if (!slots_ || countKey(key) == 0) return;
-  auto& v = mutableSlots();
-  std::erase_if(v, [&](const Slot& s) { return s.key == key; });
+  ListenerList* l = list_;
+  std::size_t n = countKey(key);
+  if (n == 0) return;
+  ListenerList* c = nullptr;
+  if (n < l->size) {
+    c = allocList(static_cast<std::uint32_t>(l->size - n));
+    Slot* out = c->begin();
+    for (Slot* s = l->begin(); s != l->end(); ++s) {
+      if (s->key == key) continue;
+      *out = *s;
+      out->fn->ref();
+      ++out;
+    }
+  }
+  list_ = c;
   listenerRemoved(key);
+  ListenerList::release(l);  // last: a listener it frees may own this emitter
+}
+
+void EventEmitter::removeAllListeners() {
+  ListenerList* l = list_;
+  if (!l) return;
+  list_ = nullptr;
+  listenerRemoved(nullptr);
+  ListenerList::release(l);
 }
 
 std::size_t EventEmitter::countKey(const void* key) const {
-  if (!slots_) return 0;
-  return static_cast<std::size_t>(
-      std::count_if(slots_->begin(), slots_->end(), [&](const Slot& s) { return s.key == key; }));
+  if (!list_) return 0;
+  std::size_t n = 0;
+  for (Slot* s = list_->begin(); s != list_->end(); ++s) n += s->key == key;
+  return n;
 }
 
 }  // namespace evnode

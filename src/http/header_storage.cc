@@ -1,6 +1,8 @@
 // Reused received-header lists (see header_storage.h).
 #include "http/header_storage.h"
 
+#include "core/thread_instance.h"
+
 #include <string>
 #include <utility>
 #include <vector>
@@ -29,19 +31,7 @@ Spares* spares() {
   if constexpr (!kPoolEnabled) {
     return nullptr;
   } else {
-    thread_local Spares* current = nullptr;
-    thread_local bool gone = false;
-    if (current || gone) return current;
-    struct Owner {
-      Spares s;
-      Owner() { current = &s; }
-      ~Owner() {
-        current = nullptr;
-        gone = true;
-      }
-    };
-    thread_local Owner owner;
-    return current;
+    return evnode::detail::threadInstance<Spares>();
   }
 }
 }  // namespace

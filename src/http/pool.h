@@ -12,19 +12,11 @@
 #include <new>
 #include <vector>
 
+#include "core/block_cache.h"
+
 namespace evnode::http {
 
-#if defined(__SANITIZE_ADDRESS__)
-inline constexpr bool kPoolEnabled = false;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-inline constexpr bool kPoolEnabled = false;
-#else
-inline constexpr bool kPoolEnabled = true;
-#endif
-#else
-inline constexpr bool kPoolEnabled = true;
-#endif
+inline constexpr bool kPoolEnabled = evnode::detail::kBlockCacheEnabled;  // off under ASan
 
 template <class T>
 struct PoolAllocator {

@@ -11,9 +11,13 @@ class Connection;
 struct ResponseInternal {
   static ResponsePtr make(const RequestPtr& req, const SocketPtr& socket, Connection* conn);
   // Framing and keep-alive decisions from the request head.
-  static void setup(ServerResponse& res, const RequestHead& head, const ServerOptions& o, bool forceClose);
+  static void setup(ServerResponse& res, const RequestHead& head, const ServerOptions& o,
+                    bool forceClose);
   static bool closesConnection(const ServerResponse& res) { return res.closeAfter_; }
   static void detach(ServerResponse& res) { res.conn_ = nullptr; }
+  // Once the head is out: whether the body goes on the wire as it is (no chunked framing, and
+  // not a HEAD/204/304 response), as send_file.cc needs.
+  static bool rawBody(const ServerResponse& res) { return !res.noBody_ && !res.chunked_; }
 };
 
 // "Date: Mon, 23 Nov 2026 10:33:17 GMT\r\n", formatted at most once per second.

@@ -1,6 +1,10 @@
 // Address conversions and the host-name lookup that connect() uses.
 #include "net/address.h"
 
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <cstddef>
 #include <cstring>
 
 namespace evnode::net {
@@ -38,26 +42,31 @@ AddressInfo fromSockaddr(const sockaddr* sa) {
   return info;
 }
 
-AddressInfo sockAddress(const uv_tcp_t* tcp) {
+AddressInfo sockAddress(int fd) {
   sockaddr_storage ss;
-  int len = sizeof ss;
-  if (uv_tcp_getsockname(tcp, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return {};
+  socklen_t len = sizeof ss;
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return {};
   return fromSockaddr(reinterpret_cast<sockaddr*>(&ss));
 }
 
-AddressInfo peerAddress(const uv_tcp_t* tcp) {
+AddressInfo peerAddress(int fd) {
   sockaddr_storage ss;
-  int len = sizeof ss;
-  if (uv_tcp_getpeername(tcp, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return {};
+  socklen_t len = sizeof ss;
+  if (::getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return {};
   return fromSockaddr(reinterpret_cast<sockaddr*>(&ss));
 }
 
-AddressInfo pipeName(const uv_pipe_t* pipe, bool peer) {
-  char buf[512];
-  size_t len = sizeof buf;
-  int r = peer ? uv_pipe_getpeername(pipe, buf, &len) : uv_pipe_getsockname(pipe, buf, &len);
+AddressInfo pipeName(int fd, bool peer) {
+  sockaddr_un sa;
+  socklen_t len = sizeof sa;
+  int r = peer ? ::getpeername(fd, reinterpret_cast<sockaddr*>(&sa), &len)
+               : ::getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len);
   AddressInfo info;
-  if (r == 0) info.address.assign(buf, len);
+  if (r != 0 || len <= offsetof(sockaddr_un, sun_path)) return info;
+  std::size_t n = len - offsetof(sockaddr_un, sun_path);
+  // A path name ends at its NUL; an abstract name (leading NUL) is all `n` bytes.
+  if (sa.sun_path[0] != '\0') n = strnlen(sa.sun_path, n);
+  info.address.assign(sa.sun_path, n);
   return info;
 }
 

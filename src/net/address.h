@@ -13,8 +13,10 @@ namespace evnode::net {
 // Fills `out` from an IP literal; family 4 or 6 (0: detect). Returns 0 or a uv error.
 int makeSockaddr(const std::string& ip, int port, int family, sockaddr_storage* out);
 AddressInfo fromSockaddr(const sockaddr* sa);
-AddressInfo sockAddress(const uv_tcp_t* tcp);
-AddressInfo peerAddress(const uv_tcp_t* tcp);
-AddressInfo pipeName(const uv_pipe_t* pipe, bool peer);
+// A TCP socket's local or remote address; a Unix socket's path (local, or the peer's with
+// `peer`). Empty when the descriptor has none.
+AddressInfo sockAddress(int fd);
+AddressInfo peerAddress(int fd);
+AddressInfo pipeName(int fd, bool peer);
 
 }  // namespace evnode::net

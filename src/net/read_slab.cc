@@ -18,6 +18,11 @@ thread_local SlabPool pool;
 }  // namespace
 
 void readSlabAlloc(uv_handle_t*, size_t, uv_buf_t* buf) {
+  if (pool.current) {
+    // The last read found nothing (EAGAIN): its slab is still unclaimed.
+    *buf = uv_buf_init(reinterpret_cast<char*>(pool.current.get()), kSlabSize);
+    return;
+  }
   std::shared_ptr<std::uint8_t[]> slab;
   for (auto& s : pool.slabs) {
     if (s.use_count() == 1) {  // only the pool holds it: no Buffer views it any more
@@ -36,7 +41,8 @@ void readSlabAlloc(uv_handle_t*, size_t, uv_buf_t* buf) {
 Buffer takeReadSlab(const char* base, std::size_t n) {
   auto slab = std::move(pool.current);
   const auto* start = slab.get();
-  return Buffer(std::move(slab), static_cast<std::size_t>(reinterpret_cast<const std::uint8_t*>(base) - start), n);
+  return Buffer(std::move(slab),
+                static_cast<std::size_t>(reinterpret_cast<const std::uint8_t*>(base) - start), n);
 }
 
 }  // namespace evnode::net

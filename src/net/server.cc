@@ -1,62 +1,103 @@
 // net::Server: listening on TCP or a Unix socket, accepting, maxConnections, graceful close.
+#include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 #include <uv.h>
+
+#include <cerrno>
+#include <utility>
 
 #include "core/callback_scope.h"
 #include "evnode/dns.h"
 #include "evnode/loop.h"
 #include "evnode/net.h"
 #include "net/address.h"
+#include "net/fd.h"
 
 namespace evnode::net {
 
 struct Server::Impl final : detail::HandleWrap {
   explicit Impl(Server* s) : owner(s) {}
   void forceClose() override { owner->close(); }
-  uv_stream_t* stream() { return reinterpret_cast<uv_stream_t*>(&h); }
-  uv_handle_t* handle() { return reinterpret_cast<uv_handle_t*>(&h); }
+  uv_handle_t* handle() { return reinterpret_cast<uv_handle_t*>(&poll); }
 
-  static void onConnection(uv_stream_t* listener, int status) {
-    auto* impl = static_cast<Impl*>(static_cast<detail::HandleWrap*>(listener->data));
+  // Opens the listening descriptor `descriptor` (closed on failure) and starts watching it.
+  int open(int descriptor, bool pipe) {
+    int r = uv_poll_init(Loop::current().uv(), &poll, descriptor);
+    if (r < 0) {
+      fd::close(descriptor);
+      return r;
+    }
+    fd = descriptor;
+    isPipe = pipe;
+    isOpen = true;
+    poll.data = static_cast<detail::HandleWrap*>(this);
+    return 0;
+  }
+  // Stops watching and closes the descriptor (and removes a Unix socket's file, as libuv does).
+  void closeHandle(uv_close_cb cb) {
+    isOpen = false;
+    uv_close(handle(), cb);
+    fd::close(std::exchange(fd, -1));
+    if (!path.empty()) ::unlink(path.c_str());
+    path.clear();
+  }
+
+  static void onPoll(uv_poll_t* p, int status, int) {
+    auto* impl = static_cast<Impl*>(static_cast<detail::HandleWrap*>(p->data));
     detail::CallbackScope scope;
-    // Accept errors (EMFILE, ENFILE, ENOMEM) are transient: libuv has already shed the pending
-    // connection so the loop does not spin; keep serving and accept again later.
-    if (status < 0) return;
-    Server* srv = impl->owner;
-    SocketOptions so;
-    so.allowHalfOpen = srv->opts_.allowHalfOpen;
-    so.readableHighWaterMark = so.writableHighWaterMark = srv->opts_.highWaterMark;
-    auto sock = Socket::accept(listener, impl->isPipe, so);
-    if (!sock) return;
-    if (srv->maxConnections >= 0 &&
-        srv->connections_ >= static_cast<std::size_t>(srv->maxConnections)) {
-      DropInfo info;
-      AddressInfo local = sock->address();
-      info.localAddress = local.address;
-      info.localPort = local.port;
-      info.remoteAddress = sock->remoteAddress();
-      info.remotePort = sock->remotePort();
-      info.remoteFamily = sock->remoteFamily();
-      sock->destroy();
-      srv->emit(Events::drop, info);
+    if (status < 0) {
+      // POLLERR on a listener: libuv stopped watching; keep listening.
+      if (impl->isOpen) uv_poll_start(&impl->poll, UV_READABLE, &Impl::onPoll);
       return;
     }
-    ++srv->connections_;
-    if (srv->opts_.noDelay) sock->setNoDelay(true);
-    if (srv->opts_.keepAlive) sock->setKeepAlive(true, srv->opts_.keepAliveInitialDelay);
-    sock->attachTo(srv->shared_from_this(), srv->opts_.pauseOnConnect);
-    srv->emit(Events::connection, sock);
+    // Accept what is pending, as libuv's listener does. Errors (EMFILE, ENFILE, ENOMEM) are
+    // transient: out of descriptors, fd::acceptOne has shed the pending connections so the loop
+    // does not spin; keep serving and accept again when the next one comes.
+    while (impl->isOpen) {
+      int c = fd::acceptOne(impl->fd);
+      if (c == UV_EAGAIN) break;
+      if (c == UV_ECONNABORTED) continue;
+      if (c < 0) break;
+      impl->owner->onConnection(c, impl->isPipe);
+    }
   }
 
   Server* owner;
-  union {
-    uv_tcp_t tcp;
-    uv_pipe_t pipe;
-  } h;
+  uv_poll_t poll;
+  int fd = -1;
   bool isPipe = false;
-  bool open = false;
+  bool isOpen = false;
+  std::string path;  // a Unix socket's file, removed when the server closes
 };
+
+void Server::onConnection(int c, bool isPipe) {
+  SocketOptions so;
+  so.allowHalfOpen = opts_.allowHalfOpen;
+  so.readableHighWaterMark = so.writableHighWaterMark = opts_.highWaterMark;
+  auto sock = Socket::accept(c, isPipe, so);
+  if (!sock) return;
+  if (maxConnections >= 0 && connections_ >= static_cast<std::size_t>(maxConnections)) {
+    DropInfo info;
+    AddressInfo local = sock->address();
+    info.localAddress = local.address;
+    info.localPort = local.port;
+    info.remoteAddress = sock->remoteAddress();
+    info.remotePort = sock->remotePort();
+    info.remoteFamily = sock->remoteFamily();
+    sock->destroy();
+    emit(Events::drop, info);
+    return;
+  }
+  ++connections_;
+  if (opts_.noDelay) sock->setNoDelay(true);
+  if (opts_.keepAlive) sock->setKeepAlive(true, opts_.keepAliveInitialDelay);
+  // The socket keeps a plain pointer: the server holds itself (self_) until its last
+  // connection has closed.
+  sock->attachTo(this, opts_.pauseOnConnect);
+  emit(Events::connection, sock);
+}
 
 namespace {
 struct MakeServer : Server {
@@ -105,7 +146,7 @@ Server& Server::listen(const std::string& path, std::function<void()> cb) {
 }
 
 Server& Server::listen(const ListenOptions& o, std::function<void()> cb) {
-  if (impl_->open) {
+  if (impl_->isOpen) {
     throw Exception("ERR_SERVER_ALREADY_LISTEN",
                     "Listen method has been called more than once without closing.");
   }
@@ -120,12 +161,9 @@ Server& Server::listen(const ListenOptions& o, std::function<void()> cb) {
 
   auto fail = [this](const Error& err) {
     auto keep = shared_from_this();
-    if (impl_->open) {
-      impl_->open = false;
-      uv_close(impl_->handle(), nullptr);
-    }
+    if (impl_->isOpen) impl_->closeHandle(nullptr);
     nextTick([this, keep, err] {
-      self_.reset();
+      if (connections_ == 0) self_.reset();  // connections of an earlier listen still use it
       emit(Events::error, err);
     });
   };
@@ -141,36 +179,48 @@ Server& Server::listen(const ListenOptions& o, std::function<void()> cb) {
     });
   };
 
-  uv_loop_t* loop = Loop::current().uv();
+  fd::reserveDescriptor();  // for running out of descriptors (fd::acceptOne)
+  // bind(2) and listen(2) on a fresh descriptor; 0 or a negative error.
+  auto bindAndListen = [this, o](int domain, const sockaddr* addr, socklen_t len) {
+    int sfd = fd::openStream(domain);
+    if (sfd < 0) return sfd;
+    int r = impl_->open(sfd, domain == AF_UNIX);
+    if (r < 0) return r;
+    int one = 1;
+    if (domain != AF_UNIX) {
+      // As libuv: a restarted server can bind while old connections linger in TIME_WAIT.
+      ::setsockopt(sfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+      if (o.reusePort) ::setsockopt(sfd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+      if (domain == AF_INET6) {
+        int v6only = o.ipv6Only ? 1 : 0;
+        ::setsockopt(sfd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof v6only);
+      }
+    }
+    if (::bind(sfd, addr, len) < 0) {
+      // libuv reports ENOENT (a missing directory) as EACCES, as on Windows.
+      return domain == AF_UNIX && errno == ENOENT ? UV_EACCES : -errno;
+    }
+    if (domain == AF_UNIX) impl_->path = o.path;  // ours to remove from now on
+    if (::listen(sfd, o.backlog) < 0) return -errno;
+    return uv_poll_start(&impl_->poll, UV_READABLE, &Impl::onPoll);
+  };
+
   if (!o.path.empty()) {
-    impl_->isPipe = true;
-    uv_pipe_init(loop, &impl_->h.pipe, 0);
-    impl_->open = true;
-    impl_->handle()->data = static_cast<detail::HandleWrap*>(impl_.get());
-    int r = uv_pipe_bind(&impl_->h.pipe, o.path.c_str());
-    if (r == 0) r = uv_listen(impl_->stream(), o.backlog, &Impl::onConnection);
+    sockaddr_un addr;
+    socklen_t len = 0;
+    int r = fd::unixAddress(o.path, &addr, &len);
+    if (r == 0) r = bindAndListen(AF_UNIX, reinterpret_cast<sockaddr*>(&addr), len);
     finish(r, o.path, -1);
     return *this;
   }
 
-  auto bindTo = [this, o, finish, loop](const std::string& ip, int family) {
-    impl_->isPipe = false;
-    uv_tcp_init_ex(loop, &impl_->h.tcp, family == 6 ? AF_INET6 : AF_INET);
-    impl_->open = true;
-    impl_->handle()->data = static_cast<detail::HandleWrap*>(impl_.get());
-    if (o.reusePort) {
-      uv_os_fd_t fd;
-      int one = 1;
-      if (uv_fileno(impl_->handle(), &fd) == 0)
-        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
-    }
+  auto bindTo = [o, finish, bindAndListen](const std::string& ip, int family) {
     sockaddr_storage addr;
     int r = makeSockaddr(ip, o.port, family, &addr);
     if (r == 0) {
-      r = uv_tcp_bind(&impl_->h.tcp, reinterpret_cast<sockaddr*>(&addr),
-                      (family == 6 && o.ipv6Only) ? UV_TCP_IPV6ONLY : 0);
+      r = bindAndListen(family == 6 ? AF_INET6 : AF_INET, reinterpret_cast<sockaddr*>(&addr),
+                        family == 6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in));
     }
-    if (r == 0) r = uv_listen(impl_->stream(), o.backlog, &Impl::onConnection);
     finish(r, ip, o.port);
   };
 
@@ -199,17 +249,16 @@ Server& Server::listen(const ListenOptions& o, std::function<void()> cb) {
 
 Server& Server::close(std::function<void(const Error&)> cb) {
   if (cb) {
-    if (impl_->open) {
+    if (impl_->isOpen) {
       once(Events::close, [cb] { cb({}); });
     } else {
       once(Events::close, [cb] { cb(Error("ERR_SERVER_NOT_RUNNING", "Server is not running.")); });
     }
   }
   closing_ = true;
-  if (impl_->open) {
-    impl_->open = false;
+  if (impl_->isOpen) {
     listening_ = false;
-    uv_close(impl_->handle(), [](uv_handle_t* h) {
+    impl_->closeHandle([](uv_handle_t* h) {
       auto* impl = static_cast<Impl*>(static_cast<detail::HandleWrap*>(h->data));
       detail::CallbackScope scope;
       impl->owner->maybeEmitClose();
@@ -221,13 +270,15 @@ Server& Server::close(std::function<void(const Error&)> cb) {
 }
 
 void Server::onConnectionClosed() {
+  auto keep = self_;  // the last connection of a server that failed to listen again
   if (connections_ > 0) --connections_;
   maybeEmitClose();
+  if (connections_ == 0 && !impl_->isOpen && !closing_ && !listening_) self_.reset();
 }
 
 void Server::maybeEmitClose() {
   // Node's rule: `close` waits for the listener to close and every connection to end.
-  if (!closing_ || impl_->open || connections_ > 0) return;
+  if (!closing_ || impl_->isOpen || connections_ > 0) return;
   closing_ = false;
   nextTick([this, keep = shared_from_this()] {
     emit(Events::close);
@@ -237,9 +288,9 @@ void Server::maybeEmitClose() {
 }
 
 AddressInfo Server::address() const {
-  if (!impl_->open) return {};
-  if (impl_->isPipe) return pipeName(&impl_->h.pipe, false);
-  return sockAddress(&impl_->h.tcp);
+  if (!impl_->isOpen) return {};
+  if (impl_->isPipe) return pipeName(impl_->fd, false);
+  return sockAddress(impl_->fd);
 }
 
 void Server::getConnections(std::function<void(const Error&, std::size_t)> cb) const {
@@ -249,13 +300,13 @@ void Server::getConnections(std::function<void(const Error&, std::size_t)> cb) c
 
 Server& Server::ref() {
   refed_ = true;
-  if (impl_->open) uv_ref(impl_->handle());
+  if (impl_->isOpen) uv_ref(impl_->handle());
   return *this;
 }
 
 Server& Server::unref() {
   refed_ = false;
-  if (impl_->open) uv_unref(impl_->handle());
+  if (impl_->isOpen) uv_unref(impl_->handle());
   return *this;
 }
 

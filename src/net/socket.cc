@@ -1,9 +1,15 @@
-// net::Socket over a uv_tcp_t or uv_pipe_t: connect, reads into pooled slabs, vectored writes,
-// half-close, timeouts, destroy.
+// net::Socket over a descriptor that libuv watches with a uv_poll_t: connect, reads into pooled
+// slabs, vectored writes, half-close, timeouts, destroy.
+//
+// The socket, its poll handle and the few flags an idle connection needs are one allocation
+// (Socket::Impl); what only a used socket needs (byte counts, a timer, a connect or a blocked
+// write) is Socket::State, made on first use.
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <uv.h>
 
-#include <array>
-#include <cstring>
+#include <algorithm>
+#include <limits>
 
 #include "core/callback_scope.h"
 #include "core/tick.h"
@@ -11,188 +17,24 @@
 #include "evnode/loop.h"
 #include "evnode/net.h"
 #include "net/address.h"
+#include "net/fd.h"
+#include "net/file_sender.h"
 #include "net/read_slab.h"
 #include "net/write_req.h"
 
 namespace evnode::net {
 
-struct Socket::Impl final : detail::HandleWrap {
-  explicit Impl(Socket* s) : owner(s) {}
-  void forceClose() override { owner->destroy(); }
-
-  uv_stream_t* stream() { return reinterpret_cast<uv_stream_t*>(&h); }
-  uv_handle_t* handle() { return reinterpret_cast<uv_handle_t*>(&h); }
-  void initTcp() {
-    uv_tcp_init(Loop::current().uv(), &h.tcp);
-    isPipe = false;
-    opened();
-  }
-  void initPipe() {
-    uv_pipe_init(Loop::current().uv(), &h.pipe, 0);
-    isPipe = true;
-    opened();
-  }
-  void opened() {
-    handle()->data = static_cast<detail::HandleWrap*>(this);
-    owner->handleOpen_ = true;
-    if (!refed) uv_unref(handle());
-    applyOptions();
-  }
-  void applyOptions() {
-    if (isPipe || !owner->handleOpen_) return;
-    if (noDelay) uv_tcp_nodelay(&h.tcp, 1);
-    if (keepAlive) uv_tcp_keepalive(&h.tcp, 1, keepAliveDelaySec);
-  }
-
-  void startReading() {
-    if (owner->destroyed()) return;
-    if (!owner->handleOpen_ || owner->connecting_) {
-      // The Readable now counts a read as in progress and will not call _read() again: start
-      // reading as soon as the connection is up (Node's _read defers to 'connect' the same way).
-      readOnConnect = true;
-      return;
-    }
-    if (reading) return;
-    int r = uv_read_start(stream(), &readSlabAlloc, &Impl::onRead);
-    if (r == 0) {
-      reading = true;
-    } else if (r != UV_EALREADY) {
-      owner->destroy(Error::fromUv(r, "read"));
-    }
-  }
-  void stopReading() {
-    if (!reading) return;
-    reading = false;
-    uv_read_stop(stream());
-  }
-  void activity() {
-    if (timer) timer->refresh();
-  }
-
-  static void onRead(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) {
-    auto* impl = static_cast<Impl*>(static_cast<detail::HandleWrap*>(s->data));
-    detail::CallbackScope scope;
-    Socket* sock = impl->owner;
-    if (nread > 0) {
-      sock->bytesRead_ += static_cast<std::uint64_t>(nread);
-      impl->activity();
-      // The buffer is a view of the pooled slab: no copy, no allocation.
-      if (!sock->push(takeReadSlab(buf->base, static_cast<std::size_t>(nread))))
-        impl->stopReading();
-    } else if (nread == UV_EOF) {
-      impl->stopReading();
-      sock->push(nullptr);
-      // As Node's onStreamRead: with nothing buffered, `end` follows even if nobody consumes
-      // the data, so a peer's FIN closes a connection whose reader never attached.
-      sock->read(0);
-    } else if (nread < 0) {
-      impl->stopReading();
-      sock->destroy(Error::fromUv(static_cast<int>(nread), "read"));
-    }
-  }
-
-  // Writes now what the kernel takes, queues the rest; completes `cb` when all is written.
-  void write(std::vector<Buffer>& chunks, WriteCallback cb) {
-    std::size_t n = chunks.size(), total = 0;
-    WriteReq* req = WriteReq::get();
-    req->bufs.resize(n);
-    for (std::size_t i = 0; i < n; ++i) {
-      req->bufs[i] =
-          uv_buf_init(reinterpret_cast<char*>(const_cast<std::uint8_t*>(chunks[i].data())),
-                      static_cast<unsigned>(chunks[i].length()));
-      total += chunks[i].length();
-    }
-    uv_buf_t* bufs = req->bufs.data();
-    int r = uv_try_write(stream(), bufs, static_cast<unsigned>(n));
-    if (r == static_cast<int>(total)) {
-      WriteReq::release(req);
-      owner->bytesWritten_ += total;
-      activity();
-      cb();
-      return;
-    }
-    if (r < 0 && r != UV_EAGAIN && r != UV_ENOSYS) {
-      WriteReq::release(req);
-      cb(Error::fromUv(r, "write"));
-      return;
-    }
-    std::size_t done = r > 0 ? static_cast<std::size_t>(r) : 0;
-    owner->bytesWritten_ += done;
-    // Skip what the kernel already took.
-    std::size_t first = 0;
-    while (done > 0 && first < n) {
-      if (done >= bufs[first].len) {
-        done -= bufs[first].len;
-        ++first;
-      } else {
-        bufs[first].base += done;
-        bufs[first].len -= done;
-        done = 0;
-      }
-    }
-    req->chunks.swap(chunks);  // keep the bytes alive until libuv is done with them
-    req->cb = cb;
-    req->total = 0;
-    for (std::size_t i = first; i < n; ++i) req->total += bufs[i].len;
-    req->owner = this;
-    req->req.data = req;
-    int w = uv_write(&req->req, stream(), bufs + first, static_cast<unsigned>(n - first),
-                     &Impl::onWrite);
-    if (w < 0) {
-      WriteReq::release(req);
-      cb(Error::fromUv(w, "write"));
-    }
-  }
-  static void onWrite(uv_write_t* r, int status) {
-    auto* req = static_cast<WriteReq*>(r->data);
-    auto* impl = static_cast<Impl*>(req->owner);
-    detail::CallbackScope scope;
-    WriteCallback cb = *req->cb;
-    std::size_t total = req->total;
-    WriteReq::release(req);
-    if (status < 0) {
-      cb(Error::fromUv(status, "write"));
-      return;
-    }
-    impl->owner->bytesWritten_ += total;
-    impl->activity();
-    cb();
-  }
-
-  void shutdown(std::function<void(const Error&)> cb) {
-    auto* req = new uv_shutdown_t;
-    auto* pending = new std::function<void(const Error&)>(std::move(cb));
-    req->data = pending;
-    int r = uv_shutdown(req, stream(), [](uv_shutdown_t* q, int) {
-      detail::CallbackScope scope;
-      auto* fn = static_cast<std::function<void(const Error&)>*>(q->data);
-      delete q;
-      (*fn)({});  // as Node: the outcome of shutdown does not fail the stream
-      delete fn;
-    });
-    if (r < 0) {
-      delete req;
-      (*pending)({});  // ENOTCONN and friends: nothing left to shut down
-      delete pending;
-    }
-  }
-
-  Socket* owner;
-  union {
-    uv_tcp_t tcp;
-    uv_pipe_t pipe;
-  } h;
-  bool isPipe = false;
-  bool reading = false;
-  bool readOnConnect = false;
-  bool refed = true;
+struct Socket::State {
+  std::uint64_t bytesRead = 0;
+  std::uint64_t bytesWritten = 0;
+  std::uint64_t timeoutMs = 0;
+  TimeoutPtr timer;
+  WriteReq* pending = nullptr;  // a write the kernel did not take at once
+  // setNoDelay/setKeepAlive before there is a descriptor: applied when it opens.
   bool noDelay = false;
   bool keepAlive = false;
   unsigned keepAliveDelaySec = 0;
-  std::shared_ptr<Server> server;  // the accepting server, told when this connection closes
-  TimeoutPtr timer;
-  // What a socket needs only until it is connected, allocated on demand: an accepted or
-  // established connection does not carry it (idle connections stay small).
+  // What a socket needs only until it is connected, allocated on demand.
   struct Connecting {
     std::vector<Buffer> chunks;  // writes and end() issued before the connection is up
     std::optional<WriteCallback> writeCb;
@@ -205,14 +47,286 @@ struct Socket::Impl final : detail::HandleWrap {
     if (!conn) conn = std::make_unique<Connecting>();
     return *conn;
   }
-  std::unique_ptr<std::function<void(const Error&)>> destroyCb;  // while uv_close runs
+  std::function<void(const Error&)> destroyCb;  // while uv_close runs
+  std::unique_ptr<FileSender> files;            // made by the first detail::sendFile()
+
+  ~State() {
+    if (pending) WriteReq::release(pending);
+  }
+};
+
+struct Socket::Impl final : Socket, detail::HandleWrap {
+  explicit Impl(SocketOptions o) : Socket(o) { hasHandle_ = true; }
+  void forceClose() override { destroy(); }
+
+  uv_handle_t* handle() { return reinterpret_cast<uv_handle_t*>(&poll); }
+  static Impl* from(uv_poll_t* p) {
+    return static_cast<Impl*>(static_cast<detail::HandleWrap*>(p->data));
+  }
+
+  // Takes `descriptor` (closes it on failure).
+  int open(int descriptor, bool pipe) {
+    int r = uv_poll_init(Loop::current().uv(), &poll, descriptor);
+    if (r < 0) {
+      fd::close(descriptor);
+      return r;
+    }
+    fd_ = descriptor;
+    isPipe_ = pipe;
+    poll.data = static_cast<detail::HandleWrap*>(this);
+    handleOpen_ = true;
+    applyRef();
+    if (st_ && !isPipe_) {
+      if (st_->noDelay) setNoDelay(true);
+      if (st_->keepAlive) setKeepAlive(true, st_->keepAliveDelaySec * 1000ull);
+    }
+    return 0;
+  }
+
+  // Makes the poll handle watch what is wanted now. A paused read stays registered until it
+  // fires once (`shrink`), so that pause() followed soon by resume() (backpressure) does not
+  // cost two epoll_ctl calls each way.
+  void syncPoll(bool shrink) {
+    if (!handleOpen_ || closing_) return;
+    const bool busy = connectWait_ || (st_ && st_->pending);
+    int want = (wantRead_ ? UV_READABLE : 0) | (busy ? UV_WRITABLE : 0);
+    if (!shrink) want |= pollEvents_ & UV_READABLE;
+    if (busy || !refed_) applyRef();
+    if (want == pollEvents_) return;
+    pollEvents_ = static_cast<std::uint8_t>(want);
+    if (want == 0) {
+      uv_poll_stop(&poll);
+    } else {
+      uv_poll_start(&poll, want, &Impl::onPoll);
+    }
+  }
+
+  // As libuv's connect and write requests do, a connect or a write in progress keeps the loop
+  // alive even when the socket is unref'd.
+  void applyRef() {
+    const bool want = refed_ || connectWait_ || (st_ && st_->pending);
+    if (want != static_cast<bool>(uv_has_ref(handle()))) {
+      if (want) {
+        uv_ref(handle());
+      } else {
+        uv_unref(handle());
+      }
+    }
+  }
+
+  void startReading() {
+    if (destroyed()) return;
+    if (!handleOpen_ || connecting_) {
+      // The Readable now counts a read as in progress and will not call _read() again: start
+      // reading as soon as the connection is up (Node's _read defers to 'connect' the same way).
+      readOnConnect_ = true;
+      return;
+    }
+    wantRead_ = true;
+    syncPoll(false);
+  }
+  void activity() {
+    if (st_ && st_->timer) st_->timer->refresh();
+  }
+
+  static void onPoll(uv_poll_t* p, int status, int ready) {
+    Impl* s = from(p);
+    detail::CallbackScope scope;
+    if (status < 0) {
+      // POLLERR: libuv stopped watching. The read, write or connect below meets the error.
+      s->pollEvents_ = 0;
+      ready = UV_READABLE | UV_WRITABLE;
+    }
+    if (s->connectWait_) {
+      if (ready & UV_WRITABLE) {
+        s->connectWait_ = false;
+        s->onConnected(fd::connectResult(s->fd_));
+      }
+      s->syncPoll(false);
+      return;
+    }
+    bool spurious = false;
+    if (ready & UV_READABLE) {
+      if (s->wantRead_) {
+        s->readSome();
+      } else {
+        spurious = true;
+      }
+    }
+    if ((ready & UV_WRITABLE) && s->handleOpen_ && !s->closing_ && s->st_ && s->st_->pending) {
+      s->continueWrite();
+    }
+    s->syncPoll(spurious || status < 0);
+  }
+
+  // Reads what is there, like libuv: up to 32 slabs, stopping at a short read.
+  void readSome() {
+    for (int i = 0; i < 32 && wantRead_ && !destroyed(); ++i) {
+      uv_buf_t buf;
+      readSlabAlloc(nullptr, 0, &buf);
+      long n = fd::readSome(fd_, buf.base, buf.len);
+      if (n > 0) {
+        state().bytesRead += static_cast<std::uint64_t>(n);
+        activity();
+        // The buffer is a view of the pooled slab: no copy, no allocation.
+        if (!push(takeReadSlab(buf.base, static_cast<std::size_t>(n)))) wantRead_ = false;
+        if (static_cast<std::size_t>(n) < buf.len) return;
+      } else if (n == 0) {
+        wantRead_ = false;
+        syncPoll(true);
+        push(nullptr);
+        // As Node's onStreamRead: with nothing buffered, `end` follows even if nobody consumes
+        // the data, so a peer's FIN closes a connection whose reader never attached.
+        read(0);
+        return;
+      } else if (n == UV_EAGAIN) {
+        return;
+      } else {
+        wantRead_ = false;
+        destroy(Error::fromUv(static_cast<int>(n), "read"));
+        return;
+      }
+    }
+  }
+
+  // Writes now what the kernel takes, keeps the rest for when the descriptor is writable;
+  // completes `cb` when all is written.
+  void write(std::vector<Buffer>& chunks, WriteCallback cb) {
+    thread_local std::vector<iovec> scratch;
+    const std::size_t n = chunks.size();
+    scratch.resize(n);
+    std::size_t total = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      scratch[i].iov_base = const_cast<std::uint8_t*>(chunks[i].data());
+      scratch[i].iov_len = chunks[i].length();
+      total += chunks[i].length();
+    }
+    long r = fd::writeSome(fd_, scratch.data(), n);
+    if (r == static_cast<long>(total)) {
+      state().bytesWritten += total;
+      activity();
+      cb();
+      return;
+    }
+    if (r < 0 && r != UV_EAGAIN) {
+      cb(Error::fromUv(static_cast<int>(r), "write"));
+      return;
+    }
+    std::size_t done = r > 0 ? static_cast<std::size_t>(r) : 0;
+    state().bytesWritten += done;
+    WriteReq* req = WriteReq::get();
+    req->bufs.assign(scratch.begin(), scratch.end());
+    req->first = 0;
+    advance(req, done);
+    req->chunks.swap(chunks);  // keep the bytes alive until they are written
+    req->cb = cb;
+    st_->pending = req;
+    syncPoll(false);
+  }
+  static void advance(WriteReq* req, std::size_t done) {
+    while (done > 0) {
+      iovec& b = req->bufs[req->first];
+      if (done >= b.iov_len) {
+        done -= b.iov_len;
+        ++req->first;
+      } else {
+        b.iov_base = static_cast<char*>(b.iov_base) + done;
+        b.iov_len -= done;
+        done = 0;
+      }
+    }
+  }
+  void continueWrite() {
+    WriteReq* req = st_->pending;
+    long r = fd::writeSome(fd_, req->bufs.data() + req->first, req->bufs.size() - req->first);
+    if (r == UV_EAGAIN) return;
+    if (r >= 0) {
+      st_->bytesWritten += static_cast<std::uint64_t>(r);
+      advance(req, static_cast<std::size_t>(r));
+      activity();
+      if (req->first < req->bufs.size()) return;
+    }
+    st_->pending = nullptr;
+    WriteCallback cb = *req->cb;
+    WriteReq::release(req);
+    syncPoll(true);
+    if (r < 0) {
+      cb(Error::fromUv(static_cast<int>(r), "write"));
+    } else {
+      cb();
+    }
+  }
+
+  void shutdown(std::function<void(const Error&)> cb) {
+    // Writable calls _final once every write is done, so nothing is left to flush first. As
+    // Node, the outcome (ENOTCONN and friends) does not fail the stream; the callback comes
+    // later, as libuv's shutdown request's would.
+    ::shutdown(fd_, SHUT_WR);
+    evnode::detail::queueTick([keep = self(), cb = std::move(cb)] { cb({}); });
+  }
+
+  // The end of a connect: what Node's afterConnect does.
+  void onConnected(int status) {
+    if (destroyed()) return;
+    connecting_ = false;
+    if (status < 0) {
+      // _destroy() fails what was queued in the connect state.
+      const State::Connecting* c = st_ ? st_->conn.get() : nullptr;
+      destroy(Error::fromUv(status, "connect", c ? c->host : "", c ? c->port : -1));
+      return;
+    }
+    std::unique_ptr<State::Connecting> conn = std::move(state().conn);
+    if (conn && conn->writeCb) write(conn->chunks, *conn->writeCb);
+    if (conn && conn->final) shutdown(std::move(conn->final));
+    activity();
+    emit(Events::connect);
+    emit(Events::ready);
+    if (readOnConnect_) {
+      readOnConnect_ = false;
+      startReading();
+    } else if (readable() && !isPaused()) {
+      read(0);
+    }
+  }
+
+  static void onClose(uv_handle_t* h) {
+    Impl* s = from(reinterpret_cast<uv_poll_t*>(h));
+    detail::CallbackScope scope;
+    s->handleOpen_ = false;
+    auto keep = std::move(s->self_);  // the stream's close tick holds its own reference
+    if (WriteReq* req = s->st_->pending) {
+      // As libuv cancels a stream's queued writes when it closes.
+      s->st_->pending = nullptr;
+      WriteCallback cb = *req->cb;
+      WriteReq::release(req);
+      cb(Error::fromUv(UV_ECANCELED, "write"));
+    }
+    if (Server* server = std::exchange(s->server, nullptr)) server->onConnectionClosed();
+    auto done = std::move(s->st_->destroyCb);
+    done({});
+  }
+
+  FileSender& fileSender() {
+    State& st = state();
+    if (!st.files) {
+      st.files = std::make_unique<FileSender>(this, fd_, !isPipe_, [this](std::size_t n) {
+        state().bytesWritten += n;
+        activity();
+      });
+      st.files->setRef(refed_);
+    }
+    return *st.files;
+  }
+  // FileSender::usable and FileSender::send (the socket's internals are ours to touch).
+  static bool canSendFile(const Socket& s);
+  static void sendFile(const std::shared_ptr<Socket>& s, int fd, std::uint64_t offset,
+                       std::uint64_t length, std::function<void(const Error&, std::uint64_t)> cb);
+
+  uv_poll_t poll;
+  Server* server = nullptr;  // the accepting server, told when this connection closes
 };
 
 namespace {
-struct MakeSocket : Socket {
-  explicit MakeSocket(SocketOptions o) : Socket(o) {}
-};
-
 DuplexOptions duplexOptions(const SocketOptions& o) {
   DuplexOptions d;
   d.readable.highWaterMark = o.readableHighWaterMark;
@@ -222,14 +336,20 @@ DuplexOptions duplexOptions(const SocketOptions& o) {
 }
 }  // namespace
 
-Socket::Socket(SocketOptions opts)
-    : Duplex(duplexOptions(opts)), impl_(std::make_unique<Impl>(this)) {}
+Socket::Socket(SocketOptions opts) : Duplex(duplexOptions(opts)) {}
 
 Socket::~Socket() = default;
 
-std::shared_ptr<Socket> Socket::create(SocketOptions opts) {
-  return std::make_shared<MakeSocket>(opts);
+Socket::State& Socket::state() {
+  if (!st_) st_ = std::make_unique<State>();
+  return *st_;
 }
+
+Socket::Impl* Socket::impl() const {
+  return hasHandle_ ? static_cast<Impl*>(const_cast<Socket*>(this)) : nullptr;
+}
+
+std::shared_ptr<Socket> Socket::create(SocketOptions opts) { return std::make_shared<Impl>(opts); }
 
 Socket& Socket::connect(int port, const std::string& host, std::function<void()> cb) {
   ConnectOptions o;
@@ -255,6 +375,8 @@ Socket& Socket::connect(const ConnectOptions& o, std::function<void()> cb) {
   if (connecting_ || handleOpen_)
     throw Exception("ERR_SOCKET_CONNECTING", "Socket is already connecting or connected");
   if (destroyed()) throw Exception("ERR_SOCKET_CLOSED", "Socket is closed");
+  Impl* im = impl();
+  if (!im) throw Exception("ERR_SOCKET_CONNECTING", "This socket connects through its transport");
   if (cb) once(Events::connect, std::move(cb));
   connecting_ = true;
   self_ = std::dynamic_pointer_cast<Socket>(self());
@@ -262,82 +384,64 @@ Socket& Socket::connect(const ConnectOptions& o, std::function<void()> cb) {
   if (o.keepAlive) setKeepAlive(true, o.keepAliveInitialDelay);
   if (o.timeout) setTimeout(o.timeout);
 
-  auto done = [this](int status) {
-    if (destroyed()) return;
-    connecting_ = false;
-    if (status < 0) {
-      // _destroy() fails what was queued in impl_->conn.
-      const Impl::Connecting* c = impl_->conn.get();
-      destroy(Error::fromUv(status, "connect", c ? c->host : "", c ? c->port : -1));
+  // Opens a descriptor and starts connecting it; errors are reported asynchronously, as every
+  // connect error is.
+  auto start = [this, im](int domain, const sockaddr* addr, socklen_t len, const sockaddr* local,
+                          socklen_t localLen, const std::string& localIp, int localPort) {
+    int r = fd::openStream(domain);
+    if (r >= 0) r = im->open(r, domain == AF_UNIX);
+    if (r == 0 && local && ::bind(im->fd_, local, localLen) < 0) {
+      destroy(Error::fromUv(-errno, "bind", localIp, localPort));
       return;
     }
-    std::unique_ptr<Impl::Connecting> conn = std::move(impl_->conn);
-    impl_->applyOptions();
-    if (conn && conn->writeCb) {
-      impl_->write(conn->chunks, *conn->writeCb);
+    if (r == 0) r = fd::startConnect(im->fd_, addr, len);
+    if (r == 0) {
+      im->connectWait_ = true;
+      im->syncPoll(false);
+      return;
     }
-    if (conn && conn->final) impl_->shutdown(std::move(conn->final));
-    impl_->activity();
-    emit(Events::connect);
-    emit(Events::ready);
-    if (impl_->readOnConnect) {
-      impl_->readOnConnect = false;
-      impl_->startReading();
-    } else if (readable() && !isPaused()) {
-      read(0);
-    }
+    evnode::detail::queueTick([im, keep = self(), r] { im->onConnected(r); });
   };
 
   if (!o.path.empty()) {
-    impl_->initPipe();
-    impl_->connecting().host = o.path;
-    auto* req = new uv_connect_t;
-    req->data = new std::function<void(int)>(done);
-    uv_pipe_connect(req, &impl_->h.pipe, o.path.c_str(), [](uv_connect_t* r, int status) {
-      detail::CallbackScope scope;
-      auto* fn = static_cast<std::function<void(int)>*>(r->data);
-      delete r;
-      (*fn)(status);
-      delete fn;
-    });
+    state().connecting().host = o.path;
+    sockaddr_un addr;
+    socklen_t len = 0;
+    int r = fd::unixAddress(o.path, &addr, &len);
+    if (r < 0) {
+      evnode::detail::queueTick([im, keep = self(), r] { im->onConnected(r); });
+      return *this;
+    }
+    start(AF_UNIX, reinterpret_cast<sockaddr*>(&addr), len, nullptr, 0, "", 0);
     return *this;
   }
 
-  auto connectTo = [this, o, done](const std::string& ip, int family) {
-    impl_->connecting().host = ip;
-    impl_->connecting().port = o.port;
+  auto connectTo = [this, o, start](const std::string& ip, int family) {
+    state().connecting().host = ip;
+    state().connecting().port = o.port;
     sockaddr_storage addr;
     int r = makeSockaddr(ip, o.port, family, &addr);
-    if (r == 0) {
-      impl_->initTcp();
-      if (!o.localAddress.empty() || o.localPort) {
-        sockaddr_storage local;
-        std::string la = o.localAddress.empty() ? (family == 6 ? "::" : "0.0.0.0") : o.localAddress;
-        r = makeSockaddr(la, o.localPort, isIP(la), &local);
-        if (r == 0) r = uv_tcp_bind(&impl_->h.tcp, reinterpret_cast<sockaddr*>(&local), 0);
-        if (r < 0) {
-          destroy(Error::fromUv(r, "bind", la, o.localPort));
-          return;
-        }
-      }
-      auto* req = new uv_connect_t;
-      req->data = new std::function<void(int)>(done);
-      r = uv_tcp_connect(req, &impl_->h.tcp, reinterpret_cast<sockaddr*>(&addr),
-                         [](uv_connect_t* rq, int status) {
-                           detail::CallbackScope scope;
-                           auto* fn = static_cast<std::function<void(int)>*>(rq->data);
-                           delete rq;
-                           (*fn)(status);
-                           delete fn;
-                         });
-      if (r == 0) return;
-      delete static_cast<std::function<void(int)>*>(req->data);
-      delete req;
+    if (r < 0) {
+      evnode::detail::queueTick([this, keep = self(), r] { impl()->onConnected(r); });
+      return;
     }
-    // Reported asynchronously, as every connect error is.
-    evnode::detail::queueTick([this, keep = self(), r, ip, port = o.port] {
-      if (!destroyed()) destroy(Error::fromUv(r, "connect", ip, port));
-    });
+    const socklen_t len = family == 6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
+    if (!o.localAddress.empty() || o.localPort) {
+      sockaddr_storage local;
+      std::string la = o.localAddress.empty() ? (family == 6 ? "::" : "0.0.0.0") : o.localAddress;
+      int lf = isIP(la);
+      r = makeSockaddr(la, o.localPort, lf, &local);
+      if (r < 0) {
+        destroy(Error::fromUv(r, "bind", la, o.localPort));
+        return;
+      }
+      start(family == 6 ? AF_INET6 : AF_INET, reinterpret_cast<sockaddr*>(&addr), len,
+            reinterpret_cast<sockaddr*>(&local),
+            lf == 6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in), la, o.localPort);
+      return;
+    }
+    start(family == 6 ? AF_INET6 : AF_INET, reinterpret_cast<sockaddr*>(&addr), len, nullptr, 0, "",
+          0);
   };
 
   std::string host = o.host.empty() ? "localhost" : o.host;
@@ -360,23 +464,15 @@ Socket& Socket::connect(const ConnectOptions& o, std::function<void()> cb) {
   return *this;
 }
 
-std::shared_ptr<Socket> Socket::accept(void* listener, bool isPipe, const SocketOptions& opts) {
-  auto sock = create(opts);
-  if (isPipe) {
-    sock->impl_->initPipe();
-  } else {
-    sock->impl_->initTcp();
-  }
+std::shared_ptr<Socket> Socket::accept(int descriptor, bool isPipe, const SocketOptions& opts) {
+  auto sock = std::make_shared<Impl>(opts);
+  if (sock->open(descriptor, isPipe) < 0) return nullptr;
   sock->self_ = sock;
-  if (uv_accept(static_cast<uv_stream_t*>(listener), sock->impl_->stream()) != 0) {
-    sock->destroy();
-    return nullptr;
-  }
   return sock;
 }
 
-void Socket::attachTo(std::shared_ptr<Server> server, bool pauseOnConnect) {
-  impl_->server = std::move(server);
+void Socket::attachTo(Server* server, bool pauseOnConnect) {
+  impl()->server = server;
   if (pauseOnConnect) {
     pause();
   } else {
@@ -397,9 +493,17 @@ bool Socket::write(Buffer chunk, Callback cb) {
   return Writable::write(std::move(chunk), std::move(cb));
 }
 
-void Socket::touchTimeout() { impl_->activity(); }
+void Socket::touchTimeout() {
+  if (st_ && st_->timer) st_->timer->refresh();
+}
 
-void Socket::_read(std::size_t) { impl_->startReading(); }
+std::uint64_t Socket::timeout() const { return st_ ? st_->timeoutMs : 0; }
+std::uint64_t Socket::bytesRead() const { return st_ ? st_->bytesRead : 0; }
+std::uint64_t Socket::bytesWritten() const { return st_ ? st_->bytesWritten : 0; }
+
+void Socket::_read(std::size_t) {
+  if (Impl* im = impl()) im->startReading();
+}
 
 void Socket::_write(const Buffer& chunk, WriteCallback cb) {
   // A single write (an uncorked write, or a layered stream such as TLS writing its records)
@@ -407,67 +511,66 @@ void Socket::_write(const Buffer& chunk, WriteCallback cb) {
   thread_local std::vector<Buffer> one;
   one.assign(1, chunk);
   _writev(one, cb);
-  one.clear();  // do not pin the bytes (a read slab) once libuv has them
+  one.clear();  // do not pin the bytes (a read slab) once they are written or queued
 }
 
 void Socket::_writev(std::vector<Buffer>& chunks, WriteCallback cb) {
+  if (st_ && st_->files && st_->files->claims(chunks)) {
+    st_->files->write(chunks, cb);  // a batch holding a file range (detail::sendFile)
+    return;
+  }
   if (connecting_ || !handleOpen_) {
     // Not connected yet: hold the data until `connect` (Node does the same).
-    auto& conn = impl_->connecting();
+    auto& conn = state().connecting();
     for (auto& c : chunks) conn.chunks.push_back(std::move(c));
     conn.writeCb = cb;
     return;
   }
-  impl_->write(chunks, cb);
+  impl()->write(chunks, cb);
 }
 
 void Socket::_final(std::function<void(const Error&)> cb) {
   if (connecting_ || !handleOpen_) {
     if (connecting_) {
-      impl_->connecting().final = std::move(cb);
+      state().connecting().final = std::move(cb);
     } else {
       cb({});
     }
     return;
   }
-  impl_->shutdown(std::move(cb));
+  impl()->shutdown(std::move(cb));
 }
 
 void Socket::_destroy(const Error& err, std::function<void(const Error&)> cb) {
   connecting_ = false;
-  if (auto conn = std::move(impl_->conn); conn && err) {
-    // As Node: a write and end() made before a connection that failed complete with errors.
-    if (conn->writeCb) {
-      (*conn->writeCb)(Error("ERR_SOCKET_CLOSED_BEFORE_CONNECTION",
-                             "Socket closed before the connection was established"));
+  if (st_) {
+    if (auto conn = std::move(st_->conn); conn && err) {
+      // As Node: a write and end() made before a connection that failed complete with errors.
+      if (conn->writeCb) {
+        (*conn->writeCb)(Error("ERR_SOCKET_CLOSED_BEFORE_CONNECTION",
+                               "Socket closed before the connection was established"));
+      }
+      if (conn->final) conn->final(err);
     }
-    if (conn->final) conn->final(err);
+    if (st_->timer) {
+      st_->timer->close();
+      st_->timer.reset();
+    }
+    if (st_->files) st_->files->cancel();  // before the descriptor it sends on is closed
   }
-  if (impl_->timer) {
-    impl_->timer->close();
-    impl_->timer.reset();
-  }
-  if (!handleOpen_) {
+  Impl* im = impl();
+  if (!im || !handleOpen_) {
     auto keep = std::move(self_);
     cb(err);
     return;
   }
-  impl_->stopReading();
-  impl_->destroyCb = std::make_unique<std::function<void(const Error&)>>(
-      [cb = std::move(cb), err](const Error&) { cb(err); });
-  uv_close(impl_->handle(), [](uv_handle_t* h) {
-    auto* impl = static_cast<Impl*>(static_cast<detail::HandleWrap*>(h->data));
-    detail::CallbackScope scope;
-    Socket* s = impl->owner;
-    s->handleOpen_ = false;
-    auto keep = std::move(s->self_);  // the stream's close tick holds its own reference
-    if (impl->server) {
-      auto server = std::move(impl->server);
-      server->onConnectionClosed();
-    }
-    auto done = std::move(impl->destroyCb);
-    (*done)({});
-  });
+  im->wantRead_ = false;
+  im->connectWait_ = false;
+  im->closing_ = true;
+  state().destroyCb = [cb = std::move(cb), err](const Error&) { cb(err); };
+  // uv_close stops watching at once, so the descriptor can go now.
+  uv_close(im->handle(), &Impl::onClose);
+  fd::close(std::exchange(im->fd_, -1));
 }
 
 void Socket::emitCloseEvent() {
@@ -485,63 +588,80 @@ void Socket::destroySoon() {
 }
 
 Socket& Socket::setNoDelay(bool noDelay) {
-  impl_->noDelay = noDelay;
-  if (handleOpen_ && !impl_->isPipe) uv_tcp_nodelay(&impl_->h.tcp, noDelay ? 1 : 0);
+  Impl* im = impl();
+  if (im && handleOpen_ && im->fd_ >= 0) {
+    if (!im->isPipe_) {
+      int on = noDelay ? 1 : 0;
+      ::setsockopt(im->fd_, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+    }
+  } else if (noDelay || st_) {
+    state().noDelay = noDelay;
+  }
   return *this;
 }
 
 Socket& Socket::setKeepAlive(bool enable, std::uint64_t initialDelayMs) {
-  impl_->keepAlive = enable;
-  impl_->keepAliveDelaySec =
-      static_cast<unsigned>(std::max<std::uint64_t>(1, initialDelayMs / 1000));
-  if (handleOpen_ && !impl_->isPipe)
-    uv_tcp_keepalive(&impl_->h.tcp, enable ? 1 : 0, impl_->keepAliveDelaySec);
+  unsigned delaySec = static_cast<unsigned>(std::max<std::uint64_t>(1, initialDelayMs / 1000));
+  Impl* im = impl();
+  if (im && handleOpen_ && im->fd_ >= 0) {
+    if (!im->isPipe_) {
+      int on = enable ? 1 : 0;
+      ::setsockopt(im->fd_, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
+      if (enable) {
+        int idle = static_cast<int>(delaySec);
+        ::setsockopt(im->fd_, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
+      }
+    }
+  } else if (enable || st_) {
+    state().keepAlive = enable;
+    state().keepAliveDelaySec = delaySec;
+  }
   return *this;
 }
 
 Socket& Socket::setTimeout(std::uint64_t ms, std::function<void()> cb) {
-  timeoutMs_ = ms;
-  if (impl_->timer) {
-    impl_->timer->close();
-    impl_->timer.reset();
+  State& st = state();
+  st.timeoutMs = ms;
+  if (st.timer) {
+    st.timer->close();
+    st.timer.reset();
   }
   if (ms == 0) return *this;
   if (cb) once(Events::timeout, std::move(cb));
   if (destroyed()) return *this;
   // The socket outlives its timer (closed in _destroy), so a raw pointer is safe here.
-  impl_->timer = evnode::setTimeout([this] { emit(Events::timeout); }, ms);
-  impl_->timer->unref();
+  st.timer = evnode::setTimeout([this] { emit(Events::timeout); }, ms);
+  st.timer->unref();
   return *this;
 }
 
 Socket& Socket::ref() {
-  impl_->refed = true;
-  if (handleOpen_) uv_ref(impl_->handle());
+  refed_ = true;
+  if (st_ && st_->files) st_->files->setRef(true);
+  if (Impl* im = impl(); im && handleOpen_ && !im->closing_) im->applyRef();
   return *this;
 }
 
 Socket& Socket::unref() {
-  impl_->refed = false;
-  if (handleOpen_) uv_unref(impl_->handle());
+  refed_ = false;
+  if (st_ && st_->files) st_->files->setRef(false);
+  if (Impl* im = impl(); im && handleOpen_ && !im->closing_) im->applyRef();
   return *this;
 }
 
-std::string Socket::remoteAddress() const {
-  if (!handleOpen_ || impl_->isPipe) return "";
-  return peerAddress(&impl_->h.tcp).address;
-}
-int Socket::remotePort() const {
-  if (!handleOpen_ || impl_->isPipe) return -1;
-  return peerAddress(&impl_->h.tcp).port;
-}
-std::string Socket::remoteFamily() const {
-  if (!handleOpen_ || impl_->isPipe) return "";
-  return peerAddress(&impl_->h.tcp).family;
+std::string Socket::remoteAddress() const { return remote().address; }
+int Socket::remotePort() const { return remote().port; }
+std::string Socket::remoteFamily() const { return remote().family; }
+AddressInfo Socket::remote() const {
+  Impl* im = impl();
+  if (!im || im->fd_ < 0 || im->isPipe_) return {};
+  return peerAddress(im->fd_);
 }
 AddressInfo Socket::address() const {
-  if (!handleOpen_) return {};
-  if (impl_->isPipe) return pipeName(&impl_->h.pipe, false);
-  return sockAddress(&impl_->h.tcp);
+  Impl* im = impl();
+  if (!im || im->fd_ < 0) return {};
+  if (im->isPipe_) return pipeName(im->fd_, false);
+  return sockAddress(im->fd_);
 }
 std::string Socket::localAddress() const { return address().address; }
 int Socket::localPort() const { return address().port; }
@@ -553,6 +673,53 @@ std::string Socket::readyState() const {
   if (r) return "readOnly";
   if (w) return "writeOnly";
   return "closed";
+}
+
+bool Socket::Impl::canSendFile(const Socket& s) {
+#if defined(__linux__)
+  return s.hasHandle_ && s.handleOpen_ && !s.connecting_ && !s.destroyed() && s.writable();
+#else
+  (void)s;
+  return false;  // FileSender speaks Linux's sendfile(2) only
+#endif
+}
+
+void Socket::Impl::sendFile(const std::shared_ptr<Socket>& s, int fd, std::uint64_t offset,
+                            std::uint64_t length,
+                            std::function<void(const Error&, std::uint64_t)> cb) {
+  constexpr std::uint64_t kMaxOffset = std::numeric_limits<std::int64_t>::max();
+  if (length > kMaxOffset || offset > kMaxOffset - length) {
+    throw Exception("ERR_OUT_OF_RANGE", "The file range does not fit in a file offset");
+  }
+  if (s->destroyed() || s->writableEnded()) {
+    // The write fails as any write would now (ERR_STREAM_DESTROYED, write after end).
+    s->Writable::write(Buffer(), [cb = std::move(cb)](const Error& err) { cb(err, 0); });
+    return;
+  }
+  if (!s->hasHandle_ || !s->handleOpen_ || s->connecting_) {
+    throw Exception("ERR_INVALID_STATE",
+                    "sendFile needs a connected socket with a kernel socket of its own");
+  }
+  auto range = std::make_shared<FileRange>();
+  range->fd = fd;
+  range->offset = offset;
+  range->left = length;
+  Buffer marker = s->impl()->fileSender().add(range);
+  std::weak_ptr<Socket> weak = s;
+  // Socket::write, so that a head written in this same tick leaves in one batch with the file.
+  s->write(std::move(marker), [weak, range, cb = std::move(cb)](const Error& err) {
+    if (auto keep = weak.lock()) {
+      if (keep->st_ && keep->st_->files) keep->st_->files->remove(range.get());
+    }
+    cb(err, range->sent);
+  });
+}
+
+bool FileSender::usable(const Socket& s) { return Socket::Impl::canSendFile(s); }
+
+void FileSender::send(const std::shared_ptr<Socket>& s, int fd, std::uint64_t offset,
+                      std::uint64_t length, std::function<void(const Error&, std::uint64_t)> cb) {
+  Socket::Impl::sendFile(s, fd, offset, length, std::move(cb));
 }
 
 std::shared_ptr<Socket> connect(const ConnectOptions& opts, std::function<void()> cb) {

@@ -1,5 +1,7 @@
-// The per-thread free list of write requests.
+// The per-thread free list of pending writes.
 #include "net/write_req.h"
+
+#include <memory>
 
 namespace evnode::net {
 
@@ -17,8 +19,9 @@ WriteReq* WriteReq::get() {
 
 void WriteReq::release(WriteReq* req) {
   req->chunks.clear();
+  req->bufs.clear();
+  req->first = 0;
   req->cb.reset();
-  req->owner = nullptr;
   if (freeList.size() < kMaxFree) {
     freeList.emplace_back(req);
   } else {

@@ -1,10 +1,9 @@
-// Internal: write requests for stream sockets, recycled through a per-thread free list so a
-// busy connection does not allocate per write.
+// Internal: a write the kernel did not take at once, recycled through a per-thread free list so
+// that a busy connection does not allocate per blocked write.
 #pragma once
 
-#include <uv.h>
+#include <sys/uio.h>
 
-#include <memory>
 #include <optional>
 #include <vector>
 
@@ -13,12 +12,10 @@
 namespace evnode::net {
 
 struct WriteReq {
-  uv_write_t req;
-  std::vector<uv_buf_t> bufs;
-  std::vector<Buffer> chunks;  // keeps the bytes alive while libuv writes them
+  std::vector<iovec> bufs;  // what is left to write, from bufs[first]
+  std::size_t first = 0;
+  std::vector<Buffer> chunks;  // keeps the bytes alive until they are written
   std::optional<WriteCallback> cb;
-  std::size_t total = 0;
-  void* owner = nullptr;
 
   static WriteReq* get();
   static void release(WriteReq* req);

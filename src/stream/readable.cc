@@ -2,6 +2,7 @@
 // event, plus pipe()/unpipe().
 #include <algorithm>
 
+#include "core/block_cache.h"
 #include "core/tick.h"
 #include "evnode/loop.h"
 #include "evnode/stream.h"
@@ -11,6 +12,10 @@ namespace evnode {
 
 namespace {
 constexpr std::size_t kMaxHighWaterMark = 0x40000000;  // 1 GiB, as Node
+
+std::uint32_t clampHighWaterMark(std::size_t n) {
+  return static_cast<std::uint32_t>(std::min<std::size_t>(n, UINT32_MAX));
+}
 
 std::size_t computeNewHighWaterMark(std::size_t n) {
   if (n > kMaxHighWaterMark) throwOutOfRange("size", "<= 1GiB", static_cast<long long>(n));
@@ -28,26 +33,52 @@ struct Readable::PipeState {
   bool cleanedUp = false;
 };
 
+struct Readable::State {
+  // Per request on an HTTP server (ServerResponse, IncomingMessage): recycled, not malloc'd.
+  static void* operator new(std::size_t n) { return detail::BlockCache<State>::get(n); }
+  static void operator delete(void* p, std::size_t n) { detail::BlockCache<State>::put(p, n); }
+  detail::Fifo<Buffer> buffer;
+  std::size_t length = 0;
+  std::size_t awaitDrain = 0;
+  std::unique_ptr<detail::StringDecoder> decoder;
+  std::vector<std::shared_ptr<PipeState>> pipes;
+  // Node's simplified-construction functions.
+  std::function<void(Readable&, std::size_t)> read;
+  std::function<void(Readable&, const Error&, std::function<void(const Error&)>)> destroy;
+};
+
 Readable::Readable(ReadableOptions o)
-    : hwm_(o.highWaterMark), autoDestroy_(o.autoDestroy), emitClose_(o.emitClose) {
-  if (o.read || o.destroy)
-    fns_ = std::make_unique<Fns>(Fns{std::move(o.read), std::move(o.destroy)});
+    : hwm_(clampHighWaterMark(o.highWaterMark)),
+      autoDestroy_(o.autoDestroy),
+      emitClose_(o.emitClose) {
+  if (o.read || o.destroy) {
+    state().read = std::move(o.read);
+    state().destroy = std::move(o.destroy);
+  }
   if (!o.encoding.empty()) setEncoding(o.encoding);
 }
 
 Readable::~Readable() = default;
 
+Readable::State& Readable::state() {
+  if (!st_) st_ = std::make_unique<State>();
+  return *st_;
+}
+
+std::size_t Readable::length() const { return st_ ? st_->length : 0; }
+std::size_t Readable::readableLength() const { return length(); }
+
 void Readable::_read(std::size_t size) {
-  if (fns_ && fns_->read) {
-    fns_->read(*this, size);
+  if (st_ && st_->read) {
+    st_->read(*this, size);
   } else {
     errorOrDestroy(Error("ERR_METHOD_NOT_IMPLEMENTED", "The _read() method is not implemented"));
   }
 }
 
 void Readable::_destroy(const Error& err, std::function<void(const Error&)> cb) {
-  if (fns_ && fns_->destroy) {
-    fns_->destroy(*this, err, std::move(cb));
+  if (st_ && st_->destroy) {
+    st_->destroy(*this, err, std::move(cb));
   } else {
     cb(err);
   }
@@ -95,30 +126,32 @@ bool Readable::addChunk(Buffer chunk, bool addToFront) {
     }
     if (destroyed_ || errored_) return false;
     reading_ = false;
-    if (decoder_) chunk = decoder_->write(chunk);
+    if (st_ && st_->decoder) chunk = st_->decoder->write(chunk);
     if (chunk.empty()) {
       maybeReadMore();
     } else {
       deliver(std::move(chunk), false);
     }
   }
-  return !ended_ && (length_ < hwm_ || length_ == 0);
+  std::size_t len = length();
+  return !ended_ && (len < hwm_ || len == 0);
 }
 
 // Node's addChunk: hand the chunk straight to a flowing consumer, or buffer it.
 void Readable::deliver(Buffer chunk, bool addToFront) {
-  if (flowing_ == 1 && length_ == 0 && !sync_ && listenerCount(Events::data) > 0) {
-    if (awaitDrain_) {
-      for (auto& p : pipes_) p->awaitingDrain = false;
-      awaitDrain_ = 0;
+  if (flowing_ == 1 && length() == 0 && !sync_ && listenerCount(Events::data) > 0) {
+    if (st_ && st_->awaitDrain) {
+      for (auto& p : st_->pipes) p->awaitingDrain = false;
+      st_->awaitDrain = 0;
     }
     emit(Events::data, chunk);
   } else {
-    length_ += chunk.length();
+    State& st = state();
+    st.length += chunk.length();
     if (addToFront) {
-      buffer_.push_front(std::move(chunk));
+      st.buffer.push_front(std::move(chunk));
     } else {
-      buffer_.push_back(std::move(chunk));
+      st.buffer.push_back(std::move(chunk));
     }
     if (needReadable_) emitReadable();
   }
@@ -127,11 +160,11 @@ void Readable::deliver(Buffer chunk, bool addToFront) {
 
 void Readable::onEofChunk() {
   if (ended_) return;
-  if (decoder_) {
-    Buffer rest = decoder_->end();
+  if (st_ && st_->decoder) {
+    Buffer rest = st_->decoder->end();
     if (!rest.empty()) {
-      length_ += rest.length();
-      buffer_.push_back(std::move(rest));
+      st_->length += rest.length();
+      st_->buffer.push_back(std::move(rest));
     }
   }
   ended_ = true;
@@ -152,11 +185,11 @@ void Readable::emitReadable() {
 }
 
 void Readable::emitReadableNow() {
-  if (!destroyed_ && !errored_ && (length_ > 0 || ended_)) {
+  if (!destroyed_ && !errored_ && (length() > 0 || ended_)) {
     emit(Events::readable);
     emittedReadable_ = false;
   }
-  needReadable_ = flowing_ != 1 && !ended_ && length_ <= hwm_;
+  needReadable_ = flowing_ != 1 && !ended_ && length() <= hwm_;
   flow();
 }
 
@@ -164,10 +197,10 @@ void Readable::maybeReadMore() {
   if (readingMore_) return;
   readingMore_ = true;
   evnode::detail::queueTick([this, keep = self()] {
-    while (!reading_ && !ended_ && (length_ < hwm_ || (flowing_ == 1 && length_ == 0))) {
-      std::size_t len = length_;
+    while (!reading_ && !ended_ && (length() < hwm_ || (flowing_ == 1 && length() == 0))) {
+      std::size_t len = length();
       read(0);
-      if (len == length_) break;  // _read() pushed nothing synchronously
+      if (len == length()) break;  // _read() pushed nothing synchronously
     }
     readingMore_ = false;
   });
@@ -179,10 +212,12 @@ void Readable::flow() {
 }
 
 std::size_t Readable::howMuchToRead(std::size_t n, bool all) const {
-  if ((!all && n == 0) || (length_ == 0 && ended_)) return 0;
-  if (all) return (flowing_ == 1 && !buffer_.empty()) ? buffer_.front().length() : length_;
-  if (n <= length_) return n;
-  return ended_ ? length_ : 0;
+  const std::size_t len = length();
+  if ((!all && n == 0) || (len == 0 && ended_)) return 0;
+  // Something buffered means the state exists.
+  if (all) return (flowing_ == 1 && len > 0) ? st_->buffer.front().length() : len;
+  if (n <= len) return n;
+  return ended_ ? len : 0;
 }
 
 std::optional<Buffer> Readable::read() { return readImpl(0, true); }
@@ -190,12 +225,13 @@ std::optional<Buffer> Readable::read(std::size_t n) { return readImpl(n, false);
 
 std::optional<Buffer> Readable::readImpl(std::size_t n, bool all) {
   const std::size_t nOrig = n;
-  if (!all && n > hwm_) hwm_ = computeNewHighWaterMark(n);
+  if (!all && n > hwm_) hwm_ = static_cast<std::uint32_t>(computeNewHighWaterMark(n));
   if (all || n != 0) emittedReadable_ = false;
 
   // read(0) only asks for a `readable` event or more data.
-  if (!all && n == 0 && needReadable_ && ((hwm_ != 0 ? length_ >= hwm_ : length_ > 0) || ended_)) {
-    if (length_ == 0 && ended_) {
+  if (!all && n == 0 && needReadable_ &&
+      ((hwm_ != 0 ? length() >= hwm_ : length() > 0) || ended_)) {
+    if (length() == 0 && ended_) {
       endReadable();
     } else {
       emitReadable();
@@ -205,18 +241,18 @@ std::optional<Buffer> Readable::readImpl(std::size_t n, bool all) {
 
   n = howMuchToRead(n, all);
   if (n == 0 && ended_) {
-    if (length_ == 0) endReadable();
+    if (length() == 0) endReadable();
     return std::nullopt;
   }
 
   bool doRead = needReadable_;
-  if (length_ == 0 || length_ - n < hwm_) doRead = true;
+  if (length() == 0 || length() - n < hwm_) doRead = true;
   if (ended_ || reading_ || destroyed_ || errored_) {
     doRead = false;
   } else if (doRead) {
     reading_ = true;
     sync_ = true;
-    if (length_ == 0) needReadable_ = true;
+    if (length() == 0) needReadable_ = true;
     _read(hwm_);
     sync_ = false;
     if (!reading_) n = howMuchToRead(nOrig, all);
@@ -225,17 +261,17 @@ std::optional<Buffer> Readable::readImpl(std::size_t n, bool all) {
   std::optional<Buffer> ret;
   if (n > 0) ret = fromList(n, all);
   if (!ret) {
-    needReadable_ = length_ <= hwm_;
+    needReadable_ = length() <= hwm_;
     n = 0;
   } else {
-    length_ -= n;
-    if (awaitDrain_) {
-      for (auto& p : pipes_) p->awaitingDrain = false;
-      awaitDrain_ = 0;
+    st_->length -= n;
+    if (st_->awaitDrain) {
+      for (auto& p : st_->pipes) p->awaitingDrain = false;
+      st_->awaitDrain = 0;
     }
   }
 
-  if (length_ == 0) {
+  if (length() == 0) {
     if (!ended_) needReadable_ = true;
     if ((all || nOrig != n) && ended_) endReadable();
   }
@@ -246,28 +282,29 @@ std::optional<Buffer> Readable::readImpl(std::size_t n, bool all) {
 
 Buffer Readable::fromList(std::size_t n, bool all) {
   (void)all;
-  if (length_ == 0 || buffer_.empty()) return Buffer();
-  Buffer& first = buffer_.front();
+  if (length() == 0 || st_->buffer.empty()) return Buffer();
+  auto& buffer = st_->buffer;
+  Buffer& first = buffer.front();
   if (n < first.length()) {
     Buffer ret = first.slice(0, static_cast<std::int64_t>(n));
     first = first.slice(static_cast<std::int64_t>(n));
     return ret;
   }
-  if (n == first.length() || buffer_.size() == 1) {
+  if (n == first.length() || buffer.size() == 1) {
     Buffer ret = std::move(first);
-    buffer_.pop_front();
+    buffer.pop_front();
     return ret;
   }
   // Spans several chunks: gather them into one.
   Buffer ret = Buffer::allocUnsafe(n);
   std::size_t pos = 0;
   while (pos < n) {
-    Buffer& b = buffer_.front();
+    Buffer& b = buffer.front();
     std::size_t take = std::min(b.length(), n - pos);
     std::copy_n(b.data(), take, ret.data() + pos);
     pos += take;
     if (take == b.length()) {
-      buffer_.pop_front();
+      buffer.pop_front();
     } else {
       b = b.slice(static_cast<std::int64_t>(take));
     }
@@ -281,7 +318,7 @@ void Readable::endReadable() {
   evnode::detail::queueTick([this, keep = self()] {
     // Node checks `errored`, not `errorEmitted`: a stream destroyed with an error between
     // scheduling and this tick must not emit `end`.
-    if (!errored_ && !closeEmitted_ && !endEmitted_ && length_ == 0) {
+    if (!errored_ && !closeEmitted_ && !endEmitted_ && length() == 0) {
       endEmitted_ = true;
       emit(Events::end);
       afterEndEmitted();
@@ -330,22 +367,23 @@ bool Readable::readable() const { return !destroyed_ && !errorEmitted_ && !endEm
 
 const std::string& Readable::readableEncoding() const {
   static const std::string none;
-  return decoder_ ? decoder_->encodingName() : none;
+  return st_ && st_->decoder ? st_->decoder->encodingName() : none;
 }
 
 Readable& Readable::setEncoding(std::string_view encoding) {
-  decoder_ = std::make_unique<detail::StringDecoder>(encoding);
+  State& st = state();
+  st.decoder = std::make_unique<detail::StringDecoder>(encoding);
   // Re-decode what is already buffered, as Node does.
-  if (length_ > 0) {
+  if (st.length > 0) {
     std::vector<Buffer> old;
-    while (!buffer_.empty()) {
-      old.push_back(std::move(buffer_.front()));
-      buffer_.pop_front();
+    while (!st.buffer.empty()) {
+      old.push_back(std::move(st.buffer.front()));
+      st.buffer.pop_front();
     }
     Buffer all = Buffer::concat(old);
-    Buffer text = decoder_->write(all);
-    length_ = text.length();
-    if (!text.empty()) buffer_.push_back(std::move(text));
+    Buffer text = st.decoder->write(all);
+    st.length = text.length();
+    if (!text.empty()) st.buffer.push_back(std::move(text));
   }
   return *this;
 }
@@ -359,7 +397,7 @@ void Readable::newListener(const void* key) {
       readableListening_ = needReadable_ = true;
       flowing_ = 0;
       emittedReadable_ = false;
-      if (length_ > 0) {
+      if (length() > 0) {
         emitReadable();
       } else if (!reading_) {
         evnode::detail::queueTick([this, keep = self()] { read(0); });
@@ -399,7 +437,7 @@ void Readable::pipeTo(std::shared_ptr<Writable> dest, PipeOptions opts) {
   Writable* d = dest.get();
 
   auto unpipeSelf = [src, d] {
-    for (auto& q : src->pipes_) {
+    for (auto& q : src->state().pipes) {
       if (q->dest.get() == d) {
         src->unpipe(q->dest);
         return;
@@ -420,15 +458,15 @@ void Readable::pipeTo(std::shared_ptr<Writable> dest, PipeOptions opts) {
     // A drain that will never come must not leave the source paused forever.
     if (p->awaitingDrain) {
       p->awaitingDrain = false;
-      if (src->awaitDrain_) --src->awaitDrain_;
-      if (src->awaitDrain_ == 0 && src->listenerCount(Events::data) > 0) src->resume();
+      if (src->state().awaitDrain) --src->state().awaitDrain;
+      if (src->state().awaitDrain == 0 && src->listenerCount(Events::data) > 0) src->resume();
     }
   };
   auto pauseForDrain = [src, p] {
     if (!p->cleanedUp) {
       if (!p->awaitingDrain) {
         p->awaitingDrain = true;
-        ++src->awaitDrain_;
+        ++src->state().awaitDrain;
       }
       src->pause();
     }
@@ -436,9 +474,9 @@ void Readable::pipeTo(std::shared_ptr<Writable> dest, PipeOptions opts) {
       p->onDrain = p->dest->on(Writable::Events::drain, [src, p] {
         if (p->awaitingDrain) {
           p->awaitingDrain = false;
-          if (src->awaitDrain_) --src->awaitDrain_;
+          if (src->state().awaitDrain) --src->state().awaitDrain;
         }
-        if (src->awaitDrain_ == 0 && src->listenerCount(Events::data) > 0) src->resume();
+        if (src->state().awaitDrain == 0 && src->listenerCount(Events::data) > 0) src->resume();
       });
     }
   };
@@ -476,7 +514,7 @@ void Readable::pipeTo(std::shared_ptr<Writable> dest, PipeOptions opts) {
     unpipeSelf();
   });
 
-  pipes_.push_back(p);
+  state().pipes.push_back(p);
 
   d->emit(Writable::Events::pipe, *this);
   if (d->writableNeedDrain()) {
@@ -487,20 +525,21 @@ void Readable::pipeTo(std::shared_ptr<Writable> dest, PipeOptions opts) {
 }
 
 Readable& Readable::unpipe(const std::shared_ptr<Writable>& dest) {
-  if (pipes_.empty()) return *this;
+  if (!st_ || st_->pipes.empty()) return *this;
+  auto& pipes = st_->pipes;
   if (!dest) {
-    auto all = std::move(pipes_);
-    pipes_.clear();
+    auto all = std::move(pipes);
+    pipes.clear();
     pause();
     for (auto& p : all) p->dest->emit(Writable::Events::unpipe, *this);
     return *this;
   }
   auto it =
-      std::find_if(pipes_.begin(), pipes_.end(), [&](const auto& p) { return p->dest == dest; });
-  if (it == pipes_.end()) return *this;
+      std::find_if(pipes.begin(), pipes.end(), [&](const auto& p) { return p->dest == dest; });
+  if (it == pipes.end()) return *this;
   auto p = *it;
-  pipes_.erase(it);
-  if (pipes_.empty()) pause();
+  pipes.erase(it);
+  if (pipes.empty()) pause();
   dest->emit(Writable::Events::unpipe, *this);
   return *this;
 }

@@ -1,6 +1,8 @@
 // Stream: destroy()/error/close shared by both sides; finished(), pipeline(), readableFrom().
 #include <algorithm>
+#include <unordered_map>
 
+#include "core/thread_instance.h"
 #include "core/tick.h"
 #include "evnode/loop.h"
 #include "evnode/stream.h"
@@ -8,6 +10,33 @@
 namespace evnode {
 
 const Error Stream::kNoError;
+
+namespace {
+// The errors of errored streams (see Stream::errored_). Streams are used on one thread, so the
+// table is per thread; it may be gone while the thread's loop is torn down (streams still
+// freed then find nothing).
+using ErrorTable = std::unordered_map<const Stream*, Error>;
+ErrorTable* errorTable() { return detail::threadInstance<ErrorTable>(); }
+}  // namespace
+
+Stream::~Stream() {
+  if (!errored_) return;
+  if (ErrorTable* t = errorTable()) t->erase(this);
+}
+
+void Stream::setErrored(const Error& err) {
+  ErrorTable* t = errorTable();
+  if (!t) return;
+  (*t)[this] = err;
+  errored_ = true;
+}
+
+const Error& Stream::erroredSlow() const {
+  ErrorTable* t = errorTable();
+  if (!t) return kNoError;
+  auto it = t->find(this);
+  return it == t->end() ? kNoError : it->second;
+}
 
 void Stream::destroy(const Error& err) {
   if (destroyed_) {

@@ -1,5 +1,8 @@
 // Writable: Node's writable-stream state machine (lib/internal/streams/writable.js): buffering
 // behind an in-flight write, _writev batches, cork/uncork, drain, end/finish.
+#include <algorithm>
+
+#include "core/block_cache.h"
 #include "core/tick.h"
 #include "evnode/loop.h"
 #include "evnode/stream.h"
@@ -25,50 +28,91 @@ void WriteCallback::operator()(const Error& err) const {
   w_->onwrite(err);
 }
 
+struct Writable::State {
+  // Per request on an HTTP server (ServerResponse, IncomingMessage): recycled, not malloc'd.
+  static void* operator new(std::size_t n) { return detail::BlockCache<State>::get(n); }
+  static void operator delete(void* p, std::size_t n) { detail::BlockCache<State>::put(p, n); }
+  struct Pending {
+    Buffer chunk;
+    Callback cb;
+  };
+  detail::Fifo<Pending> buffered;
+  std::vector<Buffer> batch;          // the chunks handed to _writev, reused
+  std::vector<Callback> inFlightCbs;  // callbacks of a _writev batch
+  Callback writecb;
+  std::vector<Callback> onFinished;
+  std::size_t length = 0;
+  std::size_t writelen = 0;
+  std::size_t afterWriteCount = 0;  // sync completions batched into one tick
+  Callback afterWriteCb;
+  unsigned corked = 0;
+  // Node's simplified-construction functions, allocated only when given.
+  struct Fns {
+    std::function<void(Writable&, const Buffer&, WriteCallback)> write;
+    std::function<void(Writable&, std::vector<Buffer>&, WriteCallback)> writev;
+    std::function<void(Writable&, std::function<void(const Error&)>)> final;
+    std::function<void(Writable&, const Error&, std::function<void(const Error&)>)> destroy;
+  };
+  std::unique_ptr<Fns> fns;
+};
+
 Writable::Writable(WritableOptions o)
-    : hwm_(o.highWaterMark), autoDestroy_(o.autoDestroy), emitClose_(o.emitClose) {
+    : hwm_(static_cast<std::uint32_t>(std::min<std::size_t>(o.highWaterMark, UINT32_MAX))),
+      autoDestroy_(o.autoDestroy),
+      emitClose_(o.emitClose) {
   if (o.write || o.writev || o.final || o.destroy) {
-    fns_ = std::make_unique<Fns>(
-        Fns{std::move(o.write), std::move(o.writev), std::move(o.final), std::move(o.destroy)});
+    state().fns = std::make_unique<State::Fns>(State::Fns{
+        std::move(o.write), std::move(o.writev), std::move(o.final), std::move(o.destroy)});
   }
 }
 
 Writable::~Writable() = default;
 
+Writable::State& Writable::state() {
+  if (!st_) st_ = std::make_unique<State>();
+  return *st_;
+}
+
+std::size_t Writable::writableLength() const { return st_ ? st_->length : 0; }
+unsigned Writable::writableCorked() const { return st_ ? st_->corked : 0; }
+void Writable::cork() { ++state().corked; }
+bool Writable::hasWritev() const { return st_ && st_->fns && st_->fns->writev; }
+bool Writable::hasFinal() const { return st_ && st_->fns && st_->fns->final; }
+
 void Writable::_write(const Buffer& chunk, WriteCallback cb) {
-  if (fns_ && fns_->write) {
-    fns_->write(*this, chunk, cb);
-  } else if (fns_ && fns_->writev) {
-    batch_.clear();
-    batch_.push_back(chunk);
-    fns_->writev(*this, batch_, cb);
+  if (st_ && st_->fns && st_->fns->write) {
+    st_->fns->write(*this, chunk, cb);
+  } else if (st_ && st_->fns && st_->fns->writev) {
+    st_->batch.clear();
+    st_->batch.push_back(chunk);
+    st_->fns->writev(*this, st_->batch, cb);
   } else {
     cb(Error("ERR_METHOD_NOT_IMPLEMENTED", "The _write() method is not implemented"));
   }
 }
 
 void Writable::_writev(std::vector<Buffer>& chunks, WriteCallback cb) {
-  if (fns_ && fns_->writev) fns_->writev(*this, chunks, cb);
+  if (st_ && st_->fns && st_->fns->writev) st_->fns->writev(*this, chunks, cb);
 }
 
 void Writable::_final(std::function<void(const Error&)> cb) {
-  if (fns_ && fns_->final) {
-    fns_->final(*this, std::move(cb));
+  if (st_ && st_->fns && st_->fns->final) {
+    st_->fns->final(*this, std::move(cb));
   } else {
     cb({});
   }
 }
 
 void Writable::_destroy(const Error& err, std::function<void(const Error&)> cb) {
-  if (fns_ && fns_->destroy) {
-    fns_->destroy(*this, err, std::move(cb));
+  if (st_ && st_->fns && st_->fns->destroy) {
+    st_->fns->destroy(*this, err, std::move(cb));
   } else {
     cb(err);
   }
 }
 
 void Writable::beforeDestroy() {
-  if (!destroyed_ && (!buffered_.empty() || !onFinished_.empty())) {
+  if (!destroyed_ && st_ && (!st_->buffered.empty() || !st_->onFinished.empty())) {
     evnode::detail::queueTick([this, keep = self()] { errorBuffer(); });
   }
 }
@@ -91,12 +135,13 @@ bool Writable::write(Buffer chunk, Callback cb) {
     failWrite(err, std::move(cb));
     return false;
   }
+  State& st = state();
   ++pendingcb_;
-  length_ += chunk.length();
-  bool ret = length_ < hwm_;
+  st.length += chunk.length();
+  bool ret = st.length < hwm_;
   if (!ret) needDrain_ = true;
-  if (writing_ || corked_ || errored_) {
-    buffered_.push_back(Pending{std::move(chunk), std::move(cb)});
+  if (writing_ || st.corked || errored_) {
+    st.buffered.push_back(State::Pending{std::move(chunk), std::move(cb)});
   } else {
     doWrite(std::move(chunk), std::move(cb));
   }
@@ -104,8 +149,8 @@ bool Writable::write(Buffer chunk, Callback cb) {
 }
 
 void Writable::doWrite(Buffer chunk, Callback cb) {
-  writelen_ = chunk.length();
-  writecb_ = std::move(cb);
+  st_->writelen = chunk.length();
+  st_->writecb = std::move(cb);
   writing_ = true;
   writeSync_ = true;
   if (destroyed_) {
@@ -118,22 +163,23 @@ void Writable::doWrite(Buffer chunk, Callback cb) {
 
 void Writable::onwrite(const Error& er) {
   const bool sync = writeSync_;
-  Callback cb = std::move(writecb_);
-  writecb_ = nullptr;
+  State& st = *st_;  // a write is in flight, so the state exists
+  Callback cb = std::move(st.writecb);
+  st.writecb = nullptr;
   if (batchWrite_) {
     batchWrite_ = false;
-    if (!inFlightCbs_.empty()) {
-      cb = [cbs = std::move(inFlightCbs_)](const Error& e) {
+    if (!st.inFlightCbs.empty()) {
+      cb = [cbs = std::move(st.inFlightCbs)](const Error& e) {
         for (auto& c : cbs) {
           if (c) c(e);
         }
       };
-      inFlightCbs_.clear();
+      st.inFlightCbs.clear();
     }
   }
   writing_ = false;
-  length_ -= writelen_;
-  writelen_ = 0;
+  st.length -= st.writelen;
+  st.writelen = 0;
 
   if (er) {
     if (!errored_) setErrored(er);
@@ -151,15 +197,15 @@ void Writable::onwrite(const Error& er) {
     return;
   }
 
-  if (!buffered_.empty()) clearBuffer();
+  if (!st.buffered.empty()) clearBuffer();
   if (sync) {
     // Completions that happen inside _write are reported on the next tick, batched when they
     // carry no callback (many small writes to a fast sink).
-    if (!cb && afterWriteCount_ > 0 && !afterWriteCb_) {
-      ++afterWriteCount_;
-    } else if (afterWriteCount_ == 0) {
-      afterWriteCount_ = 1;
-      afterWriteCb_ = std::move(cb);
+    if (!cb && st.afterWriteCount > 0 && !st.afterWriteCb) {
+      ++st.afterWriteCount;
+    } else if (st.afterWriteCount == 0) {
+      st.afterWriteCount = 1;
+      st.afterWriteCb = std::move(cb);
       evnode::detail::queueTick([this, keep = self()] { afterWriteTick(); });
     } else {
       evnode::detail::queueTick([this, keep = self(), cb = std::move(cb)] { afterWrite(1, cb); });
@@ -170,15 +216,16 @@ void Writable::onwrite(const Error& er) {
 }
 
 void Writable::afterWriteTick() {
-  std::size_t count = afterWriteCount_;
-  Callback cb = std::move(afterWriteCb_);
-  afterWriteCount_ = 0;
-  afterWriteCb_ = nullptr;
+  State& st = *st_;
+  std::size_t count = st.afterWriteCount;
+  Callback cb = std::move(st.afterWriteCb);
+  st.afterWriteCount = 0;
+  st.afterWriteCb = nullptr;
   afterWrite(count, cb);
 }
 
 void Writable::afterWrite(std::size_t count, const Callback& cb) {
-  bool needDrain = !ending_ && !destroyed_ && length_ == 0 && needDrain_;
+  bool needDrain = !ending_ && !destroyed_ && st_->length == 0 && needDrain_;
   if (needDrain) {
     needDrain_ = false;
     emit(Events::drain);
@@ -192,44 +239,45 @@ void Writable::afterWrite(std::size_t count, const Callback& cb) {
 }
 
 void Writable::clearBuffer() {
-  if (corked_ || bufferProcessing_ || destroyed_) return;
+  State& st = *st_;  // something is buffered
+  if (st.corked || bufferProcessing_ || destroyed_) return;
   bufferProcessing_ = true;
-  const std::size_t n = buffered_.size();
+  const std::size_t n = st.buffered.size();
   if (n > 1 && hasWritev()) {
     pendingcb_ -= n - 1;  // the batch completes as one write
-    batch_.clear();
-    inFlightCbs_.clear();
+    st.batch.clear();
+    st.inFlightCbs.clear();
     bool allNoop = true;
     std::size_t total = 0;
-    while (!buffered_.empty()) {
-      Pending& p = buffered_.front();
+    while (!st.buffered.empty()) {
+      State::Pending& p = st.buffered.front();
       total += p.chunk.length();
       if (p.cb) allNoop = false;
-      inFlightCbs_.push_back(std::move(p.cb));
-      batch_.push_back(std::move(p.chunk));
-      buffered_.pop_front();
+      st.inFlightCbs.push_back(std::move(p.cb));
+      st.batch.push_back(std::move(p.chunk));
+      st.buffered.pop_front();
     }
-    if (allNoop) inFlightCbs_.clear();
-    writelen_ = total;
-    writecb_ = nullptr;
+    if (allNoop) st.inFlightCbs.clear();
+    st.writelen = total;
+    st.writecb = nullptr;
     writing_ = true;
     writeSync_ = true;
     batchWrite_ = true;
-    _writev(batch_, WriteCallback(this));
+    _writev(st.batch, WriteCallback(this));
     writeSync_ = false;
   } else {
     do {
-      Pending p = std::move(buffered_.front());
-      buffered_.pop_front();
+      State::Pending p = std::move(st.buffered.front());
+      st.buffered.pop_front();
       doWrite(std::move(p.chunk), std::move(p.cb));
-    } while (!buffered_.empty() && !writing_);
+    } while (!st.buffered.empty() && !writing_);
   }
   bufferProcessing_ = false;
 }
 
 void Writable::uncork() {
-  if (corked_ == 0) return;
-  --corked_;
+  if (!st_ || st_->corked == 0) return;
+  --st_->corked;
   if (!writing_) clearBuffer();
 }
 
@@ -250,8 +298,8 @@ Writable& Writable::endImpl(Buffer* chunk, Callback cb) {
       write(std::move(*chunk));
     }
   }
-  if (corked_) {
-    corked_ = 1;
+  if (st_ && st_->corked) {
+    st_->corked = 1;
     uncork();
   }
   if (!err) {
@@ -269,15 +317,15 @@ Writable& Writable::endImpl(Buffer* chunk, Callback cb) {
     if (err || finished_) {
       evnode::detail::queueTick([cb = std::move(cb), err] { cb(err); });
     } else {
-      onFinished_.push_back(std::move(cb));
+      state().onFinished.push_back(std::move(cb));
     }
   }
   return *this;
 }
 
 bool Writable::needFinish() const {
-  return ending_ && !destroyed_ && length_ == 0 && !errored_ && buffered_.empty() && !finished_ &&
-         !writing_ && !errorEmitted_ && !closeEmitted_;
+  return ending_ && !destroyed_ && (!st_ || (st_->length == 0 && st_->buffered.empty())) &&
+         !errored_ && !finished_ && !writing_ && !errorEmitted_ && !closeEmitted_;
 }
 
 void Writable::finishMaybe(bool sync) {
@@ -315,9 +363,7 @@ void Writable::prefinish() {
     finalCbDone_ = true;
     --pendingcb_;
     if (err) {
-      auto cbs = std::move(onFinished_);
-      onFinished_.clear();
-      for (auto& c : cbs) c(err);
+      for (auto& c : takeOnFinished()) c(err);
       errorOrDestroy(err);
     } else if (needFinish()) {
       prefinished_ = true;
@@ -328,27 +374,31 @@ void Writable::prefinish() {
   });
 }
 
+std::vector<Writable::Callback> Writable::takeOnFinished() {
+  std::vector<Callback> cbs;
+  if (st_) cbs.swap(st_->onFinished);
+  return cbs;
+}
+
 void Writable::finishNow() {
   --pendingcb_;
   finished_ = true;
-  auto cbs = std::move(onFinished_);
-  onFinished_.clear();
-  for (auto& c : cbs) c({});
+  for (auto& c : takeOnFinished()) c({});
   emit(Events::finish);
   if (autoDestroy() && readableDone()) destroy();
 }
 
 void Writable::errorBuffer() {
-  if (writing_) return;
-  while (!buffered_.empty()) {
-    Pending p = std::move(buffered_.front());
-    buffered_.pop_front();
-    length_ -= p.chunk.length();
-    if (p.cb) p.cb(errored_ ? *errored_ : destroyedError("write"));
+  if (writing_ || !st_) return;
+  while (!st_->buffered.empty()) {
+    State::Pending p = std::move(st_->buffered.front());
+    st_->buffered.pop_front();
+    st_->length -= p.chunk.length();
+    if (p.cb) p.cb(errored_ ? errored() : destroyedError("write"));
   }
-  auto cbs = std::move(onFinished_);
-  onFinished_.clear();
-  for (auto& c : cbs) c(errored_ ? *errored_ : destroyedError("end"));
+  auto cbs = std::move(st_->onFinished);
+  st_->onFinished.clear();
+  for (auto& c : cbs) c(errored_ ? errored() : destroyedError("end"));
 }
 
 }  // namespace evnode

@@ -33,6 +33,7 @@ const char kDisconnected[] =
     "Client network socket disconnected before secure TLS connection was established";
 constexpr std::size_t kRecordPlain = 16384;
 constexpr std::size_t kRecordOverhead = 64;  // header, tag, padding: generous
+void onKeylog(const SSL* ssl, const char* line);
 }  // namespace
 
 struct TLSSocket::Impl {
@@ -153,6 +154,18 @@ struct TLSSocket::Impl {
 
   // The OpenSSL state machine ---------------------------------------------------------------
 
+  bool wantsKeylog() const {
+    return owner->listenerCount(TLSSocket::Events::keylog) > 0 ||
+           (server && server->wantsKeylog && server->wantsKeylog());
+  }
+  // With a keylog callback on its context, OpenSSL formats every secret as hex with a sprintf
+  // per byte, a few percent of a full handshake; so the callback goes on the context in use
+  // only once someone listens for `keylog` (checked before each handshake step and after an
+  // SNI switch of context). Shared contexts keep it: onKeylog asks again per connection.
+  void enableKeylogIfWanted() {
+    if (wantsKeylog()) SSL_CTX_set_keylog_callback(SSL_get_SSL_CTX(ssl), onKeylog);
+  }
+
   void cycle() {
     if (cycling) {
       again = true;
@@ -171,6 +184,7 @@ struct TLSSocket::Impl {
     if (owner->destroyed() || !ssl) return;
     if (!handshakeDone) {
       ERR_clear_error();
+      enableKeylogIfWanted();
       int r = SSL_do_handshake(ssl);
       int e = r == 1 ? SSL_ERROR_NONE : SSL_get_error(ssl, r);
       flush();
@@ -483,6 +497,7 @@ int onClientHello(SSL* ssl, int* alert, void*) {
     if (auto ctx = impl->server->contextFor(name)) {
       impl->sniContext = ctx;
       SSL_set_SSL_CTX(ssl, ctx->native());
+      impl->enableKeylogIfWanted();
     }
     return SSL_CLIENT_HELLO_SUCCESS;
   }
@@ -504,6 +519,7 @@ int onClientHello(SSL* ssl, int* alert, void*) {
     if (!err && ctx) {
       impl->sniContext = ctx;
       SSL_set_SSL_CTX(impl->ssl, ctx->native());
+      impl->enableKeylogIfWanted();
     }
     if (st->inCall) return;
     if (err) {
@@ -537,10 +553,7 @@ int onAlpnSelect(SSL* ssl, const unsigned char** out, unsigned char* outlen,
 
 void onKeylog(const SSL* ssl, const char* line) {
   TLSSocket::Impl* impl = implOf(ssl);
-  if (!impl) return;
-  bool want = impl->owner->listenerCount(TLSSocket::Events::keylog) > 0 ||
-              (impl->server && impl->server->wantsKeylog && impl->server->wantsKeylog());
-  if (!want) return;
+  if (!impl || !impl->wantsKeylog()) return;
   std::string l = std::string(line) + "\n";
   impl->keylog.push_back(Buffer::from(l));
 }
@@ -567,7 +580,6 @@ namespace detail {
 void installContextCallbacks(SSL_CTX* ctx) {
   SSL_CTX_set_client_hello_cb(ctx, onClientHello, nullptr);
   SSL_CTX_set_alpn_select_cb(ctx, onAlpnSelect, nullptr);
-  SSL_CTX_set_keylog_callback(ctx, onKeylog);
   SSL_CTX_sess_set_new_cb(ctx, onNewSession);
 }
 

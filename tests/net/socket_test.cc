@@ -841,6 +841,27 @@ TEST(NetSocket, IPv6Loopback) {
   EXPECT_EQ(remoteAddress, "::1");
 }
 
+// As with libuv's connect and write requests, an unref'd socket still keeps the loop alive
+// while it connects and while a write it made is in flight.
+TEST(NetSocket, UnrefdSocketStillConnectsAndDelivers) {
+  EVNODE_WATCHDOG(10);
+  std::string got;
+  auto server = net::createServer([&](const std::shared_ptr<Socket>& s) {
+    s->on(Socket::Events::data, [&](const Buffer& b) { got += b.toString(); });
+  });
+  int port = listenLocal(server);
+  server->unref();
+  bool connected = false;
+  auto c = net::connect(port, "127.0.0.1", [&] { connected = true; });
+  c->unref();
+  c->end(std::string(256 * 1024, 'x'));  // more than the kernel takes at once
+  run();
+  EXPECT_TRUE(connected);
+  EXPECT_EQ(got.size(), 256u * 1024);
+  server->close();
+  run();
+}
+
 TEST(NetSocket, NoDelayKeepAliveAndUnref) {
   EVNODE_WATCHDOG(10);
   std::shared_ptr<Socket> accepted, c;

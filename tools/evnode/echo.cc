@@ -1,7 +1,9 @@
 // `evnode echo`: every byte a client sends comes back unchanged; a client's half-close ends our
 // side after the last byte.
+#include <cstdint>
 #include <memory>
-#include <unordered_set>
+#include <utility>
+#include <vector>
 
 #include "evnode/tls.h"
 #include "tools/evnode/commands.h"
@@ -14,12 +16,60 @@ const char kUsage[] =
     "TCP (or Unix-socket) echo server. Prints 'listening on HOST:PORT' when ready.\n"
     "With --tls-cert/--tls-key (PEM files) it speaks TLS: 'listening on tls://HOST:PORT'.\n";
 
-// Echoes a connection's bytes back with backpressure. Works for any net::Socket (TLS too).
-void echo(const std::shared_ptr<net::Socket>& s,
-          const std::shared_ptr<std::unordered_set<net::Socket*>>& open) {
-  net::Socket* raw = s.get();  // the socket outlives its own listeners
-  open->insert(raw);
-  s->on(net::Socket::Events::data, [raw](const Buffer& chunk) {
+// The open connections, so that SIGINT can end them: a slot each, reused once freed.
+class Connections {
+ public:
+  static constexpr std::uint32_t kNone = UINT32_MAX;
+  std::uint32_t add(net::Socket* s) {
+    if (free_.empty()) {
+      slots_.push_back(s);
+      return static_cast<std::uint32_t>(slots_.size() - 1);
+    }
+    std::uint32_t i = free_.back();
+    free_.pop_back();
+    slots_[i] = s;
+    return i;
+  }
+  void remove(std::uint32_t i) {
+    slots_[i] = nullptr;
+    free_.push_back(i);
+  }
+  net::Socket* at(std::uint32_t i) const { return slots_[i]; }
+  std::vector<net::Socket*> all() const {
+    std::vector<net::Socket*> v;
+    for (auto* s : slots_) {
+      if (s) v.push_back(s);
+    }
+    return v;
+  }
+
+ private:
+  std::vector<net::Socket*> slots_;
+  std::vector<std::uint32_t> free_;
+};
+
+Connections& connections() {
+  static Connections c;
+  return c;
+}
+
+// A connection's `data` listener: echoes the bytes back with backpressure. It also holds the
+// connection's slot and frees it when the socket releases it, which a stream does once it has
+// closed (it drops every listener after `close`): tracking the connection costs no listener of
+// its own, and the listener holds 4 bytes (idle connections stay small).
+class Echoer {
+ public:
+  explicit Echoer(net::Socket* s) : slot_(connections().add(s)) {}
+  Echoer(Echoer&& o) noexcept : slot_(std::exchange(o.slot_, Connections::kNone)) {}
+  Echoer(const Echoer&) = delete;
+  Echoer& operator=(const Echoer&) = delete;
+  Echoer& operator=(Echoer&&) = delete;
+  ~Echoer() {
+    if (slot_ != Connections::kNone) connections().remove(slot_);
+  }
+
+  void operator()(const Buffer& chunk) const {
+    net::Socket* raw = connections().at(slot_);  // the socket outlives its own listeners
     if (!raw->write(chunk)) {
       // Backpressure: stop reading until drained. A once-listener, so an idle connection
       // carries no drain listener.
@@ -28,9 +78,16 @@ void echo(const std::shared_ptr<net::Socket>& s,
         raw->once(net::Socket::Events::drain, [raw] { raw->resume(); });
       }
     }
-  });
+  }
+
+ private:
+  std::uint32_t slot_;
+};
+
+// Works for any net::Socket (TLS too).
+void echo(const std::shared_ptr<net::Socket>& s) {
+  s->on(net::Socket::Events::data, Echoer(s.get()));
   s->on(net::Socket::Events::error, [](const Error&) {});  // a reset peer just goes away
-  s->on(net::Socket::Events::close, [open, raw] { open->erase(raw); });
 }
 }  // namespace
 
@@ -49,14 +106,12 @@ int cmdEcho(Args& args) {
 
   // allowHalfOpen stays false: after the client's FIN the socket ends our side by itself, once
   // the last echoed byte is flushed. One listener fewer per connection (idle memory).
-  auto open = std::make_shared<std::unordered_set<net::Socket*>>();
   std::shared_ptr<net::Server> server;
   if (cert) {
     tls::ServerOptions o;
     o.cert = readOptionFile(*cert, "--tls-cert");
     o.key = readOptionFile(*key, "--tls-key");
-    auto ts =
-        tls::createServer(o, [open](const std::shared_ptr<tls::TLSSocket>& s) { echo(s, open); });
+    auto ts = tls::createServer(o, [](const std::shared_ptr<tls::TLSSocket>& s) { echo(s); });
     // A failed handshake (a port scanner, a plain-TCP client) just closes that connection.
     ts->on(tls::Server::Events::tlsClientError,
            [](const Error&, const std::shared_ptr<tls::TLSSocket>&) {});
@@ -64,12 +119,13 @@ int cmdEcho(Args& args) {
   } else {
     server = net::Server::create();
     server->on(net::Server::Events::connection,
-               [open](const std::shared_ptr<net::Socket>& s) { echo(s, open); });
+               [](const std::shared_ptr<net::Socket>& s) { echo(s); });
   }
   listenAnnounced(server, host, port, unixPath, cert ? "tls://" : "");
-  onShutdownSignal([server, open] {
+  onShutdownSignal([server] {
     server->close();
-    for (auto* s : *open) s->end();  // clients see EOF once their pending echo is flushed
+    // Clients see EOF once their pending echo is flushed.
+    for (auto* s : connections().all()) s->end();
   });
   evnode::run();
   return 0;

@@ -1,11 +1,12 @@
 // `evnode serve` GET and HEAD: a URL resolves (symlinks included) to a path that must stay
 // inside the served directory; files go out with validators, conditional 304s and byte
-// ranges, streamed with backpressure; directories get a redirect to their slash form, their
-// index.html, or a listing.
+// ranges, sent with sendfile(2) (over TLS read and streamed with backpressure); directories get
+// a redirect to their slash form, their index.html, or a listing.
 #include <cmath>
 #include <functional>
 
 #include "evnode/fs.h"
+#include "http/send_file.h"
 #include "tools/evnode/serve.h"
 #include "tools/evnode/serve_http.h"
 #include "tools/evnode/serve_listing.h"
@@ -76,6 +77,17 @@ void sendFile(const ExchangePtr& ex, const std::string& real, int fd, const fs::
     return;
   }
 
+  if (http::detail::canSendFile(*ex->res)) {
+    // A plain TCP connection: the kernel copies the file into the socket (sendfile), so the
+    // bytes never pass through this process.
+    http::detail::sendFile(ex->res, fd, first, length,
+                           [fd, log = ex->log](const Error&, std::uint64_t sent) {
+                             log->bytes += sent;
+                             closeQuietly(fd);
+                           });
+    return;
+  }
+  // TLS: the bytes must be encrypted here, so the file is read and written through.
   fs::ReadStreamOptions o;
   o.fd = fd;  // the stream closes it when done or destroyed
   o.start = first;

@@ -1,0 +1,52 @@
+// Internal: zero-copy file sending on a net::Socket with sendfile(2), for the HTTP server's
+// static files. Only a socket with a kernel socket of its own (TCP or Unix) can do it; a layered
+// socket (tls::TLSSocket) cannot, and its caller reads the file and writes it instead.
+//
+// Order. sendFile() writes an empty "marker" Buffer through the socket's ordinary write path, so
+// the Writable queues it behind every earlier write (the HTTP head) and holds every later one
+// until the file is sent. When Socket::_writev meets a marker in a batch, it hands the whole
+// batch to the socket's FileSender, which writes the batch's bytes and file ranges itself, in
+// order, straight from the loop thread (sendmsg and sendfile on the socket's fd), and completes
+// the batch's write callback after the last byte, as an ordinary write would. libuv's own write
+// queue is empty then (a Writable has one write in flight at a time), so writing to the fd
+// directly never overtakes bytes libuv still holds.
+//
+// Waiting. When the kernel says EAGAIN, the sender waits for writability with a uv_poll_t on a
+// dup() of the socket's fd: libuv allows one watcher per fd number, and the uv_tcp_t has it, but
+// epoll keys its interest list on fd number and open file description, so the duplicate is a
+// separate registration for the same socket. The poll exists only while a batch waits; it is
+// closed (and the duplicate fd with it) when the batch completes or the socket is destroyed.
+//
+// Accounting. bytesWritten() counts the file bytes as they go, each step refreshes the socket's
+// setTimeout() countdown, and writableLength() does not count them (they are not in memory), so
+// later writes see the socket's usual backpressure.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+
+#include "evnode/net.h"
+
+namespace evnode::net {
+
+namespace detail {
+
+// Whether `socket` has a kernel socket of its own to sendfile() into: connected TCP or Unix,
+// not destroyed, still writable. False for a tls::TLSSocket.
+bool canSendFile(const Socket& socket);
+
+// Sends bytes [offset, offset + length) of the regular file `fd` on `socket` after everything
+// written to it before, and before anything written after. `cb(err, sent)` runs once, when the
+// last byte is with the kernel or on failure (EPIPE/ECONNRESET when the peer left, EOF if the
+// file is shorter than announced, ECANCELED when the socket is destroyed first, or
+// ERR_STREAM_DESTROYED when it already was); `sent` is how many file bytes went out. `fd` must stay
+// open until then, and is the caller's to close. Throws ERR_INVALID_STATE on a socket without a
+// kernel socket of its own (check canSendFile() first) and ERR_OUT_OF_RANGE for a range past 2^63.
+// SIGPIPE is ignored by the Loop, so a vanished peer is an error, never a signal.
+void sendFile(const std::shared_ptr<Socket>& socket, int fd, std::uint64_t offset,
+              std::uint64_t length, std::function<void(const Error&, std::uint64_t)> cb);
+
+}  // namespace detail
+
+}  // namespace evnode::net
