@@ -20,9 +20,11 @@ constexpr std::size_t kMaxLists = 32;
 constexpr std::size_t kMaxFields = 32;
 constexpr std::size_t kMaxStringBytes = 2048;
 
+// A stack of lists; taking and giving back swaps vectors (three pointers), nothing is moved
+// or destroyed.
 struct Spares {
-  std::vector<RawList> lists;
-  Spares() { lists.reserve(kMaxLists); }
+  RawList lists[kMaxLists];
+  std::size_t count = 0;
 };
 
 // The thread's spares, or null when reuse is off or the thread is exiting (messages may still
@@ -38,9 +40,8 @@ Spares* spares() {
 
 void HeaderStorage::assign(IncomingHeaders& headers, std::span<const Header> fields) {
   RawList& raw = headers.raw_;
-  if (Spares* s = spares(); s && raw.capacity() == 0 && !s->lists.empty()) {
-    raw = std::move(s->lists.back());
-    s->lists.pop_back();
+  if (Spares* s = spares(); s && raw.capacity() == 0 && s->count > 0) {
+    raw.swap(s->lists[--s->count]);
   }
   // Assigning into the old entries reuses their strings' buffers.
   const std::size_t n = fields.size();
@@ -59,14 +60,13 @@ void HeaderStorage::assign(IncomingHeaders& headers, std::span<const Header> fie
 
 void HeaderStorage::recycle(IncomingHeaders& headers) {
   RawList& raw = headers.raw_;
+  if (raw.capacity() == 0 || raw.capacity() > kMaxFields) return;
   Spares* s = spares();
-  if (!s || raw.capacity() == 0 || raw.capacity() > kMaxFields || s->lists.size() >= kMaxLists) {
-    return;
-  }
+  if (!s || s->count == kMaxLists) return;
   std::size_t bytes = 0;
   for (const auto& [n, v] : raw) bytes += n.capacity() + v.capacity();
   if (bytes > kMaxStringBytes) raw.clear();
-  s->lists.push_back(std::move(raw));
+  s->lists[s->count++].swap(raw);
 }
 
 }  // namespace evnode::http
