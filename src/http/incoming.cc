@@ -11,11 +11,23 @@ namespace evnode::http {
 namespace {
 // Headers whose duplicates Node discards (the first value wins).
 bool firstValueWins(std::string_view name) {
-  static constexpr std::array<std::string_view, 17> kNames = {
-      "age",      "authorization",     "content-length", "content-type",        "etag",
-      "expires",  "from",              "host",           "if-modified-since",   "if-unmodified-since",
-      "last-modified", "location",     "max-forwards",   "proxy-authorization", "referer",
-      "retry-after",   "user-agent"};
+  static constexpr std::array<std::string_view, 17> kNames = {"age",
+                                                              "authorization",
+                                                              "content-length",
+                                                              "content-type",
+                                                              "etag",
+                                                              "expires",
+                                                              "from",
+                                                              "host",
+                                                              "if-modified-since",
+                                                              "if-unmodified-since",
+                                                              "last-modified",
+                                                              "location",
+                                                              "max-forwards",
+                                                              "proxy-authorization",
+                                                              "referer",
+                                                              "retry-after",
+                                                              "user-agent"};
   for (auto n : kNames) {
     if (equalsIgnoreCase(n, name)) return true;
   }
