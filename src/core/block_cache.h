@@ -10,6 +10,8 @@
 #include <cstddef>
 #include <new>
 
+#include "core/thread_instance.h"
+
 namespace evnode::detail {
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -47,6 +49,9 @@ class BlockCache {
   struct Cache {
     void* blocks[kMax];
     std::size_t count = 0;
+    ~Cache() {
+      for (std::size_t i = 0; i < count; ++i) ::operator delete(blocks[i]);
+    }
   };
   // The thread's cache, or null when caching is off or the thread is exiting (objects may still
   // be freed after the cache is gone, while the loop is torn down: they go to the heap).
@@ -54,20 +59,7 @@ class BlockCache {
     if constexpr (!kBlockCacheEnabled) {
       return nullptr;
     } else {
-      thread_local Cache* current = nullptr;  // trivially destructible: readable at any time
-      thread_local bool gone = false;
-      if (current || gone) return current;
-      struct Owner {
-        Cache c;
-        Owner() { current = &c; }
-        ~Owner() {
-          current = nullptr;
-          gone = true;
-          for (std::size_t i = 0; i < c.count; ++i) ::operator delete(c.blocks[i]);
-        }
-      };
-      thread_local Owner owner;
-      return current;
+      return threadInstance<Cache>();
     }
   }
 };

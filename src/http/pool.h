@@ -3,8 +3,8 @@
 //
 // They are ~700-byte blocks made and freed by the dozen per read when requests are pipelined;
 // glibc's tcache keeps only 7 blocks of a size, so most frees took the slow path. Freed blocks
-// are kept here (up to kMaxFree per type) and reused. Under AddressSanitizer the pool is off, so
-// use-after-free of these objects is still caught.
+// are kept (detail::BlockCache, up to its kMax per type) and reused. Under AddressSanitizer the
+// pool is off, so use-after-free of these objects is still caught.
 #pragma once
 
 #include <cstddef>
@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/block_cache.h"
+#include "core/thread_instance.h"
 
 namespace evnode::http {
 
@@ -21,62 +22,25 @@ inline constexpr bool kPoolEnabled = evnode::detail::kBlockCacheEnabled;  // off
 template <class T>
 struct PoolAllocator {
   using value_type = T;
-  static constexpr std::size_t kMaxFree = 256;
 
   PoolAllocator() = default;
   template <class U>
   PoolAllocator(const PoolAllocator<U>&) noexcept {}
 
   T* allocate(std::size_t n) {
-    if (n == 1) {
-      if (Blocks* list = blocks(); list && !list->empty()) {
-        void* p = list->back();
-        list->pop_back();
-        return static_cast<T*>(p);
-      }
-    }
+    if (n == 1) return static_cast<T*>(evnode::detail::BlockCache<T>::get(sizeof(T)));
     return static_cast<T*>(::operator new(n * sizeof(T)));
   }
   void deallocate(T* p, std::size_t n) noexcept {
     if (n == 1) {
-      if (Blocks* list = blocks(); list && list->size() < kMaxFree) {
-        list->push_back(p);  // capacity is reserved: no allocation, no throw
-        return;
-      }
+      evnode::detail::BlockCache<T>::put(p, sizeof(T));
+    } else {
+      ::operator delete(p);
     }
-    ::operator delete(p);
   }
   template <class U>
   bool operator==(const PoolAllocator<U>&) const noexcept {
     return true;
-  }
-
- private:
-  using Blocks = std::vector<void*>;
-  // The thread's free list, or null when pooling is off or the thread is exiting (objects may
-  // still be freed after the list is gone, while the loop is torn down: they go to the heap).
-  static Blocks* blocks() {
-    if constexpr (!kPoolEnabled) {
-      return nullptr;
-    } else {
-      thread_local Blocks* current = nullptr;  // trivially destructible: readable at any time
-      thread_local bool gone = false;
-      if (current || gone) return current;
-      struct Owner {
-        Blocks list;
-        Owner() {
-          list.reserve(kMaxFree);
-          current = &list;
-        }
-        ~Owner() {
-          current = nullptr;
-          gone = true;
-          for (void* p : list) ::operator delete(p);
-        }
-      };
-      thread_local Owner owner;
-      return current;
-    }
   }
 };
 
@@ -104,21 +68,7 @@ struct WarmList {
     List() { items.reserve(kMax); }
   };
   // Null once the thread is exiting (connections may still go away while the loop is torn down).
-  static List* get() {
-    thread_local List* current = nullptr;
-    thread_local bool gone = false;
-    if (current || gone) return current;
-    struct Owner {
-      List list;
-      Owner() { current = &list; }
-      ~Owner() {
-        current = nullptr;
-        gone = true;
-      }
-    };
-    thread_local Owner owner;
-    return current;
-  }
+  static List* get() { return evnode::detail::threadInstance<List>(); }
 };
 
 }  // namespace evnode::http
