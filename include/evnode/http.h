@@ -15,6 +15,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <span>
@@ -203,6 +204,11 @@ class ServerResponse : public Writable {
   // The list is taken over when no header was set before (no copy).
   ServerResponse& writeHead(int status, HeaderList&& headers);
   ServerResponse& writeHead(int status, std::string_view message, HeaderList&& headers);
+  // What `writeHead(200, {{"Content-Type", "text/plain"}})` calls: the names and values are
+  // copied into storage kept from earlier responses (no allocation per response).
+  using HeaderViews = std::initializer_list<std::pair<std::string_view, std::string_view>>;
+  ServerResponse& writeHead(int status, HeaderViews headers);
+  ServerResponse& writeHead(int status, std::string_view message, HeaderViews headers);
   // Sends the head now (with no body written yet).
   void flushHeaders();
   // Interim responses.
@@ -224,6 +230,7 @@ class ServerResponse : public Writable {
 
  protected:
   ServerResponse();
+  ~ServerResponse() override;
   void _write(const Buffer& chunk, WriteCallback cb) override;
   void _writev(std::vector<Buffer>& chunks, WriteCallback cb) override;
   bool hasWritev() const override { return true; }
@@ -247,6 +254,12 @@ class ServerResponse : public Writable {
   // Appends the status line and headers to `out`.
   void renderHead(ByteBuffer& out, std::size_t bodyBytesIfKnown, bool knownLength);
   void checkNotSent(const char* what) const;
+  // writeHead's checks: throws as Node does before anything changes.
+  template <class List>
+  void checkHead(int status, std::string_view message, const List& headers) const;
+  // Names in `headers` replace earlier setHeader values; repeated names in the list all stay.
+  template <class List>
+  void mergeHeaders(List&& headers);
 
   HeaderList headers_;
   HeaderList trailers_;

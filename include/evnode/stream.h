@@ -137,8 +137,11 @@ class Stream : public EventEmitter, public std::enable_shared_from_this<Stream> 
   void emitErrorAndClose(const Error* err);  // afterDestroy's tick
 };
 
+// Node's default high-water mark for byte streams.
+inline constexpr std::size_t kDefaultHighWaterMark = 64 * 1024;
+
 struct ReadableOptions {
-  std::size_t highWaterMark = 64 * 1024;
+  std::size_t highWaterMark = kDefaultHighWaterMark;
   std::string encoding;  // as setEncoding() at construction
   bool autoDestroy = true;
   bool emitClose = true;
@@ -156,7 +159,9 @@ class Readable : public virtual Stream {
     static constexpr Event<> resume{"resume"};
   };
 
-  explicit Readable(ReadableOptions opts = {});
+  // The defaults, without building (and destroying) an options struct: HTTP makes one per request.
+  Readable();
+  explicit Readable(ReadableOptions opts);
   ~Readable() override;
 
   // Producer side. push(chunk) adds data; push(nullptr) signals the end. Returns false when
@@ -276,7 +281,7 @@ class WriteCallback {
 };
 
 struct WritableOptions {
-  std::size_t highWaterMark = 64 * 1024;
+  std::size_t highWaterMark = kDefaultHighWaterMark;
   bool autoDestroy = true;
   bool emitClose = true;
   std::function<void(Writable&, const Buffer&, WriteCallback)> write;
@@ -297,7 +302,8 @@ class Writable : public virtual Stream {
 
   using Callback = std::function<void(const Error&)>;
 
-  explicit Writable(WritableOptions opts = {});
+  Writable();  // the defaults (see Readable())
+  explicit Writable(WritableOptions opts);
   ~Writable() override;
 
   // Queues `chunk`; returns false once the buffered bytes reach the high-water mark (wait for
@@ -340,6 +346,10 @@ class Writable : public virtual Stream {
   bool autoDestroy() const override { return autoDestroy_; }
   bool emitCloseOption() const override { return emitClose_; }
   void beforeDestroy() override;
+  // end() for a stream whose bytes its subclass has already sent itself, with nothing written,
+  // buffered or corked through the stream and no _final to run (the caller checks): `finish`
+  // follows on the next tick, exactly as after end(), without the generic bookkeeping.
+  void endSent(Callback cb);
 
  private:
   friend class WriteCallback;
@@ -354,6 +364,7 @@ class Writable : public virtual Stream {
   void afterWriteTick();
   bool needFinish() const;
   void finishMaybe(bool sync);
+  void finishOnNextTick();
   void prefinish();
   void finishNow();
   void errorBuffer();
@@ -408,7 +419,7 @@ class Duplex : public Readable, public Writable {
 using TransformCallback = std::function<void(const Error&, std::optional<Buffer>)>;
 
 struct TransformOptions {
-  std::size_t highWaterMark = 64 * 1024;
+  std::size_t highWaterMark = kDefaultHighWaterMark;
   std::function<void(class Transform&, const Buffer&, TransformCallback)> transform;
   std::function<void(class Transform&, TransformCallback)> flush;
 };

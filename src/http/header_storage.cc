@@ -12,8 +12,6 @@
 namespace evnode::http {
 
 namespace {
-using RawList = std::vector<std::pair<std::string, std::string>>;
-
 // Bounds on what is kept: enough lists for the requests of a few pipelined reads in flight,
 // and no list that a large head made big.
 constexpr std::size_t kMaxLists = 32;
@@ -23,7 +21,7 @@ constexpr std::size_t kMaxStringBytes = 2048;
 // A stack of lists; taking and giving back swaps vectors (three pointers), nothing is moved
 // or destroyed.
 struct Spares {
-  RawList lists[kMaxLists];
+  HeaderList lists[kMaxLists];
   std::size_t count = 0;
 };
 
@@ -39,34 +37,26 @@ Spares* spares() {
 }  // namespace
 
 void HeaderStorage::assign(IncomingHeaders& headers, std::span<const Header> fields) {
-  RawList& raw = headers.raw_;
-  if (Spares* s = spares(); s && raw.capacity() == 0 && s->count > 0) {
-    raw.swap(s->lists[--s->count]);
-  }
-  // Assigning into the old entries reuses their strings' buffers.
-  const std::size_t n = fields.size();
-  const std::size_t reuse = std::min(n, raw.size());
-  for (std::size_t i = 0; i < reuse; ++i) {
-    setString(raw[i].first, fields[i].name);
-    setString(raw[i].second, fields[i].value);
-  }
-  if (n < raw.size()) {
-    raw.erase(raw.begin() + static_cast<std::ptrdiff_t>(n), raw.end());
-  } else {
-    raw.reserve(n);
-    for (std::size_t i = reuse; i < n; ++i) raw.emplace_back(fields[i].name, fields[i].value);
+  reuse(headers.raw_);
+  assignInto(
+      headers.raw_, fields, [](const Header& h) { return h.name; },
+      [](const Header& h) { return h.value; });
+}
+
+void HeaderStorage::reuse(HeaderList& list) {
+  if (Spares* s = spares(); s && list.capacity() == 0 && s->count > 0) {
+    list.swap(s->lists[--s->count]);
   }
 }
 
-void HeaderStorage::recycle(IncomingHeaders& headers) {
-  RawList& raw = headers.raw_;
-  if (raw.capacity() == 0 || raw.capacity() > kMaxFields) return;
+void HeaderStorage::recycle(HeaderList& list) {
+  if (list.capacity() == 0 || list.capacity() > kMaxFields) return;
   Spares* s = spares();
   if (!s || s->count == kMaxLists) return;
   std::size_t bytes = 0;
-  for (const auto& [n, v] : raw) bytes += n.capacity() + v.capacity();
-  if (bytes > kMaxStringBytes) raw.clear();
-  s->lists[s->count++].swap(raw);
+  for (const auto& [n, v] : list) bytes += n.capacity() + v.capacity();
+  if (bytes > kMaxStringBytes) list.clear();
+  s->lists[s->count++].swap(list);
 }
 
 }  // namespace evnode::http

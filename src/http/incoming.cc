@@ -81,7 +81,7 @@ std::vector<std::pair<std::string, std::string>> IncomingHeaders::entries() cons
   return out;
 }
 
-IncomingMessage::IncomingMessage() : Readable(ReadableOptions{}) {}
+IncomingMessage::IncomingMessage() = default;
 
 IncomingMessage::~IncomingMessage() {
   HeaderStorage::recycle(headers);

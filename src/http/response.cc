@@ -7,6 +7,7 @@
 #include "evnode/http.h"
 #include "http/connection.h"
 #include "http/header_rules.h"
+#include "http/header_storage.h"
 #include "http/output.h"
 #include "http/parser.h"
 #include "http/pool.h"
@@ -57,7 +58,12 @@ std::string_view keepAliveLines(std::uint64_t timeoutSec) {
 }
 }  // namespace
 
-ServerResponse::ServerResponse() : Writable(WritableOptions{}) {}
+ServerResponse::ServerResponse() = default;
+
+ServerResponse::~ServerResponse() {
+  HeaderStorage::recycle(headers_);
+  HeaderStorage::recycle(trailers_);
+}
 
 ResponsePtr ResponseInternal::make(const RequestPtr& req, const SocketPtr& socket,
                                    Connection* conn) {
@@ -83,6 +89,7 @@ void ServerResponse::checkNotSent(const char* what) const {
 
 ServerResponse& ServerResponse::setHeader(std::string_view name, std::string_view value) {
   checkNotSent("set");
+  HeaderStorage::reuse(headers_);
   replaceHeader(headers_, name, value);
   return *this;
 }
@@ -123,29 +130,59 @@ ServerResponse& ServerResponse::writeHead(int status, std::string_view message,
   return writeHead(status, message, std::move(copy));
 }
 
-ServerResponse& ServerResponse::writeHead(int status, std::string_view message,
-                                          HeaderList&& headers) {
+template <class List>
+void ServerResponse::checkHead(int status, std::string_view message, const List& headers) const {
   checkNotSent("write");
   if (status < 100 || status > 999) {
     throw Exception("ERR_HTTP_INVALID_STATUS_CODE",
                     "Invalid status code: " + std::to_string(status));
   }
-  validateHeaderValue("statusMessage", message);
+  if (!message.empty()) validateHeaderValue("statusMessage", message);
   for (const auto& [n, v] : headers) {
     validateHeaderName(n);
     validateHeaderValue(n, v);
   }
-  statusCode = status;
-  if (!message.empty()) statusMessage = message;
-  if (headers_.empty()) {
-    headers_ = std::move(headers);  // the usual case: the caller's list is taken as it is
-    return *this;
-  }
-  // Names given here replace earlier setHeader values; repeated names in the list all stay.
+}
+
+template <class List>
+void ServerResponse::mergeHeaders(List&& headers) {
   for (const auto& [n, v] : headers) {
     std::erase_if(headers_, [&](const auto& h) { return equalsIgnoreCase(h.first, n); });
   }
-  for (auto& h : headers) headers_.push_back(std::move(h));
+  for (const auto& [n, v] : headers) headers_.emplace_back(n, v);
+}
+
+ServerResponse& ServerResponse::writeHead(int status, std::string_view message,
+                                          HeaderList&& headers) {
+  checkHead(status, message, headers);
+  statusCode = status;
+  if (!message.empty()) statusMessage = message;
+  if (headers_.empty()) {
+    HeaderStorage::recycle(headers_);
+    headers_ = std::move(headers);  // the usual case: the caller's list is taken as it is
+  } else {
+    mergeHeaders(headers);
+  }
+  return *this;
+}
+
+ServerResponse& ServerResponse::writeHead(int status, HeaderViews headers) {
+  return writeHead(status, "", headers);
+}
+
+ServerResponse& ServerResponse::writeHead(int status, std::string_view message,
+                                          HeaderViews headers) {
+  checkHead(status, message, headers);
+  statusCode = status;
+  if (!message.empty()) statusMessage = message;
+  if (headers_.empty()) {
+    HeaderStorage::reuse(headers_);
+    HeaderStorage::assignInto(
+        headers_, headers, [](const auto& h) { return h.first; },
+        [](const auto& h) { return h.second; });
+  } else {
+    mergeHeaders(headers);
+  }
   return *this;
 }
 
@@ -354,7 +391,7 @@ void ServerResponse::endAtOnce(std::string_view text, const Buffer* body, Callba
   } else if (!conn_->batching()) {
     conn_->flushOutput();
   }
-  Writable::end(std::move(cb));
+  endSent(std::move(cb));
   if (conn_) conn_->onResponseQueued(this);
 }
 

@@ -56,6 +56,8 @@ struct Writable::State {
   std::unique_ptr<Fns> fns;
 };
 
+Writable::Writable() : hwm_(kDefaultHighWaterMark), autoDestroy_(true), emitClose_(true) {}
+
 Writable::Writable(WritableOptions o)
     : hwm_(static_cast<std::uint32_t>(std::min<std::size_t>(o.highWaterMark, UINT32_MAX))),
       autoDestroy_(o.autoDestroy),
@@ -323,6 +325,27 @@ Writable& Writable::endImpl(Buffer* chunk, Callback cb) {
   return *this;
 }
 
+void Writable::endSent(Callback cb) {
+  // What endImpl → finishMaybe(true) → prefinish() do for such a stream, in one step.
+  ending_ = true;
+  ended_ = true;
+  prefinished_ = true;
+  emit(Events::prefinish);
+  if (cb) state().onFinished.push_back(std::move(cb));
+  finishOnNextTick();
+}
+
+void Writable::finishOnNextTick() {
+  ++pendingcb_;
+  evnode::detail::queueTick([this, keep = self()] {
+    if (needFinish()) {
+      finishNow();
+    } else {
+      --pendingcb_;
+    }
+  });
+}
+
 bool Writable::needFinish() const {
   return ending_ && !destroyed_ && (!st_ || (st_->length == 0 && st_->buffered.empty())) &&
          !errored_ && !finished_ && !writing_ && !errorEmitted_ && !closeEmitted_;
@@ -333,14 +356,7 @@ void Writable::finishMaybe(bool sync) {
   prefinish();
   if (pendingcb_ != 0) return;
   if (sync) {
-    ++pendingcb_;
-    evnode::detail::queueTick([this, keep = self()] {
-      if (needFinish()) {
-        finishNow();
-      } else {
-        --pendingcb_;
-      }
-    });
+    finishOnNextTick();
   } else if (needFinish()) {
     ++pendingcb_;
     finishNow();
