@@ -124,6 +124,68 @@ TEST(HttpResponse, AFinishedResponseIsDestroyedIfHeldAndFreedIfNot) {
   EXPECT_TRUE(droppedExpired);
 }
 
+// writeHead with a braced list of names and values: its headers replace what setHeader set,
+// repeated names in the list all stay, bad ones throw before anything changes, and a header
+// list reused from an earlier response carries none of that response's headers.
+TEST(HttpResponse, WriteHeadWithBracedHeadersOnReusedLists) {
+  EVNODE_WATCHDOG(30);
+  std::vector<std::string> thrown;
+  auto server = createServer([&](const RequestPtr& req, const ResponsePtr& res) {
+    res->sendDate = false;
+    if (req->url == "/three") {
+      res->writeHead(201, "Made", {{"A", "1"}, {"B", "2"}, {"Set-Cookie", "x=1"}});
+    } else if (req->url == "/merge") {
+      res->setHeader("a", "old");
+      res->setHeader("Kept", "yes");
+      res->writeHead(200, {{"A", "new"}, {"X", "1"}, {"X", "2"}});
+    } else if (req->url == "/bad") {
+      for (auto attempt : {0, 1, 2}) {
+        try {
+          if (attempt == 0) res->writeHead(200, {{"Bad Name", "v"}});
+          if (attempt == 1) res->writeHead(200, {{"V", "a\r\nInjected: 1"}});
+          if (attempt == 2) res->writeHead(99, {{"V", "1"}});
+        } catch (const Exception& e) {
+          thrown.push_back(e.code());
+        }
+      }
+      EXPECT_EQ(res->statusCode, 200);
+      EXPECT_FALSE(res->hasHeader("V"));
+      res->writeHead(202, {});
+    } else {
+      res->writeHead(200, {{"Only", "one"}});
+    }
+    res->end("b");
+    try {
+      res->writeHead(200, {{"Late", "1"}});
+    } catch (const Exception& e) {
+      thrown.push_back(e.code());
+    }
+  });
+  server->listen(0, "127.0.0.1");
+  std::string got;
+  rawClient(portOf(server),
+            get("/three") + get("/one") + get("/merge") + get("/bad") + get("/one", true),
+            [&](RawConn& c) {
+              got = c.got;
+              server->close();
+            });
+  run();
+  const std::string one = "HTTP/1.1 200 OK\r\nOnly: one\r\nContent-Length: 1\r\n";
+  EXPECT_EQ(got, "HTTP/1.1 201 Made\r\nA: 1\r\nB: 2\r\nSet-Cookie: x=1\r\nContent-Length: 1\r\n" +
+                     kKeepAlive + "b" + one + kKeepAlive + "b" +
+                     "HTTP/1.1 200 OK\r\nKept: yes\r\nA: new\r\nX: 1\r\nX: 2\r\n"
+                     "Content-Length: 1\r\n" +
+                     kKeepAlive + "b" + "HTTP/1.1 202 Accepted\r\nContent-Length: 1\r\n" +
+                     kKeepAlive + "b" + one + "Connection: close\r\n\r\nb");
+  // (After each end(), a writeHead throws; /bad's own three come in its turn.)
+  const std::vector<std::string> sent(3, "ERR_HTTP_HEADERS_SENT");
+  std::vector<std::string> expected = sent;
+  expected.insert(expected.end(),
+                  {"ERR_INVALID_HTTP_TOKEN", "ERR_INVALID_CHAR", "ERR_HTTP_INVALID_STATUS_CODE",
+                   "ERR_HTTP_HEADERS_SENT", "ERR_HTTP_HEADERS_SENT"});
+  EXPECT_EQ(thrown, expected);
+}
+
 TEST(HttpResponse, AnInvalidStatusCodeThrowsAtEndAndSendsNothing) {
   EVNODE_WATCHDOG(30);
   std::string thrown;
