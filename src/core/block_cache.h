@@ -64,4 +64,31 @@ class BlockCache {
   }
 };
 
+// An allocator over BlockCache, for std::allocate_shared of objects made per request or per
+// connection (the object and its shared_ptr control block are one cached block).
+template <class T>
+struct CacheAllocator {
+  using value_type = T;
+
+  CacheAllocator() = default;
+  template <class U>
+  CacheAllocator(const CacheAllocator<U>&) noexcept {}
+
+  T* allocate(std::size_t n) {
+    if (n == 1) return static_cast<T*>(BlockCache<T>::get(sizeof(T)));
+    return static_cast<T*>(::operator new(n * sizeof(T)));
+  }
+  void deallocate(T* p, std::size_t n) noexcept {
+    if (n == 1) {
+      BlockCache<T>::put(p, sizeof(T));
+    } else {
+      ::operator delete(p);
+    }
+  }
+  template <class U>
+  bool operator==(const CacheAllocator<U>&) const noexcept {
+    return true;
+  }
+};
+
 }  // namespace evnode::detail

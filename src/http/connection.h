@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 
+#include "core/block_cache.h"
 #include "evnode/http.h"
 #include "http/parser.h"
 
@@ -20,6 +21,13 @@ class Connection {
  public:
   Connection(Server* server, SocketPtr socket);
   ~Connection();
+  // One per accepted connection: recycled per thread, not malloc'd each time.
+  static void* operator new(std::size_t n) {
+    return evnode::detail::BlockCache<Connection>::get(n);
+  }
+  static void operator delete(void* p, std::size_t n) {
+    evnode::detail::BlockCache<Connection>::put(p, n);
+  }
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 

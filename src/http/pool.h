@@ -20,29 +20,7 @@ namespace evnode::http {
 inline constexpr bool kPoolEnabled = evnode::detail::kBlockCacheEnabled;  // off under ASan
 
 template <class T>
-struct PoolAllocator {
-  using value_type = T;
-
-  PoolAllocator() = default;
-  template <class U>
-  PoolAllocator(const PoolAllocator<U>&) noexcept {}
-
-  T* allocate(std::size_t n) {
-    if (n == 1) return static_cast<T*>(evnode::detail::BlockCache<T>::get(sizeof(T)));
-    return static_cast<T*>(::operator new(n * sizeof(T)));
-  }
-  void deallocate(T* p, std::size_t n) noexcept {
-    if (n == 1) {
-      evnode::detail::BlockCache<T>::put(p, sizeof(T));
-    } else {
-      ::operator delete(p);
-    }
-  }
-  template <class U>
-  bool operator==(const PoolAllocator<U>&) const noexcept {
-    return true;
-  }
-};
+using PoolAllocator = evnode::detail::CacheAllocator<T>;
 
 // A per-thread free list of whole objects (constructed, with whatever buffers they own), for
 // state a connection needs only while a request is in progress: taken when one starts, given

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <limits>
 
+#include "core/block_cache.h"
 #include "core/callback_scope.h"
 #include "core/tick.h"
 #include "evnode/dns.h"
@@ -25,6 +26,11 @@
 namespace evnode::net {
 
 struct Socket::State {
+  // Made by a connection's first read: recycled per thread, not malloc'd per connection.
+  static void* operator new(std::size_t n) { return evnode::detail::BlockCache<State>::get(n); }
+  static void operator delete(void* p, std::size_t n) {
+    evnode::detail::BlockCache<State>::put(p, n);
+  }
   std::uint64_t bytesRead = 0;
   std::uint64_t bytesWritten = 0;
   std::uint64_t timeoutMs = 0;
@@ -349,7 +355,9 @@ Socket::Impl* Socket::impl() const {
   return hasHandle_ ? static_cast<Impl*>(const_cast<Socket*>(this)) : nullptr;
 }
 
-std::shared_ptr<Socket> Socket::create(SocketOptions opts) { return std::make_shared<Impl>(opts); }
+std::shared_ptr<Socket> Socket::create(SocketOptions opts) {
+  return std::allocate_shared<Impl>(evnode::detail::CacheAllocator<Impl>(), opts);
+}
 
 Socket& Socket::connect(int port, const std::string& host, std::function<void()> cb) {
   ConnectOptions o;
@@ -465,7 +473,7 @@ Socket& Socket::connect(const ConnectOptions& o, std::function<void()> cb) {
 }
 
 std::shared_ptr<Socket> Socket::accept(int descriptor, bool isPipe, const SocketOptions& opts) {
-  auto sock = std::make_shared<Impl>(opts);
+  auto sock = std::allocate_shared<Impl>(evnode::detail::CacheAllocator<Impl>(), opts);
   if (sock->open(descriptor, isPipe) < 0) return nullptr;
   sock->self_ = sock;
   return sock;
