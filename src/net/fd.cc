@@ -56,6 +56,15 @@ long readSome(int fd, void* buf, std::size_t len) {
 }
 
 long writeSome(int fd, const iovec* iov, std::size_t n) {
+  if (n == 1) {
+    // One buffer (the usual HTTP answer): send(2) skips sendmsg's header and vector copies.
+    ssize_t w;
+    do {
+      w = ::send(fd, iov->iov_base, iov->iov_len, MSG_NOSIGNAL);
+    } while (w < 0 && errno == EINTR);
+    if (w >= 0) return static_cast<long>(w);
+    return errno == EWOULDBLOCK ? UV_EAGAIN : -errno;
+  }
   long total = 0;
   std::size_t i = 0;
   while (i < n) {
