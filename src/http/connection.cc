@@ -347,7 +347,7 @@ void Connection::startRequest(RequestHead& head, std::size_t headLen) {
   }
 
   // CONNECT and Upgrade hand the socket over; nothing after the head is HTTP any more.
-  if (req->method == "CONNECT") {
+  if (head.method == "CONNECT") {
     if (!handOver(Server::Events::connect, req)) {
       phase_ = Phase::kClosed;  // nobody takes the tunnel: nothing after it is read
       socket_->destroy();
