@@ -596,9 +596,11 @@ void Socket::_destroy(const Error& err, std::function<void(const Error&)> cb) {
 
 void Socket::emitCloseEvent() {
   emit(Stream::Events::close);
-  // Where a `close` listener added along with the consumer's `data` listener would run.
-  if (Consumer* c = consumer_) {
-    Impl::setConsumer(*this, nullptr);
+  // Where a `close` listener added along with the consumer's `data` listener would run. Its
+  // listeners stay (inert) for the removeAllListeners() that follows `close`.
+  if (Consumer* c = std::exchange(consumer_, nullptr)) {
+    consumerDirect_ = false;
+    consumerData_ = consumerError_ = 0;
     c->onClose();
   }
   emit(Events::close, static_cast<bool>(errored()));
@@ -779,10 +781,17 @@ void Socket::Impl::setConsumer(Socket& s, Consumer* c) {
     s.consumer_ = nullptr;
   }
   if (!c) return;
-  s.consumerError_ = s.on(Stream::Events::error, [c](const Error& err) { c->onError(err); });
+  // The listeners ask the socket for its consumer: once `close` has detached it (leaving them
+  // to the removeAllListeners() that follows), they do nothing.
+  Socket* sp = &s;
+  s.consumerError_ = s.on(Stream::Events::error, [sp](const Error& err) {
+    if (Consumer* now = sp->consumer_) now->onError(err);
+  });
   // The stream's own path (a paused socket, data buffered meanwhile, another listener) and
   // the flowing state need a real `data` listener; reads skip it while it is the only one.
-  s.consumerData_ = s.on(Readable::Events::data, [c](const Buffer& chunk) { c->onData(chunk); });
+  s.consumerData_ = s.on(Readable::Events::data, [sp](const Buffer& chunk) {
+    if (Consumer* now = sp->consumer_) now->onData(chunk);
+  });
   s.consumer_ = c;
   s.consumerDirect_ = true;
 }
