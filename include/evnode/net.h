@@ -117,6 +117,8 @@ class Socket : public Duplex {
   // The socket that owns a descriptor (src/net/socket.cc): this class and its libuv poll handle
   // in one allocation. A layered socket (tls::TLSSocket) is a plain Socket without one.
   struct Impl;
+  // Internal: the one consumer that may take the reads directly (src/net/direct.h).
+  class Consumer;
 
  protected:
   // Also what a socket without a handle of its own (tls::TLSSocket) is built with: it overrides
@@ -138,6 +140,8 @@ class Socket : public Duplex {
   friend struct Impl;
   // Wraps an accepted descriptor; nullptr (and the descriptor closed) if that failed.
   static std::shared_ptr<Socket> accept(int fd, bool isPipe, const SocketOptions& opts);
+  // A `data` listener removed may be the consumer's (src/net/direct.h).
+  void listenerRemoved(const void* key) override;
   // Links an accepted socket to its server and starts it (reading unless paused).
   void attachTo(Server* server, bool pauseOnConnect);
   // What a socket needs only once it is used (byte counts, a timer, a connect or a write in
@@ -148,16 +152,20 @@ class Socket : public Duplex {
   AddressInfo remote() const;
   std::unique_ptr<State> st_;
   std::shared_ptr<Socket> self_;  // held while the handle is open
+  // net::detail::setConsumer (src/net/direct.h): the consumer and its two listeners.
+  Consumer* consumer_ = nullptr;
+  ListenerId consumerData_ = 0, consumerError_ = 0;
   bool handleOpen_ : 1 = false;
   bool autoCorked_ : 1 = false;
   bool hasHandle_ : 1 = false;  // this is an Impl
   bool refed_ : 1 = true;
   // Impl's state, kept here where it fills what would be padding (an idle connection's memory).
   bool isPipe_ : 1 = false;
-  bool wantRead_ : 1 = false;       // Readable asked for data
-  bool readOnConnect_ : 1 = false;  // ... before the connection was up
-  bool connectWait_ : 1 = false;    // a connect is under way: wait for writable
-  bool closing_ : 1 = false;        // uv_close was called
+  bool wantRead_ : 1 = false;        // Readable asked for data
+  bool readOnConnect_ : 1 = false;   // ... before the connection was up
+  bool connectWait_ : 1 = false;     // a connect is under way: wait for writable
+  bool closing_ : 1 = false;         // uv_close was called
+  bool consumerDirect_ : 1 = false;  // reads may go straight to consumer_ (no other listener)
 
  protected:
   bool connecting_ : 1 = false;  // a layered socket sets it while its transport connects

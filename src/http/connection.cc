@@ -101,14 +101,11 @@ Connection* Connection::start(Server* server, const SocketPtr& socket, bool plai
   auto* c = new Connection(server, socket);
   Ref keep(c);
   c->plainTcp_ = plainTcp;
-  // The socket's listeners own the connection; they are dropped when the socket closes. These
-  // three are all an idle connection has.
-  c->onData_ = socket->on(net::Socket::Events::data,
-                          [ref = Ref(c)](const Buffer& chunk) { ref->onData(chunk); });
-  c->onError_ = socket->on(net::Socket::Events::error, [](const Error&) {
-    // A reset peer: the close that follows cleans up.
-  });
-  c->onClose_ = socket->on(net::Socket::Events::close, [ref = Ref(c)] { ref->onClose(); });
+  // Reads, an error (a reset peer: the `close` that follows cleans up) and `close` come as
+  // calls. The connection's own reference is given up on `close` or when the socket is handed
+  // over (detach()).
+  ++c->refs_;
+  net::detail::setConsumer(*socket, c);
   server->state_->add(server, c);
   return c;
 }
@@ -147,19 +144,16 @@ void Connection::flushOutput(const Buffer* then) {
   OutputBatch& batch = OutputBatch::get();
   const bool mine = batch.owner == this;
   if (!mine && !then) return;
-  // Straight to the stream's write (no auto-cork tick): the batch is the coalesced write
-  // already. A socket already gone takes nothing (see ServerResponse::sendBody).
+  // No auto-cork tick: the batch is the coalesced write already. A socket already gone takes
+  // nothing (see ServerResponse::sendBody).
   const bool live = !socket_->destroyed() && socket_->writable();
-  if (live && then) socket_->cork();
-  if (mine) {
-    batch.owner = nullptr;
-    if (live && !batch.bytes.empty()) socket_->Writable::write(outputBuffer(batch.bytes.view()));
-    batch.bytes.clear();
-  }
-  if (live && then) {
-    socket_->Writable::write(*then);
-    socket_->uncork();  // one writev: the batch, then the body
-  }
+  if (mine) batch.owner = nullptr;
+  // One writev: the batch, then the body. Usually straight to the kernel; bytes it does not
+  // take at once are copied out of the batch (outputBuffer) and queued.
+  if (live)
+    net::detail::writeNow(*socket_, mine ? batch.bytes.view() : std::string_view(), then,
+                          &outputBuffer);
+  if (mine) batch.bytes.clear();
 }
 
 void Connection::listenForDrain() {
@@ -199,6 +193,8 @@ void Connection::onEnd() {
 }
 
 void Connection::onClose() {
+  Ref drop(this);
+  --refs_;  // the consumer's reference (the socket detached us): `drop` is now the last
   phase_ = Phase::kClosed;
   server_->state_->remove(this);
   if (!work_) return;
@@ -227,11 +223,10 @@ void Connection::detach() {
     if (work_->onDrain) socket_->off(net::Socket::Events::drain, work_->onDrain);
     work_->onEnd = work_->onDrain = 0;
   }
-  socket_->off(net::Socket::Events::data, onData_);
-  socket_->off(net::Socket::Events::error, onError_);
-  socket_->off(net::Socket::Events::close, onClose_);
+  net::detail::setConsumer(*socket_, nullptr);
   server_->state_->remove(this);
   phase_ = Phase::kClosed;
+  --refs_;  // the consumer's reference: callers hold one of their own (handOver)
 }
 
 void Connection::onData(const Buffer& chunk) {

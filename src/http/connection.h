@@ -1,7 +1,8 @@
 // Internal: one HTTP/1.1 server connection — parses requests off the socket (many per read),
 // hands out IncomingMessage/ServerResponse pairs in order, applies the server's timeouts.
 //
-// Memory: an idle keep-alive connection is this small object and three socket listeners.
+// Memory: an idle keep-alive connection is this small object and two socket listeners (it is
+// the socket's consumer, net/direct.h: reads come as a direct call, `close` too).
 // What a request needs while it is in progress (unparsed bytes, the request and its response,
 // body framing, writes waiting for `drain`) is a Work block, taken from a per-thread free list
 // when bytes arrive and given back once the connection is idle again; the socket's `end` and
@@ -14,10 +15,11 @@
 #include "core/block_cache.h"
 #include "evnode/http.h"
 #include "http/parser.h"
+#include "net/direct.h"
 
 namespace evnode::http {
 
-class Connection {
+class Connection final : public net::detail::SocketConsumer {
  public:
   Connection(Server* server, SocketPtr socket);
   ~Connection();
@@ -31,10 +33,10 @@ class Connection {
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
-  // A counted reference. The socket's listeners hold the connection, and so does any call
-  // that may outlive them (a hand-over removes them): the last reference deletes it. (Counted
-  // by hand: a shared_ptr's control block and weak self-reference would make every idle
-  // connection a third bigger.)
+  // A counted reference. The connection holds one on itself while it is its socket's consumer
+  // (until `close` or a hand-over), and so does any call that may outlive that: the last
+  // reference deletes it. (Counted by hand: a shared_ptr's control block and weak
+  // self-reference would make every idle connection a third bigger.)
   class Ref {
    public:
     explicit Ref(Connection* c) : c_(c) { ++c_->refs_; }
@@ -49,7 +51,7 @@ class Connection {
    private:
     Connection* c_;
   };
-  // Serves `socket`; the connection lives as long as the socket's listeners. `plainTcp`: the
+  // Serves `socket`; the connection lives as long as it is the socket's consumer. `plainTcp`: the
   // socket was accepted by the server itself (a kernel socket, no TLS or other layer on it).
   static Connection* start(Server* server, const SocketPtr& socket, bool plainTcp = false);
 
@@ -79,10 +81,10 @@ class Connection {
   enum class Phase : std::uint8_t { kHead, kBody, kDiscard, kClosed };
   Work& work();
   void releaseWorkIfIdle();
-  void onData(const Buffer& chunk);
+  void onData(const Buffer& chunk) override;
   void onEnd();
   void onDrain();
-  void onClose();
+  void onClose() override;
   void process();
   bool parseHead();
   bool feedBody();
@@ -109,7 +111,6 @@ class Connection {
   std::uint32_t index = 0;  // position in the server's connection list
 
  private:
-  ListenerId onData_ = 0, onError_ = 0, onClose_ = 0;
   Phase phase_ = Phase::kHead;
   bool processing_ = false;
   bool again_ = false;

@@ -18,6 +18,7 @@
 #include "evnode/loop.h"
 #include "evnode/net.h"
 #include "net/address.h"
+#include "net/direct.h"
 #include "net/fd.h"
 #include "net/file_sender.h"
 #include "net/read_slab.h"
@@ -39,6 +40,9 @@ struct Socket::State {
   // setNoDelay/setKeepAlive before there is a descriptor: applied when it opens.
   bool noDelay = false;
   bool keepAlive = false;
+  // What the next write's attempt gets without asking the kernel again: detail::writeNow just
+  // met EAGAIN or an error and hands the rest to the ordinary write path (0: ask the kernel).
+  std::int16_t nextWrite = 0;
   unsigned keepAliveDelaySec = 0;
   // What a socket needs only until it is connected, allocated on demand.
   struct Connecting {
@@ -61,13 +65,13 @@ struct Socket::State {
   }
 };
 
-struct Socket::Impl final : Socket, detail::HandleWrap {
+struct Socket::Impl final : Socket, evnode::detail::HandleWrap {
   explicit Impl(SocketOptions o) : Socket(o) { hasHandle_ = true; }
   void forceClose() override { destroy(); }
 
   uv_handle_t* handle() { return reinterpret_cast<uv_handle_t*>(&poll); }
   static Impl* from(uv_poll_t* p) {
-    return static_cast<Impl*>(static_cast<detail::HandleWrap*>(p->data));
+    return static_cast<Impl*>(static_cast<evnode::detail::HandleWrap*>(p->data));
   }
 
   // Takes `descriptor` (closes it on failure).
@@ -79,7 +83,7 @@ struct Socket::Impl final : Socket, detail::HandleWrap {
     }
     fd_ = descriptor;
     isPipe_ = pipe;
-    poll.data = static_cast<detail::HandleWrap*>(this);
+    poll.data = static_cast<evnode::detail::HandleWrap*>(this);
     handleOpen_ = true;
     applyRef();
     if (st_ && !isPipe_) {
@@ -137,7 +141,7 @@ struct Socket::Impl final : Socket, detail::HandleWrap {
 
   static void onPoll(uv_poll_t* p, int status, int ready) {
     Impl* s = from(p);
-    detail::CallbackScope scope;
+    evnode::detail::CallbackScope scope;
     if (status < 0) {
       // POLLERR: libuv stopped watching. The read, write or connect below meets the error.
       s->pollEvents_ = 0;
@@ -175,7 +179,12 @@ struct Socket::Impl final : Socket, detail::HandleWrap {
         state().bytesRead += static_cast<std::uint64_t>(n);
         activity();
         // The buffer is a view of the pooled slab: no copy, no allocation.
-        if (!push(takeReadSlab(buf.base, static_cast<std::size_t>(n)))) wantRead_ = false;
+        Buffer chunk = takeReadSlab(buf.base, static_cast<std::size_t>(n));
+        if (direct()) {
+          consumer_->onData(chunk);
+        } else if (!push(std::move(chunk))) {
+          wantRead_ = false;
+        }
         if (static_cast<std::size_t>(n) < buf.len) return;
       } else if (n == 0) {
         wantRead_ = false;
@@ -195,6 +204,13 @@ struct Socket::Impl final : Socket, detail::HandleWrap {
     }
   }
 
+  // Whether a read may skip the stream: what push() would do is emit `data` to the consumer's
+  // listener and nothing else (flowing, nothing buffered, no decoder, no other listener).
+  bool direct() const {
+    return consumerDirect_ && readableLength() == 0 && readableFlowing().value_or(false) &&
+           readableEncoding().empty() && listenerCount(Readable::Events::data) == 1;
+  }
+
   // Writes now what the kernel takes, keeps the rest for when the descriptor is writable;
   // completes `cb` when all is written.
   void write(std::vector<Buffer>& chunks, WriteCallback cb) {
@@ -207,7 +223,8 @@ struct Socket::Impl final : Socket, detail::HandleWrap {
       scratch[i].iov_len = chunks[i].length();
       total += chunks[i].length();
     }
-    long r = fd::writeSome(fd_, scratch.data(), n);
+    long r = st_ && st_->nextWrite ? std::exchange(st_->nextWrite, 0)
+                                   : fd::writeSome(fd_, scratch.data(), n);
     if (r == static_cast<long>(total)) {
       state().bytesWritten += total;
       activity();
@@ -297,7 +314,7 @@ struct Socket::Impl final : Socket, detail::HandleWrap {
 
   static void onClose(uv_handle_t* h) {
     Impl* s = from(reinterpret_cast<uv_poll_t*>(h));
-    detail::CallbackScope scope;
+    evnode::detail::CallbackScope scope;
     s->handleOpen_ = false;
     auto keep = std::move(s->self_);  // the stream's close tick holds its own reference
     if (WriteReq* req = s->st_->pending) {
@@ -323,6 +340,10 @@ struct Socket::Impl final : Socket, detail::HandleWrap {
     }
     return *st.files;
   }
+  // net::detail::setConsumer and writeNow (direct.h).
+  static void setConsumer(Socket& s, Consumer* c);
+  static bool writeNow(Socket& s, std::string_view bytes, const Buffer* then,
+                       Buffer (*keep)(std::string_view));
   // FileSender::usable and FileSender::send (the socket's internals are ours to touch).
   static bool canSendFile(const Socket& s);
   static void sendFile(const std::shared_ptr<Socket>& s, int fd, std::uint64_t offset,
@@ -583,7 +604,27 @@ void Socket::_destroy(const Error& err, std::function<void(const Error&)> cb) {
 
 void Socket::emitCloseEvent() {
   emit(Stream::Events::close);
+  // Where a `close` listener added along with the consumer's `data` listener would run. Its
+  // listeners stay (inert) for the removeAllListeners() that follows `close`.
+  if (Consumer* c = std::exchange(consumer_, nullptr)) {
+    consumerDirect_ = false;
+    consumerData_ = consumerError_ = 0;
+    c->onClose();
+  }
   emit(Events::close, static_cast<bool>(errored()));
+}
+
+void Socket::listenerRemoved(const void* key) {
+  Duplex::listenerRemoved(key);
+  if (!consumer_) return;
+  if (key == nullptr) {
+    // removeAllListeners(): the consumer's listeners are gone (it is still told of `close`).
+    consumerData_ = consumerError_ = 0;
+    consumerDirect_ = false;
+  } else if (key == &Readable::Events::data) {
+    // Maybe the consumer's own listener: reads take the stream's path from now on.
+    consumerDirect_ = false;
+  }
 }
 
 void Socket::destroySoon() {
@@ -723,7 +764,100 @@ void Socket::Impl::sendFile(const std::shared_ptr<Socket>& s, int fd, std::uint6
   });
 }
 
+namespace {
+// writeNow's way back to the ordinary path: `bytes` kept in a Buffer, then `then`, one batch.
+bool writeRest(Socket& s, std::string_view bytes, const Buffer* then,
+               Buffer (*keep)(std::string_view)) {
+  Buffer head;
+  if (!bytes.empty()) head = keep ? keep(bytes) : Buffer::from(bytes.data(), bytes.size());
+  if (!then || then->empty()) return s.Writable::write(std::move(head));
+  if (bytes.empty()) return s.Writable::write(*then);
+  s.cork();
+  s.Writable::write(std::move(head));
+  bool ok = s.Writable::write(*then);
+  s.uncork();
+  return ok;
+}
+}  // namespace
+
+void Socket::Impl::setConsumer(Socket& s, Consumer* c) {
+  if (s.consumer_) {
+    s.consumerDirect_ = false;  // before off(): listenerRemoved has nothing to undo then
+    if (s.consumerData_) s.off(Readable::Events::data, s.consumerData_);
+    if (s.consumerError_) s.off(Stream::Events::error, s.consumerError_);
+    s.consumerData_ = s.consumerError_ = 0;
+    s.consumer_ = nullptr;
+  }
+  if (!c) return;
+  // The listeners ask the socket for its consumer: once `close` has detached it (leaving them
+  // to the removeAllListeners() that follows), they do nothing.
+  Socket* sp = &s;
+  s.consumerError_ = s.on(Stream::Events::error, [sp](const Error& err) {
+    if (Consumer* now = sp->consumer_) now->onError(err);
+  });
+  // The stream's own path (a paused socket, data buffered meanwhile, another listener) and
+  // the flowing state need a real `data` listener; reads skip it while it is the only one.
+  s.consumerData_ = s.on(Readable::Events::data, [sp](const Buffer& chunk) {
+    if (Consumer* now = sp->consumer_) now->onData(chunk);
+  });
+  s.consumer_ = c;
+  s.consumerDirect_ = true;
+}
+
+bool Socket::Impl::writeNow(Socket& s, std::string_view bytes, const Buffer* then,
+                            Buffer (*keep)(std::string_view)) {
+  std::size_t total = bytes.size() + (then ? then->length() : 0);
+  if (total == 0) return true;
+  Impl* im = s.impl();
+  // The simple state: connected, open, nothing queued, in flight or corked, and small enough
+  // that write() would not ask for `drain` either.
+  if (im && s.handleOpen_ && !s.closing_ && !s.connecting_ && s.writable() &&
+      s.writableLength() == 0 && s.writableCorked() == 0 && !(s.st_ && s.st_->pending) &&
+      total < s.writableHighWaterMark()) {
+    iovec iov[2];
+    std::size_t n = 0;
+    if (!bytes.empty()) iov[n++] = {const_cast<char*>(bytes.data()), bytes.size()};
+    if (then && !then->empty()) {
+      iov[n++] = {const_cast<std::uint8_t*>(then->data()), then->length()};
+    }
+    long r = fd::writeSome(im->fd_, iov, n);
+    State& st = s.state();
+    if (r > 0) {
+      st.bytesWritten += static_cast<std::uint64_t>(r);
+      im->activity();
+      if (static_cast<std::size_t>(r) == total) return true;
+      // The rest waits for the kernel to take more: the write below need not ask it again.
+      std::size_t done = static_cast<std::size_t>(r);
+      std::size_t fromBytes = std::min(done, bytes.size());
+      bytes.remove_prefix(fromBytes);
+      done -= fromBytes;
+      if (then && done > 0) {
+        Buffer rest = then->slice(static_cast<std::int64_t>(done));
+        st.nextWrite = UV_EAGAIN;
+        bool ok = writeRest(s, bytes, &rest, keep);
+        if (s.st_) s.st_->nextWrite = 0;
+        return ok;
+      }
+    }
+    // Nothing taken: EAGAIN, or an error that the ordinary write reports as its own.
+    st.nextWrite = static_cast<std::int16_t>(r < 0 ? r : static_cast<long>(UV_EAGAIN));
+    bool ok = writeRest(s, bytes, then, keep);
+    if (s.st_) s.st_->nextWrite = 0;  // used by the write above, unless it never got that far
+    return ok;
+  }
+  return writeRest(s, bytes, then, keep);
+}
+
 bool FileSender::usable(const Socket& s) { return Socket::Impl::canSendFile(s); }
+
+void detail::setConsumer(Socket& socket, SocketConsumer* consumer) {
+  Socket::Impl::setConsumer(socket, consumer);
+}
+
+bool detail::writeNow(Socket& socket, std::string_view bytes, const Buffer* then,
+                      Buffer (*keep)(std::string_view)) {
+  return Socket::Impl::writeNow(socket, bytes, then, keep);
+}
 
 void FileSender::send(const std::shared_ptr<Socket>& s, int fd, std::uint64_t offset,
                       std::uint64_t length, std::function<void(const Error&, std::uint64_t)> cb) {

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -517,6 +518,70 @@ TEST(HttpResponse, ABodilessRequestEndsHoweverItIsRead) {
   run();
   EXPECT_EQ(got, ok("/data") + ok("/readable") + ok("/pipe") + ok("/later", true));
   EXPECT_EQ(ended, (std::vector<std::string>{"/data", "/readable", "/pipe", "/later"}));
+}
+
+// The new owner of a socket handed over by `upgrade` or `connect` gets a plain socket: the
+// connection's listeners and its direct read path are gone, later bytes are not parsed as HTTP,
+// and pause() holds them in the stream until resume().
+void handOverIsPlain(const std::string& request, const std::string& reply, bool upgrade) {
+  std::size_t listenersAtHandOver = 99, heldWhilePaused = 0;
+  auto server = createServer([](const RequestPtr&, const ResponsePtr& res) { res->end("no"); });
+  auto takeOver = [&](const RequestPtr&, const SocketPtr& socket, const Buffer& head) {
+    EXPECT_TRUE(head.empty());
+    listenersAtHandOver = socket->listenerCount(net::Socket::Events::data);
+    socket->write(reply);
+    net::Socket* raw = socket.get();
+    socket->on(net::Socket::Events::data, [&, raw](const Buffer& b) {
+      std::string text(b.view());
+      raw->write("echo:" + text);
+      if (text == "ping") {
+        // Paused, the client's answer ("pong") must wait in the stream.
+        raw->pause();
+        auto check = std::make_shared<std::function<void()>>();
+        *check = [&, raw, check] {
+          if (raw->readableLength() < 4) {
+            setTimeout([check] { (*check)(); }, 5);
+            return;
+          }
+          heldWhilePaused = raw->readableLength();
+          raw->resume();
+          *check = nullptr;
+        };
+        (*check)();
+      } else {
+        raw->end();
+      }
+    });
+  };
+  if (upgrade) {
+    server->on(Server::Events::upgrade, takeOver);
+  } else {
+    server->on(Server::Events::connect, takeOver);
+  }
+  server->listen(0, "127.0.0.1");
+  auto c = rawClient(portOf(server), request, [&](RawConn&) { server->close(); });
+  RawConn* raw = c.get();
+  c->socket->on(net::Socket::Events::data, [raw, reply](const Buffer&) {
+    if (raw->got == reply) raw->socket->write("ping");
+    if (raw->got == reply + "echo:ping") raw->socket->write("pong");
+  });
+  run();
+  EXPECT_EQ(listenersAtHandOver, 0u);
+  EXPECT_EQ(heldWhilePaused, 4u);
+  EXPECT_EQ(c->got, reply + "echo:pingecho:pong");
+}
+
+TEST(HttpResponse, AnUpgradedSocketIsAPlainSocketForItsNewOwner) {
+  EVNODE_WATCHDOG(30);
+  handOverIsPlain(
+      get("/a").substr(0, get("/a").size() - 2) + "Connection: Upgrade\r\nUpgrade: echo\r\n\r\n",
+      "HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\n", true);
+}
+
+TEST(HttpResponse, ACONNECTTunnelIsAPlainSocketForItsNewOwner) {
+  EVNODE_WATCHDOG(30);
+  handOverIsPlain("CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n",
+                  "HTTP/1.1 200 Connection Established\r\n\r\n", false);
 }
 
 }  // namespace

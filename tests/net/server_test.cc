@@ -1,7 +1,10 @@
 // net::Server: listen errors, graceful close, maxConnections and `drop`, getConnections,
 // pauseOnConnect, and a thousand concurrent clients in one loop.
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 
 #include <memory>
 #include <string>
@@ -332,6 +335,51 @@ TEST(NetServer, AThousandConcurrentClientsEachGetTheirOwnEcho) {
   EXPECT_TRUE(errors.empty()) << errors.size() << " errors, first: " << errors[0];
   EXPECT_EQ(open, 0);
   EXPECT_GT(peak, 1);
+}
+
+// The TCP_NODELAY of the kernel socket accepted for the connection from local port `peerPort`
+// to `port` (found among this process's descriptors: the test holds both ends); -1 if none.
+int acceptedNoDelay(int port, int peerPort) {
+  for (int fd = 3; fd < 4096; ++fd) {
+    sockaddr_in local{}, peer{};
+    socklen_t ll = sizeof local, pl = sizeof peer;
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &ll) != 0) continue;
+    if (::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &pl) != 0) continue;
+    if (local.sin_family != AF_INET || ntohs(local.sin_port) != port ||
+        ntohs(peer.sin_port) != peerPort) {
+      continue;
+    }
+    int on = -1;
+    socklen_t len = sizeof on;
+    if (::getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, &len) != 0) return -1;
+    return on;
+  }
+  return -1;
+}
+
+// noDelay applies to every accepted connection (on Linux set once, on the listening socket,
+// which accepted sockets inherit), and only with the option.
+TEST(NetServer, NoDelayOptionReachesEveryAcceptedSocket) {
+  EVNODE_WATCHDOG(30);
+  for (bool noDelay : {true, false}) {
+    net::ServerOptions o;
+    o.noDelay = noDelay;
+    std::vector<int> seen;
+    std::shared_ptr<Server> server;
+    std::vector<std::shared_ptr<Socket>> clients;
+    server = net::createServer(o, [&](const std::shared_ptr<Socket>& s) {
+      seen.push_back(acceptedNoDelay(server->address().port, s->remotePort()));
+      s->destroy();
+      if (seen.size() == 3) server->close();
+    });
+    server->listen(0, "127.0.0.1");
+    for (int i = 0; i < 3; ++i) {
+      clients.push_back(net::connect(server->address().port, "127.0.0.1"));
+      clients.back()->on(Socket::Events::error, [](const Error&) {});
+    }
+    run();
+    EXPECT_EQ(seen, std::vector<int>(3, noDelay ? 1 : 0)) << "noDelay " << noDelay;
+  }
 }
 
 }  // namespace

@@ -1,0 +1,58 @@
+// Internal: short cuts for the one consumer that owns a socket (the HTTP server's connection),
+// for what it does once per read: take the bytes read and write the answer.
+//
+// A socket's reads normally travel Readable::push -> buffer or emit(`data`) -> a listener, and
+// its writes Writable::write -> queue/cork -> _writev -> the kernel -> a completion tick. For a
+// connection that reads one request and writes one response per read, that is most of the
+// user-space cost of a request. These keep Node's stream semantics for everybody else:
+//
+// - setConsumer(): the consumer is a `data` listener like any other (registered now, so the
+//   stream flows and a paused or backed-up stream still buffers and stops reading), but while it
+//   is the only one and the stream flows with nothing buffered, the socket hands it each read
+//   directly. Another `data` or `readable` listener, a pipe, pause() or an encoding put the
+//   stream path back for as long as they last (as Node's HTTP server unconsumes its socket).
+// - writeNow(): with nothing queued, written or corked on the socket, the bytes go to the
+//   kernel at once; whatever it does not take (or every byte, when the state is not that simple)
+//   goes through the socket's ordinary write, which keeps order, backpressure and `drain`, and
+//   reports an error exactly as a failed ordinary write does.
+#pragma once
+
+#include <string_view>
+
+#include "evnode/net.h"
+
+namespace evnode::net {
+
+class Socket::Consumer {
+ public:
+  // A chunk read from the socket (a view of a read slab: copy what must outlive the call).
+  virtual void onData(const Buffer& chunk) = 0;
+  // The socket's `error` (its `close` follows).
+  virtual void onError(const Error& err) { (void)err; }
+  // The socket's `close`, before its `close` listeners; the consumer is already detached.
+  virtual void onClose() = 0;
+
+ protected:
+  ~Consumer() = default;
+};
+
+namespace detail {
+
+using SocketConsumer = Socket::Consumer;
+
+// Attaches `consumer` in place of the current one (nullptr: just detaches it, which removes its
+// listeners as off() would). The socket detaches it by itself when it closes, just before
+// onClose(). The socket holds no reference: the consumer must outlive its attachment.
+void setConsumer(Socket& socket, SocketConsumer* consumer);
+
+// Writes `bytes` and then `*then` (if given) as Socket::write would, without the auto-cork
+// tick. `keep(rest)` makes the Buffer that holds bytes the kernel did not take (default
+// Buffer::from). Returns false if the caller should wait for `drain`.
+bool writeNow(Socket& socket, std::string_view bytes, const Buffer* then = nullptr,
+              Buffer (*keep)(std::string_view) = nullptr);
+inline bool writeNow(Socket& socket, const Buffer& chunk) {
+  return writeNow(socket, std::string_view(), &chunk);
+}
+
+}  // namespace detail
+}  // namespace evnode::net

@@ -1,0 +1,349 @@
+// net::detail::writeNow and net::detail::setConsumer over real sockets: a direct write that the
+// kernel cannot take whole queues the rest behind it in order (with backpressure and `drain`),
+// a failed direct write is the socket's error as an ordinary write's failure is; a consumer gets
+// every read and `close`, and another `data` listener, pause() and detaching give Node's stream
+// behaviour back.
+#include "net/direct.h"
+
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "evnode/loop.h"
+#include "evnode/net.h"
+#include "support/testing.h"
+
+namespace {
+
+using namespace evnode;
+namespace et = evnode::testing;
+using net::Server;
+using net::Socket;
+
+int rawConnect(int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+void resetClose(int fd) {
+  linger l{1, 0};
+  setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+  ::close(fd);
+}
+
+// A run of `n` bytes that tells where it came from.
+std::string piece(std::size_t i, std::size_t n) {
+  std::string s = et::randomBytes(n, i + 1);
+  s[0] = static_cast<char>('A' + i % 26);
+  return s;
+}
+
+TEST(NetDirect, WriteNowThatTheKernelCannotTakeQueuesTheRestInOrder) {
+  EVNODE_WATCHDOG(60);
+  std::string want;
+  std::size_t direct = 0, queuedAt = 0;
+  bool sawFalse = false;
+  int drains = 0;
+  std::uint64_t written = 0;
+  std::shared_ptr<Server> server;
+  std::shared_ptr<Socket> client;
+  server = net::createServer([&](const std::shared_ptr<Socket>& s) {
+    s->on(Socket::Events::drain, [&] { ++drains; });
+    s->on(Socket::Events::close, [&, raw = s.get()](bool) {
+      written = raw->bytesWritten();
+      server->close();
+    });
+    // The client reads nothing yet: write until the kernel is full and a write is queued.
+    std::size_t i = 0;
+    while (s->writableLength() == 0 && want.size() < (256u << 20)) {
+      std::string p = piece(i++, 16 * 1024);
+      want += p;
+      EXPECT_TRUE(net::detail::writeNow(*s, p));
+      if (s->writableLength() == 0) ++direct;
+    }
+    queuedAt = i;
+    // From now on every write queues behind the first, direct or not, until `drain`.
+    for (int k = 0; k < 8; ++k) {
+      std::string p = piece(i++, 16 * 1024);
+      want += p;
+      bool ok = k % 2 ? s->write(p) : net::detail::writeNow(*s, p);
+      if (!ok) sawFalse = true;
+    }
+    // (Node emits no `drain` once the stream is ending: end only after it.)
+    want += "the end";
+    s->once(Socket::Events::drain, [raw = s.get()] {
+      EXPECT_EQ(raw->writableLength(), 0u);
+      Buffer tail = Buffer::from("the end");
+      EXPECT_TRUE(net::detail::writeNow(*raw, tail));
+      raw->end();
+    });
+    client->resume();
+  });
+  server->listen(0, "127.0.0.1");
+  std::string got;
+  client = net::connect(server->address().port, "127.0.0.1");
+  client->pause();
+  client->on(Socket::Events::data, [&](const Buffer& b) { got.append(b.view()); });
+  run();
+  EXPECT_GT(direct, 0u);
+  EXPECT_GT(queuedAt, 0u);
+  EXPECT_TRUE(sawFalse);  // 8 * 16 KiB reach the high-water mark
+  EXPECT_GE(drains, 1);
+  EXPECT_EQ(got.size(), want.size());
+  EXPECT_TRUE(got == want) << "the bytes differ";
+  EXPECT_EQ(written, want.size());
+}
+
+TEST(NetDirect, WriteNowOfTwoPartsAndAfterOrdinaryWritesKeepsOrder) {
+  EVNODE_WATCHDOG(30);
+  std::shared_ptr<Server> server;
+  server = net::createServer([&](const std::shared_ptr<Socket>& s) {
+    s->write("a");  // auto-corked: writeNow must queue behind it, not overtake it
+    Buffer body = Buffer::from("c");
+    net::detail::writeNow(*s, "b", &body);
+    s->on(Socket::Events::data, [raw = s.get()](const Buffer&) {
+      Buffer more = Buffer::from("e");
+      net::detail::writeNow(*raw, "d", &more);  // nothing queued now: straight to the kernel
+      EXPECT_EQ(raw->writableLength(), 0u);
+      EXPECT_EQ(raw->bytesWritten(), 5u);
+      raw->end();
+    });
+    s->on(Socket::Events::close, [&](bool) { server->close(); });
+  });
+  server->listen(0, "127.0.0.1");
+  std::string got;
+  auto client = net::connect(server->address().port, "127.0.0.1");
+  client->on(Socket::Events::data, [&](const Buffer& b) {
+    got.append(b.view());
+    if (got == "abc") client->write("go");
+  });
+  run();
+  EXPECT_EQ(got, "abcde");
+}
+
+// A reset peer: the direct write fails as an ordinary write does, through `error` then
+// close(hadError), and nothing counts as written.
+TEST(NetDirect, WriteNowToAResetPeerIsTheSocketsWriteError) {
+  EVNODE_WATCHDOG(30);
+  net::ServerOptions o;
+  o.pauseOnConnect = true;  // the read side must not see the reset first
+  std::shared_ptr<Server> server;
+  Error direct, ordinary;
+  std::vector<bool> hadError;
+  std::uint64_t written = 99;
+  int fd = -1;
+  bool second = false;
+  server = net::createServer(o, [&](const std::shared_ptr<Socket>& s) {
+    const bool useDirect = !second;
+    second = true;
+    Error& err = useDirect ? direct : ordinary;
+    s->on(Socket::Events::error, [&err](const Error& e) { err = e; });
+    s->on(Socket::Events::close, [&, raw = s.get(), useDirect](bool h) {
+      hadError.push_back(h);
+      if (useDirect) written = raw->bytesWritten();
+      if (hadError.size() == 2) {
+        server->close();
+      } else {
+        // The same again with an ordinary write, for comparison.
+        fd = rawConnect(server->address().port);
+      }
+    });
+    resetClose(fd);
+    // The reset may take a moment to arrive: write until the write fails.
+    auto tryWrite = std::make_shared<std::function<void()>>();
+    *tryWrite = [s, tryWrite, useDirect] {
+      if (s->destroyed()) {
+        *tryWrite = nullptr;  // breaks the cycle
+        return;
+      }
+      if (useDirect) {
+        net::detail::writeNow(*s, "x");
+      } else {
+        s->write("x");
+      }
+      setTimeout([tryWrite] { (*tryWrite)(); }, 5);
+    };
+    (*tryWrite)();
+  });
+  server->listen(0, "127.0.0.1");
+  fd = rawConnect(server->address().port);
+  ASSERT_GE(fd, 0);
+  run();
+  ASSERT_EQ(hadError.size(), 2u);
+  EXPECT_TRUE(hadError[0]);
+  EXPECT_TRUE(hadError[1]);
+  EXPECT_TRUE(direct.code == "ECONNRESET" || direct.code == "EPIPE") << direct.code;
+  EXPECT_EQ(direct.syscall, ordinary.syscall);
+  EXPECT_EQ(direct.syscall, "write");
+  EXPECT_TRUE(ordinary.code == "ECONNRESET" || ordinary.code == "EPIPE") << ordinary.code;
+  EXPECT_EQ(written, 0u);
+}
+
+struct Recorder : Socket::Consumer {
+  std::string got;
+  std::vector<std::string>* log = nullptr;
+  int closes = 0;
+  std::function<void(const Buffer&)> also;
+  void onData(const Buffer& chunk) override {
+    got.append(chunk.view());
+    if (log) log->push_back("consumer:" + std::string(chunk.view()));
+    if (also) also(chunk);
+  }
+  void onClose() override {
+    ++closes;
+    if (log) log->push_back("consumer:close");
+  }
+};
+
+// A client that sends `parts` one at a time, each once the server says "next", then ends.
+std::shared_ptr<Socket> stepClient(int port, std::vector<std::string> parts) {
+  auto c = net::connect(port, "127.0.0.1");
+  auto left = std::make_shared<std::vector<std::string>>(std::move(parts));
+  Socket* raw = c.get();
+  auto sendNext = [raw, left] {
+    if (left->empty()) {
+      raw->end();
+      return;
+    }
+    raw->write(left->front());
+    left->erase(left->begin());
+  };
+  c->on(Socket::Events::connect, sendNext);
+  c->on(Socket::Events::data, [sendNext](const Buffer&) { sendNext(); });
+  c->on(Socket::Events::error, [](const Error&) {});
+  return c;
+}
+
+TEST(NetDirect, AConsumerGetsEveryReadThenCloseBeforeTheCloseListeners) {
+  EVNODE_WATCHDOG(30);
+  Recorder rec;
+  std::vector<std::string> log;
+  rec.log = &log;
+  std::shared_ptr<Server> server;
+  server = net::createServer([&](const std::shared_ptr<Socket>& s) {
+    net::detail::setConsumer(*s, &rec);
+    rec.also = [raw = s.get()](const Buffer&) { raw->write("next"); };
+    s->on(Socket::Events::close, [&](bool) {
+      log.push_back("close");
+      server->close();
+    });
+  });
+  server->listen(0, "127.0.0.1");
+  auto client = stepClient(server->address().port, {"one", "two", "three"});
+  run();
+  EXPECT_EQ(rec.got, "onetwothree");
+  EXPECT_EQ(rec.closes, 1);
+  ASSERT_FALSE(log.empty());
+  EXPECT_EQ(log.back(), "close");
+  EXPECT_EQ(log[log.size() - 2], "consumer:close");
+}
+
+TEST(NetDirect, AnotherDataListenerSeesTheSameBytesAfterTheConsumer) {
+  EVNODE_WATCHDOG(30);
+  Recorder rec;
+  std::vector<std::string> log;
+  rec.log = &log;
+  std::string other;
+  std::shared_ptr<Server> server;
+  server = net::createServer([&](const std::shared_ptr<Socket>& s) {
+    net::detail::setConsumer(*s, &rec);
+    s->on(Socket::Events::data, [&, raw = s.get()](const Buffer& b) {
+      other.append(b.view());
+      log.push_back("other:" + std::string(b.view()));
+      raw->write("next");
+    });
+    s->on(Socket::Events::close, [&](bool) { server->close(); });
+  });
+  server->listen(0, "127.0.0.1");
+  auto client = stepClient(server->address().port, {"one", "two"});
+  run();
+  EXPECT_EQ(rec.got, "onetwo");
+  EXPECT_EQ(other, "onetwo");
+  std::vector<std::string> want{"consumer:one", "other:one", "consumer:two", "other:two",
+                                "consumer:close"};
+  EXPECT_EQ(log, want);
+}
+
+// pause() stops the consumer's reads (the stream buffers, then stops reading); resume() hands
+// it what was buffered, in order.
+TEST(NetDirect, PauseHoldsTheConsumersReadsUntilResume) {
+  EVNODE_WATCHDOG(30);
+  Recorder rec;
+  std::size_t gotWhilePaused = 0, bufferedWhilePaused = 0;
+  std::shared_ptr<Server> server;
+  std::shared_ptr<Socket> client;
+  server = net::createServer([&](const std::shared_ptr<Socket>& s) {
+    net::detail::setConsumer(*s, &rec);
+    rec.also = [&, raw = s.get()](const Buffer&) {
+      if (rec.got == "first") {
+        raw->pause();
+        client->write("second");
+        // Resume once the stream holds "second": the consumer must not have seen it.
+        auto check = std::make_shared<std::function<void()>>();
+        *check = [&, raw, check] {
+          if (raw->readableLength() < 6) {
+            setTimeout([check] { (*check)(); }, 5);
+            return;
+          }
+          gotWhilePaused = rec.got.size();
+          bufferedWhilePaused = raw->readableLength();
+          raw->resume();
+          *check = nullptr;
+        };
+        (*check)();
+      } else if (rec.got == "firstsecond") {
+        client->end();
+      }
+    };
+    s->on(Socket::Events::close, [&](bool) { server->close(); });
+  });
+  server->listen(0, "127.0.0.1");
+  client = net::connect(server->address().port, "127.0.0.1", [&] { client->write("first"); });
+  run();
+  EXPECT_EQ(gotWhilePaused, 5u);
+  EXPECT_EQ(bufferedWhilePaused, 6u);  // "second", held by the stream
+  EXPECT_EQ(rec.got, "firstsecond");
+  EXPECT_EQ(rec.closes, 1);
+}
+
+TEST(NetDirect, ADetachedConsumerGetsNothingAndTheSocketIsPlainAgain) {
+  EVNODE_WATCHDOG(30);
+  Recorder rec;
+  std::string plain;
+  std::shared_ptr<Server> server;
+  server = net::createServer([&](const std::shared_ptr<Socket>& s) {
+    net::detail::setConsumer(*s, &rec);
+    rec.also = [&, raw = s.get()](const Buffer&) {
+      net::detail::setConsumer(*raw, nullptr);
+      EXPECT_EQ(raw->listenerCount(Socket::Events::data), 0u);
+      raw->on(Socket::Events::data, [&, raw](const Buffer& b) {
+        plain.append(b.view());
+        raw->write("next");
+      });
+      raw->write("next");
+    };
+    s->on(Socket::Events::close, [&](bool) { server->close(); });
+  });
+  server->listen(0, "127.0.0.1");
+  auto client = stepClient(server->address().port, {"one", "two", "three"});
+  run();
+  EXPECT_EQ(rec.got, "one");
+  EXPECT_EQ(plain, "twothree");
+  EXPECT_EQ(rec.closes, 0);
+}
+
+}  // namespace
