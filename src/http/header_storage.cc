@@ -40,19 +40,18 @@ Spares* spares() {
 
 void HeaderStorage::assign(IncomingHeaders& headers, std::span<const Header> fields) {
   RawList& raw = headers.raw_;
-  if (Spares* s = spares(); s && raw.capacity() == 0 && s->count > 0) {
-    raw.swap(s->lists[--s->count]);
+  if (raw.capacity() == 0) {
+    if (Spares* s = spares(); s && s->count > 0) raw.swap(s->lists[--s->count]);
   }
-  // Assigning into the old entries reuses their strings' buffers.
+  // Assigning into the old entries reuses their strings' buffers (see setString).
   const std::size_t n = fields.size();
-  const std::size_t reuse = std::min(n, raw.size());
+  if (n < raw.size()) raw.erase(raw.begin() + static_cast<std::ptrdiff_t>(n), raw.end());
+  const std::size_t reuse = raw.size();
   for (std::size_t i = 0; i < reuse; ++i) {
     setString(raw[i].first, fields[i].name);
     setString(raw[i].second, fields[i].value);
   }
-  if (n < raw.size()) {
-    raw.erase(raw.begin() + static_cast<std::ptrdiff_t>(n), raw.end());
-  } else {
+  if (n > reuse) {
     raw.reserve(n);
     for (std::size_t i = reuse; i < n; ++i) raw.emplace_back(fields[i].name, fields[i].value);
   }
