@@ -17,7 +17,7 @@ namespace evnode::http {
 
 // Copies n bytes that are known not to overlap, without a call for short strings (names,
 // methods, most values): two possibly overlapping moves of the largest power of two <= n.
-inline void copyShort(char* d, const char* s, std::size_t n) {
+[[gnu::always_inline]] inline void copyShort(char* d, const char* s, std::size_t n) {
   if (n >= 8 && n <= 16) {
     std::uint64_t a, b;
     std::memcpy(&a, s, 8);
@@ -43,8 +43,9 @@ inline void copyShort(char* d, const char* s, std::size_t n) {
 // s = v (v does not point into s). A reused string usually gets a value no longer than its
 // last one (the same field of the next request): then the bytes are copied over its old ones
 // and the length cut, with no library call. Otherwise a plain append into the buffer s already
-// has (std::string::assign takes a slower, aliasing-safe path).
-inline void setString(std::string& s, std::string_view v) {
+// has (std::string::assign takes a slower, aliasing-safe path). Always inlined: a call around
+// the append costs more than the copy.
+[[gnu::always_inline]] inline void setString(std::string& s, std::string_view v) {
   std::size_t n = v.size();
   if (n <= s.size()) {
     copyShort(s.data(), v.data(), n);
