@@ -87,6 +87,11 @@ inline std::uint64_t load64(const char* p) {
   std::memcpy(&x, p, sizeof x);
   return x;
 }
+inline std::uint16_t load16(const char* p) {
+  std::uint16_t x;
+  std::memcpy(&x, p, sizeof x);
+  return x;
+}
 inline std::uint32_t load32(const char* p) {
   std::uint32_t x;
   std::memcpy(&x, p, sizeof x);
@@ -249,23 +254,26 @@ inline Step parseFields(const char*& pos, const char* end, Header* store, std::s
                         std::size_t maxCount, std::size_t& count, Failure& f, OnField&& onField) {
   const char* p = pos;
   for (;;) {
-    if (p >= end) return Step::kMore;
-    char c = *p;
-    if (c == '\r') {
-      if (p + 1 >= end) return Step::kMore;
-      if (p[1] != '\n') return fail(f, E::HPE_LF_EXPECTED, p + 1);
-      pos = p + 2;
-      return Step::kDone;
-    }
-    if (c == '\n') return fail(f, E::HPE_CR_EXPECTED, p);
-    if (isOws(c)) return fail(f, E::HPE_UNEXPECTED_SPACE, p);
-
     // The name: tchars up to the colon. Whatever else stops the scan (SP before the colon, a
-    // CTL, any other non-tchar) is the offending byte.
+    // CTL, any other non-tchar) is the offending byte. CR, LF, SP and HT are not tchars: a line
+    // starting with one of them (the empty line that ends the block, a bare LF, obs-fold) is
+    // told apart only when the name comes out empty, off the path of every field line.
     const char* name = p;
     p = skipTokens(p, end);
     if (p >= end) return Step::kMore;
-    if (*p != ':' || p == name) return fail(f, E::HPE_INVALID_HEADER_TOKEN, p);
+    if (p == name) {
+      char c = *p;
+      if (c == '\r') {
+        if (p + 1 >= end) return Step::kMore;
+        if (p[1] != '\n') return fail(f, E::HPE_LF_EXPECTED, p + 1);
+        pos = p + 2;
+        return Step::kDone;
+      }
+      if (c == '\n') return fail(f, E::HPE_CR_EXPECTED, p);
+      if (isOws(c)) return fail(f, E::HPE_UNEXPECTED_SPACE, p);
+      return fail(f, E::HPE_INVALID_HEADER_TOKEN, p);
+    }
+    if (*p != ':') return fail(f, E::HPE_INVALID_HEADER_TOKEN, p);
     std::size_t nameLen = static_cast<std::size_t>(p - name);
     ++p;
     while (p < end && isOws(*p)) ++p;
@@ -637,11 +645,19 @@ Step parseRequestLine(const char*& p, const char* end, RequestHead& out, const L
   ++p;
 
   const char* version = p;
-  s = parseVersion(p, end, out, f);
-  if (s != Step::kDone) return s;
-  s = expectCrlf(p, end, f, E::HPE_INVALID_VERSION);
-  if (s != Step::kDone) return s;
-  if (!versionSupported(out)) return fail(f, E::HPE_VERSION_NOT_SUPPORTED, version);
+  if (end - p >= 10 && load16(p + 8) == load16("\r\n") &&
+      (load64(p) == load64("HTTP/1.1") || load64(p) == load64("HTTP/1.0"))) {
+    // Nearly every request line ends so: two compares.
+    out.versionMajor = 1;
+    out.versionMinor = static_cast<std::uint8_t>(p[7] - '0');
+    p += 10;
+  } else {
+    s = parseVersion(p, end, out, f);
+    if (s != Step::kDone) return s;
+    s = expectCrlf(p, end, f, E::HPE_INVALID_VERSION);
+    if (s != Step::kDone) return s;
+    if (!versionSupported(out)) return fail(f, E::HPE_VERSION_NOT_SUPPORTED, version);
+  }
   ParseError e = classifyTarget(out);
   if (e != E::HPE_OK) return fail(f, e, target);
   return Step::kDone;
