@@ -8,12 +8,27 @@
 
 #include "evnode/buffer.h"
 #include "evnode/http.h"
+#include "http/parser.h"
 
 namespace evnode::http {
 
+// The throwing halves of the checks below, out of line so that the checks stay small enough to
+// inline: a response checks its headers on every writeHead.
+[[noreturn]] void throwInvalidHeaderName(std::string_view name);
+[[noreturn]] void throwInvalidHeaderValue(std::string_view name);
+
 // Throw ERR_INVALID_HTTP_TOKEN / ERR_INVALID_CHAR: a header can never split a message.
-void validateHeaderName(std::string_view name);
-void validateHeaderValue(std::string_view name, std::string_view value);
+inline void validateHeaderName(std::string_view name) {
+  if (name.empty() || !allTokenChars(name)) [[unlikely]] {
+    throwInvalidHeaderName(name);
+  }
+}
+inline void validateHeaderValue(std::string_view name, std::string_view value) {
+  // No CR, LF or other controls (HT allowed). Empty values (a status message) are common.
+  if (!value.empty() && !allFieldValueChars(value)) [[unlikely]] {
+    throwInvalidHeaderValue(name);
+  }
+}
 
 // A comma-separated list holds `token` (case-insensitive): `Connection: keep-alive, close`.
 bool containsToken(std::string_view list, std::string_view token);

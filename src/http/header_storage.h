@@ -6,6 +6,8 @@
 #pragma once
 
 #include <algorithm>
+#include <cstdint>
+#include <cstring>
 #include <span>
 #include <string>
 #include <string_view>
@@ -15,11 +17,45 @@
 
 namespace evnode::http {
 
-// s = v, as a plain append into the buffer s already has (std::string::assign takes a slower,
-// aliasing-safe path).
-inline void setString(std::string& s, std::string_view v) {
+// Copies n bytes that are known not to overlap, without a call for short strings (names,
+// methods, most values): two possibly overlapping moves of the largest power of two <= n.
+[[gnu::always_inline]] inline void copyShort(char* d, const char* s, std::size_t n) {
+  if (n >= 8 && n <= 16) {
+    std::uint64_t a, b;
+    std::memcpy(&a, s, 8);
+    std::memcpy(&b, s + n - 8, 8);
+    std::memcpy(d, &a, 8);
+    std::memcpy(d + n - 8, &b, 8);
+  } else if (n >= 4 && n < 8) {
+    std::uint32_t a, b;
+    std::memcpy(&a, s, 4);
+    std::memcpy(&b, s + n - 4, 4);
+    std::memcpy(d, &a, 4);
+    std::memcpy(d + n - 4, &b, 4);
+  } else if (n > 0 && n < 4) {
+    char a = s[0], b = s[n / 2], c = s[n - 1];
+    d[0] = a;
+    d[n / 2] = b;
+    d[n - 1] = c;
+  } else if (n != 0) {
+    std::memcpy(d, s, n);
+  }
+}
+
+// s = v (v does not point into s). A reused string usually gets a value no longer than its
+// last one (the same field of the next request): then the bytes are copied over its old ones
+// and the length cut, with no library call. Otherwise a plain append into the buffer s already
+// has (std::string::assign takes a slower, aliasing-safe path). Always inlined: a call around
+// the append costs more than the copy.
+[[gnu::always_inline]] inline void setString(std::string& s, std::string_view v) {
+  std::size_t n = v.size();
+  if (n <= s.size()) {
+    copyShort(s.data(), v.data(), n);
+    if (n != s.size()) s.erase(n);
+    return;
+  }
   s.clear();
-  s.append(v.data(), v.size());
+  s.append(v.data(), n);
 }
 
 struct HeaderStorage {

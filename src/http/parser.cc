@@ -1,15 +1,26 @@
 // The HTTP/1.1 parser: see parser.h for the contract and the strictness rules.
 //
 // The head parser is one forward pass over the bytes with pointer arithmetic; character classes
-// come from a 256-entry table, and long runs (targets, field values) are skipped 8 bytes at a
-// time with SWAR tests on a 64-bit word. Every decision depends only on bytes already seen, so
-// parsing a prefix either says "incomplete" or gives the same answer as parsing the whole.
+// come from a 256-entry table, methods and field names are checked as they are scanned, long
+// runs (targets, field values) are skipped 16 bytes at a time with SSE2 (8 with SWAR where
+// there is no SSE2), and the common cases (GET, HTTP/1.1 CRLF, the few field names that matter)
+// are recognised by comparing whole words. Every decision depends only on bytes up to the one
+// that decides, so parsing a prefix either says "incomplete" or gives the same answer as
+// parsing the whole.
 #include "http/parser.h"
 
 #include <algorithm>
 #include <bit>
 #include <cstring>
 #include <limits>
+
+// SSE2 is part of x86-64's base instruction set: no run-time check is needed.
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#define EVNODE_HTTP_SSE2 1
+#else
+#define EVNODE_HTTP_SSE2 0
+#endif
 
 namespace evnode::http {
 
@@ -64,13 +75,28 @@ inline bool isToken(char c) { return cls(c) & kTokenBit; }
 inline bool isOws(char c) { return c == ' ' || c == '\t'; }
 inline bool isDigit(char c) { return c >= '0' && c <= '9'; }
 
-// ---- SWAR scanning ----
+// ---- scanning ----
+//
+// Short runs (methods, field names: a few bytes) go byte by byte through the class table, with
+// one bound check per four bytes. Long runs (targets, field values) are skipped 16 bytes at a
+// time with SSE2 on x86-64, or 8 bytes at a time with SWAR tests on a 64-bit word elsewhere; the
+// last few bytes before the end of the buffer go through the table.
 
 constexpr std::uint64_t kOnes = 0x0101010101010101ull;
 constexpr std::uint64_t kHighs = 0x8080808080808080ull;
 
 inline std::uint64_t load64(const char* p) {
   std::uint64_t x;
+  std::memcpy(&x, p, sizeof x);
+  return x;
+}
+inline std::uint16_t load16(const char* p) {
+  std::uint16_t x;
+  std::memcpy(&x, p, sizeof x);
+  return x;
+}
+inline std::uint32_t load32(const char* p) {
+  std::uint32_t x;
   std::memcpy(&x, p, sizeof x);
   return x;
 }
@@ -82,20 +108,55 @@ inline std::uint64_t lessMask(std::uint64_t x, std::uint8_t n) {
   return (x - kOnes * n) & ~x & kHighs;
 }
 // Bytes == b.
-inline std::uint64_t byteMask(std::uint64_t x, std::uint8_t b) {
+[[maybe_unused]] inline std::uint64_t byteMask(std::uint64_t x, std::uint8_t b) {
   std::uint64_t y = x ^ (kOnes * b);
   return (y - kOnes) & ~y & kHighs;
 }
 inline bool hasLess(std::uint64_t x, std::uint8_t n) { return lessMask(x, n) != 0; }
 
-constexpr bool kLittleEndian = std::endian::native == std::endian::little;
+[[maybe_unused]] constexpr bool kLittleEndian = std::endian::native == std::endian::little;
+
+// High bit set in the bytes of x that are < 0x20 or == 0x7f, exactly (no borrow between bytes).
+// HT is among them, so a hit needs a closer look.
+inline std::uint64_t ctlOrDel(std::uint64_t x) {
+  constexpr std::uint64_t kLows = ~kHighs;
+  // Per byte, on its low 7 bits: +1 wraps DEL to 0 and maps CTLs to 1..0x20; the sum of at most
+  // 0x80 stays in the byte, its bit 7 is masked off. Then z < 0x21 iff z + 0x5f has bit 7 clear.
+  // Bytes of 0x80 and above (their own bit 7, ~x) are never flagged.
+  std::uint64_t z = ((x & kLows) + kOnes) & kLows;
+  return ~(z + kOnes * 0x5f) & ~x & kHighs;
+}
+
+#if EVNODE_HTTP_SSE2
+// Bit i set where byte i of the 16 at p may not be in a field value: a CTL other than HT, DEL.
+inline unsigned sseValueStops(const char* p) {
+  __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  __m128i ctl = _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(0x1f)), x);  // x <= 0x1f
+  __m128i ht = _mm_cmpeq_epi8(x, _mm_set1_epi8('\t'));
+  __m128i del = _mm_cmpeq_epi8(x, _mm_set1_epi8(0x7f));
+  return static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(_mm_andnot_si128(ht, ctl), del)));
+}
+// Bit i set where byte i of the 16 at p is SP, a CTL or DEL: the end of a target.
+inline unsigned sseTargetStops(const char* p) {
+  __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  __m128i low = _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(0x20)), x);  // x <= 0x20
+  return static_cast<unsigned>(
+      _mm_movemask_epi8(_mm_or_si128(low, _mm_cmpeq_epi8(x, _mm_set1_epi8(0x7f)))));
+}
+#endif
 
 // Field values: the first byte that is a CTL other than HT, or DEL.
 inline const char* scanValue(const char* p, const char* end) {
+#if EVNODE_HTTP_SSE2
+  while (end - p >= 16) {
+    unsigned m = sseValueStops(p);
+    if (m != 0) return p + std::countr_zero(m);
+    p += 16;
+  }
+#else
   if constexpr (kLittleEndian) {
     while (end - p >= 8) {
-      std::uint64_t x = load64(p);
-      std::uint64_t m = lessMask(x, 0x20) | byteMask(x, 0x7f);
+      std::uint64_t m = ctlOrDel(load64(p));
       if (m == 0) {
         p += 8;
         continue;
@@ -105,13 +166,20 @@ inline const char* scanValue(const char* p, const char* end) {
       ++p;
     }
   }
+#endif
   while (p < end && (cls(*p) & kValueBit)) ++p;
   return p;
 }
 
-// The first byte that is SP, a CTL or DEL: the end of a target, method or field name (whose
-// bytes the caller still checks).
+// The first byte that is SP, a CTL or DEL: the end of a target.
 inline const char* scanVisible(const char* p, const char* end) {
+#if EVNODE_HTTP_SSE2
+  while (end - p >= 16) {
+    unsigned m = sseTargetStops(p);
+    if (m != 0) return p + std::countr_zero(m);
+    p += 16;
+  }
+#else
   if constexpr (kLittleEndian) {
     while (end - p >= 8) {
       std::uint64_t x = load64(p);
@@ -120,44 +188,47 @@ inline const char* scanVisible(const char* p, const char* end) {
       p += 8;
     }
   }
+#endif
   while (p < end && (cls(*p) & kTargetBit)) ++p;
   return p;
 }
 
-// The first byte that ends a field name: ':', SP, a CTL or DEL. Other non-token bytes before it
-// are found by allTokens().
-inline const char* scanName(const char* p, const char* end) {
-  if constexpr (kLittleEndian) {
-    while (end - p >= 8) {
-      std::uint64_t x = load64(p);
-      std::uint64_t m = lessMask(x, 0x21) | byteMask(x, 0x7f) | byteMask(x, ':');
-      if (m != 0) return p + (std::countr_zero(m) >> 3);
-      p += 8;
-    }
+// The first byte of [p, end) that is not a tchar (or end): the end of a method or field name.
+// One pass, so the caller only has to look at the byte it stops at.
+inline const char* skipTokens(const char* p, const char* end) {
+  while (end - p >= 4) {
+    if (!isToken(p[0])) return p;
+    if (!isToken(p[1])) return p + 1;
+    if (!isToken(p[2])) return p + 2;
+    if (!isToken(p[3])) return p + 3;
+    p += 4;
   }
-  while (p < end && *p != ':' && (cls(*p) & kTargetBit)) ++p;
-  return p;
-}
-
-// Whether [p, end) are all tchar (no early exit: names are short, branches are costly).
-inline bool allTokens(const char* p, const char* end) {
-  std::uint8_t acc = kTokenBit;
-  for (; end - p >= 4; p += 4) acc &= cls(p[0]) & cls(p[1]) & cls(p[2]) & cls(p[3]);
-  for (; p < end; ++p) acc &= cls(*p);
-  return acc != 0;
-}
-inline const char* firstNonToken(const char* p, const char* end) {
   while (p < end && isToken(*p)) ++p;
   return p;
 }
 
-// s[0..n) equals `lower` ignoring ASCII case. Only for token bytes (s) and lowercase letters,
-// digits and '-' (lower): OR-ing 0x20 folds case there and cannot map another tchar onto them.
+// s[0..n) equals `lower` (n = lower.size()) ignoring ASCII case. Only for token bytes (s) and
+// lowercase letters, digits and '-' (lower): OR-ing 0x20 folds case there and cannot map
+// another tchar onto them. A word at a time (the last word overlapping the one before): `lower`
+// is a literal, so after inlining its words are constants.
 inline bool tokenIs(const char* s, std::string_view lower) {
-  for (std::size_t i = 0; i < lower.size(); ++i) {
-    if ((s[i] | 0x20) != lower[i]) return false;
+  const char* l = lower.data();
+  std::size_t n = lower.size();
+  constexpr std::uint64_t kFold64 = kOnes * 0x20;
+  constexpr std::uint32_t kFold32 = 0x20202020u;
+  if (n >= 8) {
+    for (std::size_t i = 0; i + 8 < n; i += 8) {
+      if ((load64(s + i) | kFold64) != load64(l + i)) return false;
+    }
+    return (load64(s + n - 8) | kFold64) == load64(l + n - 8);
   }
-  return true;
+  if (n >= 4) {
+    return (((load32(s) | kFold32) ^ load32(l)) |
+            ((load32(s + n - 4) | kFold32) ^ load32(l + n - 4))) == 0;
+  }
+  bool eq = true;
+  for (std::size_t i = 0; i < n; ++i) eq &= (s[i] | 0x20) == l[i];
+  return eq;
 }
 inline bool tokenEq(std::string_view s, std::string_view lower) {
   return s.size() == lower.size() && tokenIs(s.data(), lower);
@@ -186,22 +257,26 @@ inline Step parseFields(const char*& pos, const char* end, Header* store, std::s
                         std::size_t maxCount, std::size_t& count, Failure& f, OnField&& onField) {
   const char* p = pos;
   for (;;) {
-    if (p >= end) return Step::kMore;
-    char c = *p;
-    if (c == '\r') {
-      if (p + 1 >= end) return Step::kMore;
-      if (p[1] != '\n') return fail(f, E::HPE_LF_EXPECTED, p + 1);
-      pos = p + 2;
-      return Step::kDone;
-    }
-    if (c == '\n') return fail(f, E::HPE_CR_EXPECTED, p);
-    if (isOws(c)) return fail(f, E::HPE_UNEXPECTED_SPACE, p);
-
+    // The name: tchars up to the colon. Whatever else stops the scan (SP before the colon, a
+    // CTL, any other non-tchar) is the offending byte. CR, LF, SP and HT are not tchars: a line
+    // starting with one of them (the empty line that ends the block, a bare LF, obs-fold) is
+    // told apart only when the name comes out empty, off the path of every field line.
     const char* name = p;
-    p = scanName(p, end);
-    if (!allTokens(name, p)) return fail(f, E::HPE_INVALID_HEADER_TOKEN, firstNonToken(name, p));
+    p = skipTokens(p, end);
     if (p >= end) return Step::kMore;
-    if (*p != ':' || p == name) return fail(f, E::HPE_INVALID_HEADER_TOKEN, p);
+    if (p == name) {
+      char c = *p;
+      if (c == '\r') {
+        if (p + 1 >= end) return Step::kMore;
+        if (p[1] != '\n') return fail(f, E::HPE_LF_EXPECTED, p + 1);
+        pos = p + 2;
+        return Step::kDone;
+      }
+      if (c == '\n') return fail(f, E::HPE_CR_EXPECTED, p);
+      if (isOws(c)) return fail(f, E::HPE_UNEXPECTED_SPACE, p);
+      return fail(f, E::HPE_INVALID_HEADER_TOKEN, p);
+    }
+    if (*p != ':') return fail(f, E::HPE_INVALID_HEADER_TOKEN, p);
     std::size_t nameLen = static_cast<std::size_t>(p - name);
     ++p;
     while (p < end && isOws(*p)) ++p;
@@ -280,7 +355,7 @@ ParseError parseContentLength(std::string_view v, std::uint64_t& out) {
 }
 
 // One Transfer-Encoding field value: a list of codings, each with optional parameters.
-ParseError parseTransferEncoding(std::string_view v, Facts& facts) {
+[[gnu::noinline]] ParseError parseTransferEncoding(std::string_view v, Facts& facts) {
   const char* p = v.data();
   const char* e = p + v.size();
   bool any = false;
@@ -339,7 +414,7 @@ ParseError parseTransferEncoding(std::string_view v, Facts& facts) {
   return any ? E::HPE_OK : E::HPE_INVALID_TRANSFER_ENCODING;
 }
 
-void parseConnection(std::string_view v, MessageHead& out) {
+[[gnu::noinline]] void parseConnection(std::string_view v, MessageHead& out) {
   const char* p = v.data();
   const char* e = p + v.size();
   while (p < e) {
@@ -362,22 +437,34 @@ void parseConnection(std::string_view v, MessageHead& out) {
   }
 }
 
-// Records what a field means for framing and connection handling.
-inline ParseError applyField(std::string_view n, std::string_view v, MessageHead& out,
-                             Facts& facts) {
+// What Content-Length and Expect mean; out of line, as most heads have neither.
+[[gnu::noinline]] ParseError applyContentLength(std::string_view v, MessageHead& out) {
+  if (out.hasContentLength) return E::HPE_UNEXPECTED_CONTENT_LENGTH;
+  ParseError e = parseContentLength(v, out.contentLength);
+  if (e != E::HPE_OK) return e;
+  out.hasContentLength = true;
+  return E::HPE_OK;
+}
+[[gnu::noinline]] void applyExpect(std::string_view v, MessageHead& out) {
+  if (equalsIgnoreCase(v, "100-continue")) {
+    out.expectContinue = true;
+  } else {
+    out.expectOther = true;
+  }
+}
+
+// Records what a field means for framing and connection handling. Only six names matter: they
+// are told apart by length first, so most fields cost a jump and at most one compare of a word
+// or two, inlined into the field loop; the work for the rare ones is out of line.
+[[gnu::always_inline]] inline ParseError applyField(std::string_view n, std::string_view v,
+                                                    MessageHead& out, Facts& facts) {
   const char* s = n.data();
   switch (n.size()) {
     case 4:
       if (tokenIs(s, "host")) ++out.hostCount;
       break;
     case 6:
-      if (tokenIs(s, "expect")) {
-        if (equalsIgnoreCase(v, "100-continue")) {
-          out.expectContinue = true;
-        } else {
-          out.expectOther = true;
-        }
-      }
+      if (tokenIs(s, "expect")) applyExpect(v, out);
       break;
     case 7:
       if (tokenIs(s, "upgrade")) out.hasUpgradeHeader = true;
@@ -386,12 +473,7 @@ inline ParseError applyField(std::string_view n, std::string_view v, MessageHead
       if (tokenIs(s, "connection")) parseConnection(v, out);
       break;
     case 14:
-      if (tokenIs(s, "content-length")) {
-        if (out.hasContentLength) return E::HPE_UNEXPECTED_CONTENT_LENGTH;
-        ParseError e = parseContentLength(v, out.contentLength);
-        if (e != E::HPE_OK) return e;
-        out.hasContentLength = true;
-      }
+      if (tokenIs(s, "content-length")) return applyContentLength(v, out);
       break;
     case 17:
       if (tokenIs(s, "transfer-encoding")) {
@@ -425,11 +507,15 @@ inline Step skipEmptyLines(const char*& p, const char* end, Failure& f) {
 
 // `HTTP/DIGIT.DIGIT`. Support for the version is checked by the caller once the line is read.
 inline Step parseVersion(const char*& p, const char* end, MessageHead& out, Failure& f) {
-  if (end - p >= 8 && std::memcmp(p, "HTTP/1.", 7) == 0 && (p[7] == '1' || p[7] == '0')) {
-    out.versionMajor = 1;
-    out.versionMinor = static_cast<std::uint8_t>(p[7] - '0');
-    p += 8;
-    return Step::kDone;
+  // Nearly every message: one 8-byte compare.
+  if (end - p >= 8) {
+    std::uint64_t w = load64(p);
+    if (w == load64("HTTP/1.1") || w == load64("HTTP/1.0")) {
+      out.versionMajor = 1;
+      out.versionMinor = static_cast<std::uint8_t>(p[7] - '0');
+      p += 8;
+      return Step::kDone;
+    }
   }
   static constexpr char kName[] = "HTTP/";
   for (int i = 0; i < 5; ++i) {
@@ -527,9 +613,13 @@ Step parseRequestLine(const char*& p, const char* end, RequestHead& out, const L
   Step s = skipEmptyLines(p, end, f);
   if (s != Step::kDone) return s;
 
+  // The method: tchars up to one SP; whatever else stops the scan is the offending byte.
   const char* method = p;
-  p = scanVisible(p, end);
-  if (!allTokens(method, p)) return fail(f, E::HPE_INVALID_METHOD, firstNonToken(method, p));
+  if (end - p >= 4 && load32(p) == load32("GET ")) {
+    p += 3;  // most requests: one compare
+  } else {
+    p = skipTokens(p, end);
+  }
   if (p >= end) return Step::kMore;
   if (*p != ' ' || p == method) return fail(f, E::HPE_INVALID_METHOD, p);
   out.method = std::string_view(method, static_cast<std::size_t>(p - method));
@@ -558,11 +648,19 @@ Step parseRequestLine(const char*& p, const char* end, RequestHead& out, const L
   ++p;
 
   const char* version = p;
-  s = parseVersion(p, end, out, f);
-  if (s != Step::kDone) return s;
-  s = expectCrlf(p, end, f, E::HPE_INVALID_VERSION);
-  if (s != Step::kDone) return s;
-  if (!versionSupported(out)) return fail(f, E::HPE_VERSION_NOT_SUPPORTED, version);
+  if (end - p >= 10 && load16(p + 8) == load16("\r\n") &&
+      (load64(p) == load64("HTTP/1.1") || load64(p) == load64("HTTP/1.0"))) {
+    // Nearly every request line ends so: two compares.
+    out.versionMajor = 1;
+    out.versionMinor = static_cast<std::uint8_t>(p[7] - '0');
+    p += 10;
+  } else {
+    s = parseVersion(p, end, out, f);
+    if (s != Step::kDone) return s;
+    s = expectCrlf(p, end, f, E::HPE_INVALID_VERSION);
+    if (s != Step::kDone) return s;
+    if (!versionSupported(out)) return fail(f, E::HPE_VERSION_NOT_SUPPORTED, version);
+  }
   ParseError e = classifyTarget(out);
   if (e != E::HPE_OK) return fail(f, e, target);
   return Step::kDone;
@@ -859,10 +957,57 @@ bool equalsIgnoreCase(std::string_view a, std::string_view b) {
 
 bool isTokenChar(unsigned char c) { return kClass[c] & kTokenBit; }
 
-bool allTokenChars(std::string_view s) { return allTokens(s.data(), s.data() + s.size()); }
+// Unlike the parser's scans, these may not read past the end of `s` (a std::string's bytes).
+// They check whole blocks, the last one overlapping the one before (checking a byte twice is
+// harmless), so a short name or value costs a block or two and no loop per byte.
+
+bool allTokenChars(std::string_view s) {
+  const char* p = s.data();
+  std::size_t n = s.size();
+  auto block8 = [](const char* q) {
+    return cls(q[0]) & cls(q[1]) & cls(q[2]) & cls(q[3]) & cls(q[4]) & cls(q[5]) & cls(q[6]) &
+           cls(q[7]);
+  };
+  std::uint8_t acc = kTokenBit;
+  if (n >= 8) {
+    for (std::size_t i = 0; i + 8 < n; i += 8) acc &= block8(p + i);
+    acc &= block8(p + n - 8);
+  } else if (n >= 4) {
+    acc &= cls(p[0]) & cls(p[1]) & cls(p[2]) & cls(p[n - 4]) & cls(p[n - 3]) & cls(p[n - 2]) &
+           cls(p[n - 1]);
+  } else {
+    for (std::size_t i = 0; i < n; ++i) acc &= cls(p[i]);
+  }
+  return acc != 0;
+}
 
 bool allFieldValueChars(std::string_view s) {
-  return scanValue(s.data(), s.data() + s.size()) == s.data() + s.size();
+  const char* p = s.data();
+  std::size_t n = s.size();
+  // Any CTL or DEL, from 16 bytes (SSE2) or 8 bytes (SWAR) at a time; HT is flagged as well, so
+  // a hit (rare: HT or an invalid value) is decided by the table.
+  bool suspect;
+#if EVNODE_HTTP_SSE2
+  if (n >= 16) {
+    unsigned m = 0;
+    for (std::size_t i = 0; i + 16 < n; i += 16) m |= sseValueStops(p + i);
+    m |= sseValueStops(p + n - 16);
+    return m == 0;  // exact: SSE2 tells HT apart
+  }
+#endif
+  if (n >= 8) {
+    std::uint64_t m = 0;
+    for (std::size_t i = 0; i + 8 < n; i += 8) m |= ctlOrDel(load64(p + i));
+    suspect = (m | ctlOrDel(load64(p + n - 8))) != 0;
+  } else if (n >= 4) {
+    suspect = ctlOrDel(load32(p) | std::uint64_t{load32(p + n - 4)} << 32) != 0;
+  } else {
+    suspect = true;
+  }
+  if (!suspect) return true;
+  std::uint8_t acc = kValueBit;
+  for (std::size_t i = 0; i < n; ++i) acc &= cls(p[i]);
+  return acc != 0;
 }
 
 std::ptrdiff_t parseRequest(std::string_view buf, RequestHead& out, std::span<Header> headers,
