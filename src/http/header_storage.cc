@@ -49,8 +49,8 @@ void HeaderStorage::reuse(HeaderList& list) {
   }
 }
 
-void HeaderStorage::recycle(HeaderList& list) {
-  if (list.capacity() == 0 || list.capacity() > kMaxFields) return;
+void HeaderStorage::keep(HeaderList& list) {
+  if (list.capacity() > kMaxFields) return;
   Spares* s = spares();
   if (!s || s->count == kMaxLists) return;
   std::size_t bytes = 0;

@@ -67,7 +67,9 @@ struct HeaderStorage {
   // The same for a list of a response: `list` (empty, never used) takes a spare's storage;
   // the list of a response being destroyed becomes a spare.
   static void reuse(HeaderList& list);
-  static void recycle(HeaderList& list);
+  static void recycle(HeaderList& list) {
+    if (list.capacity() != 0) keep(list);  // (most trailer lists were never used)
+  }
   // list[i] = fields[i] for each field, reusing the strings `list` already holds.
   template <class Fields, class NameOf, class ValueOf>
   static void assignInto(HeaderList& list, const Fields& fields, NameOf name, ValueOf value) {
@@ -85,6 +87,9 @@ struct HeaderStorage {
     list.reserve(n);
     for (; it != fields.end(); ++it) list.emplace_back(name(*it), value(*it));
   }
+
+ private:
+  static void keep(HeaderList& list);
 };
 
 }  // namespace evnode::http
