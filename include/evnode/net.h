@@ -114,7 +114,7 @@ class Socket : public Duplex {
   virtual bool pending() const { return !handleOpen_ || connecting_; }
   bool connecting() const { return connecting_; }
 
-  // The socket that owns a descriptor (src/net/socket.cc): this class and its libuv poll handle
+  // The socket that owns a descriptor (src/net/socket.cc): this class and its watcher (poller.h)
   // in one allocation. A layered socket (tls::TLSSocket) is a plain Socket without one.
   struct Impl;
   // Internal: the one consumer that may take the reads directly (src/net/direct.h).
@@ -171,8 +171,7 @@ class Socket : public Duplex {
   bool connecting_ : 1 = false;  // a layered socket sets it while its transport connects
 
  private:
-  std::uint8_t pollEvents_ = 0;  // what Impl's poll handle watches
-  int fd_ = -1;                  // Impl's descriptor
+  int fd_ = -1;  // Impl's descriptor
 };
 
 struct ServerOptions {

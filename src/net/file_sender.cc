@@ -244,7 +244,7 @@ void FileSender::finish(const Error& err) {
   cb(err);  // last: it may destroy the socket, which cancels nothing now
 }
 
-void FileSender::cancel() {
+void FileSender::cancel(const Error& why) {
   closePoll();
   ranges_.clear();  // markers still queued fail through the Writable, as any queued write
   batch_.clear();
@@ -252,8 +252,11 @@ void FileSender::cancel() {
   if (!cb_) return;
   WriteCallback cb = *cb_;
   cb_.reset();
-  // As libuv does for a uv_write cut short by uv_close: ECANCELED, after destroy() returns.
-  evnode::detail::queueTick([cb] { cb(Error::fromUv(UV_ECANCELED, "write")); });
+  // After destroy() returns. A peer that left (ECONNRESET met by a read) is why the transfer
+  // stopped, whichever of the read and the file's write saw it first; otherwise, as libuv does
+  // for a uv_write cut short by uv_close, ECANCELED.
+  Error err = why ? why : Error::fromUv(UV_ECANCELED, "write");
+  evnode::detail::queueTick([cb, err] { cb(err); });
 }
 
 void FileSender::setRef(bool refed) {

@@ -40,8 +40,9 @@ class FileSender {
   bool claims(const std::vector<Buffer>& chunks) const;
   // Sends the batch (bytes and file ranges in order); `cb` completes it.
   void write(std::vector<Buffer>& chunks, WriteCallback cb);
-  // The socket is being destroyed: stop, and fail the batch in flight (on the next tick).
-  void cancel();
+  // The socket is being destroyed (by `why`, if an error destroyed it): stop, and fail the
+  // batch in flight with that error, or ECANCELED (on the next tick).
+  void cancel(const Error& why);
   // Follows the socket's ref()/unref() while a poll is open.
   void setRef(bool refed);
 

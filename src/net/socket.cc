@@ -1,4 +1,4 @@
-// net::Socket over a descriptor that libuv watches with a uv_poll_t: connect, reads into pooled
+// net::Socket over a descriptor that net's poller watches (poller.h): connect, reads into pooled
 // slabs, vectored writes, half-close, timeouts, destroy.
 //
 // The socket, its poll handle and the few flags an idle connection needs are one allocation
@@ -21,6 +21,7 @@
 #include "net/direct.h"
 #include "net/fd.h"
 #include "net/file_sender.h"
+#include "net/poller.h"
 #include "net/read_slab.h"
 #include "net/write_req.h"
 
@@ -57,8 +58,7 @@ struct Socket::State {
     if (!conn) conn = std::make_unique<Connecting>();
     return *conn;
   }
-  std::function<void(const Error&)> destroyCb;  // while uv_close runs
-  std::unique_ptr<FileSender> files;            // made by the first detail::sendFile()
+  std::unique_ptr<FileSender> files;  // made by the first detail::sendFile()
 
   ~State() {
     if (pending) WriteReq::release(pending);
@@ -69,21 +69,15 @@ struct Socket::Impl final : Socket, evnode::detail::HandleWrap {
   explicit Impl(SocketOptions o) : Socket(o) { hasHandle_ = true; }
   void forceClose() override { destroy(); }
 
-  uv_handle_t* handle() { return reinterpret_cast<uv_handle_t*>(&poll); }
-  static Impl* from(uv_poll_t* p) {
-    return static_cast<Impl*>(static_cast<evnode::detail::HandleWrap*>(p->data));
-  }
-
   // Takes `descriptor` (closes it on failure).
   int open(int descriptor, bool pipe) {
-    int r = uv_poll_init(Loop::current().uv(), &poll, descriptor);
+    int r = watch.open(descriptor, this, &Impl::onReady);
     if (r < 0) {
       fd::close(descriptor);
       return r;
     }
     fd_ = descriptor;
     isPipe_ = pipe;
-    poll.data = static_cast<evnode::detail::HandleWrap*>(this);
     handleOpen_ = true;
     applyRef();
     if (st_ && !isPipe_) {
@@ -93,36 +87,21 @@ struct Socket::Impl final : Socket, evnode::detail::HandleWrap {
     return 0;
   }
 
-  // Makes the poll handle watch what is wanted now. A paused read stays registered until it
+  // Makes the watcher watch what is wanted now. A paused read stays registered until it
   // fires once (`shrink`), so that pause() followed soon by resume() (backpressure) does not
   // cost two epoll_ctl calls each way.
   void syncPoll(bool shrink) {
     if (!handleOpen_ || closing_) return;
     const bool busy = connectWait_ || (st_ && st_->pending);
     int want = (wantRead_ ? UV_READABLE : 0) | (busy ? UV_WRITABLE : 0);
-    if (!shrink) want |= pollEvents_ & UV_READABLE;
+    if (!shrink) want |= watch.events() & UV_READABLE;
     if (busy || !refed_) applyRef();
-    if (want == pollEvents_) return;
-    pollEvents_ = static_cast<std::uint8_t>(want);
-    if (want == 0) {
-      uv_poll_stop(&poll);
-    } else {
-      uv_poll_start(&poll, want, &Impl::onPoll);
-    }
+    watch.start(want);
   }
 
   // As libuv's connect and write requests do, a connect or a write in progress keeps the loop
   // alive even when the socket is unref'd.
-  void applyRef() {
-    const bool want = refed_ || connectWait_ || (st_ && st_->pending);
-    if (want != static_cast<bool>(uv_has_ref(handle()))) {
-      if (want) {
-        uv_ref(handle());
-      } else {
-        uv_unref(handle());
-      }
-    }
-  }
+  void applyRef() { watch.setRef(refed_ || connectWait_ || (st_ && st_->pending)); }
 
   void startReading() {
     if (destroyed()) return;
@@ -139,14 +118,10 @@ struct Socket::Impl final : Socket, evnode::detail::HandleWrap {
     if (st_ && st_->timer) st_->timer->refresh();
   }
 
-  static void onPoll(uv_poll_t* p, int status, int ready) {
-    Impl* s = from(p);
+  // An error or a hang-up comes as the events watched: the read, write or connect meets it.
+  static void onReady(Watcher* w, int ready) {
+    Impl* s = static_cast<Impl*>(w->owner());
     evnode::detail::CallbackScope scope;
-    if (status < 0) {
-      // POLLERR: libuv stopped watching. The read, write or connect below meets the error.
-      s->pollEvents_ = 0;
-      ready = UV_READABLE | UV_WRITABLE;
-    }
     if (s->connectWait_) {
       if (ready & UV_WRITABLE) {
         s->connectWait_ = false;
@@ -166,7 +141,7 @@ struct Socket::Impl final : Socket, evnode::detail::HandleWrap {
     if ((ready & UV_WRITABLE) && s->handleOpen_ && !s->closing_ && s->st_ && s->st_->pending) {
       s->continueWrite();
     }
-    s->syncPoll(spurious || status < 0);
+    s->syncPoll(spurious);
   }
 
   // Reads what is there, like libuv: up to 32 slabs, stopping at a short read.
@@ -312,21 +287,18 @@ struct Socket::Impl final : Socket, evnode::detail::HandleWrap {
     }
   }
 
-  static void onClose(uv_handle_t* h) {
-    Impl* s = from(reinterpret_cast<uv_poll_t*>(h));
-    evnode::detail::CallbackScope scope;
-    s->handleOpen_ = false;
-    auto keep = std::move(s->self_);  // the stream's close tick holds its own reference
-    if (WriteReq* req = s->st_->pending) {
+  // The end of _destroy, a tick later (where libuv's close callback would come).
+  void onClosed(const std::function<void(const Error&)>& done, const Error& err) {
+    handleOpen_ = false;
+    auto keep = std::move(self_);  // the stream's close tick holds its own reference
+    if (WriteReq* req = st_ ? std::exchange(st_->pending, nullptr) : nullptr) {
       // As libuv cancels a stream's queued writes when it closes.
-      s->st_->pending = nullptr;
       WriteCallback cb = *req->cb;
       WriteReq::release(req);
       cb(Error::fromUv(UV_ECANCELED, "write"));
     }
-    if (Server* server = std::exchange(s->server, nullptr)) server->onConnectionClosed();
-    auto done = std::move(s->st_->destroyCb);
-    done({});
+    if (Server* srv = std::exchange(server, nullptr)) srv->onConnectionClosed();
+    done(err);
   }
 
   FileSender& fileSender() {
@@ -349,7 +321,7 @@ struct Socket::Impl final : Socket, evnode::detail::HandleWrap {
   static void sendFile(const std::shared_ptr<Socket>& s, int fd, std::uint64_t offset,
                        std::uint64_t length, std::function<void(const Error&, std::uint64_t)> cb);
 
-  uv_poll_t poll;
+  Watcher watch;
   Server* server = nullptr;  // the accepting server, told when this connection closes
 };
 
@@ -585,7 +557,7 @@ void Socket::_destroy(const Error& err, std::function<void(const Error&)> cb) {
       st_->timer->close();
       st_->timer.reset();
     }
-    if (st_->files) st_->files->cancel();  // before the descriptor it sends on is closed
+    if (st_->files) st_->files->cancel(err);  // before the descriptor it sends on is closed
   }
   Impl* im = impl();
   if (!im || !handleOpen_) {
@@ -596,10 +568,15 @@ void Socket::_destroy(const Error& err, std::function<void(const Error&)> cb) {
   im->wantRead_ = false;
   im->connectWait_ = false;
   im->closing_ = true;
-  state().destroyCb = [cb = std::move(cb), err](const Error&) { cb(err); };
-  // uv_close stops watching at once, so the descriptor can go now.
-  uv_close(im->handle(), &Impl::onClose);
+  im->watch.close(st_ && st_->files);
   fd::close(std::exchange(im->fd_, -1));
+  // The rest comes later, as after a libuv handle's close; the socket holds itself (self_)
+  // until then. (Most sockets close without an error: their tick carries no copy of one.)
+  if (err) {
+    evnode::detail::queueTick([im, cb = std::move(cb), err] { im->onClosed(cb, err); });
+  } else {
+    evnode::detail::queueTick([im, cb = std::move(cb)] { im->onClosed(cb, Error()); });
+  }
 }
 
 void Socket::emitCloseEvent() {

@@ -349,12 +349,12 @@ TEST(TlsSocket, ClientCertificatesRequiredAndVerified) {
   auto c1 = tls::connect(clientOptions(port));
   c1->write("not for you");
   c1->on(TLSSocket::Events::error, [&](const Error& e) { noCertErr = e; });
+  std::shared_ptr<TLSSocket> c2;  // (outlives the close listener: the connect callback uses it)
   c1->on(TLSSocket::Events::close, [&] {
     // With one the CA signed: accepted and identified.
     auto co = clientOptions(port);
     co.cert = certs().pem("client.pem");
     co.key = certs().pem("client.key");
-    std::shared_ptr<TLSSocket> c2;
     c2 = tls::connect(co, [&c2] { c2->end("hi"); });
     c2->on(TLSSocket::Events::error, [](const Error& e) { ADD_FAILURE() << e.message; });
   });

@@ -1,0 +1,60 @@
+// Internal: readiness of the descriptors of net's sockets, from one epoll instance per loop
+// thread that libuv watches as a single descriptor.
+//
+// Why not a uv_poll_t per socket: libuv spends five system calls per connection on top of the
+// one registration a connection needs (uv_poll_init probes the descriptor with an epoll ADD and
+// DEL and sets O_NONBLOCK again, uv_poll_start deletes before it adds, closing deletes again),
+// and the handle is 160 bytes of every idle connection. Here a connection costs one epoll_ctl
+// when it starts to be watched and none when its descriptor closes (the kernel forgets a closed
+// descriptor), and a Watcher is 32 bytes. Libuv's loop still runs everything: this instance's
+// descriptor is one more uv_poll_t in it, and each ready socket is called from there.
+//
+// Events are level-triggered, like uv_poll_t's. An error or a hang-up is reported as the events
+// the watcher asked for, so that its read or write meets the error. Registrations carry a slot
+// number and a generation, so an event of a watcher closed meanwhile (later in the same batch,
+// or one whose descriptor lives on in a dup) finds nothing and is dropped.
+#pragma once
+
+#include <cstdint>
+
+#include "core/callback_scope.h"
+
+namespace evnode::net {
+
+class Poller;
+
+class Watcher {
+ public:
+  // `ready` is UV_READABLE and/or UV_WRITABLE.
+  using Callback = void (*)(Watcher* w, int ready);
+
+  // Watches `fd` on the calling thread's loop; no system call yet (but the first watcher of a
+  // thread makes its epoll instance). `owner` is closed (its forceClose) if the loop is torn
+  // down while this is open. 0 or a negative error.
+  int open(int fd, evnode::detail::HandleWrap* owner, Callback cb);
+  // Watches for `events` (0 stops watching).
+  void start(int events);
+  // Forgets the descriptor, which its owner closes next. `mayHaveDups`: another descriptor may
+  // share its open file (the kernel would keep the registration): remove it explicitly.
+  void close(bool mayHaveDups);
+  // Whether this keeps the loop alive while it watches (uv_ref / uv_unref).
+  void setRef(bool refed);
+
+  bool isOpen() const { return slot_ != kNoSlot; }
+  int events() const { return events_; }
+  evnode::detail::HandleWrap* owner() const { return owner_; }
+
+ private:
+  friend class Poller;
+  static constexpr std::uint32_t kNoSlot = UINT32_MAX;
+  bool keepsAlive() const { return events_ != 0 && refed_; }
+
+  evnode::detail::HandleWrap* owner_ = nullptr;
+  Callback cb_ = nullptr;
+  int fd_ = -1;
+  std::uint32_t slot_ = kNoSlot;
+  std::uint8_t events_ = 0;  // registered with the kernel
+  bool refed_ = true;
+};
+
+}  // namespace evnode::net
