@@ -49,6 +49,9 @@ namespace detail {
 struct ListenerBase {
   explicit ListenerBase(bool isOnce) : once(isOnce) {}
   virtual ~ListenerBase() = default;
+  // Listeners come and go with every connection: recycled per thread, not malloc'd each time.
+  static void* operator new(std::size_t n);
+  static void operator delete(void* p, std::size_t n) noexcept;
   void ref();
   void unref() {
     if (--refs == 0) delete this;

@@ -122,6 +122,7 @@ class Stream : public EventEmitter, public std::enable_shared_from_this<Stream> 
   // table (setErrored/errored()): nearly every stream never has one, and a pointer here would
   // cost each of them 8 bytes.
   bool errored_ : 1 = false;
+  bool destroyCalledBack_ : 1 = false;  // _destroy's callback ran (later calls are ignored)
   // Writable's count of callbacks still to come (writes, _final, the finish tick). It lives here,
   // in the padding after the flags, so that Writable's own part stays 24 bytes and a stream
   // that is only ever ended (an HTTP response) needs none of Writable's lazily made state.
@@ -133,6 +134,8 @@ class Stream : public EventEmitter, public std::enable_shared_from_this<Stream> 
   friend std::function<void()> detail::eos(const std::shared_ptr<Stream>& stream, bool readable,
                                            bool writable, std::function<void(const Error&)> cb);
   const Error& erroredSlow() const;
+  // _destroy's callback; `held`: destroy() kept the stream alive in the per-thread list.
+  void destroyCalledBack(const Error& err, bool held);
   void afterDestroy(const Error& err);
   void emitErrorAndClose(const Error* err);  // afterDestroy's tick
 };

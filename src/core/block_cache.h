@@ -64,6 +64,53 @@ class BlockCache {
   }
 };
 
+// Blocks whose size is known only at run time (listeners, listener lists), cached by 16-byte
+// size class up to kSmallMax bytes; larger ones come from the heap. Free with the size asked.
+inline constexpr std::size_t kSmallMax = 128;
+template <std::size_t N>
+struct SizeClass {
+  alignas(16) unsigned char bytes[N];
+};
+template <class F>
+decltype(auto) withSizeClass(std::size_t n, F&& f) {
+  switch ((n + 15) / 16) {
+    case 0:
+    case 1:
+      return f(SizeClass<16>{});
+    case 2:
+      return f(SizeClass<32>{});
+    case 3:
+      return f(SizeClass<48>{});
+    case 4:
+      return f(SizeClass<64>{});
+    case 5:
+      return f(SizeClass<80>{});
+    case 6:
+      return f(SizeClass<96>{});
+    case 7:
+      return f(SizeClass<112>{});
+    default:
+      return f(SizeClass<128>{});
+  }
+}
+inline void* getSmall(std::size_t n) {
+  if (n > kSmallMax) return ::operator new(n);
+  return withSizeClass(n, [](auto c) {
+    using C = decltype(c);
+    return BlockCache<C>::get(sizeof(C));
+  });
+}
+inline void putSmall(void* p, std::size_t n) noexcept {
+  if (n > kSmallMax) {
+    ::operator delete(p);
+    return;
+  }
+  withSizeClass(n, [p](auto c) {
+    using C = decltype(c);
+    BlockCache<C>::put(p, sizeof(C));
+  });
+}
+
 // An allocator over BlockCache, for std::allocate_shared of objects made per request or per
 // connection (the object and its shared_ptr control block are one cached block).
 template <class T>

@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "core/block_cache.h"
+
 namespace evnode {
 
 namespace {
@@ -39,11 +41,15 @@ using Slot = ListenerList::Slot;
 // A list of `size` slots with a reference held by the caller; the slots are left for the caller
 // to fill (nothing that can throw comes between allocating and filling them).
 ListenerList* allocList(std::uint32_t size) {
-  void* p = ::operator new(sizeof(ListenerList) + size * sizeof(Slot));
+  void* p = detail::getSmall(sizeof(ListenerList) + size * sizeof(Slot));
   auto* l = static_cast<ListenerList*>(p);
   l->refs = 1;
   l->size = size;
   return l;
+}
+
+void freeList(ListenerList* l) {
+  detail::putSmall(l, sizeof(ListenerList) + l->size * sizeof(Slot));
 }
 
 // Ids come from one counter per thread: unique within an emitter (checked: the counter may
@@ -59,6 +65,9 @@ bool hasId(ListenerList* l, ListenerId id) {
 }
 }  // namespace
 
+void* detail::ListenerBase::operator new(std::size_t n) { return getSmall(n); }
+void detail::ListenerBase::operator delete(void* p, std::size_t n) noexcept { putSmall(p, n); }
+
 void detail::ListenerBase::ref() {
   // Each nested emit that changes the listeners adds a list: the stack runs out long before.
   if (refs == UINT16_MAX) std::abort();
@@ -68,7 +77,7 @@ void detail::ListenerBase::ref() {
 void detail::ListenerList::destroy(ListenerList* list) {
   // Nobody else can reach this list any more (the emitter holds another one, or none).
   for (Slot* s = list->begin(); s != list->end(); ++s) s->fn->unref();
-  ::operator delete(list);
+  freeList(list);
 }
 
 EventEmitter::~EventEmitter() {
@@ -98,7 +107,7 @@ ListenerId EventEmitter::insertSlot(const void* key, ListenerBase* fn, bool prep
   list_ = l;
   if (old) {
     if (old->refs == 1) {
-      ::operator delete(old);  // the references moved to the new list
+      freeList(old);  // the references moved to the new list
     } else {
       // An emit still iterates the old list: both hold the listeners now.
       for (Slot* s = old->begin(); s != old->end(); ++s) s->fn->ref();

@@ -1,6 +1,7 @@
 // Stream: destroy()/error/close shared by both sides; finished(), pipeline(), readableFrom().
 #include <algorithm>
 #include <unordered_map>
+#include <vector>
 
 #include "core/thread_instance.h"
 #include "core/tick.h"
@@ -17,6 +18,11 @@ namespace {
 // freed then find nothing).
 using ErrorTable = std::unordered_map<const Stream*, Error>;
 ErrorTable* errorTable() { return detail::threadInstance<ErrorTable>(); }
+
+// Streams destroyed whose _destroy has not called back yet (a few at a time), or null while
+// the thread exits.
+using HeldList = std::vector<std::shared_ptr<Stream>>;
+HeldList* heldForDestroy() { return detail::threadInstance<HeldList>(); }
 }  // namespace
 
 Stream::~Stream() {
@@ -46,11 +52,32 @@ void Stream::destroy(const Error& err) {
   beforeDestroy();
   if (err) setErrored(err);
   destroyed_ = true;
-  _destroy(err, [this, keep = self(), called = false](const Error& e) mutable {
-    if (called) return;
-    called = true;
-    afterDestroy(e);
-  });
+  // Kept alive until _destroy calls back, in a per-thread list rather than by a shared_ptr in
+  // the callback: that would not fit std::function's inline buffer (an allocation per
+  // destroyed stream, two per connection).
+  if (auto* held = heldForDestroy()) {
+    held->push_back(self());
+    _destroy(err, [this](const Error& e) { destroyCalledBack(e, true); });
+  } else {
+    _destroy(err, [this, keep = self()](const Error& e) { destroyCalledBack(e, false); });
+  }
+}
+
+void Stream::destroyCalledBack(const Error& err, bool held) {
+  if (destroyCalledBack_) return;
+  destroyCalledBack_ = true;
+  afterDestroy(err);  // its close tick holds its own reference
+  if (!held) return;
+  auto* list = heldForDestroy();
+  if (!list) return;
+  for (auto it = list->rbegin(); it != list->rend(); ++it) {
+    if (it->get() == this) {
+      std::shared_ptr<Stream> last = std::move(*it);
+      *it = std::move(list->back());
+      list->pop_back();
+      return;  // `last` may free this stream: nothing after it
+    }
+  }
 }
 
 void Stream::afterDestroy(const Error& err) {
