@@ -26,25 +26,6 @@ namespace et = evnode::testing;
 using net::Server;
 using net::Socket;
 
-int rawConnect(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
-
-void resetClose(int fd) {
-  linger l{1, 0};
-  setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
-  ::close(fd);
-}
-
 // A run of `n` bytes that tells where it came from.
 std::string piece(std::size_t i, std::size_t n) {
   std::string s = et::randomBytes(n, i + 1);
@@ -159,10 +140,10 @@ TEST(NetDirect, WriteNowToAResetPeerIsTheSocketsWriteError) {
         server->close();
       } else {
         // The same again with an ordinary write, for comparison.
-        fd = rawConnect(server->address().port);
+        fd = et::rawConnect(server->address().port);
       }
     });
-    resetClose(fd);
+    et::resetClose(fd);
     // The reset may take a moment to arrive: write until the write fails.
     auto tryWrite = std::make_shared<std::function<void()>>();
     *tryWrite = [s, tryWrite, useDirect] {
@@ -180,7 +161,7 @@ TEST(NetDirect, WriteNowToAResetPeerIsTheSocketsWriteError) {
     (*tryWrite)();
   });
   server->listen(0, "127.0.0.1");
-  fd = rawConnect(server->address().port);
+  fd = et::rawConnect(server->address().port);
   ASSERT_GE(fd, 0);
   run();
   ASSERT_EQ(hadError.size(), 2u);

@@ -51,25 +51,6 @@ struct Sent {
   }
 };
 
-int rawConnect(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
-
-void resetClose(int fd) {
-  linger l{1, 0};
-  setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
-  ::close(fd);
-}
-
 // Connects to the server (TCP port or Unix path), collects everything until the server closes;
 // with `slow`, pauses 10 ms after each 256 KiB, so the sender fills the socket and waits.
 std::shared_ptr<Socket> collect(int port, const std::string& path, bool slow, std::string& got) {
@@ -192,14 +173,14 @@ TEST(NetSendFile, PeerResetMidFileIsAnErrorNotASignal) {
     });
   });
   server->listen(0, "127.0.0.1");
-  int fd = rawConnect(server->address().port);
+  int fd = et::rawConnect(server->address().port);
   ASSERT_GE(fd, 0);
   // Read a little once the server is blocked on a full socket, then reset.
   setTimeout(
       [fd] {
         char buf[65536];
         EXPECT_GT(::recv(fd, buf, sizeof buf, 0), 0);
-        resetClose(fd);
+        et::resetClose(fd);
       },
       100);
   run();
@@ -232,7 +213,7 @@ TEST(NetSendFile, DestroyMidFileCancelsItAndTheQueuedOnes) {
     });
   });
   server->listen(0, "127.0.0.1");
-  int fd = rawConnect(server->address().port);
+  int fd = et::rawConnect(server->address().port);
   ASSERT_GE(fd, 0);
   run();  // returns only if nothing (such as the write poll) is left open
   ::close(fd);

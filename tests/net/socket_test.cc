@@ -579,28 +579,6 @@ TEST(NetSocket, ConnectFromALocalPort) {
   EXPECT_EQ(seen, wanted);
 }
 
-// Connects a plain blocking socket to 127.0.0.1:port (the kernel completes the handshake
-// without the server's loop running).
-int rawConnect(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
-
-// Closes with SO_LINGER 0: the peer gets a RST instead of a FIN.
-void resetClose(int fd) {
-  linger l{1, 0};
-  setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
-  ::close(fd);
-}
-
 bool isResetOrPipe(const std::string& code) { return code == "ECONNRESET" || code == "EPIPE"; }
 
 TEST(NetSocket, PeerResetWhileClientWritesIsAnErrorNotASignal) {
@@ -640,7 +618,7 @@ TEST(NetSocket, PeerResetWhileClientWritesIsAnErrorNotASignal) {
           int fd = ::accept(lfd, nullptr, nullptr);
           char buf[4096];
           EXPECT_GT(::recv(fd, buf, sizeof buf, 0), 0);
-          resetClose(fd);
+          et::resetClose(fd);
         },
         50);
   });
@@ -676,13 +654,13 @@ TEST(NetSocket, PeerResetWhileServerWritesIsAnError) {
     (*pump)();
   });
   int port = listenLocal(server);
-  int fd = rawConnect(port);
+  int fd = et::rawConnect(port);
   ASSERT_GE(fd, 0);
   setTimeout(
       [fd] {
         char buf[4096];
         EXPECT_GT(::recv(fd, buf, sizeof buf, 0), 0);
-        resetClose(fd);
+        et::resetClose(fd);
       },
       100);
   run();

@@ -135,6 +135,12 @@ int freePort(bool udp = false);
 // peers that print no ready line.
 bool waitForTcpPort(int port, int timeoutSec = 10, const std::string& host = "127.0.0.1");
 
+// A plain blocking socket connected to 127.0.0.1:port (the kernel completes the handshake
+// without the server's loop running); -1 on failure.
+int rawConnect(int port);
+// Closes with SO_LINGER 0: the peer gets a RST instead of a FIN.
+void resetClose(int fd);
+
 // The port in a CLI ready line: "listening on 127.0.0.1:1234", "listening on [::1]:1234",
 // "listening on http://127.0.0.1:1234", "listening on udp://127.0.0.1:1234". -1 if there is none
 // (e.g. "listening on unix:/tmp/s").
