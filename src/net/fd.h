@@ -1,6 +1,6 @@
-// Internal: the system calls a stream socket makes on its descriptor. libuv watches the
-// descriptors (a uv_poll_t each, 160 bytes, where a uv_tcp_t is 248); reading, writing,
-// connecting and accepting happen here. Errors are negative errno values, which are libuv's
+// Internal: the system calls a stream socket makes on its descriptor. net's poller watches a
+// socket's descriptor (poller.h) and a listener's is a uv_poll_t; reading, writing, connecting
+// and accepting happen here. Errors are negative errno values, which are libuv's
 // error codes on Unix (Error::fromUv takes them).
 #pragma once
 
