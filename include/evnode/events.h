@@ -217,6 +217,8 @@ class EventEmitter {
   ListenerId insertSlot(const void* key, detail::ListenerBase* fn, bool prepend);
   bool removeSlot(const void* key, ListenerId id);
   void removeKey(const void* key);
+  template <class Match>
+  bool removeWhere(const void* key, Match match);
   std::size_t countKey(const void* key) const;
 
   detail::ListenerList* list_ = nullptr;  // nullptr: no listener

@@ -254,12 +254,12 @@ class ServerResponse : public Writable {
   // Appends the status line and headers to `out`.
   void renderHead(ByteBuffer& out, std::size_t bodyBytesIfKnown, bool knownLength);
   void checkNotSent(const char* what) const;
-  // writeHead's checks: throws as Node does before anything changes.
+  // writeHead's checks (a throw changes nothing), then the status; merges `headers` into
+  // headers set before, or returns true when there were none (the caller sets the list).
   template <class List>
-  void checkHead(int status, std::string_view message, const List& headers) const;
-  // Names in `headers` replace earlier setHeader values; repeated names in the list all stay.
+  bool applyHead(int status, std::string_view message, const List& headers);
   template <class List>
-  void mergeHeaders(List&& headers);
+  void copyHeaders(const List& headers);  // into a reused list (HeaderStorage)
 
   HeaderList headers_;
   HeaderList trailers_;

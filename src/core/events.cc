@@ -118,51 +118,27 @@ ListenerId EventEmitter::insertSlot(const void* key, ListenerBase* fn, bool prep
 }
 
 bool EventEmitter::removeSlot(const void* key, ListenerId id) {
-  ListenerList* l = list_;
-  if (!l) return false;
-  Slot* it = l->begin();
-  while (it != l->end() && !(it->key == key && it->fn->id == id)) ++it;
-  if (it == l->end()) return false;
-  ListenerBase* removed = it->fn;
-  const auto idx = static_cast<std::uint32_t>(it - l->begin());
-  if (l->size == 1) {
-    list_ = nullptr;
-    listenerRemoved(key);
-    ListenerList::release(l);  // last (it may free the only owner of this emitter)
-    return true;
-  }
-  if (l->refs == 1) {
-    // Nobody iterates the list: close the gap in place (the block keeps its size in memory).
-    for (Slot* s = it; s + 1 != l->end(); ++s) *s = s[1];
-    --l->size;
-    listenerRemoved(key);
-    removed->unref();  // last: it may hold the only reference to this emitter
-    return true;
-  }
-  ListenerList* c = allocList(l->size - 1);
-  Slot* out = c->begin();
-  for (std::uint32_t i = 0; i < l->size; ++i) {
-    if (i == idx) continue;
-    *out = l->begin()[i];
-    out->fn->ref();
-    ++out;
-  }
-  list_ = c;
-  ListenerList::release(l);  // an emit holds it, so this only drops the emitter's reference
-  listenerRemoved(key);
-  return true;
+  return removeWhere(key, [key, id](const Slot& s) { return s.key == key && s.fn->id == id; });
 }
 
 void EventEmitter::removeKey(const void* key) {
+  removeWhere(key, [key](const Slot& s) { return s.key == key; });
+}
+
+template <class Match>
+bool EventEmitter::removeWhere(const void* key, Match match) {
   ListenerList* l = list_;
-  std::size_t n = countKey(key);
-  if (n == 0) return;
+  if (!l) return false;
+  std::uint32_t n = 0;
+  for (Slot* s = l->begin(); s != l->end(); ++s) n += match(*s);
+  if (n == 0) return false;
+  // A fresh list without them (an emit may be iterating this one): it holds its own references.
   ListenerList* c = nullptr;
   if (n < l->size) {
-    c = allocList(static_cast<std::uint32_t>(l->size - n));
+    c = allocList(l->size - n);
     Slot* out = c->begin();
     for (Slot* s = l->begin(); s != l->end(); ++s) {
-      if (s->key == key) continue;
+      if (match(*s)) continue;
       *out = *s;
       out->fn->ref();
       ++out;
@@ -171,6 +147,7 @@ void EventEmitter::removeKey(const void* key) {
   list_ = c;
   listenerRemoved(key);
   ListenerList::release(l);  // last: a listener it frees may own this emitter
+  return true;
 }
 
 void EventEmitter::removeAllListeners() {

@@ -150,9 +150,10 @@ void Connection::flushOutput(const Buffer* then) {
   if (mine) batch.owner = nullptr;
   // One writev: the batch, then the body. Usually straight to the kernel; bytes it does not
   // take at once are copied out of the batch (outputBuffer) and queued.
-  if (live)
+  if (live) {
     net::detail::writeNow(*socket_, mine ? batch.bytes.view() : std::string_view(), then,
                           &outputBuffer);
+  }
   if (mine) batch.bytes.clear();
 }
 
@@ -307,7 +308,8 @@ bool Connection::parseHead() {
 void Connection::startRequest(RequestHead& head, std::size_t headLen) {
   const ServerOptions& o = server_->opts_;
   Work& w = *work_;
-  auto req = std::allocate_shared<IncomingMessage>(PoolAllocator<IncomingMessage>());
+  auto req =
+      std::allocate_shared<IncomingMessage>(evnode::detail::CacheAllocator<IncomingMessage>());
   setString(req->method, head.method);
   setString(req->url, head.target);
   req->httpVersionMajor = head.versionMajor;

@@ -1,13 +1,12 @@
-// Reused received-header lists (see header_storage.h).
+// Reused header lists (see header_storage.h).
 #include "http/header_storage.h"
-
-#include "core/thread_instance.h"
 
 #include <string>
 #include <utility>
 #include <vector>
 
-#include "http/pool.h"
+#include "core/block_cache.h"
+#include "core/thread_instance.h"
 
 namespace evnode::http {
 
@@ -28,7 +27,7 @@ struct Spares {
 // The thread's spares, or null when reuse is off or the thread is exiting (messages may still
 // be destroyed while the loop is torn down).
 Spares* spares() {
-  if constexpr (!kPoolEnabled) {
+  if constexpr (!evnode::detail::kBlockCacheEnabled) {  // off under ASan, as the caches are
     return nullptr;
   } else {
     return evnode::detail::threadInstance<Spares>();

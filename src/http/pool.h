@@ -1,26 +1,15 @@
-// Internal: a per-thread free list for the objects the server makes per request
-// (IncomingMessage, ServerResponse), used through std::allocate_shared.
-//
-// They are ~700-byte blocks made and freed by the dozen per read when requests are pipelined;
-// glibc's tcache keeps only 7 blocks of a size, so most frees took the slow path. Freed blocks
-// are kept (detail::BlockCache, up to its kMax per type) and reused. Under AddressSanitizer the
-// pool is off, so use-after-free of these objects is still caught.
+// Internal: WarmList, a per-thread free list of whole objects for the HTTP server's
+// per-request state. (Request and response objects themselves are allocated through
+// detail::CacheAllocator, core/block_cache.h.)
 #pragma once
 
 #include <cstddef>
 #include <memory>
-#include <new>
 #include <vector>
 
-#include "core/block_cache.h"
 #include "core/thread_instance.h"
 
 namespace evnode::http {
-
-inline constexpr bool kPoolEnabled = evnode::detail::kBlockCacheEnabled;  // off under ASan
-
-template <class T>
-using PoolAllocator = evnode::detail::CacheAllocator<T>;
 
 // A per-thread free list of whole objects (constructed, with whatever buffers they own), for
 // state a connection needs only while a request is in progress: taken when one starts, given

@@ -4,13 +4,13 @@
 #include <cstdio>
 #include <cstring>
 
+#include "core/block_cache.h"
 #include "evnode/http.h"
 #include "http/connection.h"
 #include "http/header_rules.h"
 #include "http/header_storage.h"
 #include "http/output.h"
 #include "http/parser.h"
-#include "http/pool.h"
 #include "http/response_internal.h"
 
 namespace evnode::http {
@@ -68,7 +68,7 @@ ServerResponse::~ServerResponse() {
 
 ResponsePtr ResponseInternal::make(const RequestPtr& req, const SocketPtr& socket,
                                    Connection* conn) {
-  auto res = std::allocate_shared<MakeResponse>(PoolAllocator<MakeResponse>());
+  auto res = std::allocate_shared<MakeResponse>(evnode::detail::CacheAllocator<MakeResponse>());
   res->req_ = req;
   res->socket_ = socket;
   res->conn_ = conn;
@@ -127,42 +127,15 @@ ServerResponse& ServerResponse::writeHead(int status, HeaderList&& headers) {
 
 ServerResponse& ServerResponse::writeHead(int status, std::string_view message,
                                           const HeaderList& headers) {
-  HeaderList copy = headers;
-  return writeHead(status, message, std::move(copy));
-}
-
-template <class List>
-void ServerResponse::checkHead(int status, std::string_view message, const List& headers) const {
-  checkNotSent("write");
-  if (status < 100 || status > 999) {
-    throw Exception("ERR_HTTP_INVALID_STATUS_CODE",
-                    "Invalid status code: " + std::to_string(status));
-  }
-  if (!message.empty()) validateHeaderValue("statusMessage", message);
-  for (const auto& [n, v] : headers) {
-    validateHeaderName(n);
-    validateHeaderValue(n, v);
-  }
-}
-
-template <class List>
-void ServerResponse::mergeHeaders(List&& headers) {
-  for (const auto& [n, v] : headers) {
-    std::erase_if(headers_, [&](const auto& h) { return equalsIgnoreCase(h.first, n); });
-  }
-  for (const auto& [n, v] : headers) headers_.emplace_back(n, v);
+  if (applyHead(status, message, headers)) copyHeaders(headers);
+  return *this;
 }
 
 ServerResponse& ServerResponse::writeHead(int status, std::string_view message,
                                           HeaderList&& headers) {
-  checkHead(status, message, headers);
-  statusCode = status;
-  if (!message.empty()) statusMessage = message;
-  if (headers_.empty()) {
+  if (applyHead(status, message, headers)) {
     HeaderStorage::recycle(headers_);
-    headers_ = std::move(headers);  // the usual case: the caller's list is taken as it is
-  } else {
-    mergeHeaders(headers);
+    headers_ = std::move(headers);  // the caller's list is taken as it is
   }
   return *this;
 }
@@ -173,18 +146,40 @@ ServerResponse& ServerResponse::writeHead(int status, HeaderViews headers) {
 
 ServerResponse& ServerResponse::writeHead(int status, std::string_view message,
                                           HeaderViews headers) {
-  checkHead(status, message, headers);
+  if (applyHead(status, message, headers)) copyHeaders(headers);
+  return *this;
+}
+
+template <class List>
+bool ServerResponse::applyHead(int status, std::string_view message, const List& headers) {
+  // Every check first: a throw changes nothing.
+  checkNotSent("write");
+  if (status < 100 || status > 999) {
+    throw Exception("ERR_HTTP_INVALID_STATUS_CODE",
+                    "Invalid status code: " + std::to_string(status));
+  }
+  if (!message.empty()) validateHeaderValue("statusMessage", message);
+  for (const auto& [n, v] : headers) {
+    validateHeaderName(n);
+    validateHeaderValue(n, v);
+  }
   statusCode = status;
   if (!message.empty()) statusMessage = message;
-  if (headers_.empty()) {
-    HeaderStorage::reuse(headers_);
-    HeaderStorage::assignInto(
-        headers_, headers, [](const auto& h) { return h.first; },
-        [](const auto& h) { return h.second; });
-  } else {
-    mergeHeaders(headers);
+  if (headers_.empty()) return true;
+  // Names given here replace earlier setHeader values; repeated names in the list all stay.
+  for (const auto& [n, v] : headers) {
+    std::erase_if(headers_, [&](const auto& h) { return equalsIgnoreCase(h.first, n); });
   }
-  return *this;
+  for (const auto& [n, v] : headers) headers_.emplace_back(n, v);
+  return false;
+}
+
+template <class List>
+void ServerResponse::copyHeaders(const List& headers) {
+  HeaderStorage::reuse(headers_);
+  HeaderStorage::assignInto(
+      headers_, headers, [](const auto& h) { return std::string_view(h.first); },
+      [](const auto& h) { return std::string_view(h.second); });
 }
 
 void ServerResponse::renderHead(ByteBuffer& out, std::size_t bodyBytes, bool knownLength) {

@@ -19,19 +19,6 @@ namespace {
 
 namespace et = evnode::testing;
 
-int connectLocal(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
-
 int localPort(int fd) {
   sockaddr_in a{};
   socklen_t len = sizeof a;
@@ -71,7 +58,7 @@ TEST(CliChat, ThreeClientsEachGetEveryOtherLineButNotTheirOwn) {
 
   std::vector<int> fds;
   for (int i = 0; i < 3; ++i) {
-    fds.push_back(connectLocal(port));
+    fds.push_back(et::rawConnect(port));
     ASSERT_GE(fds.back(), 0);
   }
   // Every client must be in the room before anyone speaks.
@@ -118,7 +105,7 @@ TEST(CliChat, SigintEndsConnectedClients) {
   et::Process chat({et::evnodeBinary(), "chat", "--port", "0"});
   int port = et::parsePortFromListeningLine(chat.waitForLine("listening on ", 15));
   ASSERT_GT(port, 0);
-  int fd = connectLocal(port);
+  int fd = et::rawConnect(port);
   ASSERT_GE(fd, 0);
   ASSERT_TRUE(waitForStderr(chat, "(1 online)", 5000));
   chat.kill(SIGINT);

@@ -426,15 +426,8 @@ TEST(CliServe, MissingIs404) {
 
 // Plain blocking socket I/O for targets curl will not send.
 std::string rawExchange(int port, const std::string& request) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    ::close(fd);
-    return "";
-  }
+  int fd = et::rawConnect(port);
+  if (fd < 0) return "";
   ::send(fd, request.data(), request.size(), MSG_NOSIGNAL);
   std::string out;
   char buf[65536];

@@ -25,16 +25,7 @@ std::string head(std::size_t length, bool close = false, int status = 200) {
          (close ? std::string("Connection: close\r\n\r\n") : kKeepAlive);
 }
 
-struct DataFile {
-  et::TempDir dir;
-  std::string data;
-  int fd = -1;
-  DataFile(std::size_t size, std::uint64_t seed) : data(et::randomBytes(size, seed)) {
-    et::writeFile(dir.file("data.bin"), data);
-    fd = ::open(dir.file("data.bin").c_str(), O_RDONLY | O_CLOEXEC);
-  }
-  ~DataFile() { ::close(fd); }
-};
+using et::DataFile;
 
 // /file: the whole file; /range: bytes 100..(100+5000); /text: a small end(); counts what the
 // file callbacks report.

@@ -26,17 +26,7 @@ namespace et = evnode::testing;
 using net::Server;
 using net::Socket;
 
-// A file of random bytes, open for reading.
-struct DataFile {
-  et::TempDir dir;
-  std::string data;
-  int fd = -1;
-  DataFile(std::size_t size, std::uint64_t seed) : data(et::randomBytes(size, seed)) {
-    et::writeFile(dir.file("data.bin"), data);
-    fd = ::open(dir.file("data.bin").c_str(), O_RDONLY | O_CLOEXEC);
-  }
-  ~DataFile() { ::close(fd); }
-};
+using et::DataFile;
 
 struct Sent {
   int calls = 0;

@@ -636,6 +636,15 @@ int freePort(bool udp) {
   return port;
 }
 
+DataFile::DataFile(size_t size, uint64_t seed) : data(randomBytes(size, seed)) {
+  writeFile(dir.file("data.bin"), data);
+  fd = ::open(dir.file("data.bin").c_str(), O_RDONLY | O_CLOEXEC);
+}
+
+DataFile::~DataFile() {
+  if (fd >= 0) ::close(fd);
+}
+
 int rawConnect(int port) {
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return -1;

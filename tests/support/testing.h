@@ -159,6 +159,18 @@ void writeFile(const std::string& path, const std::string& data);
 // n pseudo-random bytes, the same for the same seed (splitmix64; fast, not cryptographic).
 std::string randomBytes(size_t n, uint64_t seed);
 
+// A file of `size` random bytes (randomBytes) in a temporary folder of its own, open for
+// reading as `fd` (for the sendfile tests).
+struct DataFile {
+  TempDir dir;
+  std::string data;
+  int fd = -1;
+  DataFile(size_t size, uint64_t seed);
+  ~DataFile();
+  DataFile(const DataFile&) = delete;
+  DataFile& operator=(const DataFile&) = delete;
+};
+
 // The build's bin/ directory and the source tree, from the EVNODE_BIN_DIR and EVNODE_SOURCE_DIR
 // compile definitions the test targets get (else from the environment variables of the same
 // names, else ""). Internal linkage on purpose: the library itself is compiled without them.
