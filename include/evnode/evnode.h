@@ -14,3 +14,4 @@
 #include "evnode/process.h"
 #include "evnode/stream.h"
 #include "evnode/tls.h"
+#include "evnode/version.h"

@@ -107,9 +107,20 @@ class ServerResponse;
 class ByteBuffer;  // internal (src/http/output.h)
 
 struct ServerOptions {
+  // Node's timeouts, in milliseconds (0: none). requestTimeout bounds receiving a whole
+  // request, body included, whether or not it was answered already.
   std::uint64_t keepAliveTimeout = 5000;
   std::uint64_t headersTimeout = 60000;
   std::uint64_t requestTimeout = 300000;
+  // evnode's own (Node has none; 0: off, as Node). bodyTimeout: a request body (read by the
+  // handler or discarded after the answer) that delivers no byte for this long ends the
+  // connection, with 408 if no response was sent yet; with bodyMinRate (bytes per second),
+  // one that averages less than that once it has run for bodyTimeout ends it too (a client
+  // trickling a byte now and then). sendTimeout: a client that takes no byte of the response
+  // for this long while some wait (nginx's send_timeout) is disconnected.
+  std::uint64_t bodyTimeout = 0;
+  std::uint64_t bodyMinRate = 0;
+  std::uint64_t sendTimeout = 0;
   std::size_t maxHeaderSize = 16384;
   std::size_t maxHeadersCount = 2000;
   std::size_t maxRequestsPerSocket = 0;  // 0: no limit
@@ -194,7 +205,7 @@ class ServerResponse : public Writable {
   ServerResponse& setHeader(std::string_view name, std::string_view value);
   ServerResponse& setHeader(std::string_view name, const std::vector<std::string>& values);
   std::optional<std::string> getHeader(std::string_view name) const;
-  HeaderList getHeaders() const { return headers_; }
+  HeaderList getHeaders() const;                    // names lower-cased, as Node
   std::vector<std::string> getHeaderNames() const;  // lower-case
   bool hasHeader(std::string_view name) const;
   void removeHeader(std::string_view name);
@@ -377,7 +388,7 @@ class ClientRequest : public Writable {
   bool hasHeader(std::string_view name) const;
   void removeHeader(std::string_view name);
   std::vector<std::string> getHeaderNames() const;  // lower-case
-  HeaderList getHeaders() const { return headers_; }
+  HeaderList getHeaders() const;                    // names lower-cased, as Node
   bool headersSent() const { return headerSent_; }
   // Sends the head now, before any body.
   void flushHeaders();

@@ -3,28 +3,61 @@
 //
 // glibc's tcache keeps only 7 blocks of a size; past that a free takes the slow path, which
 // showed up as a few hundred instructions per HTTP request. Blocks freed here are kept (up to
-// kMax) and handed out again. Under AddressSanitizer the cache is off, so use-after-free of these
-// objects is still caught.
+// kMax) and handed out again.
+//
+// The cache is on in every build, so the sanitizer tree runs the code users run. There
+// (kCheckRecycled) a cached block is poisoned while it waits, so ASan reports any use of an
+// object after it was freed into the cache, and it is scribbled over when handed out again, so
+// a new object that relied on its predecessor's bytes reads garbage instead of a stale value.
 #pragma once
 
 #include <cstddef>
+#include <cstring>
 #include <new>
 
 #include "core/thread_instance.h"
 
-namespace evnode::detail {
-
 #if defined(__SANITIZE_ADDRESS__)
-inline constexpr bool kBlockCacheEnabled = false;
+#define EVNODE_ASAN 1
 #elif defined(__has_feature)
 #if __has_feature(address_sanitizer)
-inline constexpr bool kBlockCacheEnabled = false;
-#else
-inline constexpr bool kBlockCacheEnabled = true;
+#define EVNODE_ASAN 1
 #endif
-#else
-inline constexpr bool kBlockCacheEnabled = true;
 #endif
+#ifdef EVNODE_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
+
+namespace evnode::detail {
+
+#ifdef EVNODE_ASAN
+inline constexpr bool kCheckRecycled = true;
+#else
+inline constexpr bool kCheckRecycled = false;
+#endif
+
+// A recycled object was given back still holding state (sanitizer builds): reports and aborts.
+[[noreturn]] void recycledNotBlank(const char* what);
+
+// A block enters a cache: unreadable until it leaves (sanitizer builds).
+inline void poisonRecycled(void* p, std::size_t n) {
+#ifdef EVNODE_ASAN
+  ASAN_POISON_MEMORY_REGION(p, n);
+#else
+  (void)p, (void)n;
+#endif
+}
+// A block leaves a cache: readable again, and (sanitizer builds) full of a pattern no live
+// object holds, never its last owner's bytes.
+inline void* unpoisonRecycled(void* p, std::size_t n) {
+#ifdef EVNODE_ASAN
+  ASAN_UNPOISON_MEMORY_REGION(p, n);
+  std::memset(p, 0xA5, n);
+#else
+  (void)n;
+#endif
+  return p;
+}
 
 // Give a class `static void* operator new(std::size_t n) { return BlockCache<T>::get(n); }` and
 // the matching operator delete.
@@ -34,11 +67,14 @@ class BlockCache {
   static constexpr std::size_t kMax = 256;
 
   static void* get(std::size_t n) {
-    if (Cache* c = cache(); c && n == sizeof(T) && c->count > 0) return c->blocks[--c->count];
+    if (Cache* c = cache(); c && n == sizeof(T) && c->count > 0) {
+      return unpoisonRecycled(c->blocks[--c->count], n);
+    }
     return ::operator new(n);
   }
   static void put(void* p, std::size_t n) noexcept {
     if (Cache* c = cache(); c && n == sizeof(T) && c->count < kMax) {
+      poisonRecycled(p, n);
       c->blocks[c->count++] = p;
       return;
     }
@@ -50,18 +86,14 @@ class BlockCache {
     void* blocks[kMax];
     std::size_t count = 0;
     ~Cache() {
-      for (std::size_t i = 0; i < count; ++i) ::operator delete(blocks[i]);
+      for (std::size_t i = 0; i < count; ++i) {
+        ::operator delete(unpoisonRecycled(blocks[i], sizeof(T)));
+      }
     }
   };
-  // The thread's cache, or null when caching is off or the thread is exiting (objects may still
-  // be freed after the cache is gone, while the loop is torn down: they go to the heap).
-  static Cache* cache() {
-    if constexpr (!kBlockCacheEnabled) {
-      return nullptr;
-    } else {
-      return threadInstance<Cache>();
-    }
-  }
+  // The thread's cache, or null when the thread is exiting (objects may still be freed after
+  // the cache is gone, while the loop is torn down: they go to the heap).
+  static Cache* cache() { return threadInstance<Cache>(); }
 };
 
 // Blocks whose size is known only at run time (listeners, listener lists), cached by 16-byte

@@ -124,6 +124,7 @@ std::optional<std::string> ClientRequest::getHeader(std::string_view name) const
 }
 bool ClientRequest::hasHeader(std::string_view name) const { return listHasHeader(headers_, name); }
 std::vector<std::string> ClientRequest::getHeaderNames() const { return lowerCaseNames(headers_); }
+HeaderList ClientRequest::getHeaders() const { return lowerCasedHeaders(headers_); }
 
 void ClientRequest::removeHeader(std::string_view name) {
   checkNotSent("remove");

@@ -50,6 +50,7 @@ struct Connection::Work {
   std::vector<WriteCallback> drainWaiters;
   std::uint64_t headStart = 0;     // when the head being received started
   std::uint64_t requestStart = 0;  // when the request in flight started
+  std::uint64_t bodyReceived = 0;  // body bytes of the request in flight so far
   BodyKind bodyKind = BodyKind::kNone;
   bool bodyDone = true;
   bool responseQueued = true;
@@ -69,11 +70,18 @@ struct Connection::Work {
     lastLen = 0;
     dropRequest();
     clBody = ContentLengthBody();
+    bodyReceived = 0;
     drainWaiters.clear();
     bodyKind = BodyKind::kNone;
     bodyDone = true;
     responseQueued = true;
     onEnd = onDrain = 0;
+  }
+  // Holds nothing of any request: what a block must be when it goes back to the free list.
+  bool blank() const {
+    return pending.empty() && lastLen == 0 && !req && !res && clBody.remaining == 0 &&
+           bodyReceived == 0 && drainWaiters.empty() && bodyKind == BodyKind::kNone && bodyDone &&
+           responseQueued && onEnd == 0 && onDrain == 0;
   }
 };
 
@@ -121,9 +129,7 @@ void Connection::releaseWorkIfIdle() {
       w->onDrain) {
     return;
   }
-  // The conditions above leave nothing of the last request in it that the next one does not
-  // set again itself; only the (empty) unparsed bytes could still hold a read buffer.
-  w->pending = Buffer();
+  w->reset();  // a few stores: what goes back to the list is a blank block (WarmList checks)
   WorkList::give(std::move(work_));
 }
 
@@ -318,9 +324,19 @@ void Connection::startRequest(RequestHead& head, std::size_t headLen) {
   req->headers.joinDuplicates(o.joinDuplicateHeaders);
   HeaderStorage::assign(req->headers, head.headers);
   req->socket = socket_;
-  w.pending = w.pending.slice(static_cast<std::int64_t>(headLen));
+  // Every view into the head (`head.method`, its fields) dies with the bytes it points into:
+  // when the head was assembled from several reads, `pending` is its only owner, and slicing
+  // off the head frees it. So nothing below reads `head`'s views, only what was copied from
+  // them (req->method) and the parser's plain values; the head's bytes are kept until this
+  // request has been handed out all the same, so that a view read by mistake is still a
+  // correct read, never a use after free.
+  const Buffer headBytes = std::move(w.pending);
+  w.pending = headBytes.slice(static_cast<std::int64_t>(headLen));
+  head.method = head.target = {};
+  head.headers = {};
   if (requests_ != UINT32_MAX) ++requests_;
   w.requestStart = lastActivity_;  // the loop's time now (see process's callers)
+  w.bodyReceived = 0;
 
   w.bodyKind = head.body;
   w.bodyDone = w.bodyKind == BodyKind::kNone ||
@@ -344,7 +360,7 @@ void Connection::startRequest(RequestHead& head, std::size_t headLen) {
   }
 
   // CONNECT and Upgrade hand the socket over; nothing after the head is HTTP any more.
-  if (head.method == "CONNECT") {
+  if (req->method == "CONNECT") {
     if (!handOver(Server::Events::connect, req)) {
       phase_ = Phase::kClosed;  // nobody takes the tunnel: nothing after it is read
       socket_->destroy();
@@ -358,7 +374,7 @@ void Connection::startRequest(RequestHead& head, std::size_t headLen) {
 
   auto res = ResponseInternal::make(req, socket_, this);
   ResponseInternal::setup(
-      *res, head, o,
+      *res, *req, head, o,
       closeAfterResponse || (o.maxRequestsPerSocket && requests_ >= o.maxRequestsPerSocket));
   w.req = req;
   w.res = res;
@@ -394,6 +410,8 @@ void Connection::startRequest(RequestHead& head, std::size_t headLen) {
 void Connection::resumeReading() {
   if (pausedForBody_) {
     pausedForBody_ = false;
+    // The client could not send while we did not read: its body's idle time starts again.
+    lastActivity_ = now();
     if (!pausedForOutput_) socket_->resume();
   }
 }
@@ -427,6 +445,7 @@ bool Connection::feedBody() {
   };
   if (w.bodyKind == BodyKind::kContentLength) {
     std::string_view data = w.clBody.take(w.pending.view());
+    w.bodyReceived += data.size();
     deliver(0, data.size());
     w.pending = w.pending.slice(static_cast<std::int64_t>(data.size()));
     if (w.clBody.done()) bodyComplete();
@@ -452,6 +471,7 @@ bool Connection::feedBody() {
   if (decoder.done() && w.req) {
     for (const Header& h : decoder.trailers()) w.req->trailers.add(h.name, h.value);
   }
+  w.bodyReceived += offset;  // framing included: what the client sent counts toward its rate
   w.pending = w.pending.slice(static_cast<std::int64_t>(offset));
   if (decoder.done()) bodyComplete();
   return w.bodyDone;
@@ -539,8 +559,14 @@ void Connection::closeIfIdle() {
 }
 
 void Connection::checkTimeouts(std::uint64_t t) {
-  if (phase_ == Phase::kClosed) return;
   const ServerOptions& o = server_->opts_;
+  // A client that does not read what it asked for holds a socket (and for a file, its
+  // descriptor) as long as it likes: checked in every phase, a closing connection included.
+  if (o.sendTimeout && sendStalled()) {
+    socket_->destroy();
+    return;
+  }
+  if (phase_ == Phase::kClosed) return;
   const Work* w = work_.get();
   const bool inFlight = w && w->res && !w->responseQueued;
   if (!inFlight && phase_ == Phase::kHead) {
@@ -556,9 +582,35 @@ void Connection::checkTimeouts(std::uint64_t t) {
     }
     return;
   }
-  if (inFlight && !w->bodyDone && o.requestTimeout && t - w->requestStart >= o.requestTimeout) {
+  // A body still coming, whether the handler reads it or it is discarded after the answer.
+  const bool receiving = w && !w->bodyDone && (phase_ == Phase::kBody || phase_ == Phase::kDiscard);
+  if (!receiving) return;
+  if ((o.requestTimeout && t - w->requestStart >= o.requestTimeout) || bodyStalled(t)) {
     clientError(Error("ERR_HTTP_REQUEST_TIMEOUT", "Request timeout"), 408);
   }
+}
+
+bool Connection::bodyStalled(std::uint64_t t) const {
+  const ServerOptions& o = server_->opts_;
+  if (!o.bodyTimeout || pausedForBody_ || pausedForOutput_) return false;  // we stopped reading
+  if (t - lastActivity_ >= o.bodyTimeout) return true;
+  const std::uint64_t elapsed = t - work_->requestStart;
+  return o.bodyMinRate && elapsed >= o.bodyTimeout &&
+         work_->bodyReceived * 1000 < o.bodyMinRate * elapsed;
+}
+
+bool Connection::sendStalled() {
+  const auto written = static_cast<std::uint32_t>(socket_->bytesWritten());
+  if (!net::detail::outputWaiting(*socket_) || written != writtenMark_) {
+    writtenMark_ = written;
+    stalledChecks_ = 0;
+    return false;
+  }
+  if (stalledChecks_ != UINT16_MAX) ++stalledChecks_;
+  // Checks come every connectionsCheckingInterval: this many in a row saw no byte taken.
+  const std::uint64_t interval =
+      std::max<std::uint64_t>(server_->opts_.connectionsCheckingInterval, 1);
+  return stalledChecks_ * interval >= server_->opts_.sendTimeout;
 }
 
 }  // namespace evnode::http

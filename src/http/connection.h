@@ -97,6 +97,8 @@ class Connection final : public net::detail::SocketConsumer {
   void listenForDrain();
   void closeAfterLastResponse(bool requestDone);
   void detach();
+  bool bodyStalled(std::uint64_t now) const;
+  bool sendStalled();
 
   Server* server_;
   SocketPtr socket_;
@@ -106,6 +108,10 @@ class Connection final : public net::detail::SocketConsumer {
   std::uint64_t lastActivity_ = 0;
   std::uint32_t requests_ = 0;  // stops counting at its maximum
   std::uint32_t refs_ = 0;
+  // sendTimeout: the socket's bytesWritten() (low bits) at the last check, and how many checks
+  // in a row found output waiting and that count unmoved. (Kept small: every idle connection
+  // carries them.)
+  std::uint32_t writtenMark_ = 0;
 
  public:
   std::uint32_t index = 0;  // position in the server's connection list
@@ -117,6 +123,7 @@ class Connection final : public net::detail::SocketConsumer {
   bool pausedForBody_ = false;    // the socket is paused until a request body is read
   bool pausedForOutput_ = false;  // ... until the answers already written drain
   bool plainTcp_ = false;
+  std::uint16_t stalledChecks_ = 0;
 
  public:
   // (Last, to pack with the flags above.)
@@ -128,6 +135,11 @@ struct Server::State {
   std::vector<Connection*> connections;
   TimeoutPtr checker;
   bool closing = false;  // close() was called
+  // The checker calls back into the server: it must not outlive it (a server dropped while
+  // its checker still ran left a timer that fired into freed memory on the next run()).
+  ~State() {
+    if (checker) checker->close();
+  }
   void add(Server* server, Connection* c);
   void remove(Connection* c);
 };

@@ -64,6 +64,14 @@ std::vector<std::string> lowerCaseNames(const HeaderList& headers) {
   return out;
 }
 
+HeaderList lowerCasedHeaders(const HeaderList& headers) {
+  HeaderList out = headers;
+  for (auto& [n, v] : out) {
+    for (auto& c : n) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+  }
+  return out;
+}
+
 void checkHeadersNotSent(bool sent, const char* what) {
   if (sent) {
     throw Exception("ERR_HTTP_HEADERS_SENT",

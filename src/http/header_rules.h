@@ -37,6 +37,8 @@ bool containsToken(std::string_view list, std::string_view token);
 std::optional<std::string> joinedHeader(const HeaderList& headers, std::string_view name);
 bool listHasHeader(const HeaderList& headers, std::string_view name);
 std::vector<std::string> lowerCaseNames(const HeaderList& headers);
+// Node's getHeaders: every line, its name lower-cased, in order.
+HeaderList lowerCasedHeaders(const HeaderList& headers);
 
 // Node's setHeader / removeHeader on a header list (setHeader validates first, then replaces
 // every line with that name). `sent` refuses both once the head is out: ERR_HTTP_HEADERS_SENT.

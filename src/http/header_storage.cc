@@ -24,28 +24,22 @@ struct Spares {
   std::size_t count = 0;
 };
 
-// The thread's spares, or null when reuse is off or the thread is exiting (messages may still
-// be destroyed while the loop is torn down).
-Spares* spares() {
-  if constexpr (!evnode::detail::kBlockCacheEnabled) {  // off under ASan, as the caches are
-    return nullptr;
-  } else {
-    return evnode::detail::threadInstance<Spares>();
-  }
-}
+// The thread's spares, or null once the thread is exiting (messages may still be destroyed
+// while the loop is torn down).
+Spares* spares() { return evnode::detail::threadInstance<Spares>(); }
 }  // namespace
 
 void HeaderStorage::assign(IncomingHeaders& headers, std::span<const Header> fields) {
-  reuse(headers.raw_);
   assignInto(
       headers.raw_, fields, [](const Header& h) { return h.name; },
       [](const Header& h) { return h.value; });
 }
 
-void HeaderStorage::reuse(HeaderList& list) {
-  if (Spares* s = spares(); s && list.capacity() == 0 && s->count > 0) {
-    list.swap(s->lists[--s->count]);
-  }
+bool HeaderStorage::takeSpare(HeaderList& list) {
+  Spares* s = spares();
+  if (!s || list.capacity() != 0 || s->count == 0) return false;
+  list.swap(s->lists[--s->count]);
+  return true;
 }
 
 void HeaderStorage::keep(HeaderList& list) {
@@ -55,6 +49,13 @@ void HeaderStorage::keep(HeaderList& list) {
   std::size_t bytes = 0;
   for (const auto& [n, v] : list) bytes += n.capacity() + v.capacity();
   if (bytes > kMaxStringBytes) list.clear();
+  if constexpr (evnode::detail::kCheckRecycled) {
+    // Whatever a caller could still read of an old message comes out as '~'s.
+    for (auto& [n, v] : list) {
+      std::fill(n.begin(), n.end(), '~');
+      std::fill(v.begin(), v.end(), '~');
+    }
+  }
   s->lists[s->count++].swap(list);
 }
 

@@ -1,8 +1,8 @@
 // Internal: header lists are reused. When an IncomingMessage or a ServerResponse goes, its
 // header list (and the strings in it, while they are small) goes to a per-thread spare list;
 // the server assigns the next request's fields, and writeHead the next response's headers, into
-// one of those, so in the steady state headers cost no allocation. Off under AddressSanitizer,
-// like the object pool (pool.h).
+// one of those, so in the steady state headers cost no allocation. On in every build: under
+// AddressSanitizer a list is scribbled over when it becomes a spare, so stale fields would show.
 #pragma once
 
 #include <algorithm>
@@ -58,21 +58,30 @@ namespace evnode::http {
   s.append(v.data(), n);
 }
 
+// The one rule of the spares: a spare list still holds the strings of a message that is gone
+// (its request headers: cookies, credentials), kept only so their buffers can be written over.
+// So a spare is handed out only through calls that leave nothing of it behind: `reuse` empties
+// it, `assignInto` overwrites every entry and cuts the rest. (A spare handed out as it was once
+// leaked one connection's request headers into another's response.)
 struct HeaderStorage {
   // Sets `headers` (a fresh message's) to `fields`, in a reused list when there is one.
   static void assign(IncomingHeaders& headers, std::span<const Header> fields);
   // Keeps the list of `headers` (a message being destroyed) for reuse.
   static void recycle(IncomingHeaders& headers) { recycle(headers.raw_); }
 
-  // The same for a list of a response: `list` (empty, never used) takes a spare's storage;
-  // the list of a response being destroyed becomes a spare.
-  static void reuse(HeaderList& list);
+  // The same for a list of a response: `list` (empty, never used) takes a spare's storage,
+  // emptied; the list of a response being destroyed becomes a spare.
+  static void reuse(HeaderList& list) {
+    if (takeSpare(list)) list.clear();
+  }
   static void recycle(HeaderList& list) {
     if (list.capacity() != 0) keep(list);  // (most trailer lists were never used)
   }
-  // list[i] = fields[i] for each field, reusing the strings `list` already holds.
+  // Makes `list` (a fresh message's, empty or not) exactly `fields`, in a spare's storage when
+  // `list` has none: list[i] = fields[i], reusing the strings it holds, the rest erased.
   template <class Fields, class NameOf, class ValueOf>
   static void assignInto(HeaderList& list, const Fields& fields, NameOf name, ValueOf value) {
+    takeSpare(list);
     const std::size_t n = fields.size();
     const std::size_t keep = std::min(n, list.size());
     auto it = fields.begin();
@@ -89,6 +98,8 @@ struct HeaderStorage {
   }
 
  private:
+  // When `list` has no storage, swaps a spare in (with its stale entries) and returns true.
+  static bool takeSpare(HeaderList& list);
   static void keep(HeaderList& list);
 };
 

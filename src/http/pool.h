@@ -7,6 +7,9 @@
 #include <memory>
 #include <vector>
 
+#include <typeinfo>
+
+#include "core/block_cache.h"
 #include "core/thread_instance.h"
 
 namespace evnode::http {
@@ -24,7 +27,12 @@ struct WarmList {
     }
     return std::make_unique<T>();
   }
+  // `item` must be blank (T::blank()): the sanitizer build checks it, so a block that would
+  // carry one request's state into another connection's fails every test that makes one.
   static void give(std::unique_ptr<T> item) {
+    if constexpr (evnode::detail::kCheckRecycled) {
+      if (!item->blank()) evnode::detail::recycledNotBlank(typeid(T).name());
+    }
     if (List* list = get(); list && list->items.size() < kMax)
       list->items.push_back(std::move(item));
   }

@@ -75,9 +75,9 @@ ResponsePtr ResponseInternal::make(const RequestPtr& req, const SocketPtr& socke
   return res;
 }
 
-void ResponseInternal::setup(ServerResponse& res, const RequestHead& head, const ServerOptions& o,
-                             bool forceClose) {
-  res.headRequest_ = head.method == "HEAD";
+void ResponseInternal::setup(ServerResponse& res, const IncomingMessage& req,
+                             const RequestHead& head, const ServerOptions& o, bool forceClose) {
+  res.headRequest_ = req.method == "HEAD";
   res.clientHttp10_ = head.versionMinor == 0;
   res.closeAfter_ = forceClose || !head.keepAlive;
   res.expectContinue_ = head.expectContinue;
@@ -107,6 +107,8 @@ std::optional<std::string> ServerResponse::getHeader(std::string_view name) cons
 }
 
 std::vector<std::string> ServerResponse::getHeaderNames() const { return lowerCaseNames(headers_); }
+
+HeaderList ServerResponse::getHeaders() const { return lowerCasedHeaders(headers_); }
 
 bool ServerResponse::hasHeader(std::string_view name) const {
   return listHasHeader(headers_, name);
@@ -176,7 +178,6 @@ bool ServerResponse::applyHead(int status, std::string_view message, const List&
 
 template <class List>
 void ServerResponse::copyHeaders(const List& headers) {
-  HeaderStorage::reuse(headers_);
   HeaderStorage::assignInto(
       headers_, headers, [](const auto& h) { return std::string_view(h.first); },
       [](const auto& h) { return std::string_view(h.second); });

@@ -10,9 +10,10 @@ class Connection;
 
 struct ResponseInternal {
   static ResponsePtr make(const RequestPtr& req, const SocketPtr& socket, Connection* conn);
-  // Framing and keep-alive decisions from the request head.
-  static void setup(ServerResponse& res, const RequestHead& head, const ServerOptions& o,
-                    bool forceClose);
+  // Framing and keep-alive decisions from the request (its head's views are gone by then:
+  // only its flags are read).
+  static void setup(ServerResponse& res, const IncomingMessage& req, const RequestHead& head,
+                    const ServerOptions& o, bool forceClose);
   static bool closesConnection(const ServerResponse& res) { return res.closeAfter_; }
   static void detach(ServerResponse& res) { res.conn_ = nullptr; }
   // Once the head is out: whether the body goes on the wire as it is (no chunked framing, and

@@ -54,5 +54,10 @@ inline bool writeNow(Socket& socket, const Buffer& chunk) {
   return writeNow(socket, std::string_view(), &chunk);
 }
 
+// Whether bytes written to `socket` wait for the kernel to take them (a write the kernel did
+// not take at once, a file transfer waiting for room, or queued writes): while this holds and
+// bytesWritten() does not move, the peer is not reading (the HTTP server's sendTimeout).
+bool outputWaiting(const Socket& socket);
+
 }  // namespace detail
 }  // namespace evnode::net

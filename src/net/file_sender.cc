@@ -2,7 +2,6 @@
 // loop thread; see send_file.h for how it keeps order and waits.
 #include "net/file_sender.h"
 
-#include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -28,27 +27,11 @@ constexpr std::size_t kTurnBudget = 8 << 20;
 constexpr int kMaxIov = 64;
 }  // namespace
 
-// The poll on the duplicate fd. Separate from the sender: its close callback may run after the
-// socket (and the sender) are gone.
-struct FileSender::WritePoll final : evnode::detail::HandleWrap {
-  explicit WritePoll(FileSender* s) : sender(s) {}
-  // Loop teardown: destroying the socket cancels the sender, which closes this poll.
-  void forceClose() override {
-    if (sender) sender->owner_->destroy();
-    if (sender) sender->closePoll();  // the socket was destroyed already
-  }
-  static void onClose(uv_handle_t* h) {
-    delete static_cast<WritePoll*>(static_cast<evnode::detail::HandleWrap*>(h->data));
-  }
-  uv_poll_t h;
-  int fd = -1;
-  FileSender* sender;
-};
+FileSender::FileSender(int fd, bool tcp, std::function<void(std::size_t)> progress,
+                       std::function<void()> rewatch)
+    : fd_(fd), tcp_(tcp), progress_(std::move(progress)), rewatch_(std::move(rewatch)) {}
 
-FileSender::FileSender(Socket* owner, int fd, bool tcp, std::function<void(std::size_t)> progress)
-    : owner_(owner), fd_(fd), tcp_(tcp), progress_(std::move(progress)) {}
-
-FileSender::~FileSender() { closePoll(); }
+FileSender::~FileSender() = default;
 
 Buffer FileSender::add(const std::shared_ptr<FileRange>& range) {
   ranges_.push_back(range);
@@ -186,57 +169,21 @@ void FileSender::run() {
 }
 
 void FileSender::wait() {
-  if (!poll_) {
-    int dup = ::fcntl(fd_, F_DUPFD_CLOEXEC, 0);
-    if (dup < 0) return finish(Error::fromErrno(errno, "dup"));
-    auto* p = new WritePoll(this);
-    p->fd = dup;
-    int r = uv_poll_init(Loop::current().uv(), &p->h, dup);
-    if (r < 0) {
-      ::close(dup);
-      delete p;
-      return finish(Error::fromUv(r, "poll"));
-    }
-    p->h.data = static_cast<evnode::detail::HandleWrap*>(p);
-    if (!refed_) uv_unref(reinterpret_cast<uv_handle_t*>(&p->h));
-    poll_ = p;
-  }
-  // Started once per batch and left running: uv_poll_start on a started poll would remove and
-  // re-add the fd in epoll. libuv stops it by itself after reporting an error.
-  if (uv_is_active(reinterpret_cast<uv_handle_t*>(&poll_->h))) return;
-  int r = uv_poll_start(&poll_->h, UV_WRITABLE, [](uv_poll_t* h, int status, int) {
-    auto* p = static_cast<WritePoll*>(static_cast<evnode::detail::HandleWrap*>(h->data));
-    evnode::detail::CallbackScope scope;
-    if (p->sender) p->sender->onWritable(status);
-  });
-  if (r < 0) finish(Error::fromUv(r, "poll"));
+  // Level-triggered: once registered, the socket's watcher fires while there is room, so a
+  // batch that stopped at its turn's budget goes on in the next turn.
+  if (waiting_) return;
+  waiting_ = true;
+  rewatch_();
 }
 
-void FileSender::onWritable(int status) {
-  if (status < 0) {
-    // POLLERR: the socket's own error says what happened (ECONNRESET, EPIPE, ...).
-    int err = 0;
-    socklen_t len = sizeof err;
-    if (::getsockopt(fd_, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err != 0) {
-      return finish(Error::fromErrno(err, "write"));
-    }
-  }
-  run();
-}
-
-void FileSender::closePoll() {
-  WritePoll* p = poll_;
-  if (!p) return;
-  poll_ = nullptr;
-  p->sender = nullptr;
-  // uv_close removes the fd from epoll (and from the events of this turn) at once, so the
-  // duplicate can be closed now; the handle's memory goes in its close callback.
-  uv_close(reinterpret_cast<uv_handle_t*>(&p->h), &WritePoll::onClose);
-  ::close(p->fd);
+void FileSender::stopWaiting() {
+  if (!waiting_) return;
+  waiting_ = false;
+  rewatch_();
 }
 
 void FileSender::finish(const Error& err) {
-  closePoll();
+  stopWaiting();
   batch_.clear();  // drop the chunks (and the markers' ranges) before anything else runs
   index_ = skip_ = 0;
   WriteCallback cb = *cb_;
@@ -245,8 +192,8 @@ void FileSender::finish(const Error& err) {
 }
 
 void FileSender::cancel(const Error& why) {
-  closePoll();
-  ranges_.clear();  // markers still queued fail through the Writable, as any queued write
+  waiting_ = false;  // the socket is closing its watcher
+  ranges_.clear();   // markers still queued fail through the Writable, as any queued write
   batch_.clear();
   index_ = skip_ = 0;
   if (!cb_) return;
@@ -257,17 +204,6 @@ void FileSender::cancel(const Error& why) {
   // for a uv_write cut short by uv_close, ECANCELED.
   Error err = why ? why : Error::fromUv(UV_ECANCELED, "write");
   evnode::detail::queueTick([cb, err] { cb(err); });
-}
-
-void FileSender::setRef(bool refed) {
-  refed_ = refed;
-  if (!poll_) return;
-  auto* h = reinterpret_cast<uv_handle_t*>(&poll_->h);
-  if (refed) {
-    uv_ref(h);
-  } else {
-    uv_unref(h);
-  }
 }
 
 }  // namespace evnode::net

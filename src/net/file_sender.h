@@ -2,8 +2,6 @@
 // the file ranges a socket has queued, and the write batch that holds them.
 #pragma once
 
-#include <uv.h>
-
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -26,8 +24,12 @@ struct FileRange {
 class FileSender {
  public:
   // `progress(n)`: n more bytes went to the kernel (the socket counts them and refreshes its
-  // timeout). `tcp`: headers before a file may be sent with MSG_MORE.
-  FileSender(Socket* owner, int fd, bool tcp, std::function<void(std::size_t)> progress);
+  // timeout). `tcp`: headers before a file may be sent with MSG_MORE. `rewatch`: waiting()
+  // changed; the socket's own watcher then watches for writability while it is true, and the
+  // socket calls onWritable() when it fires (one registration per descriptor: no dup, no
+  // second poll).
+  FileSender(int fd, bool tcp, std::function<void(std::size_t)> progress,
+             std::function<void()> rewatch);
   ~FileSender();
   FileSender(const FileSender&) = delete;
   FileSender& operator=(const FileSender&) = delete;
@@ -43,8 +45,10 @@ class FileSender {
   // The socket is being destroyed (by `why`, if an error destroyed it): stop, and fail the
   // batch in flight with that error, or ECANCELED (on the next tick).
   void cancel(const Error& why);
-  // Follows the socket's ref()/unref() while a poll is open.
-  void setRef(bool refed);
+  // The batch in flight waits for room in the socket's send buffer.
+  bool waiting() const { return waiting_; }
+  // The socket is writable (or has an error, which the next send(2) reports): go on.
+  void onWritable() { run(); }
 
   // detail::canSendFile and detail::sendFile; defined in socket.cc, next to the socket's
   // internals they use.
@@ -53,26 +57,23 @@ class FileSender {
                    std::uint64_t length, std::function<void(const Error&, std::uint64_t)> cb);
 
  private:
-  struct WritePoll;
   FileRange* rangeOf(const Buffer& chunk) const;
   void run();
-  void onWritable(int status);
   void wait();
-  void closePoll();
+  void stopWaiting();
   void finish(const Error& err);
 
-  Socket* owner_;
   int fd_;
   bool tcp_;
-  bool refed_ = true;
+  bool waiting_ = false;
   std::function<void(std::size_t)> progress_;
+  std::function<void()> rewatch_;
   std::vector<std::shared_ptr<FileRange>> ranges_;  // markers written and not completed yet
   // The batch in flight.
   std::vector<Buffer> batch_;
   std::size_t index_ = 0;  // next chunk of batch_
   std::size_t skip_ = 0;   // bytes of batch_[index_] already sent
   std::optional<WriteCallback> cb_;
-  WritePoll* poll_ = nullptr;
 };
 
 }  // namespace evnode::net

@@ -177,10 +177,9 @@ void Watcher::start(int events) {
   p->keepAlive(static_cast<int>(keepsAlive()) - static_cast<int>(was));
 }
 
-void Watcher::close(bool mayHaveDups) {
+void Watcher::close() {
   if (!isOpen()) return;
   if (Poller* p = Poller::current()) {
-    if (events_ != 0 && mayHaveDups) p->control(EPOLL_CTL_DEL, *this, 0);
     p->keepAlive(-static_cast<int>(keepsAlive()));
     p->remove(this);
   }

@@ -12,7 +12,7 @@
 // Events are level-triggered, like uv_poll_t's. An error or a hang-up is reported as the events
 // the watcher asked for, so that its read or write meets the error. Registrations carry a slot
 // number and a generation, so an event of a watcher closed meanwhile (later in the same batch,
-// or one whose descriptor lives on in a dup) finds nothing and is dropped.
+// or one of a descriptor closed and reused) finds nothing and is dropped.
 #pragma once
 
 #include <cstdint>
@@ -34,9 +34,9 @@ class Watcher {
   int open(int fd, evnode::detail::HandleWrap* owner, Callback cb);
   // Watches for `events` (0 stops watching).
   void start(int events);
-  // Forgets the descriptor, which its owner closes next. `mayHaveDups`: another descriptor may
-  // share its open file (the kernel would keep the registration): remove it explicitly.
-  void close(bool mayHaveDups);
+  // Forgets the descriptor, which its owner closes next (closing it ends the registration:
+  // nothing in evnode duplicates a watched descriptor).
+  void close();
   // Whether this keeps the loop alive while it watches (uv_ref / uv_unref).
   void setRef(bool refed);
 

@@ -4,6 +4,8 @@
 #include <memory>
 #include <vector>
 
+#include "core/block_cache.h"
+
 namespace evnode::net {
 
 namespace {
@@ -13,8 +15,42 @@ constexpr std::size_t kPoolSize = 4;
 struct SlabPool {
   std::vector<std::shared_ptr<std::uint8_t[]>> slabs;
   std::shared_ptr<std::uint8_t[]> current;  // the slab handed to the read in progress
+  std::size_t next = 0;                     // sanitizer builds: where the next search starts
+  ~SlabPool() {
+    for (auto& s : slabs) evnode::detail::unpoisonRecycled(s.get(), kSlabSize);
+  }
 };
 thread_local SlabPool pool;
+
+// A slab that only the pool holds: no Buffer views it any more.
+bool isFree(const std::shared_ptr<std::uint8_t[]>& s) { return s.use_count() == 1; }
+
+// The first free slab of the pool, or null. In sanitizer builds the search goes round the pool
+// and every other free slab is poisoned: a view read after its Buffer was dropped (a parser's
+// string_view, say) then makes ASan report instead of silently reading the next read's bytes.
+std::shared_ptr<std::uint8_t[]> freeSlab() {
+  const std::size_t n = pool.slabs.size();
+  if constexpr (!evnode::detail::kCheckRecycled) {
+    for (auto& s : pool.slabs) {
+      if (isFree(s)) return s;
+    }
+    return nullptr;
+  } else {
+    std::shared_ptr<std::uint8_t[]> found;
+    for (std::size_t i = 0; i < n; ++i) {
+      auto& s = pool.slabs[(pool.next + i) % n];
+      if (!isFree(s)) continue;
+      if (found) {
+        evnode::detail::poisonRecycled(s.get(), kSlabSize);
+      } else {
+        found = s;
+        pool.next = (pool.next + i + 1) % n;
+        evnode::detail::unpoisonRecycled(s.get(), kSlabSize);
+      }
+    }
+    return found;
+  }
+}
 }  // namespace
 
 void readSlabAlloc(uv_handle_t*, size_t, uv_buf_t* buf) {
@@ -23,13 +59,7 @@ void readSlabAlloc(uv_handle_t*, size_t, uv_buf_t* buf) {
     *buf = uv_buf_init(reinterpret_cast<char*>(pool.current.get()), kSlabSize);
     return;
   }
-  std::shared_ptr<std::uint8_t[]> slab;
-  for (auto& s : pool.slabs) {
-    if (s.use_count() == 1) {  // only the pool holds it: no Buffer views it any more
-      slab = s;
-      break;
-    }
-  }
+  std::shared_ptr<std::uint8_t[]> slab = freeSlab();
   if (!slab) {
     slab = std::make_shared_for_overwrite<std::uint8_t[]>(kSlabSize);
     if (pool.slabs.size() < kPoolSize) pool.slabs.push_back(slab);

@@ -6,16 +6,13 @@
 // the Writable queues it behind every earlier write (the HTTP head) and holds every later one
 // until the file is sent. When Socket::_writev meets a marker in a batch, it hands the whole
 // batch to the socket's FileSender, which writes the batch's bytes and file ranges itself, in
-// order, straight from the loop thread (sendmsg and sendfile on the socket's fd), and completes
-// the batch's write callback after the last byte, as an ordinary write would. libuv's own write
-// queue is empty then (a Writable has one write in flight at a time), so writing to the fd
-// directly never overtakes bytes libuv still holds.
+// order (sendmsg and sendfile on the socket's descriptor), and completes the batch's write
+// callback after the last byte, as an ordinary write would. A Writable has one write in flight
+// at a time, so nothing else writes to the descriptor meanwhile.
 //
-// Waiting. When the kernel says EAGAIN, the sender waits for writability with a uv_poll_t on a
-// dup() of the socket's fd: libuv allows one watcher per fd number, and the uv_tcp_t has it, but
-// epoll keys its interest list on fd number and open file description, so the duplicate is a
-// separate registration for the same socket. The poll exists only while a batch waits; it is
-// closed (and the duplicate fd with it) when the batch completes or the socket is destroyed.
+// Waiting. When the kernel says EAGAIN, the sender asks the socket's own watcher (poller.h) to
+// watch for writability as well, and goes on when it fires: no second registration and no
+// extra descriptor per transfer, so a slow reader costs its socket and the file, nothing more.
 //
 // Accounting. bytesWritten() counts the file bytes as they go, each step refreshes the socket's
 // setTimeout() countdown, and writableLength() does not count them (they are not in memory), so

@@ -92,7 +92,7 @@ struct Socket::Impl final : Socket, evnode::detail::HandleWrap {
   // cost two epoll_ctl calls each way.
   void syncPoll(bool shrink) {
     if (!handleOpen_ || closing_) return;
-    const bool busy = connectWait_ || (st_ && st_->pending);
+    const bool busy = writing();
     int want = (wantRead_ ? UV_READABLE : 0) | (busy ? UV_WRITABLE : 0);
     if (!shrink) want |= watch.events() & UV_READABLE;
     if (busy || !refed_) applyRef();
@@ -101,7 +101,11 @@ struct Socket::Impl final : Socket, evnode::detail::HandleWrap {
 
   // As libuv's connect and write requests do, a connect or a write in progress keeps the loop
   // alive even when the socket is unref'd.
-  void applyRef() { watch.setRef(refed_ || connectWait_ || (st_ && st_->pending)); }
+  void applyRef() { watch.setRef(refed_ || writing()); }
+  // A connect, a write or a file transfer waits for writability.
+  bool writing() const {
+    return connectWait_ || (st_ && (st_->pending || (st_->files && st_->files->waiting())));
+  }
 
   void startReading() {
     if (destroyed()) return;
@@ -138,8 +142,12 @@ struct Socket::Impl final : Socket, evnode::detail::HandleWrap {
         spurious = true;
       }
     }
-    if ((ready & UV_WRITABLE) && s->handleOpen_ && !s->closing_ && s->st_ && s->st_->pending) {
-      s->continueWrite();
+    if ((ready & UV_WRITABLE) && s->handleOpen_ && !s->closing_ && s->st_) {
+      if (s->st_->pending) {
+        s->continueWrite();
+      } else if (s->st_->files && s->st_->files->waiting()) {
+        s->st_->files->onWritable();
+      }
     }
     s->syncPoll(spurious);
   }
@@ -304,11 +312,13 @@ struct Socket::Impl final : Socket, evnode::detail::HandleWrap {
   FileSender& fileSender() {
     State& st = state();
     if (!st.files) {
-      st.files = std::make_unique<FileSender>(this, fd_, !isPipe_, [this](std::size_t n) {
-        state().bytesWritten += n;
-        activity();
-      });
-      st.files->setRef(refed_);
+      st.files = std::make_unique<FileSender>(
+          fd_, !isPipe_,
+          [this](std::size_t n) {
+            state().bytesWritten += n;
+            activity();
+          },
+          [this] { syncPoll(false); });
     }
     return *st.files;
   }
@@ -316,6 +326,10 @@ struct Socket::Impl final : Socket, evnode::detail::HandleWrap {
   static void setConsumer(Socket& s, Consumer* c);
   static bool writeNow(Socket& s, std::string_view bytes, const Buffer* then,
                        Buffer (*keep)(std::string_view));
+  static bool outputWaiting(const Socket& s) {
+    if (s.writableLength() > 0) return true;
+    return s.st_ && (s.st_->pending || (s.st_->files && s.st_->files->waiting()));
+  }
   // FileSender::usable and FileSender::send (the socket's internals are ours to touch).
   static bool canSendFile(const Socket& s);
   static void sendFile(const std::shared_ptr<Socket>& s, int fd, std::uint64_t offset,
@@ -568,7 +582,7 @@ void Socket::_destroy(const Error& err, std::function<void(const Error&)> cb) {
   im->wantRead_ = false;
   im->connectWait_ = false;
   im->closing_ = true;
-  im->watch.close(st_ && st_->files);
+  im->watch.close();
   fd::close(std::exchange(im->fd_, -1));
   // The rest comes later, as after a libuv handle's close; the socket holds itself (self_)
   // until then. (Most sockets close without an error: their tick carries no copy of one.)
@@ -663,14 +677,12 @@ Socket& Socket::setTimeout(std::uint64_t ms, std::function<void()> cb) {
 
 Socket& Socket::ref() {
   refed_ = true;
-  if (st_ && st_->files) st_->files->setRef(true);
   if (Impl* im = impl(); im && handleOpen_ && !im->closing_) im->applyRef();
   return *this;
 }
 
 Socket& Socket::unref() {
   refed_ = false;
-  if (st_ && st_->files) st_->files->setRef(false);
   if (Impl* im = impl(); im && handleOpen_ && !im->closing_) im->applyRef();
   return *this;
 }
@@ -830,6 +842,8 @@ bool FileSender::usable(const Socket& s) { return Socket::Impl::canSendFile(s); 
 void detail::setConsumer(Socket& socket, SocketConsumer* consumer) {
   Socket::Impl::setConsumer(socket, consumer);
 }
+
+bool detail::outputWaiting(const Socket& s) { return Socket::Impl::outputWaiting(s); }
 
 bool detail::writeNow(Socket& socket, std::string_view bytes, const Buffer* then,
                       Buffer (*keep)(std::string_view)) {

@@ -474,12 +474,26 @@ TEST(CliServe, TraversalIsRefused) {
   EXPECT_EQ(curl({s.base + "/alias.txt"}).body, "hello, world");  // a link inside is fine
 
   // Targets that are not an origin-form path.
-  for (const std::string target : {"../secret.txt", "*", "http://127.0.0.1/etc/passwd", "etc"}) {
-    std::string raw =
-        rawExchange(s.port, "GET " + target + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  auto get = [&](const std::string& target) {
+    return rawExchange(s.port,
+                       "GET " + target + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  };
+  for (const std::string target : {"../secret.txt", "*", "etc", "ftp://x/hello.txt"}) {
+    std::string raw = get(target);
     EXPECT_EQ(raw.rfind("HTTP/1.1 400 ", 0), 0u) << target << ": " << raw;
     EXPECT_EQ(raw.find("TOPSECRET"), std::string::npos);
   }
+  // Absolute-form (RFC 9112 3.2.2: a server must accept it) names the same files, with the same
+  // containment.
+  for (const std::string target : {"http://127.0.0.1/hello.txt", "HTTP://X:80/hello.txt"}) {
+    std::string raw = get(target);
+    EXPECT_EQ(raw.rfind("HTTP/1.1 200 ", 0), 0u) << target << ": " << raw;
+    EXPECT_NE(raw.find("hello, world"), std::string::npos) << raw;
+  }
+  EXPECT_EQ(get("http://x/nope.txt").rfind("HTTP/1.1 404 ", 0), 0u);
+  EXPECT_EQ(get("http://x/../secret.txt").rfind("HTTP/1.1 403 ", 0), 0u);
+  EXPECT_EQ(get("http://x/%2e%2e/secret.txt").find("TOPSECRET"), std::string::npos);
+  EXPECT_EQ(get("http://x").rfind("HTTP/1.1 200 ", 0), 0u);
   EXPECT_EQ(s.stop(), 0);
 }
 

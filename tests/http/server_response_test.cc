@@ -586,3 +586,33 @@ TEST(HttpResponse, ACONNECTTunnelIsAPlainSocketForItsNewOwner) {
 
 }  // namespace
 }  // namespace evnode::http::e2e
+
+namespace evnode::http::e2e {
+namespace {
+
+// Node's getHeaders() keys are lower-case, whatever case setHeader was given; the wire keeps the
+// case the handler used.
+TEST(HttpResponse, GetHeadersNamesAreLowerCase) {
+  EVNODE_WATCHDOG(30);
+  HeaderList seen;
+  auto server = createServer([&](const RequestPtr&, const ResponsePtr& res) {
+    res->sendDate = false;
+    res->setHeader("X-Mixed-Case", "1");
+    res->setHeader("Set-Cookie", std::vector<std::string>{"a=1", "b=2"});
+    seen = res->getHeaders();
+    res->end();
+  });
+  server->listen(0, "127.0.0.1");
+  std::string got;
+  rawClient(portOf(server), get("/", true), [&](RawConn& c) {
+    got = c.got;
+    server->close();
+  });
+  run();
+  EXPECT_EQ(seen,
+            (HeaderList{{"x-mixed-case", "1"}, {"set-cookie", "a=1"}, {"set-cookie", "b=2"}}));
+  EXPECT_NE(got.find("X-Mixed-Case: 1\r\n"), std::string::npos) << got;
+}
+
+}  // namespace
+}  // namespace evnode::http::e2e

@@ -645,9 +645,12 @@ DataFile::~DataFile() {
   if (fd >= 0) ::close(fd);
 }
 
-int rawConnect(int port) {
+int rawConnect(int port, int receiveBuffer) {
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return -1;
+  if (receiveBuffer > 0) {
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receiveBuffer, sizeof receiveBuffer);
+  }
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_port = htons(static_cast<uint16_t>(port));

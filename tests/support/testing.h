@@ -136,8 +136,10 @@ int freePort(bool udp = false);
 bool waitForTcpPort(int port, int timeoutSec = 10, const std::string& host = "127.0.0.1");
 
 // A plain blocking socket connected to 127.0.0.1:port (the kernel completes the handshake
-// without the server's loop running); -1 on failure.
-int rawConnect(int port);
+// without the server's loop running); -1 on failure. `receiveBuffer` > 0 fixes SO_RCVBUF before
+// connecting, which also turns off the kernel's autotuning (on loopback a receive buffer may
+// otherwise grow to tens of MiB): for a client that must stop taking bytes.
+int rawConnect(int port, int receiveBuffer = 0);
 // Closes with SO_LINGER 0: the peer gets a RST instead of a FIN.
 void resetClose(int fd);
 

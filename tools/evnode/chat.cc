@@ -83,10 +83,23 @@ int cmdChat(Args& args) {
     });
   });
   listenAnnounced(server, host, port, "", "");
-  onShutdownSignal([server, room] {
-    server->close();
-    for (auto& c : *room) c->socket->end();
-  });
+  onShutdownSignal(
+      [server, room] {
+        server->close();
+        // Lines already sent to a client still reach it; an idle client is let go at once.
+        auto clients = *room;  // closing one edits the room
+        for (auto& c : clients) {
+          if (c->socket->writableLength() == 0) {
+            c->socket->destroy();
+          } else {
+            c->socket->destroySoon();
+          }
+        }
+      },
+      [room] {
+        return room->empty() ? std::string()
+                             : countOf(room->size(), "client", "clients") + " flushing";
+      });
   evnode::run();
   return 0;
 }

@@ -161,11 +161,13 @@ void listenAnnounced(const std::shared_ptr<net::Server>& server, const std::stri
   }
 }
 
-void onShutdownSignal(std::function<void()> stop) {
+void onShutdownSignal(std::function<void()> stop, std::function<std::string()> waitingFor) {
   struct State {
     std::function<void()> stop;
+    std::function<std::string()> waitingFor;
     bool stopping = false;
     process::SignalListenerPtr sigint, sigterm;
+    TimeoutPtr report;
   };
   // One pair of listeners per process; a second call replaces the first.
   static std::shared_ptr<State> current;
@@ -175,15 +177,30 @@ void onShutdownSignal(std::function<void()> stop) {
   }
   auto st = std::make_shared<State>();
   st->stop = std::move(stop);
+  st->waitingFor = std::move(waitingFor);
   auto handler = [raw = st.get()] {
     if (raw->stopping) process::exit(1);  // a second signal: give up on a graceful stop
     raw->stopping = true;
     if (raw->stop) raw->stop();
+    // Still running a moment later: say what for (the timer never keeps the loop alive).
+    raw->report = setTimeout(
+        [raw] {
+          std::string what = raw->waitingFor ? raw->waitingFor() : std::string();
+          if (what.empty()) return;
+          std::fprintf(stderr, "evnode: stopping: %s (signal again to quit now)\n", what.c_str());
+          std::fflush(stderr);
+        },
+        100);
+    raw->report->unref();
   };
   // Signal listeners are unref'd: they never keep the loop alive once the servers are closed.
   st->sigint = process::onSignal(SIGINT, handler);
   st->sigterm = process::onSignal(SIGTERM, handler);
   current = st;
+}
+
+std::string countOf(std::size_t n, const char* one, const char* many) {
+  return std::to_string(n) + " " + (n == 1 ? one : many);
 }
 
 }  // namespace evnode::cli

@@ -60,8 +60,14 @@ std::string hostPort(const std::string& host, int port);
 void listenAnnounced(const std::shared_ptr<net::Server>& server, const std::string& host, int port,
                      const std::string& unixPath, const std::string& scheme);
 
-// Stops the loop's servers on SIGINT/SIGTERM: `stop` is called once, then the process exits 0
-// when the loop drains (a second signal exits at once).
-void onShutdownSignal(std::function<void()> stop);
+// Stops the loop's servers on SIGINT/SIGTERM (../shared/CLI.md's stop rule): `stop` is called
+// once (it stops accepting and closes idle connections at once), then the process exits 0 when
+// the loop drains. If work is still in flight 100 ms later, `waitingFor()` says what ("2
+// transfers in flight"), printed as `evnode: stopping: ... (signal again to quit now)`; a
+// second signal exits at once with status 1.
+void onShutdownSignal(std::function<void()> stop,
+                      std::function<std::string()> waitingFor = nullptr);
+// "1 connection", "3 connections".
+std::string countOf(std::size_t n, const char* one, const char* many);
 
 }  // namespace evnode::cli

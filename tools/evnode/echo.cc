@@ -122,11 +122,22 @@ int cmdEcho(Args& args) {
                [](const std::shared_ptr<net::Socket>& s) { echo(s); });
   }
   listenAnnounced(server, host, port, unixPath, cert ? "tls://" : "");
-  onShutdownSignal([server] {
-    server->close();
-    // Clients see EOF once their pending echo is flushed.
-    for (auto* s : connections().all()) s->end();
-  });
+  onShutdownSignal(
+      [server] {
+        server->close();
+        // An idle client is let go at once; one with echo bytes still queued gets them, then EOF.
+        for (auto* s : connections().all()) {
+          if (s->writableLength() == 0) {
+            s->destroy();
+          } else {
+            s->destroySoon();
+          }
+        }
+      },
+      [] {
+        std::size_t n = connections().all().size();
+        return n ? countOf(n, "connection", "connections") + " flushing" : std::string();
+      });
   evnode::run();
   return 0;
 }

@@ -4,6 +4,7 @@
 #include <string>
 #include <string_view>
 
+#include "evnode/version.h"
 #include "tools/evnode/cli.h"
 #include "tools/evnode/commands.h"
 
@@ -22,7 +23,7 @@ const Command kCommands[] = {
 };
 
 void usage(FILE* out) {
-  std::fprintf(out, "usage: evnode <command> [options]\n\ncommands:\n");
+  std::fprintf(out, "usage: evnode <command> [options]\n       evnode --version\n\ncommands:\n");
   for (const auto& c : kCommands) std::fprintf(out, "  %-8s %s\n", c.name, c.summary);
   std::fprintf(out, "\n'evnode <command> --help' describes a command's options.\n");
 }
@@ -39,12 +40,21 @@ int main(int argc, char** argv) {
     usage(stdout);
     return 0;
   }
+  if (cmd == "--version" || cmd == "-V") {
+    std::printf("evnode %s\n", EVNODE_VERSION_STRING);
+    return 0;
+  }
   for (const auto& c : kCommands) {
     if (cmd == c.name) {
       evnode::cli::Args args(argc - 2, argv + 2);
       return evnode::cli::guard([&] { return c.run(args); });
     }
   }
-  evnode::cli::fail("unknown command '" + std::string(cmd) + "' (see 'evnode --help')");
-  return 2;
+  // An unknown command or top-level option: the one-line error, as for a subcommand's options.
+  return evnode::cli::guard([&]() -> int {
+    if (!cmd.empty() && cmd[0] == '-') {
+      evnode::cli::fail("unknown option '" + std::string(cmd) + "' (see 'evnode --help')", 2);
+    }
+    evnode::cli::fail("unknown command '" + std::string(cmd) + "' (see 'evnode --help')", 2);
+  });
 }

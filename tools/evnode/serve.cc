@@ -71,9 +71,14 @@ void Exchange::replyFsError(const Error& err) { reply(statusFor(err)); }
 
 namespace {
 
+// Requests being answered (a response not finished or closed yet), for the stop's report.
+std::size_t inFlight = 0;
+
 void writeLogLine(LogState& log, const http::ServerResponse& res, bool aborted) {
   if (log.written) return;
   log.written = true;
+  --inFlight;
+  if (log.quiet) return;
   double ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - log.start)
           .count();
@@ -99,9 +104,11 @@ void onRequest(const std::shared_ptr<const Site>& site, const http::RequestPtr& 
   ex->expectContinue = expectContinue;
   ex->head = req->method == "HEAD";
   ex->log = std::make_shared<LogState>();
+  ex->log->quiet = site->quiet;
   ex->log->method = req->method;
   ex->log->url = req->url;
   ex->log->start = std::chrono::steady_clock::now();
+  ++inFlight;
 
   // A client that leaves in the middle of a body destroys the request with ECONNRESET; the
   // handlers learn it from `aborted`, so the error itself needs no other listener.
@@ -119,12 +126,17 @@ void onRequest(const std::shared_ptr<const Site>& site, const http::RequestPtr& 
 
 const char kUsage[] =
     "usage: evnode serve [DIR] [--port 8080] [--host 127.0.0.1] [--writable]\n"
-    "                    [--tls-cert F --tls-key F]\n"
+    "                    [--tls-cert F --tls-key F] [-q] [--body-timeout S] [--send-timeout S]\n"
     "Static file server for DIR (default '.'). GET and HEAD, with ETag/Last-Modified (304),\n"
     "byte ranges (206/416), index.html or a listing for directories. --writable accepts PUT\n"
     "uploads (201 new, 204 replaced). With --tls-cert/--tls-key (PEM files) it serves HTTPS.\n"
     "Prints 'listening on http://HOST:PORT' (https://) when ready and\n"
-    "one access-log line per request on stderr: METHOD PATH STATUS BYTES TIMEms.\n";
+    "one access-log line per request on stderr: METHOD PATH STATUS BYTES TIMEms\n"
+    "(-q/--quiet: none).\n"
+    "Timeouts: a request body that sends no byte for --body-timeout seconds (default 30), or\n"
+    "averages under 512 bytes/s after that long, ends its connection (408 if nothing was sent\n"
+    "yet; an aborted upload leaves no file); a client that takes no byte of a response for\n"
+    "--send-timeout seconds (default 60) is disconnected. 0 turns either off.\n";
 
 }  // namespace
 
@@ -138,6 +150,10 @@ int cmdServe(Args& args) {
   int port = static_cast<int>(args.number("--port", 8080, 0, 65535));
   std::string host = args.value("--host").value_or("127.0.0.1");
   bool writable = args.flag("--writable");
+  bool quiet = args.flag("-q|--quiet");
+  // Seconds; 0 turns a timeout off.
+  long bodyTimeout = args.number("--body-timeout", 30, 0, 1000000);
+  long sendTimeout = args.number("--send-timeout", 60, 0, 1000000);
   auto cert = args.value("--tls-cert");
   auto key = args.value("--tls-key");
   std::vector<std::string> pos = args.finish();
@@ -158,10 +174,16 @@ int cmdServe(Args& args) {
   site->root = real;
   site->writable = writable;
 
+  site->quiet = quiet;
+
   http::ServerOptions opts;
-  // An upload of a large file may take longer than the 300 s Node allows a request body;
-  // slow heads are still cut by headersTimeout.
+  // An upload of a large file may take longer than the 300 s Node allows a request body: it
+  // is bounded instead by the body timeouts (a stall, or a trickle below 512 bytes/s once
+  // it ran for --body-timeout seconds); slow heads are still cut by headersTimeout.
   if (writable) opts.requestTimeout = 0;
+  opts.bodyTimeout = static_cast<std::uint64_t>(bodyTimeout) * 1000;
+  opts.bodyMinRate = 512;
+  opts.sendTimeout = static_cast<std::uint64_t>(sendTimeout) * 1000;
   auto onRequest = [site](const http::RequestPtr& req, const http::ResponsePtr& res) {
     serve::onRequest(site, req, res, false);
   };
@@ -186,7 +208,14 @@ int cmdServe(Args& args) {
                serve::onRequest(site, req, res, true);
              });
   listenAnnounced(server, host, port, "", cert ? "https://" : "http://");
-  onShutdownSignal([server] { server->close(); });
+  // close() lets the connections with no request in progress go at once; answers already
+  // started finish first.
+  onShutdownSignal([server] { server->close(); },
+                   [] {
+                     return serve::inFlight
+                                ? countOf(serve::inFlight, "transfer", "transfers") + " in flight"
+                                : std::string();
+                   });
   evnode::run();
   return 0;
 }

@@ -16,6 +16,7 @@ namespace evnode::cli::serve {
 struct Site {
   std::string root;  // the served directory, canonical (realpath), without a trailing slash
   bool writable = false;
+  bool quiet = false;  // no access log
 
   // Whether a canonical path is the root or below it (symlinks resolved by the caller).
   bool contains(const std::string& real) const;
@@ -30,6 +31,7 @@ struct LogState {
   std::chrono::steady_clock::time_point start;
   std::uint64_t bytes = 0;  // body bytes sent
   bool written = false;
+  bool quiet = false;
 };
 
 // One request being answered.

@@ -30,10 +30,26 @@ bool percentDecode(std::string_view in, std::string& out) {
   return true;
 }
 
+// An absolute-form target ("http://host:port/a?b", RFC 9112 section 3.2.2, which a server must
+// accept) as the origin form the rest reads: "/a?b" ("/" or "/?b" when it has no path). Other
+// targets are returned as they are.
+std::string originForm(std::string_view url) {
+  auto sep = url.find("://");
+  if (sep == std::string_view::npos || url.front() == '/') return std::string(url);
+  std::string scheme(url.substr(0, sep));
+  for (char& c : scheme) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+  if (scheme != "http" && scheme != "https") return std::string(url);
+  std::size_t end = url.find_first_of("/?#", sep + 3);
+  if (end == std::string_view::npos) return "/";
+  return (url[end] == '/' ? "" : "/") + std::string(url.substr(end));
+}
+
 }  // namespace
 
-Target parseTarget(std::string_view url) {
+Target parseTarget(std::string_view target) {
   Target t;
+  const std::string origin = originForm(target);
+  std::string_view url = origin;
   auto q = url.find('?');
   std::string_view path = url.substr(0, q);
   if (q != std::string_view::npos) {

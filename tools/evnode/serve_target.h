@@ -18,8 +18,8 @@ struct Target {
   bool trailingSlash = false;  // the path as sent ends with '/'
 };
 
-// Parses an origin-form target ("/a/b%20c?x=1"). Anything else — absolute-form, "*", a bad
-// percent escape, NUL — is 400; a segment that would leave the directory is 403.
+// Parses an origin-form or absolute-form target ("/a/b%20c?x=1", "http://h/a"). Anything else
+// — "*", a bad percent escape, NUL — is 400; a segment that would leave the directory is 403.
 Target parseTarget(std::string_view url);
 
 // The segments as a path relative to the served directory ("a/b c"), "" for the root.
