@@ -254,26 +254,32 @@ TEST(SplitDelivery, UpgradeWithAListenerGetsTheExactBytesAfterTheHead) {
 }
 
 // A handler that builds its answer with setHeader: the answer holds what it set and the
-// server's framing, nothing else, whatever the requests before it (on this connection or
-// another) carried.
+// server's framing, nothing else, whatever the requests and responses before it (on this
+// connection or another) carried. Each answer sets a name of its own, so that a list left over
+// from an earlier answer shows too.
 TEST(SplitDelivery, SetHeaderAnswersCarryOnlyWhatTheHandlerSet) {
   EVNODE_WATCHDOG(120);
   const std::string request =
       "GET /s HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer SECRET-1\r\nCookie: id=SECRET-2\r\n\r\n"
-      "POST /t HTTP/1.1\r\nHost: a\r\nX-Api-Key: SECRET-3\r\nContent-Length: 2\r\n\r\nhi";
+      "POST /t HTTP/1.1\r\nHost: a\r\nX-Api-Key: SECRET-3\r\nContent-Length: 2\r\n\r\nhi"
+      "GET /u HTTP/1.1\r\nHost: a\r\n\r\n";
   auto server = createServer([](const RequestPtr& req, const ResponsePtr& res) {
     res->sendDate = false;
-    res->setHeader("Content-Type", "text/plain");
-    res->setHeader("X-Url", req->url);
+    if (req->url != "/u") res->setHeader("Content-Type", "text/plain");
+    res->setHeader("X-Set-For-" + req->url.substr(1), "1");
     res->end("ok");
   });
   server->listen(0, "127.0.0.1");
-  const std::string one = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-Url: ";
-  const std::string rest = "\r\nContent-Length: 2\r\n" + kKeepAlive + "\r\nok";
+  auto answer = [](const std::string& fields) {
+    return "HTTP/1.1 200 OK\r\n" + fields + "Content-Length: 2\r\n" + kKeepAlive + "\r\nok";
+  };
   const auto splits = splitsOf(request.size());
   const auto replies = deliverSplits(server, request, splits);
   expectSameReplies("setHeader", request, splits, replies,
-                    Reply{one + "/s" + rest + one + "/t" + rest, false});
+                    Reply{answer("Content-Type: text/plain\r\nX-Set-For-s: 1\r\n") +
+                              answer("Content-Type: text/plain\r\nX-Set-For-t: 1\r\n") +
+                              answer("X-Set-For-u: 1\r\n"),
+                          false});
 }
 
 // ---------------------------------------------------------------------------------------------
