@@ -667,8 +667,9 @@ const std::string kSizeLimit =
     "evnode counts the whole head against maxHeaderSize (16 KiB), Node only the target, names "
     "and values: a head a little over 16 KiB passes Node";
 const std::string kFieldCount =
-    "Node keeps the first 1000 fields and drops the rest unseen (its parser's 2000-entry "
-    "name/value array); evnode keeps up to 2000 (maxHeadersCount) and answers 431 beyond";
+    "Node keeps only about the first 1000 fields (1023: its 2000-entry name/value limit is "
+    "checked per batch of 32) and drops the rest unseen; evnode keeps up to 2000 "
+    "(maxHeadersCount) and answers 431 beyond";
 const std::string kClosed =
     "bytes after a request that ends the connection: llhttp reports HPE_CLOSED_CONNECTION and "
     "Node answers 400 instead of that request's response; evnode answers it and reads no "
