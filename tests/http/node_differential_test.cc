@@ -10,7 +10,6 @@
 // code pairs are printed.
 #include <gtest/gtest.h>
 
-#include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <cstring>
@@ -761,7 +760,7 @@ bool tagMatches(const std::string& pattern, const std::string& tag) {
 // One connection of a case, from its own loopback address (so that no two connections of a run
 // share an address and port, even when a server closing first frees the port at once): writes
 // the input, collects the answer, and ends when the server closes or nothing came for quietMs.
-struct Probe : std::enable_shared_from_this<Probe> {
+struct Probe {
   std::shared_ptr<net::Socket> socket;
   std::string peer;  // the client's address and port
   std::string got;
