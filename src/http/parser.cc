@@ -704,6 +704,9 @@ Step parseStatusLine(const char*& p, const char* end, ResponseHead& out, Failure
 // Checks done once all fields are known.
 ParseError finishRequest(RequestHead& out, const Facts& facts) {
   bool http10 = out.versionMinor == 0;
+  // An HTTP/1.0 client knows no interim responses: it is sending its body anyway, and a 100
+  // would read to it as the final answer. RFC 9110 section 10.1.1: the expectation is ignored.
+  if (http10) out.expectContinue = false;
   if (out.hostCount > 1) return E::HPE_DUPLICATE_HOST;
   if (out.hostCount == 0 && !http10) return E::HPE_MISSING_HOST;
   if (out.hasTransferEncoding) {

@@ -143,7 +143,7 @@ struct MessageHead {
   bool connectionUpgrade = false;    // Connection lists `upgrade`
   bool hasUpgradeHeader = false;     // an Upgrade field is present
   bool upgrade = false;              // connectionUpgrade && hasUpgradeHeader
-  bool expectContinue = false;       // Expect: 100-continue (case-insensitive)
+  bool expectContinue = false;       // Expect: 100-continue (case-insensitive), HTTP/1.1 only
   bool expectOther = false;          // an Expect with any other value (Node answers 417)
   std::uint32_t hostCount = 0;       // Host fields seen
 

@@ -484,6 +484,16 @@ TEST_F(ParserTest, ExpectContinueAndOtherExpectations) {
   EXPECT_FALSE(rq.expectOther);
 }
 
+// RFC 9110 section 10.1.1: a server MUST ignore a 100-continue expectation in an HTTP/1.0
+// request (its client takes no 100 for an answer); another expectation may still get a 417.
+TEST_F(ParserTest, Http10ContinueExpectationIsIgnored) {
+  ASSERT_GT(req("PUT / HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\n"), 0);
+  EXPECT_FALSE(rq.expectContinue);
+  EXPECT_FALSE(rq.expectOther);
+  ASSERT_GT(req("PUT / HTTP/1.0\r\nExpect: teapot\r\n\r\n"), 0);
+  EXPECT_TRUE(rq.expectOther);
+}
+
 // ---------------------------------------------------------------------------------------------
 // 431, 505, 414
 

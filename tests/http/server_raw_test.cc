@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -353,6 +354,27 @@ TEST(HttpRaw, ExpectationOtherThanContinueGets417ByDefault) {
   EXPECT_EQ(got.rfind("HTTP/1.1 417 Expectation Failed\r\n", 0), 0u) << got;
   EXPECT_NE(got.find("Content-Length: 0\r\n"), std::string::npos) << got;
   EXPECT_EQ(calls, 0);
+}
+
+// An HTTP/1.0 client sends its body anyway and would take a 100 for the final answer.
+TEST(HttpRaw, AnHttp10ClientGetsNo100Continue) {
+  EVNODE_WATCHDOG(30);
+  auto server = createServer([&](const RequestPtr& req, const ResponsePtr& res) {
+    res->sendDate = false;
+    auto body = std::make_shared<std::string>();
+    req->on(Readable::Events::data, [body](const Buffer& b) { body->append(b.view()); });
+    req->on(Readable::Events::end, [res, body] { res->end(*body); });
+  });
+  server->listen(0, "127.0.0.1");
+  std::string got;
+  rawClient(portOf(server),
+            "PUT / HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\nbody",
+            [&](RawConn& c) {
+              got = c.got;
+              server->close();
+            });
+  run();
+  EXPECT_EQ(got, ok("body", true));
 }
 
 TEST(HttpRaw, MaxRequestsPerSocketClosesAfterTheLimit) {
