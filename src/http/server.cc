@@ -25,12 +25,7 @@ Server::Server(ServerOptions opts)
 Server::Server(ServerOptions opts, const net::ServerOptions& listenOpts)
     : net::Server(listenOpts), opts_(std::move(opts)), state_(std::make_unique<State>()) {}
 
-Server::~Server() {
-  // The connection checker is an unref'd interval holding a plain pointer to this server, and it
-  // stops by itself only a round after the last connection went: a server dropped within that
-  // round must take it along, or it fires into freed memory.
-  if (state_->checker) state_->checker->close();
-}
+Server::~Server() = default;  // State's destructor closes the checker
 
 std::shared_ptr<Server> Server::create(ServerOptions opts) {
   auto s = std::make_shared<MakeServer>(std::move(opts));
