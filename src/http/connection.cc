@@ -360,7 +360,7 @@ void Connection::startRequest(RequestHead& head, std::size_t headLen) {
   }
 
   // CONNECT and Upgrade hand the socket over; nothing after the head is HTTP any more.
-  if (req->method == "CONNECT") {
+  if (std::string_view(req->method) == "CONNECT") {  // (a view: lengths compared first)
     if (!handOver(Server::Events::connect, req)) {
       phase_ = Phase::kClosed;  // nobody takes the tunnel: nothing after it is read
       socket_->destroy();

@@ -77,7 +77,7 @@ ResponsePtr ResponseInternal::make(const RequestPtr& req, const SocketPtr& socke
 
 void ResponseInternal::setup(ServerResponse& res, const IncomingMessage& req,
                              const RequestHead& head, const ServerOptions& o, bool forceClose) {
-  res.headRequest_ = req.method == "HEAD";
+  res.headRequest_ = std::string_view(req.method) == "HEAD";
   res.clientHttp10_ = head.versionMinor == 0;
   res.closeAfter_ = forceClose || !head.keepAlive;
   res.expectContinue_ = head.expectContinue;
