@@ -353,6 +353,8 @@ class Writable : public virtual Stream {
   // buffered or corked through the stream and no _final to run (the caller checks): `finish`
   // follows on the next tick, exactly as after end(), without the generic bookkeeping.
   void endSent(Callback cb);
+  // A destination a pipe never ends when its source does (Node's process.stdout and stderr).
+  void keepOpenAfterPipes() { keepOpenAfterPipes_ = true; }
 
  private:
   friend class WriteCallback;
@@ -391,6 +393,7 @@ class Writable : public virtual Stream {
   bool autoDestroy_ : 1;
   bool emitClose_ : 1;
   bool batchWrite_ : 1 = false;  // the in-flight write is a _writev batch
+  bool keepOpenAfterPipes_ : 1 = false;
 };
 
 struct DuplexOptions {

@@ -326,7 +326,8 @@ int writeBlocking(int fd, const char* data, std::size_t len) {
 
 class StdoutImpl final : public StdoutStream, public evnode::detail::HandleWrap {
  public:
-  explicit StdoutImpl(int fd) : StdoutStream(WritableOptions{}), fd_(fd) {}
+  // As Node's, a pipe into stdout or stderr never ends it: other writers may follow.
+  explicit StdoutImpl(int fd) : StdoutStream(WritableOptions{}), fd_(fd) { keepOpenAfterPipes(); }
   ~StdoutImpl() override { closeStream(h_); }
 
   void init() {

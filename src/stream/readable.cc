@@ -488,7 +488,7 @@ void Readable::pipeTo(std::shared_ptr<Writable> dest, PipeOptions opts) {
     if (!p->dest->write(chunk)) pauseForDrain();
   });
   std::function<void()> endFn;
-  if (opts.end) {
+  if (opts.end && !d->keepOpenAfterPipes_) {
     endFn = [p] { p->dest->end(); };
   } else {
     endFn = unpipeSelf;

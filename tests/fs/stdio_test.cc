@@ -81,6 +81,35 @@ int childMain(std::string_view mode) {
     run();
     return 0;
   }
+  if (mode == "pipes") {
+    // Two sources piped into stdout one after the other, then a direct write: as in Node, the
+    // first source's end must not end stdout (nor stderr).
+    auto first = std::make_shared<Readable>();
+    first->push("one\n");
+    first->push(nullptr);
+    first->pipe(process::stdout());
+    auto toErr = std::make_shared<Readable>();
+    toErr->push("err\n");
+    toErr->push(nullptr);
+    toErr->pipe(process::stderr());
+    setTimeout(
+        [] {
+          auto second = std::make_shared<Readable>();
+          second->push("two\n");
+          second->push(nullptr);
+          second->pipe(process::stdout());
+          setTimeout(
+              [] {
+                bool ended = process::stdout()->writableEnded();
+                process::stdout()->write(ended ? "ended\n" : "three\n");
+                process::stderr()->write(process::stderr()->writableEnded() ? "ended\n" : "more\n");
+              },
+              20);
+        },
+        20);
+    run();
+    return 0;
+  }
   if (mode == "tty") {
     auto in = process::stdin();
     auto out = process::stdout();
@@ -213,6 +242,13 @@ TEST(Stdio, ExitFlushesPendingStdout) {
   EXPECT_EQ(r.out.size(), spewExpected().size());
   EXPECT_TRUE(r.out == spewExpected());
   EXPECT_EQ(r.err, "bye\n");
+}
+
+TEST(Stdio, PipingIntoStdoutNeverEndsIt) {
+  auto r = evnode::testing::runProcess(childArgv("pipes"));
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "one\ntwo\nthree\n");
+  EXPECT_EQ(r.err, "err\nmore\n");
 }
 
 TEST(Stdio, BrokenPipeIsAnError) {
