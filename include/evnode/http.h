@@ -71,8 +71,13 @@ class IncomingMessage : public Readable {
  public:
   struct Events : Readable::Events {
     static constexpr Event<> aborted{"aborted"};
+    // A server request whose body is still coming, when its socket times out (setTimeout).
+    static constexpr Event<> timeout{"timeout"};
   };
   IncomingMessage();
+  // Node's message.setTimeout: socket->setTimeout(ms, cb). On a server, a socket timeout that
+  // neither this request, its response nor the server listens for destroys the socket.
+  IncomingMessage& setTimeout(std::uint64_t ms, std::function<void()> cb = nullptr);
   ~IncomingMessage() override;
 
   std::string method;  // requests
@@ -121,6 +126,8 @@ struct ServerOptions {
   std::uint64_t bodyTimeout = 0;
   std::uint64_t bodyMinRate = 0;
   std::uint64_t sendTimeout = 0;
+  // Node's server.timeout: socket inactivity before `timeout` (0: none). See setTimeout().
+  std::uint64_t timeout = 0;
   std::size_t maxHeaderSize = 16384;
   std::size_t maxHeadersCount = 2000;
   std::size_t maxRequestsPerSocket = 0;  // 0: no limit
@@ -155,6 +162,11 @@ class Server : public net::Server {
   };
 
   static std::shared_ptr<Server> create(ServerOptions opts = {});
+
+  // Node's server.setTimeout: sockets accepted from now on time out after `ms` of inactivity
+  // (options().timeout; 0 = never, the default). `cb` listens for `timeout`; with a listener,
+  // a timed-out socket is the listener's to end, without one it is destroyed.
+  Server& setTimeout(std::uint64_t ms, std::function<void(const SocketPtr&)> cb = nullptr);
 
   // Closes connections that have no request in flight (idle keep-alive sockets).
   void closeIdleConnections();
@@ -196,7 +208,14 @@ std::shared_ptr<Server> createServer(
 // ERR_INVALID_HTTP_TOKEN / ERR_INVALID_CHAR for a bad name or a value with CR, LF or NUL.
 class ServerResponse : public Writable {
  public:
-  struct Events : Writable::Events {};
+  struct Events : Writable::Events {
+    // The socket timed out while this response was in progress (see setTimeout).
+    static constexpr Event<> timeout{"timeout"};
+  };
+  // Node's response.setTimeout: `cb` listens for this response's `timeout`, and the socket
+  // times out after `ms` of inactivity. A timeout nobody listens for (request, response or
+  // server) destroys the socket.
+  ServerResponse& setTimeout(std::uint64_t ms, std::function<void()> cb = nullptr);
 
   int statusCode = 200;
   std::string statusMessage;  // empty: the standard reason phrase

@@ -115,7 +115,36 @@ Connection* Connection::start(Server* server, const SocketPtr& socket, bool plai
   ++c->refs_;
   net::detail::setConsumer(*socket, c);
   server->state_->add(server, c);
+  if (server->opts_.timeout) {
+    socket->setTimeout(server->opts_.timeout);
+    c->watchSocketTimeout();
+  }
   return c;
+}
+
+void Connection::watchSocketTimeout(net::Socket& socket) {
+  // The HTTP connection is the socket's consumer while it serves it (not after a hand-over).
+  if (auto* c = dynamic_cast<Connection*>(net::detail::consumerOf(socket))) {
+    c->watchSocketTimeout();
+  }
+}
+
+void Connection::watchSocketTimeout() {
+  if (timeoutListener_ || phase_ == Phase::kClosed) return;
+  timeoutListener_ = socket_->on(net::Socket::Events::timeout, [this] { onSocketTimeout(); });
+}
+
+void Connection::onSocketTimeout() {
+  // As Node's server: the request (while its body is still coming), the response and the
+  // server are told; if none of them listens, the socket goes.
+  Ref keep(this);
+  RequestPtr req = work_ ? work_->req : nullptr;
+  ResponsePtr res = work_ ? work_->res : nullptr;
+  bool heard = false;
+  if (req && !req->complete) heard |= req->emit(IncomingMessage::Events::timeout);
+  if (res) heard |= res->emit(ServerResponse::Events::timeout);
+  heard |= server_->emit(Server::Events::timeout, socket_);
+  if (!heard) socket_->destroy();
 }
 
 Connection::Work& Connection::work() {
@@ -230,6 +259,8 @@ void Connection::detach() {
     if (work_->onDrain) socket_->off(net::Socket::Events::drain, work_->onDrain);
     work_->onEnd = work_->onDrain = 0;
   }
+  if (timeoutListener_) socket_->off(net::Socket::Events::timeout, timeoutListener_);
+  timeoutListener_ = 0;
   net::detail::setConsumer(*socket_, nullptr);
   server_->state_->remove(this);
   phase_ = Phase::kClosed;

@@ -3,6 +3,7 @@
 #include <array>
 
 #include "evnode/http.h"
+#include "http/connection.h"
 #include "http/header_storage.h"
 #include "http/parser.h"
 
@@ -86,6 +87,14 @@ IncomingMessage::IncomingMessage() = default;
 IncomingMessage::~IncomingMessage() {
   HeaderStorage::recycle(headers);
   HeaderStorage::recycle(trailers);
+}
+
+IncomingMessage& IncomingMessage::setTimeout(std::uint64_t ms, std::function<void()> cb) {
+  if (socket) {
+    socket->setTimeout(ms, std::move(cb));
+    Connection::watchSocketTimeout(*socket);
+  }
+  return *this;
 }
 
 void IncomingMessage::_read(std::size_t) {

@@ -84,6 +84,15 @@ void ResponseInternal::setup(ServerResponse& res, const IncomingMessage& req,
   res.keepAliveTimeoutSec_ = o.keepAliveTimeout / 1000;
 }
 
+ServerResponse& ServerResponse::setTimeout(std::uint64_t ms, std::function<void()> cb) {
+  if (cb) on(Events::timeout, std::move(cb));
+  if (socket_) {
+    socket_->setTimeout(ms);
+    Connection::watchSocketTimeout(*socket_);
+  }
+  return *this;
+}
+
 void ServerResponse::checkNotSent(const char* what) const {
   checkHeadersNotSent(headerSent_, what);
 }

@@ -65,6 +65,12 @@ Server& Server::close(std::function<void(const Error&)> cb) {
   return *this;
 }
 
+Server& Server::setTimeout(std::uint64_t ms, std::function<void(const SocketPtr&)> cb) {
+  opts_.timeout = ms;
+  if (cb) on(Events::timeout, std::move(cb));
+  return *this;
+}
+
 void Server::serveConnection(const SocketPtr& socket) {
   if (!socket || socket->destroyed()) return;
   Connection* c = Connection::start(this, socket);

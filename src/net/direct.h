@@ -45,6 +45,9 @@ using SocketConsumer = Socket::Consumer;
 // onClose(). The socket holds no reference: the consumer must outlive its attachment.
 void setConsumer(Socket& socket, SocketConsumer* consumer);
 
+// The consumer attached to `socket`, or null.
+SocketConsumer* consumerOf(const Socket& socket);
+
 // Writes `bytes` and then `*then` (if given) as Socket::write would, without the auto-cork
 // tick. `keep(rest)` makes the Buffer that holds bytes the kernel did not take (default
 // Buffer::from). Returns false if the caller should wait for `drain`.

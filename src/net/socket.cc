@@ -326,6 +326,7 @@ struct Socket::Impl final : Socket, evnode::detail::HandleWrap {
   static void setConsumer(Socket& s, Consumer* c);
   static bool writeNow(Socket& s, std::string_view bytes, const Buffer* then,
                        Buffer (*keep)(std::string_view));
+  static Consumer* consumerOf(const Socket& s) { return s.consumer_; }
   static bool outputWaiting(const Socket& s) {
     if (s.writableLength() > 0) return true;
     return s.st_ && (s.st_->pending || (s.st_->files && s.st_->files->waiting()));
@@ -842,6 +843,8 @@ bool FileSender::usable(const Socket& s) { return Socket::Impl::canSendFile(s); 
 void detail::setConsumer(Socket& socket, SocketConsumer* consumer) {
   Socket::Impl::setConsumer(socket, consumer);
 }
+
+detail::SocketConsumer* detail::consumerOf(const Socket& s) { return Socket::Impl::consumerOf(s); }
 
 bool detail::outputWaiting(const Socket& s) { return Socket::Impl::outputWaiting(s); }
 

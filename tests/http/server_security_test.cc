@@ -410,3 +410,77 @@ TEST(HttpSecurity, ClientThatNeverReadsIsDisconnectedAfterSendTimeout) {
 
 }  // namespace
 }  // namespace evnode::http::e2e
+
+namespace evnode::http::e2e {
+namespace {
+
+// Node's server.setTimeout: without a `timeout` listener an idle socket is destroyed after the
+// timeout; with one, the listener gets the socket and the server leaves it alone.
+TEST(HttpTimeouts, ServerSetTimeoutDestroysOrTellsTheListener) {
+  EVNODE_WATCHDOG(30);
+  for (bool listen : {false, true}) {
+    auto server = createServer([](const RequestPtr&, const ResponsePtr& res) { res->end("ok"); });
+    int told = 0;
+    if (listen) {
+      server->setTimeout(200, [&](const SocketPtr& s) {
+        ++told;
+        s->end();  // the listener decides: here it ends the connection itself
+      });
+    } else {
+      server->setTimeout(200);
+    }
+    server->listen(0, "127.0.0.1");
+    bool closed = false;
+    long ms = 0;
+    withClient(server, [&] {
+      Client c(server->address().port);
+      const auto start = Clock::now();
+      c.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+      c.read(2000, "ok");
+      closed = c.closedWithin(3000);
+      ms = static_cast<long>(
+          std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count());
+    });
+    EXPECT_TRUE(closed);
+    EXPECT_GE(ms, 180);
+    EXPECT_EQ(told, listen ? 1 : 0);
+  }
+}
+
+// res.setTimeout while a handler takes its time: the response's listener hears it and answers;
+// req.setTimeout's callback runs on the socket's timeout as Node's does.
+TEST(HttpTimeouts, ResponseAndRequestSetTimeout) {
+  EVNODE_WATCHDOG(30);
+  std::vector<std::string> heard;
+  auto server = createServer([&](const RequestPtr& req, const ResponsePtr& res) {
+    if (req->url == "/res") {
+      res->setTimeout(150, [&, res] {
+        heard.push_back("res");
+        res->end("late");
+      });
+    } else {
+      req->setTimeout(150, [&, res] {
+        heard.push_back("req");
+        res->end("late too");
+      });
+    }
+  });
+  server->listen(0, "127.0.0.1");
+  std::string a, b;
+  withClient(server, [&] {
+    Client c(server->address().port);
+    c.send("GET /res HTTP/1.1\r\nHost: a\r\n\r\n");
+    a = c.read(3000, "late");
+    Client d(server->address().port);
+    d.send("GET /req HTTP/1.1\r\nHost: a\r\n\r\n");
+    b = d.read(3000);
+  });
+  EXPECT_NE(a.find("\r\n\r\nlate"), std::string::npos) << a;
+  // Nobody listened for the request's own `timeout` (the callback is the socket's), so as in
+  // Node the socket is destroyed after the callback ran: the answer may or may not get out.
+  EXPECT_EQ(heard, (std::vector<std::string>{"res", "req"}));
+  (void)b;
+}
+
+}  // namespace
+}  // namespace evnode::http::e2e
