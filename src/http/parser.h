@@ -29,7 +29,8 @@
 //    line (or status line) are skipped;
 //  - the method is any token (case-sensitive); the target is one of the four forms (authority
 //    form only for CONNECT, `*` only for OPTIONS); absolute form means `scheme://...`;
-//    targets may hold bytes 0x80-0xFF (as Node), never CTLs, SP or DEL;
+//    targets are visible ASCII (VCHAR): a CTL, SP, DEL or a byte 0x80-0xFF is
+//    HPE_INVALID_URL (400), as Node (llhttp) answers; a client must percent-encode them;
 //  - HTTP/1.0 and HTTP/1.1 only: another well-formed `HTTP/d.d` is 505, a malformed one 400;
 //  - no obs-fold, no whitespace between a field name and its colon, names are tokens, values are
 //    HT/SP/VCHAR/0x80-0xFF; leading and trailing SP/HT of a value are not part of it;
