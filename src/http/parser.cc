@@ -359,14 +359,22 @@ ParseError parseContentLength(std::string_view v, std::uint64_t& out) {
   return E::HPE_OK;
 }
 
-// One Transfer-Encoding field value: a list of codings, each with optional parameters.
+// One Transfer-Encoding field value: a list of codings, each with optional parameters. Empty
+// elements before a coding are skipped (`, chunked`, as llhttp); an empty element after the last
+// coding (`chunked,`) leaves chunked not final, as llhttp reads it: a request is then rejected
+// and a response body runs until close. So `chunked,` means what `chunked` followed by an empty
+// Transfer-Encoding line would (that empty value is rejected on its own, below).
 [[gnu::noinline]] ParseError parseTransferEncoding(std::string_view v, Facts& facts) {
   const char* p = v.data();
   const char* e = p + v.size();
   bool any = false;
   for (;;) {
-    while (p < e && (isOws(*p) || *p == ',')) ++p;
-    if (p == e) break;
+    bool comma = false;
+    while (p < e && (isOws(*p) || *p == ',')) comma |= *p++ == ',';
+    if (p == e) {
+      if (comma && any) facts.teChunkedLast = false;
+      break;
+    }
     const char* name = p;
     while (p < e && isToken(*p)) ++p;
     if (p == name) return E::HPE_INVALID_TRANSFER_ENCODING;

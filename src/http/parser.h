@@ -38,11 +38,13 @@
 //  - Content-Length is plain digits (no sign, no list), at most once, never with
 //    Transfer-Encoding;
 //  - Transfer-Encoding (all its header lines taken as one list) must end in `chunked`, which must
-//    appear once; the known codings are chunked, gzip, x-gzip, deflate, compress and x-compress.
-//    In a request, any other coding (`identity` included: RFC 7230 removed it) is 501; a list
-//    of known codings not ending in chunked is 400; an empty value is 400; Transfer-Encoding in
-//    an HTTP/1.0 message is 400. In a response, a list not ending in chunked means the body runs
-//    until the connection closes (RFC 9112 section 6.3), and unknown codings are allowed.
+//    appear once, with no empty list element after it (`chunked,` does not end in chunked, as
+//    llhttp reads it); the known codings are chunked, gzip, x-gzip, deflate, compress and
+//    x-compress. In a request, any other coding (`identity` included: RFC 7230 removed it) is
+//    501; a list of known codings not ending in chunked is 400; an empty value is 400;
+//    Transfer-Encoding in an HTTP/1.0 message is 400. In a response, a list not ending in
+//    chunked means the body runs until the connection closes (RFC 9112 section 6.3), and unknown
+//    codings are allowed.
 #pragma once
 
 #include <array>
