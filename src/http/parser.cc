@@ -885,6 +885,7 @@ std::string_view parseErrorName(ParseError e) {
     EVNODE_HPE_NAME(HPE_INVALID_CHUNK_EXTENSIONS)
     EVNODE_HPE_NAME(HPE_CHUNK_EXTENSIONS_OVERFLOW)
     EVNODE_HPE_NAME(HPE_INVALID_EOF_STATE)
+    EVNODE_HPE_NAME(HPE_TOO_MANY_INFORMATIONAL)
 #undef EVNODE_HPE_NAME
   }
   return "HPE_UNKNOWN";
@@ -936,6 +937,8 @@ std::string_view parseErrorReason(ParseError e) {
       return "Chunk extensions overflow";
     case E::HPE_INVALID_EOF_STATE:
       return "Connection ended before the message was complete";
+    case E::HPE_TOO_MANY_INFORMATIONAL:
+      return "Too many informational (1xx) responses";
   }
   return "Unknown error";
 }

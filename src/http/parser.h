@@ -81,6 +81,9 @@ enum class ParseError : std::uint8_t {
   HPE_INVALID_CHUNK_EXTENSIONS,   // 400: malformed chunk extension (`;` without name, quote)
   HPE_CHUNK_EXTENSIONS_OVERFLOW,  // 413: one chunk's size line over maxChunkExtensionSize
   HPE_INVALID_EOF_STATE,          // 400: the connection ended in the middle of a body
+  // Responses only, evnode's own (llhttp has no such limit): more interim (1xx) responses before
+  // the final one than a client reads, see ResponseReader::kMaxInformational.
+  HPE_TOO_MANY_INFORMATIONAL,
 };
 
 // "HPE_HEADER_OVERFLOW".

@@ -784,6 +784,7 @@ TEST(ParseErrors, NamesReasonsAndStatuses) {
       {E::HPE_INVALID_CHUNK_EXTENSIONS, "HPE_INVALID_CHUNK_EXTENSIONS", 400},
       {E::HPE_CHUNK_EXTENSIONS_OVERFLOW, "HPE_CHUNK_EXTENSIONS_OVERFLOW", 413},
       {E::HPE_INVALID_EOF_STATE, "HPE_INVALID_EOF_STATE", 400},
+      {E::HPE_TOO_MANY_INFORMATIONAL, "HPE_TOO_MANY_INFORMATIONAL", 400},  // responses only
   };
   for (const Row& r : rows) {
     EXPECT_EQ(parseErrorName(r.e), r.name);
