@@ -22,6 +22,9 @@ struct OnThrow {
     if (armed) f();
   }
 };
+// Clang before 17 deduces no template arguments for an aggregate without a guide.
+template <class F>
+OnThrow(F) -> OnThrow<F>;
 
 struct MakeRequest : ClientRequest {
   explicit MakeRequest(RequestOptions o) : ClientRequest(std::move(o)) {}
