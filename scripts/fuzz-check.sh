@@ -4,6 +4,7 @@
 # that no longer compiles, or a target that crashes, fails the suite.
 #
 #   scripts/fuzz-check.sh [SECONDS]    # per target, default 30; JOBS=N limits the build
+#   scripts/fuzz-check.sh 0            # only the seeds, each input once
 #
 # Targets follow fuzz/CMakeLists.txt's convention: fuzz/<name>_fuzz.cc builds
 # build-fuzz/bin/fuzz_<name>, seeded from fuzz/corpus/<name>/ (required), with fuzz/<name>.dict
@@ -59,7 +60,8 @@ for name in "${names[@]}"; do
   dict=()
   [[ -f "fuzz/$name.dict" ]] && dict=("-dict=fuzz/$name.dict")
   # -timeout: one input running that long is a hang, and a failure.
-  if "$bin" -max_total_time="$seconds" -timeout=10 -print_final_stats=1 \
+  if [[ "$seconds" == 0 ]]; then how=(-runs=0); else how=(-max_total_time="$seconds"); fi
+  if "$bin" "${how[@]}" -timeout=10 -print_final_stats=1 \
     -artifact_prefix="$check/$name-" "${dict[@]}" "$work" >"$log" 2>&1; then
     runs=$(awk '/stat::number_of_executed_units/ { print $NF }' "$log")
     echo "fuzz $name: ok (${runs:-?} inputs in ${seconds} s)"
