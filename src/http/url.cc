@@ -1,5 +1,5 @@
 // The client's URL parsing: Node's `http.request(url)`, `evnode get URL`. A pure function of the
-// string (no I/O, no loop), so the fuzz target fuzz/url_fuzz.cc runs it on its own.
+// string (no I/O, no loop), so the fuzz target fuzz/http_url_fuzz.cc runs it on its own.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
