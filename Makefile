@@ -35,8 +35,11 @@ build: deps
 run: build
 	exec build/bin/evnode serve examples/public --port $(PORT)
 
-# Both trees are built before either suite runs; both suites run even if the first fails, then
-# their summaries are printed together and the target fails if either did.
+# Both trees are built before either suite runs; both suites run even if the first fails. Then
+# every fuzz target is built (build-fuzz) and run for FUZZ_TEST_SECONDS over a scratch copy of
+# its corpus (scripts/fuzz-check.sh). The summaries are printed together at the end, and the
+# target fails if any of the three did.
+FUZZ_TEST_SECONDS ?= 30
 test: deps
 	@$(call configure,release,build)
 	$(CMAKE) --build --preset release $(BUILD_FLAGS)
@@ -46,33 +49,37 @@ test: deps
 	$(CTEST) --preset release 2>&1 | tee build/ctest.log || rc=1; \
 	ASAN_OPTIONS=$(TEST_ASAN_OPTIONS) UBSAN_OPTIONS=$(TEST_UBSAN_OPTIONS) \
 	  $(CTEST) --preset asan 2>&1 | tee build-asan/ctest.log || rc=1; \
+	JOBS=$(JOBS) bash scripts/fuzz-check.sh $(FUZZ_TEST_SECONDS) 2>&1 | tee build/fuzz-check.log \
+	  || rc=1; \
 	for t in release:build asan:build-asan; do \
 	  echo; echo "== ctest $${t%%:*}"; \
 	  sed -n '/tests passed\|No tests were found/,$$p' "$${t#*:}/ctest.log"; \
 	done; \
+	echo; echo "== fuzz"; grep '^fuzz' build/fuzz-check.log || echo "fuzz: FAILED: no result"; \
 	if [ $$rc -ne 0 ]; then echo; echo "make test: FAILED"; exit 1; fi; \
 	echo; echo "make test: all passed"
 
 bench: build
 	bash bench/run.sh $(SUITES)
 
-# Every libFuzzer binary in build-fuzz/bin/ runs a bounded number of inputs over a working copy
-# of its seed corpus fuzz/corpus/<name> (the copy, fuzz/corpus-work/<name>, keeps what it finds).
+# Every fuzz target (fuzz/<name>_fuzz.cc, built as build-fuzz/bin/fuzz_<name>) runs a bounded
+# number of inputs over a working copy of its seed corpus fuzz/corpus/<name> (the copy,
+# fuzz/corpus-work/<name>, keeps what it finds), with fuzz/<name>.dict if there is one.
 fuzz: deps
 	@$(call configure,fuzz,build-fuzz)
-	$(CMAKE) --build --preset fuzz $(BUILD_FLAGS)
+	$(CMAKE) --build --preset fuzz --target fuzz_targets $(BUILD_FLAGS)
 	@found=0; \
-	for bin in build-fuzz/bin/*; do \
-	  [ -f "$$bin" ] && [ -x "$$bin" ] || continue; \
-	  grep -qa LLVMFuzzerTestOneInput "$$bin" || continue; \
-	  name=$$(basename "$$bin"); found=1; \
+	for src in fuzz/*_fuzz.cc; do \
+	  [ -f "$$src" ] || continue; \
+	  name=$${src#fuzz/}; name=$${name%_fuzz.cc}; found=1; \
+	  bin=build-fuzz/bin/fuzz_$$name; \
 	  work=fuzz/corpus-work/$$name; mkdir -p "$$work"; \
 	  if [ -d "fuzz/corpus/$$name" ]; then cp -R "fuzz/corpus/$$name/." "$$work/"; fi; \
 	  dict=(); if [ -f "fuzz/$$name.dict" ]; then dict=("-dict=fuzz/$$name.dict"); fi; \
 	  echo "== fuzz $$name: $(FUZZ_RUNS) runs"; \
 	  "$$bin" -runs=$(FUZZ_RUNS) $(FUZZ_FLAGS) "$${dict[@]}" "$$work"; \
 	done; \
-	if [ $$found -eq 0 ]; then echo "fuzz: no fuzz targets in build-fuzz/bin/"; fi
+	if [ $$found -eq 0 ]; then echo "fuzz: no fuzz targets in fuzz/"; fi
 
 format:
 	@dirs="$(wildcard src include tools examples tests fuzz bench)"; \

@@ -13,14 +13,16 @@ required=(
   libuv1-dev libssl-dev openssl libc-ares-dev
   libgtest-dev googletest libbenchmark-dev
   clang clang-format
+  # libFuzzer and the sanitizer runtimes for clang 14 (the `fuzz` preset; `make test` runs it).
+  libclang-rt-14-dev
   curl socat wrk dnsmasq python3 netcat-openbsd procps ca-certificates
 )
 # Node.js is a test and benchmark peer; any `node` on PATH will do (it may come from elsewhere).
 command -v node >/dev/null 2>&1 || required+=(nodejs)
 # nginx-light is the benchmark peer; newer Debian releases fold it into `nginx`.
 nginx_choices=(nginx-light nginx)
-# libFuzzer's runtime for clang 14; installed only where the archive has it.
-optional=(libclang-rt-14-dev)
+# Installed only where the archive has them (none at the moment).
+optional=()
 
 say() { printf 'install-deps: %s\n' "$*" >&2; }
 

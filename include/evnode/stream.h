@@ -152,6 +152,14 @@ struct ReadableOptions {
   std::function<void(Readable&, const Error&, std::function<void(const Error&)>)> destroy;
 };
 
+// Readable::PipeOptions. Declared outside the class: a nested struct's default member
+// initializers are not usable in a default argument of its enclosing class (`PipeOptions opts =
+// {}` in pipe()), which clang rejects ("default member initializer needed within definition of
+// enclosing class").
+struct ReadablePipeOptions {
+  bool end = true;  // end() the destination when the source ends
+};
+
 class Readable : public virtual Stream {
  public:
   struct Events : Stream::Events {
@@ -187,9 +195,7 @@ class Readable : public virtual Stream {
   // strings; a typed event keeps one type, so the decoded text travels in a Buffer.)
   Readable& setEncoding(std::string_view encoding);
 
-  struct PipeOptions {
-    bool end = true;
-  };
+  using PipeOptions = ReadablePipeOptions;
   // Pipes into `dest` with backpressure; returns dest so pipes chain.
   template <class W>
   std::shared_ptr<W> pipe(const std::shared_ptr<W>& dest, PipeOptions opts = {}) {

@@ -22,6 +22,9 @@ struct OnThrow {
     if (armed) f();
   }
 };
+// Clang before 17 deduces no template arguments for an aggregate without a guide.
+template <class F>
+OnThrow(F) -> OnThrow<F>;
 
 struct MakeRequest : ClientRequest {
   explicit MakeRequest(RequestOptions o) : ClientRequest(std::move(o)) {}
@@ -241,13 +244,17 @@ void ClientRequest::_destroy(const Error& err, std::function<void(const Error&)>
     im.released = true;
     s->destroy();
   }
+  if (im.agent && !socket_) im.agent->forget(this);
+  // The request's error (a response that failed to parse, say) is queued before the response's
+  // `aborted` error below, so whoever listens to both hears the cause first, as in Node: there
+  // the request emits the parse error at once and the response is aborted when the socket has
+  // closed.
+  cb(err);
   if (res_ && !res_->complete && !res_->destroyed()) {
     res_->aborted = true;
     res_->emit(IncomingMessage::Events::aborted);
     res_->destroy(Error("ECONNRESET", "aborted"));
   }
-  if (im.agent && !socket_) im.agent->forget(this);
-  cb(err);
   self_.reset();
 }
 

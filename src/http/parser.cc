@@ -15,7 +15,8 @@
 #include <limits>
 
 // SSE2 is part of x86-64's base instruction set: no run-time check is needed.
-#if defined(__SSE2__)
+// EVNODE_HTTP_NO_SSE2 forces the SWAR scans, so that the tests cover them on x86-64 too.
+#if defined(__SSE2__) && !defined(EVNODE_HTTP_NO_SSE2)
 #include <emmintrin.h>
 #define EVNODE_HTTP_SSE2 1
 #else
@@ -32,7 +33,7 @@ using E = ParseError;
 
 constexpr std::uint8_t kTokenBit = 1;   // tchar
 constexpr std::uint8_t kValueBit = 2;   // field-vchar, SP, HT, obs-text
-constexpr std::uint8_t kTargetBit = 4;  // request-target byte: VCHAR or 0x80-0xFF
+constexpr std::uint8_t kTargetBit = 4;  // request-target byte: VCHAR (ASCII only, as llhttp)
 constexpr std::uint8_t kQdtextBit = 8;  // quoted-string: qdtext
 
 constexpr std::array<std::uint8_t, 256> makeClassTable() {
@@ -45,7 +46,7 @@ constexpr std::array<std::uint8_t, 256> makeClassTable() {
       v |= kTokenBit;
     }
     if (c == '\t' || (c >= 0x20 && c != 0x7f)) v |= kValueBit;
-    if (c > 0x20 && c != 0x7f) v |= kTargetBit;
+    if (c > 0x20 && c < 0x7f) v |= kTargetBit;
     if (c == '\t' || c == ' ' || c == 0x21 || (c >= 0x23 && c <= 0x5b) ||
         (c >= 0x5d && c <= 0x7e) || c >= 0x80) {
       v |= kQdtextBit;
@@ -136,12 +137,14 @@ inline unsigned sseValueStops(const char* p) {
   __m128i del = _mm_cmpeq_epi8(x, _mm_set1_epi8(0x7f));
   return static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(_mm_andnot_si128(ht, ctl), del)));
 }
-// Bit i set where byte i of the 16 at p is SP, a CTL or DEL: the end of a target.
+// Bit i set where byte i of the 16 at p is not VCHAR (SP, a CTL, DEL or 0x80-0xFF): the end of
+// a target, or a byte it may not hold. The movemask reads bit 7 of each byte, which x itself has
+// set exactly for 0x80-0xFF.
 inline unsigned sseTargetStops(const char* p) {
   __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
   __m128i low = _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(0x20)), x);  // x <= 0x20
-  return static_cast<unsigned>(
-      _mm_movemask_epi8(_mm_or_si128(low, _mm_cmpeq_epi8(x, _mm_set1_epi8(0x7f)))));
+  __m128i del = _mm_cmpeq_epi8(x, _mm_set1_epi8(0x7f));
+  return static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(low, del), x)));
 }
 #endif
 
@@ -171,7 +174,7 @@ inline const char* scanValue(const char* p, const char* end) {
   return p;
 }
 
-// The first byte that is SP, a CTL or DEL: the end of a target.
+// The first byte that is not VCHAR (SP, a CTL, DEL, 0x80-0xFF): the end of a target.
 inline const char* scanVisible(const char* p, const char* end) {
 #if EVNODE_HTTP_SSE2
   while (end - p >= 16) {
@@ -183,7 +186,9 @@ inline const char* scanVisible(const char* p, const char* end) {
   if constexpr (kLittleEndian) {
     while (end - p >= 8) {
       std::uint64_t x = load64(p);
-      std::uint64_t m = lessMask(x, 0x21) | byteMask(x, 0x7f);
+      // A byte >= 0x80 is flagged by its own high bit; it borrows nothing from the byte above,
+      // so the lowest flag is still the first stop.
+      std::uint64_t m = lessMask(x, 0x21) | byteMask(x, 0x7f) | (x & kHighs);
       if (m != 0) return p + (std::countr_zero(m) >> 3);
       p += 8;
     }
@@ -354,14 +359,22 @@ ParseError parseContentLength(std::string_view v, std::uint64_t& out) {
   return E::HPE_OK;
 }
 
-// One Transfer-Encoding field value: a list of codings, each with optional parameters.
+// One Transfer-Encoding field value: a list of codings, each with optional parameters. Empty
+// elements before a coding are skipped (`, chunked`, as llhttp); an empty element after the last
+// coding (`chunked,`) leaves chunked not final, as llhttp reads it: a request is then rejected
+// and a response body runs until close. So `chunked,` means what `chunked` followed by an empty
+// Transfer-Encoding line would (that empty value is rejected on its own, below).
 [[gnu::noinline]] ParseError parseTransferEncoding(std::string_view v, Facts& facts) {
   const char* p = v.data();
   const char* e = p + v.size();
   bool any = false;
   for (;;) {
-    while (p < e && (isOws(*p) || *p == ',')) ++p;
-    if (p == e) break;
+    bool comma = false;
+    while (p < e && (isOws(*p) || *p == ',')) comma |= *p++ == ',';
+    if (p == e) {
+      if (comma && any) facts.teChunkedLast = false;
+      break;
+    }
     const char* name = p;
     while (p < e && isToken(*p)) ++p;
     if (p == name) return E::HPE_INVALID_TRANSFER_ENCODING;
@@ -872,6 +885,7 @@ std::string_view parseErrorName(ParseError e) {
     EVNODE_HPE_NAME(HPE_INVALID_CHUNK_EXTENSIONS)
     EVNODE_HPE_NAME(HPE_CHUNK_EXTENSIONS_OVERFLOW)
     EVNODE_HPE_NAME(HPE_INVALID_EOF_STATE)
+    EVNODE_HPE_NAME(HPE_TOO_MANY_INFORMATIONAL)
 #undef EVNODE_HPE_NAME
   }
   return "HPE_UNKNOWN";
@@ -923,6 +937,8 @@ std::string_view parseErrorReason(ParseError e) {
       return "Chunk extensions overflow";
     case E::HPE_INVALID_EOF_STATE:
       return "Connection ended before the message was complete";
+    case E::HPE_TOO_MANY_INFORMATIONAL:
+      return "Too many informational (1xx) responses";
   }
   return "Unknown error";
 }

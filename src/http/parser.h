@@ -29,7 +29,8 @@
 //    line (or status line) are skipped;
 //  - the method is any token (case-sensitive); the target is one of the four forms (authority
 //    form only for CONNECT, `*` only for OPTIONS); absolute form means `scheme://...`;
-//    targets may hold bytes 0x80-0xFF (as Node), never CTLs, SP or DEL;
+//    targets are visible ASCII (VCHAR): a CTL, SP, DEL or a byte 0x80-0xFF is
+//    HPE_INVALID_URL (400), as Node (llhttp) answers; a client must percent-encode them;
 //  - HTTP/1.0 and HTTP/1.1 only: another well-formed `HTTP/d.d` is 505, a malformed one 400;
 //  - no obs-fold, no whitespace between a field name and its colon, names are tokens, values are
 //    HT/SP/VCHAR/0x80-0xFF; leading and trailing SP/HT of a value are not part of it;
@@ -37,11 +38,13 @@
 //  - Content-Length is plain digits (no sign, no list), at most once, never with
 //    Transfer-Encoding;
 //  - Transfer-Encoding (all its header lines taken as one list) must end in `chunked`, which must
-//    appear once; the known codings are chunked, gzip, x-gzip, deflate, compress and x-compress.
-//    In a request, any other coding (`identity` included: RFC 7230 removed it) is 501; a list
-//    of known codings not ending in chunked is 400; an empty value is 400; Transfer-Encoding in
-//    an HTTP/1.0 message is 400. In a response, a list not ending in chunked means the body runs
-//    until the connection closes (RFC 9112 section 6.3), and unknown codings are allowed.
+//    appear once, with no empty list element after it (`chunked,` does not end in chunked, as
+//    llhttp reads it); the known codings are chunked, gzip, x-gzip, deflate, compress and
+//    x-compress. In a request, any other coding (`identity` included: RFC 7230 removed it) is
+//    501; a list of known codings not ending in chunked is 400; an empty value is 400;
+//    Transfer-Encoding in an HTTP/1.0 message is 400. In a response, a list not ending in
+//    chunked means the body runs until the connection closes (RFC 9112 section 6.3), and unknown
+//    codings are allowed.
 #pragma once
 
 #include <array>
@@ -78,6 +81,9 @@ enum class ParseError : std::uint8_t {
   HPE_INVALID_CHUNK_EXTENSIONS,   // 400: malformed chunk extension (`;` without name, quote)
   HPE_CHUNK_EXTENSIONS_OVERFLOW,  // 413: one chunk's size line over maxChunkExtensionSize
   HPE_INVALID_EOF_STATE,          // 400: the connection ended in the middle of a body
+  // Responses only, evnode's own (llhttp has no such limit): more interim (1xx) responses before
+  // the final one than a client reads, see ResponseReader::kMaxInformational.
+  HPE_TOO_MANY_INFORMATIONAL,
 };
 
 // "HPE_HEADER_OVERFLOW".

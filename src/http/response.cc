@@ -178,8 +178,9 @@ bool ServerResponse::applyHead(int status, std::string_view message, const List&
   if (!message.empty()) statusMessage = message;
   if (headers_.empty()) return true;
   // Names given here replace earlier setHeader values; repeated names in the list all stay.
-  for (const auto& [n, v] : headers) {
-    std::erase_if(headers_, [&](const auto& h) { return equalsIgnoreCase(h.first, n); });
+  // (No structured binding here: clang before 16 cannot capture one in a lambda.)
+  for (const auto& field : headers) {
+    std::erase_if(headers_, [&](const auto& h) { return equalsIgnoreCase(h.first, field.first); });
   }
   for (const auto& [n, v] : headers) headers_.emplace_back(n, v);
   return false;

@@ -37,9 +37,13 @@ ResponseReader::Step ResponseReader::next(Buffer& in) {
         return Step::kHead;
       }
       if (status < 200) {
+        if (++informational_ > kMaxInformational) {
+          return fail(ParseError::HPE_TOO_MANY_INFORMATIONAL);
+        }
         kind_ = BodyKind::kNone;  // interim: the final head follows
         return Step::kHead;
       }
+      informational_ = 0;
       kind_ = responseBodyKind(resHead_, head_, connect_);
       if (kind_ == BodyKind::kNone ||
           (kind_ == BodyKind::kContentLength && resHead_.contentLength == 0)) {

@@ -8,7 +8,8 @@
 //   }
 //
 // Views in head() and trailers() point into `pending`'s bytes: copy what you keep before the
-// next call. 1xx heads other than 101 are reported as kHead and then the final head follows.
+// next call. 1xx heads other than 101 are reported as kHead and then the final head follows;
+// more than kMaxInformational of them before one final head is an error.
 // After 101, or a 2xx to CONNECT, the connection is no longer HTTP: next() returns kNeedMore and
 // leaves every byte to the caller.
 #pragma once
@@ -23,6 +24,15 @@ namespace evnode::http {
 class ResponseReader {
  public:
   enum class Step { kNeedMore, kHead, kBody, kEnd, kError };
+
+  // Interim (1xx) responses read before a final one; the next is HPE_TOO_MANY_INFORMATIONAL.
+  // Each is bounded by maxHeaderSize, but their number is not, and a server (or anything in
+  // the path) that answers 100 Continue forever would keep the client reading and emitting
+  // `information` with no end. A real exchange has one 100 Continue, perhaps a 103 Early Hints
+  // or two, and the odd 102 Processing (deprecated by RFC 4918): 32 leaves a wide margin over
+  // that (Go's net/http allowed 5 for years), while capping the work a hostile server can cause
+  // at 32 heads, 512 KiB with the default limits.
+  static constexpr int kMaxInformational = 32;
 
   explicit ResponseReader(Limits limits = {});
 
@@ -65,6 +75,7 @@ class ResponseReader {
   std::vector<Header> trailerStore_;
   ResponseHead resHead_;
   std::size_t lastLen_ = 0;
+  int informational_ = 0;  // 1xx heads since the last final head
   BodyKind kind_ = BodyKind::kNone;
   ContentLengthBody clBody_;
   ChunkedDecoder chunked_;

@@ -246,8 +246,8 @@ Server& Server::listen(const ListenOptions& o, std::function<void()> cb) {
     bindTo(o.host, fam);
   } else {
     dns::lookup(o.host, 0,
-                [this, fail, bindTo, keep = shared_from_this()](const Error& err,
-                                                                const std::string& ip, int family) {
+                [fail, bindTo, keep = shared_from_this()](const Error& err, const std::string& ip,
+                                                          int family) {
                   if (err) {
                     fail(err);
                     return;

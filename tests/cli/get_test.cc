@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <cerrno>
 #include <chrono>
 #include <string>
 #include <thread>
@@ -299,6 +300,70 @@ TEST(CliGet, TruncatedChunkedBodyExitsOne) {
   auto r = evnodeGet({server.base + "/"});
   EXPECT_EQ(r.status, 1) << r.err;
   EXPECT_TRUE(isOneErrorLine(r.err)) << r.err;
+}
+
+// A chunk size that overflows 64 bits is a parse error, reported with Node's code, not a body
+// "cut short" by ECONNRESET; the server keeps the connection open, so get must not wait for it.
+TEST(CliGet, OverflowingChunkSizeIsAParseError) {
+  EVNODE_WATCHDOG(30);
+  RawServer server(
+      replyOnce("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n"
+                "ffffffffffffffffff\r\nhello\r\n0\r\n\r\n",
+                false));
+  auto start = Clock::now();
+  auto r = evnodeGet({server.base + "/"}, "", 20);
+  EXPECT_FALSE(r.timedOut);
+  EXPECT_LT(Clock::now() - start, std::chrono::seconds(10));
+  expectFailure(r, 1, "HPE_INVALID_CHUNK_SIZE");
+  EXPECT_EQ(r.err.find("ECONNRESET"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("cut short"), std::string::npos) << r.err;
+  EXPECT_EQ(std::string("hello").rfind(r.out, 0), 0u) << r.out;
+}
+
+// A server that sends 100 Continue forever: get reads 32 of them (ResponseReader's cap), then
+// fails in one line naming HPE_TOO_MANY_INFORMATIONAL, exit 1, instead of reading without end.
+TEST(CliGet, EndlessInterimResponsesFailInsteadOfHanging) {
+  EVNODE_WATCHDOG(60);
+  const std::string interim = "HTTP/1.1 100 Continue\r\n\r\n";
+  auto flood = [interim](int fd, RawServer& self) {
+    std::string head, rest;
+    if (!self.readHead(fd, head, rest)) return;
+    self.recordHead(head);
+    std::string batch;
+    for (int i = 0; i < 16; ++i) batch += interim;
+    // Until the client hangs up (or the test ends): never blocks, so stop is always seen.
+    while (!self.stopping()) {
+      pollfd p{fd, POLLOUT, 0};
+      if (::poll(&p, 1, 100) <= 0) continue;
+      if (p.revents & (POLLERR | POLLHUP)) return;
+      if (::send(fd, batch.data(), batch.size(), MSG_NOSIGNAL | MSG_DONTWAIT) < 0 &&
+          errno != EAGAIN) {
+        return;
+      }
+    }
+  };
+  for (bool include : {false, true}) {
+    RawServer server(flood);
+    std::vector<std::string> args{server.base + "/"};
+    if (include) args.push_back("-i");
+    auto start = Clock::now();
+    auto r = evnodeGet(args, "", 20);
+    EXPECT_FALSE(r.timedOut) << include;
+    EXPECT_LT(Clock::now() - start, std::chrono::seconds(10)) << include;
+    expectFailure(r, 1, "HPE_TOO_MANY_INFORMATIONAL");
+    if (!include) {
+      EXPECT_EQ(r.out, "");
+      continue;
+    }
+    // -i shows what was read: the interim heads up to the cap, no more.
+    std::size_t heads = 0;
+    for (std::size_t at = r.out.find(interim); at != std::string::npos;
+         at = r.out.find(interim, at + interim.size())) {
+      ++heads;
+    }
+    EXPECT_LE(heads, 32u);
+    EXPECT_EQ(r.out.size(), heads * interim.size());
+  }
 }
 
 TEST(CliGet, BodylessResponsesEndWithoutTheServerClosing) {

@@ -360,6 +360,134 @@ TEST(HttpClient, MalformedResponseIsAParseError) {
   EXPECT_EQ(err.code, "HPE_INVALID_HEADER_TOKEN");
 }
 
+// A chunk size that does not fit in 64 bits is Node's HPE_INVALID_CHUNK_SIZE on the request,
+// emitted before the response's own `aborted` (ECONNRESET) error, and as soon as the bytes
+// arrive: the server keeps the connection open.
+TEST(HttpClient, OverflowingChunkSizeIsAParseErrorOnTheRequest) {
+  EVNODE_WATCHDOG(10);
+  RawServer s([](const std::shared_ptr<net::Socket>& sock, int, const std::string&) {
+    sock->write(
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n"
+        "ffffffffffffffffff\r\n");
+  });
+  std::vector<std::string> errors;  // "req CODE" / "res CODE", in the order they came
+  Error reqErr;
+  std::string got;
+  bool aborted = false, ended = false;
+  auto req = http::get(local(s.port), [&](const IncomingMessagePtr& res) {
+    res->on(IncomingMessage::Events::data, [&](const Buffer& b) { got.append(b.view()); });
+    res->on(IncomingMessage::Events::aborted, [&] { aborted = true; });
+    res->on(IncomingMessage::Events::end, [&] { ended = true; });
+    res->on(IncomingMessage::Events::error,
+            [&](const Error& e) { errors.push_back("res " + e.code); });
+  });
+  req->on(ClientRequest::Events::error, [&](const Error& e) {
+    errors.push_back("req " + e.code);
+    reqErr = e;
+    s.server->close();
+  });
+  run();
+  ASSERT_FALSE(errors.empty());
+  EXPECT_EQ(errors[0], "req HPE_INVALID_CHUNK_SIZE");
+  EXPECT_EQ(reqErr.message, "Parse Error: Invalid chunk size");
+  EXPECT_EQ(errors, (std::vector<std::string>{"req HPE_INVALID_CHUNK_SIZE", "res ECONNRESET"}));
+  EXPECT_EQ(got, "hello");
+  EXPECT_TRUE(aborted);
+  EXPECT_FALSE(ended);
+}
+
+// Writes interim responses on `sock`, `perWrite` at a time, for as long as the peer takes them.
+void floodInterim(const std::shared_ptr<net::Socket>& sock, const std::string& interim,
+                  int perWrite) {
+  std::string batch;
+  for (int i = 0; i < perWrite; ++i) batch += interim;
+  std::weak_ptr<net::Socket> weak = sock;
+  auto again = std::make_shared<std::function<void()>>();
+  *again = [weak, batch, again] {
+    auto s = weak.lock();
+    if (!s || s->destroyed() || !s->writable()) {
+      *again = nullptr;  // breaks the cycle
+      return;
+    }
+    s->write(batch, [weak, again](const Error& e) {
+      if (!e && *again)
+        setImmediate([again] {
+          if (*again) (*again)();
+        });
+    });
+  };
+  (*again)();
+}
+
+// A server that answers 100 Continue forever: the client reads kMaxInformational (32) of them,
+// then fails with HPE_TOO_MANY_INFORMATIONAL and hangs up, instead of reading without end.
+TEST(HttpClient, EndlessInterimResponsesAreCutOffWithAnError) {
+  EVNODE_WATCHDOG(10);
+  RawServer s([](const std::shared_ptr<net::Socket>& sock, int, const std::string&) {
+    floodInterim(sock, "HTTP/1.1 100 Continue\r\n\r\n", 10);
+  });
+  Error err;
+  int infos = 0, continues = 0;
+  auto req = http::get(local(s.port), [](const IncomingMessagePtr&) { ADD_FAILURE(); });
+  req->on(ClientRequest::Events::information, [&](const http::InformationInfo& i) {
+    EXPECT_EQ(i.statusCode, 100);
+    ++infos;
+  });
+  req->on(ClientRequest::Events::continue_, [&] { ++continues; });
+  req->on(ClientRequest::Events::error, [&](const Error& e) {
+    err = e;
+    s.server->close();
+  });
+  run();
+  EXPECT_EQ(err.code, "HPE_TOO_MANY_INFORMATIONAL");
+  EXPECT_EQ(err.message, "Parse Error: Too many informational (1xx) responses");
+  EXPECT_EQ(infos, 32);
+  EXPECT_EQ(continues, 32);
+}
+
+// Up to the cap, interim responses (of any 1xx kind) are read and the final response follows;
+// the count starts again for the next response on the same connection.
+TEST(HttpClient, ThirtyTwoInterimResponsesAreStillRead) {
+  EVNODE_WATCHDOG(10);
+  RawServer s([](const std::shared_ptr<net::Socket>& sock, int, const std::string&) {
+    std::string out;
+    for (int i = 0; i < 32; ++i) {
+      out += i % 2 ? "HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n"
+                   : "HTTP/1.1 102 Processing\r\n\r\n";
+    }
+    sock->write(out + "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+  });
+  auto agent = http::Agent::create(http::AgentOptions{.keepAlive = true});
+  int infos = 0;
+  std::vector<std::string> bodies;
+  std::function<void(int)> one = [&](int left) {
+    auto o = local(s.port);
+    o.agent = agent;
+    auto req = http::get(o, [&, left](const IncomingMessagePtr& res) {
+      collect(res, [&, left](const std::string& body) {
+        bodies.push_back(body);
+        if (left > 1) {
+          one(left - 1);
+        } else {
+          agent->destroy();
+          s.server->close();
+        }
+      });
+    });
+    req->on(ClientRequest::Events::information, [&](const http::InformationInfo&) { ++infos; });
+    req->on(ClientRequest::Events::error, [&](const Error& e) {
+      ADD_FAILURE() << e.code;
+      agent->destroy();
+      s.server->close();
+    });
+  };
+  one(2);
+  run();
+  EXPECT_EQ(bodies, (std::vector<std::string>{"ok", "ok"}));
+  EXPECT_EQ(infos, 64);
+  EXPECT_EQ(s.connections, 1);
+}
+
 // The server closes an idle keep-alive connection; the next request quietly uses a new one.
 TEST(HttpClient, IdleSocketClosedByServerIsDroppedFromThePool) {
   EVNODE_WATCHDOG(10);

@@ -698,10 +698,6 @@ const std::vector<Known> kKnown = {
     {"ins:method:cr", Side::kEvnodeRejects, kBareCrLf},
     {"ins:method:lf", Side::kEvnodeRejects, kBareCrLf},
     {"ins:end:lf", Side::kEvnodeRejects, kBareCrLf},
-    {"target:obs", Side::kEither,
-     "bytes 0x80-0xFF in the target: llhttp rejects them, evnode takes them; to be rejected by "
-     "the change to parser.cc under way"},
-    {"sub:target:obs", Side::kEither, "as target:obs"},
     {"target:scheme-digits", Side::kNodeRejects,
      "a scheme may hold digits, '+', '-' and '.' (RFC 3986 3.1: h2c://); llhttp takes letters "
      "only"},
@@ -722,9 +718,6 @@ const std::vector<Known> kKnown = {
     {"expect:http10-other", Side::kEither,
      "an Expect other than 100-continue on HTTP/1.0: evnode emits checkExpectation (417 by "
      "default, which RFC 9110 10.1.1 allows), Node ignores Expect on HTTP/1.0"},
-    {"te:chunked-comma", Side::kEither,
-     "Transfer-Encoding: chunked, (an empty list element after chunked): llhttp rejects it; to "
-     "be rejected by evnode too by the change to parser.cc under way"},
     {"te:empty-line", Side::kEvnodeRejects,
      "an empty Transfer-Encoding line next to chunked: evnode rejects a list that does not say "
      "what the body is; llhttp ignores the empty line"},

@@ -26,7 +26,7 @@ bool refToken(unsigned char c) {
          std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
 }
 bool refValue(unsigned char c) { return c == '\t' || (c >= 0x20 && c != 0x7f); }
-bool refTarget(unsigned char c) { return c > 0x20 && c != 0x7f; }
+bool refTarget(unsigned char c) { return c > 0x20 && c < 0x7f; }  // VCHAR: ASCII only
 
 struct Parsed {
   std::ptrdiff_t n = 0;
@@ -102,7 +102,29 @@ TEST(ParserScan, EveryByteInATargetAtEveryPosition) {
         } else {
           ASSERT_EQ(p.n, kParseError) << len << " " << at << " " << c;
           EXPECT_EQ(p.head.error, E::HPE_INVALID_URL);
+          EXPECT_EQ(p.head.errorOffset, 4 + at) << len << " " << at << " " << c;
         }
+      }
+    }
+  }
+}
+
+// Two bad bytes in one block: the first in memory order is the one reported, whichever kinds
+// they are (a high byte flagged by its own bit, a CTL or DEL by a borrow-prone subtraction).
+TEST(ParserScan, FirstBadByteInATargetIsTheOneReported) {
+  const unsigned char bad[] = {0x00, 0x01, 0x1f, 0x7f, 0x80, 0xa0, 0xff};
+  for (std::size_t first = 1; first < 39; ++first) {
+    for (unsigned char a : bad) {
+      for (unsigned char b : bad) {
+        std::string t(40, 'p');
+        t[0] = '/';
+        t[first] = static_cast<char>(a);
+        t[first + 1] = static_cast<char>(b);
+        Parsed p;
+        parse(p, "GET " + t + " HTTP/1.1\r\nHost: h\r\n\r\n");
+        ASSERT_EQ(p.n, kParseError) << first << " " << int{a} << " " << int{b};
+        EXPECT_EQ(p.head.error, E::HPE_INVALID_URL);
+        EXPECT_EQ(p.head.errorOffset, 4 + first) << first << " " << int{a} << " " << int{b};
       }
     }
   }

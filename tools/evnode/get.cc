@@ -237,7 +237,7 @@ int cmdGet(Args& args) {
       sink->write(headBlock(info.statusCode, info.statusMessage, info.httpVersion, info.headers));
     });
   }
-  req->on(http::ClientRequest::Events::response, [=, &timer](const http::IncomingMessagePtr& res) {
+  req->on(http::ClientRequest::Events::response, [=](const http::IncomingMessagePtr& res) {
     if (failOnError && res->statusCode >= 400) {
       finish("the server answered " + std::to_string(res->statusCode) +
                  (res->statusMessage.empty() ? "" : " " + res->statusMessage),
