@@ -56,8 +56,11 @@ test: deps
 	  sed -n '/tests passed\|No tests were found/,$$p' "$${t#*:}/ctest.log"; \
 	done; \
 	echo; echo "== fuzz"; grep '^fuzz' build/fuzz-check.log || echo "fuzz: FAILED: no result"; \
-	if [ $$rc -ne 0 ]; then echo; echo "make test: FAILED"; exit 1; fi; \
-	echo; echo "make test: all passed"
+	totals=$$(cat build/ctest.log build-asan/ctest.log | sed -n \
+	  's/.*tests passed, \([0-9]*\) tests\{0,1\} failed out of \([0-9]*\).*/\1 \2/p' | \
+	  awk '{f += $$1; t += $$2} END {print t - f " passed, " f " failed"}'); \
+	if [ $$rc -ne 0 ]; then echo; echo "make test: FAILED"; echo "$$totals"; exit 1; fi; \
+	echo; echo "make test: all passed"; echo "$$totals"
 
 bench: build
 	bash bench/run.sh $(SUITES)
