@@ -78,12 +78,25 @@ inline std::shared_ptr<SecureContext> createSecureContext(const SecureContextOpt
   return SecureContext::create(opts);
 }
 
+// One subjectAltName entry as the certificate holds it: never joined with others, never
+// escaped, so a value that contains ", DNS:" is still one value.
+struct AltName {
+  enum class Type { DNS, IP, URI, Email };
+  Type type = Type::DNS;
+  std::string value;  // IP: the address as text ("127.0.0.1", "::1")
+  bool operator==(const AltName&) const = default;
+};
+
 // Node's certificate object (getPeerCertificate()).
 struct Certificate {
   std::map<std::string, std::string> subject{};  // "CN", "O", "OU", "C", ...
   std::map<std::string, std::string> issuer{};
-  std::string subjectaltname{};  // "DNS:localhost, IP Address:127.0.0.1"
-  std::string valid_from{};      // "Nov 23 15:47:09 2026 GMT"
+  // For display, as Node prints it: "DNS:localhost, IP Address:127.0.0.1"; a value with a
+  // comma, quote or control character is a JSON string ('URI:"http://a/, DNS:b"'). Decisions
+  // use altNames.
+  std::string subjectaltname{};
+  std::vector<AltName> altNames{};  // the DNS, IP, URI and email entries, in order
+  std::string valid_from{};         // "Nov 23 15:47:09 2026 GMT"
   std::string valid_to{};
   std::string fingerprint{};     // SHA-1, "AB:CD:..."
   std::string fingerprint256{};  // SHA-256
@@ -101,8 +114,12 @@ struct CipherInfo {
 };
 
 // The check tls::connect applies after the chain verified: an empty Error means the name
-// matches. Node's rules: DNS names against DNS altnames (one wildcard label), the subject CN
-// only if there are none; IP addresses against IP altnames.
+// matches, else ERR_TLS_CERT_ALTNAME_INVALID. OpenSSL's X509_check_host / X509_check_ip_asc
+// decide, with Node's rules: a host name against the DNS altnames only (case-insensitive, a
+// trailing dot ignored; a wildcard only as the whole left-most label of a name of three labels
+// or more: "*.a.b" matches "x.a.b", not "a.b", "y.x.a.b" or via "f*.a.b"), the subject CN only
+// when there is no DNS altname; an IP address (v4 or v6) against the IP altnames only. The
+// certificate is `raw` (the DER the peer sent) when present, else altNames and subject["CN"].
 Error checkServerIdentity(const std::string& hostname, const Certificate& cert);
 
 using SNICallback =
@@ -119,8 +136,9 @@ struct TLSSocketOptions {
   std::string servername{};         // client: SNI
   std::optional<Buffer> session{};  // client: resume this session (getSession()/`session`)
   tls::SNICallback SNICallback{};   // server
-  // client: Node's checkServerIdentity (the default above when empty), applied to
-  // `servername` or, without one, to `host`.
+  // client: Node's checkServerIdentity, applied to `servername` or, without one, to `host`.
+  // Empty: the default above, run on the peer's X509 itself. A user's function gets the
+  // certificate with its structured altNames, and may call tls::checkServerIdentity too.
   std::function<Error(const std::string&, const Certificate&)> checkServerIdentity{};
   std::string host{};  // client: the name checkServerIdentity checks when servername is empty
   bool allowHalfOpen = false;

@@ -332,9 +332,10 @@ struct TLSSocket::Impl {
     if (!verr && !SSL_session_reused(ssl)) {
       std::string host =
           o.servername.empty() ? (o.host.empty() ? "localhost" : o.host) : o.servername;
-      Certificate cert = detail::toCertificate(SSL_get0_peer_certificate(ssl));
-      verr = o.checkServerIdentity ? o.checkServerIdentity(host, cert)
-                                   : checkServerIdentity(host, cert);
+      X509* peer = SSL_get0_peer_certificate(ssl);
+      // The default check runs on the X509 itself; a user's gets Node's object.
+      verr = o.checkServerIdentity ? o.checkServerIdentity(host, detail::toCertificate(peer))
+                                   : detail::checkIdentity(peer, host);
     }
     if (verr) {
       owner->authorizationError_ = verr.code.empty() ? verr.message : verr.code;

@@ -468,4 +468,26 @@ TEST(Https, ServerCloseEndsIdleKeepAliveConnections) {
   EXPECT_TRUE(closed);
 }
 
+TEST(Https, GetRefusesAForgedUriSanForTheNameItSpells) {
+  EVNODE_WATCHDOG(30);
+  TLS_NEED_CERT("forged");
+  Site site("forged");
+  https::RequestOptions o = trusting(site.port, "/secret");
+  o.hostname = "127.0.0.1";
+  o.servername = "victim.test";  // SNI and the name checked; the connection goes to 127.0.0.1
+  o.agent = https::Agent::create();
+  Error got;
+  auto req = https::get(o, [&](const IncomingMessagePtr&) { ADD_FAILURE() << "a response"; });
+  req->on(http::ClientRequest::Events::error, [&](const Error& e) {
+    got = e;
+    site.server->close();
+  });
+  run();
+  EXPECT_EQ(got.code, "ERR_TLS_CERT_ALTNAME_INVALID") << got.message;
+  EXPECT_EQ(got.message,
+            "Hostname/IP does not match certificate's altnames: Host: victim.test. is not "
+            "cert's CN: attacker.example");
+  EXPECT_EQ(site.requests, 0);
+}
+
 }  // namespace

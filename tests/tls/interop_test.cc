@@ -114,6 +114,26 @@ TEST(TlsInterop, OpensslSClientAgainstOurServer) {
   EXPECT_EQ(seen.clientErrors, std::vector<std::string>{"ERR_SSL_UNSUPPORTED_PROTOCOL"});
 }
 
+TEST(TlsInterop, OurClientRejectsSServerWithForgedUriSan) {
+  EVNODE_WATCHDOG(60);
+  TLS_NEED_CERT("forged");
+  et::Process server({"openssl", "s_server", "-accept", "0", "-cert", certs().path("forged.pem"),
+                      "-key", certs().path("forged.key"), "-naccept", "1"});
+  std::string line = server.waitForLine("ACCEPT");
+  int port = std::stoi(line.substr(line.rfind(':') + 1));
+  Error err;
+  auto co = clientOptions(port, "127.0.0.1");
+  co.servername = "victim.test";
+  auto c = tls::connect(co, [] { ADD_FAILURE() << "connected"; });
+  c->write("must not be sent\n");
+  c->on(TLSSocket::Events::error, [&](const Error& e) { err = e; });
+  run();
+  EXPECT_EQ(err.code, "ERR_TLS_CERT_ALTNAME_INVALID");
+  server.wait(10);
+  EXPECT_EQ(server.stdoutSoFar().find("must not be sent"), std::string::npos)
+      << server.stdoutSoFar();
+}
+
 TEST(TlsInterop, OpensslSClientResumesAndSendsClientCertificates) {
   EVNODE_WATCHDOG(60);
   TLS_NEED_CERTS();

@@ -698,30 +698,4 @@ TEST(TlsSocket, BadContextOptionsThrow) {
   EXPECT_EQ(code({.ciphers = "NOPE-NOTHING"}), "ERR_SSL_NO_CIPHER_MATCH");
 }
 
-TEST(TlsSocket, CheckServerIdentityRules) {
-  tls::Certificate c;
-  c.subject["CN"] = "ignored.example";
-  c.subjectaltname = "DNS:*.example.com, DNS:exact.test, IP Address:10.0.0.1, IP Address:::1";
-  EXPECT_FALSE(tls::checkServerIdentity("a.example.com", c));
-  EXPECT_FALSE(tls::checkServerIdentity("A.Example.COM.", c));
-  EXPECT_FALSE(tls::checkServerIdentity("exact.test", c));
-  EXPECT_FALSE(tls::checkServerIdentity("10.0.0.1", c));
-  EXPECT_FALSE(tls::checkServerIdentity("0:0::1", c));
-  EXPECT_TRUE(tls::checkServerIdentity("b.a.example.com", c));  // one label only
-  EXPECT_TRUE(tls::checkServerIdentity("example.com", c));
-  EXPECT_TRUE(tls::checkServerIdentity("ignored.example", c));  // CN is not used with altnames
-  EXPECT_TRUE(tls::checkServerIdentity("10.0.0.2", c));
-  tls::Certificate cnOnly;
-  cnOnly.subject["CN"] = "cn.test";
-  EXPECT_FALSE(tls::checkServerIdentity("cn.test", cnOnly));
-  Error e = tls::checkServerIdentity("x.test", cnOnly);
-  EXPECT_EQ(e.code, "ERR_TLS_CERT_ALTNAME_INVALID");
-  EXPECT_EQ(
-      e.message,
-      "Hostname/IP does not match certificate's altnames: Host: x.test. is not cert's CN: cn.test");
-  tls::Certificate twoLabel;
-  twoLabel.subjectaltname = "DNS:*.com";
-  EXPECT_TRUE(tls::checkServerIdentity("example.com", twoLabel));
-}
-
 }  // namespace
