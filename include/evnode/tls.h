@@ -16,7 +16,8 @@
 //
 // Secure by default: clients verify the server's certificate against the system CA store and
 // its name (checkServerIdentity), and send no application data before that passes; TLS 1.2 is
-// the minimum version. Verification failures carry Node's codes (DEPTH_ZERO_SELF_SIGNED_CERT,
+// the minimum version, with forward-secret AEAD suites only (DEFAULT_CIPHERS) chosen in the
+// server's order. Verification failures carry Node's codes (DEPTH_ZERO_SELF_SIGNED_CERT,
 // CERT_HAS_EXPIRED, ERR_TLS_CERT_ALTNAME_INVALID, ...).
 #pragma once
 
@@ -41,8 +42,14 @@ struct SecureContextOptions {
   std::string passphrase{};
   // Trusted CAs (PEM, each may hold several certificates); empty: the system CA store.
   std::vector<std::string> ca{};
-  std::string ciphers{};    // TLS 1.2 cipher list in OpenSSL syntax; empty: OpenSSL's defaults
-  std::string ecdhCurve{};  // e.g. "X25519:P-256"; empty: OpenSSL's defaults
+  // TLS 1.2 cipher list in OpenSSL syntax; empty: DEFAULT_CIPHERS (forward-secret AEAD suites
+  // only; OpenSSL's list when minVersion is below TLSv1.2, which has no AEAD suite). TLS 1.3
+  // suites are OpenSSL's defaults either way.
+  std::string ciphers{};
+  // Server: choose the cipher by our order, not the client's. On by default (Node's default is
+  // off): clients that list CBC or ChaCha20 first still get our first choice.
+  bool honorCipherOrder = true;
+  std::string ecdhCurve{};             // e.g. "X25519:P-256"; empty: OpenSSL's defaults
   std::string minVersion = "TLSv1.2";  // "TLSv1", "TLSv1.1", "TLSv1.2" or "TLSv1.3"
   std::string maxVersion = "TLSv1.3";
   std::uint64_t sessionTimeout = 300;  // seconds a server-side session may be resumed
@@ -306,6 +313,13 @@ std::shared_ptr<TLSSocket> connect(int port, const std::string& host, Connection
                                    std::function<void()> cb = nullptr);
 
 constexpr const char* DEFAULT_MIN_VERSION = "TLSv1.2";
+// TLS 1.2 suites when `ciphers` is empty: ECDHE key exchange (forward secrecy) with AES-GCM or
+// ChaCha20-Poly1305, no static RSA, no CBC; AES-128-GCM first, as the common "intermediate"
+// server profile.
+constexpr const char* DEFAULT_CIPHERS =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
 constexpr const char* DEFAULT_MAX_VERSION = "TLSv1.3";
 
 }  // namespace evnode::tls
