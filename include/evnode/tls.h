@@ -266,6 +266,11 @@ class Server : public net::Server {
   static std::shared_ptr<Server> create(ServerOptions opts);
   ~Server() override;
 
+  // As net::Server::close, and connections still in their handshake are destroyed at once
+  // (no secureConnection has handed them to anyone; without this a client that never sends
+  // its ClientHello holds the close until handshakeTimeout).
+  Server& close(std::function<void(const Error&)> cb = nullptr) override;
+
   // Serves `hostname` (may start with "*.") with its own certificate (SNI).
   void addContext(const std::string& hostname, const SecureContextOptions& opts);
   void addContext(const std::string& hostname, std::shared_ptr<SecureContext> ctx);

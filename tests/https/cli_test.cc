@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <csignal>
 #include <string>
 #include <vector>
@@ -211,6 +212,31 @@ TEST(HttpsCli, GetResolveBadValues) {
     EXPECT_EQ(r.err, std::string("evnode: invalid value '") + bad +
                          "' for --resolve (expected HOST:PORT:ADDRESS)\n");
   }
+}
+
+// SIGTERM while a client sits in its TLS handshake (a scanner that connects and says nothing):
+// the server stops at once instead of waiting out the 120 s handshake timeout.
+TEST(HttpsCli, ServeTlsStopsPromptlyWithAStalledHandshake) {
+  EVNODE_WATCHDOG(60);
+  TLS_NEED_CERTS();
+  et::TempDir site;
+  et::writeFile(site.file("f.txt"), "hello\n");
+  HttpsServe s(site.path(), "leaf");
+  int silent = et::rawConnect(s.port);
+  ASSERT_GE(silent, 0);
+  int partial = et::rawConnect(s.port);  // a record header, then nothing
+  ASSERT_GE(partial, 0);
+  ASSERT_EQ(::write(partial, "\x16\x03\x01\x02\x00", 5), 5);
+  // A whole request after them: once it is answered, both were accepted before it.
+  et::ProcResult r = get({s.url("/f.txt"), "--cacert", certs().path("ca.pem")});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "hello\n");
+  auto t0 = std::chrono::steady_clock::now();
+  s.proc.kill(SIGTERM);
+  EXPECT_EQ(s.proc.wait(10), 0);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(2));
+  ::close(silent);
+  ::close(partial);
 }
 
 TEST(HttpsCli, GetBadInputAndStalledHandshake) {
