@@ -99,8 +99,8 @@ struct Certificate {
   std::map<std::string, std::string> subject{};  // "CN", "O", "OU", "C", ...
   std::map<std::string, std::string> issuer{};
   // For display, as Node prints it: "DNS:localhost, IP Address:127.0.0.1"; a value with a
-  // comma, quote or control character is a JSON string ('URI:"http://a/, DNS:b"'). Decisions
-  // use altNames.
+  // comma, quote or control character is a JSON string in which even commas are escaped
+  // ('URI:"http://a/\u002c DNS:b"'). Decisions use altNames.
   std::string subjectaltname{};
   std::vector<AltName> altNames{};  // the DNS, IP, URI and email entries, in order
   std::string valid_from{};         // "Nov 23 15:47:09 2026 GMT"
@@ -318,6 +318,7 @@ std::shared_ptr<TLSSocket> connect(int port, const std::string& host, Connection
                                    std::function<void()> cb = nullptr);
 
 constexpr const char* DEFAULT_MIN_VERSION = "TLSv1.2";
+constexpr const char* DEFAULT_MAX_VERSION = "TLSv1.3";
 // TLS 1.2 suites when `ciphers` is empty: ECDHE key exchange (forward secrecy) with AES-GCM or
 // ChaCha20-Poly1305, no static RSA, no CBC; AES-128-GCM first, as the common "intermediate"
 // server profile.
@@ -325,6 +326,5 @@ constexpr const char* DEFAULT_CIPHERS =
     "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
     "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
     "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
-constexpr const char* DEFAULT_MAX_VERSION = "TLSv1.3";
 
 }  // namespace evnode::tls
