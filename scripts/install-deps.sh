@@ -16,6 +16,7 @@ required=(
   # libFuzzer and the sanitizer runtimes for clang 14 (the `fuzz` preset; `make test` runs it).
   libclang-rt-14-dev
   curl socat wrk dnsmasq python3 netcat-openbsd procps ca-certificates
+  testssl.sh  # tests/tls/testssl_test.cc scans our TLS server's configuration
 )
 # Node.js is a test and benchmark peer; any `node` on PATH will do (it may come from elsewhere).
 command -v node >/dev/null 2>&1 || required+=(nodejs)

@@ -173,7 +173,7 @@ class Server : public net::Server {
   // Destroys every connection now.
   void closeAllConnections();
   // net::Server::close also closes idle connections, and the rest after their response (Node 19+).
-  Server& close(std::function<void(const Error&)> cb = nullptr);
+  Server& close(std::function<void(const Error&)> cb = nullptr) override;
   // Serves HTTP on a connected socket that this server did not accept itself (Node's
   // server.emit('connection', socket)): https::Server hands over each TLSSocket once its
   // handshake is done; any net::Socket (a TLSSocket over any stream) works.

@@ -63,6 +63,11 @@ class Server : public http::Server {
   static std::shared_ptr<Server> create(ServerOptions opts);
   ~Server() override;
 
+  // As http::Server::close, and connections still in their TLS handshake are destroyed at
+  // once: they have no request to finish, and one that never sends its ClientHello would hold
+  // the close until handshakeTimeout.
+  Server& close(std::function<void(const Error&)> cb = nullptr) override;
+
   // As tls::Server.
   void addContext(const std::string& hostname, const tls::SecureContextOptions& opts);
   void addContext(const std::string& hostname, std::shared_ptr<tls::SecureContext> ctx);

@@ -223,8 +223,9 @@ class Server : public EventEmitter, public std::enable_shared_from_this<Server> 
   Server& listen(const ListenOptions& opts, std::function<void()> cb = nullptr);
 
   // Stops accepting; `close` (and cb) follow once every connection has ended. cb gets
-  // ERR_SERVER_NOT_RUNNING if the server was not listening.
-  Server& close(std::function<void(const Error&)> cb = nullptr);
+  // ERR_SERVER_NOT_RUNNING if the server was not listening. Virtual: servers that wrap their
+  // connections (http, tls, https) also end what only they know about.
+  virtual Server& close(std::function<void(const Error&)> cb = nullptr);
   AddressInfo address() const;
   bool listening() const { return listening_; }
   void getConnections(std::function<void(const Error&, std::size_t)> cb) const;

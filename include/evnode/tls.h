@@ -16,7 +16,8 @@
 //
 // Secure by default: clients verify the server's certificate against the system CA store and
 // its name (checkServerIdentity), and send no application data before that passes; TLS 1.2 is
-// the minimum version. Verification failures carry Node's codes (DEPTH_ZERO_SELF_SIGNED_CERT,
+// the minimum version, with forward-secret AEAD suites only (DEFAULT_CIPHERS) chosen in the
+// server's order. Verification failures carry Node's codes (DEPTH_ZERO_SELF_SIGNED_CERT,
 // CERT_HAS_EXPIRED, ERR_TLS_CERT_ALTNAME_INVALID, ...).
 #pragma once
 
@@ -41,8 +42,14 @@ struct SecureContextOptions {
   std::string passphrase{};
   // Trusted CAs (PEM, each may hold several certificates); empty: the system CA store.
   std::vector<std::string> ca{};
-  std::string ciphers{};    // TLS 1.2 cipher list in OpenSSL syntax; empty: OpenSSL's defaults
-  std::string ecdhCurve{};  // e.g. "X25519:P-256"; empty: OpenSSL's defaults
+  // TLS 1.2 cipher list in OpenSSL syntax; empty: DEFAULT_CIPHERS (forward-secret AEAD suites
+  // only; OpenSSL's list when minVersion is below TLSv1.2, which has no AEAD suite). TLS 1.3
+  // suites are OpenSSL's defaults either way.
+  std::string ciphers{};
+  // Server: choose the cipher by our order, not the client's. On by default (Node's default is
+  // off): clients that list CBC or ChaCha20 first still get our first choice.
+  bool honorCipherOrder = true;
+  std::string ecdhCurve{};             // e.g. "X25519:P-256"; empty: OpenSSL's defaults
   std::string minVersion = "TLSv1.2";  // "TLSv1", "TLSv1.1", "TLSv1.2" or "TLSv1.3"
   std::string maxVersion = "TLSv1.3";
   std::uint64_t sessionTimeout = 300;  // seconds a server-side session may be resumed
@@ -78,12 +85,25 @@ inline std::shared_ptr<SecureContext> createSecureContext(const SecureContextOpt
   return SecureContext::create(opts);
 }
 
+// One subjectAltName entry as the certificate holds it: never joined with others, never
+// escaped, so a value that contains ", DNS:" is still one value.
+struct AltName {
+  enum class Type { DNS, IP, URI, Email };
+  Type type = Type::DNS;
+  std::string value;  // IP: the address as text ("127.0.0.1", "::1")
+  bool operator==(const AltName&) const = default;
+};
+
 // Node's certificate object (getPeerCertificate()).
 struct Certificate {
   std::map<std::string, std::string> subject{};  // "CN", "O", "OU", "C", ...
   std::map<std::string, std::string> issuer{};
-  std::string subjectaltname{};  // "DNS:localhost, IP Address:127.0.0.1"
-  std::string valid_from{};      // "Nov 23 15:47:09 2026 GMT"
+  // For display, as Node prints it: "DNS:localhost, IP Address:127.0.0.1"; a value with a
+  // comma, quote or control character is a JSON string in which even commas are escaped
+  // ('URI:"http://a/\u002c DNS:b"'). Decisions use altNames.
+  std::string subjectaltname{};
+  std::vector<AltName> altNames{};  // the DNS, IP, URI and email entries, in order
+  std::string valid_from{};         // "Nov 23 15:47:09 2026 GMT"
   std::string valid_to{};
   std::string fingerprint{};     // SHA-1, "AB:CD:..."
   std::string fingerprint256{};  // SHA-256
@@ -101,8 +121,12 @@ struct CipherInfo {
 };
 
 // The check tls::connect applies after the chain verified: an empty Error means the name
-// matches. Node's rules: DNS names against DNS altnames (one wildcard label), the subject CN
-// only if there are none; IP addresses against IP altnames.
+// matches, else ERR_TLS_CERT_ALTNAME_INVALID. OpenSSL's X509_check_host / X509_check_ip_asc
+// decide, with Node's rules: a host name against the DNS altnames only (case-insensitive, a
+// trailing dot ignored; a wildcard only as the whole left-most label of a name of three labels
+// or more: "*.a.b" matches "x.a.b", not "a.b", "y.x.a.b" or via "f*.a.b"), the subject CN only
+// when there is no DNS altname; an IP address (v4 or v6) against the IP altnames only. The
+// certificate is `raw` (the DER the peer sent) when present, else altNames and subject["CN"].
 Error checkServerIdentity(const std::string& hostname, const Certificate& cert);
 
 using SNICallback =
@@ -119,8 +143,9 @@ struct TLSSocketOptions {
   std::string servername{};         // client: SNI
   std::optional<Buffer> session{};  // client: resume this session (getSession()/`session`)
   tls::SNICallback SNICallback{};   // server
-  // client: Node's checkServerIdentity (the default above when empty), applied to
-  // `servername` or, without one, to `host`.
+  // client: Node's checkServerIdentity, applied to `servername` or, without one, to `host`.
+  // Empty: the default above, run on the peer's X509 itself. A user's function gets the
+  // certificate with its structured altNames, and may call tls::checkServerIdentity too.
   std::function<Error(const std::string&, const Certificate&)> checkServerIdentity{};
   std::string host{};  // client: the name checkServerIdentity checks when servername is empty
   bool allowHalfOpen = false;
@@ -241,6 +266,11 @@ class Server : public net::Server {
   static std::shared_ptr<Server> create(ServerOptions opts);
   ~Server() override;
 
+  // As net::Server::close, and connections still in their handshake are destroyed at once
+  // (no secureConnection has handed them to anyone; without this a client that never sends
+  // its ClientHello holds the close until handshakeTimeout).
+  Server& close(std::function<void(const Error&)> cb = nullptr) override;
+
   // Serves `hostname` (may start with "*.") with its own certificate (SNI).
   void addContext(const std::string& hostname, const SecureContextOptions& opts);
   void addContext(const std::string& hostname, std::shared_ptr<SecureContext> ctx);
@@ -289,5 +319,12 @@ std::shared_ptr<TLSSocket> connect(int port, const std::string& host, Connection
 
 constexpr const char* DEFAULT_MIN_VERSION = "TLSv1.2";
 constexpr const char* DEFAULT_MAX_VERSION = "TLSv1.3";
+// TLS 1.2 suites when `ciphers` is empty: ECDHE key exchange (forward secrecy) with AES-GCM or
+// ChaCha20-Poly1305, no static RSA, no CBC; AES-128-GCM first, as the common "intermediate"
+// server profile.
+constexpr const char* DEFAULT_CIPHERS =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
 
 }  // namespace evnode::tls

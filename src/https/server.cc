@@ -42,6 +42,12 @@ Server::Server(ServerOptions opts) : http::Server(opts, listenOptions(opts)) {
 
 Server::~Server() { side_->detach(); }
 
+Server& Server::close(std::function<void(const Error&)> cb) {
+  http::Server::close(std::move(cb));
+  side_->endHandshakes();
+  return *this;
+}
+
 std::shared_ptr<Server> Server::create(ServerOptions opts) {
   auto s = std::make_shared<MakeServer>(std::move(opts));
   Server* raw = s.get();

@@ -20,7 +20,7 @@ namespace evnode::net {
 
 struct Server::Impl final : detail::HandleWrap {
   explicit Impl(Server* s) : owner(s) {}
-  void forceClose() override { owner->close(); }
+  void forceClose() override { owner->Server::close(); }  // the loop is going: the socket only
   uv_handle_t* handle() { return reinterpret_cast<uv_handle_t*>(&poll); }
 
   // Opens the listening descriptor `descriptor` (closed on failure) and starts watching it.

@@ -91,7 +91,15 @@ std::shared_ptr<SecureContext> SecureContext::create(const SecureContextOptions&
   // Idle connections give their read/write buffers back (tens of KiB each).
   SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
   SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
-  if (!o.ciphers.empty() && SSL_CTX_set_cipher_list(ctx, o.ciphers.c_str()) != 1) {
+  // The server picks from its own list, strongest first, rather than the client's first
+  // choice (which may be a CBC suite the user re-enabled for old clients).
+  if (o.honorCipherOrder) SSL_CTX_set_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE);
+  // OpenSSL's own default list still offers static RSA key exchange (no forward secrecy) and
+  // CBC suites in TLS 1.2; ours does not. TLS 1.0 and 1.1 have no AEAD suite at all, so a
+  // context that asks for them keeps OpenSSL's list. TLS 1.3 suites are set apart (OpenSSL's).
+  std::string ciphers = o.ciphers;
+  if (ciphers.empty()) ciphers = minV < TLS1_2_VERSION ? "DEFAULT" : DEFAULT_CIPHERS;
+  if (SSL_CTX_set_cipher_list(ctx, ciphers.c_str()) != 1) {
     detail::throwOpensslError("ERR_SSL_NO_CIPHER_MATCH", "no cipher match");
   }
   if (!o.ecdhCurve.empty() && SSL_CTX_set1_groups_list(ctx, o.ecdhCurve.c_str()) != 1) {

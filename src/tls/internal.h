@@ -26,6 +26,11 @@ Error opensslError(std::string_view fallbackCode, std::string_view fallbackMessa
 Error verifyError(long result);
 
 Certificate toCertificate(X509* cert);
+// The DNS, IP, URI and email entries of the certificate's subjectAltName, in order.
+std::vector<AltName> altNameList(X509* cert);
+// Node's checkServerIdentity on the X509 itself (see tls::checkServerIdentity): an empty Error
+// when `hostname` matches, else ERR_TLS_CERT_ALTNAME_INVALID with Node's message.
+Error checkIdentity(X509* cert, const std::string& hostname);
 
 // The slot of an SSL* that holds its TLSSocket::Impl*.
 int sslIndex();

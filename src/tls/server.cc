@@ -96,6 +96,12 @@ Server::Server(ServerOptions opts) : net::Server(netOptions(opts)) {
 
 Server::~Server() { side_->detach(); }
 
+Server& Server::close(std::function<void(const Error&)> cb) {
+  net::Server::close(std::move(cb));
+  side_->endHandshakes();
+  return *this;
+}
+
 std::shared_ptr<Server> Server::create(ServerOptions opts) {
   auto s = std::make_shared<MakeServer>(std::move(opts));
   Server* raw = s.get();

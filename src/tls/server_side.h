@@ -34,6 +34,9 @@ struct ServerSide {
   std::shared_ptr<SecureContext> contextFor(const std::string& servername) const;
   // Drops the callbacks: the server is going away while handshakes still hold this side.
   void detach();
+  // Destroys every connection still in its handshake (the server is closing). Defined with
+  // the socket (src/tls/socket.cc), which keeps `handshaking`.
+  void endHandshakes();
 
   ServerOptions options;
   std::shared_ptr<const detail::Config> config;
@@ -43,6 +46,8 @@ struct ServerSide {
   std::function<void(const Buffer&, const std::shared_ptr<TLSSocket>&)> onKeylog;
   std::function<bool()> wantsKeylog;
   std::weak_ptr<ServerSide> owner;  // itself, for the sockets to hold
+  // Connections wrapped and not yet secure; each knows its index (no search to remove one).
+  std::vector<TLSSocket::Impl*> handshaking;
 };
 
 }  // namespace evnode::tls

@@ -5,6 +5,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include <cstdint>
 #include <cstring>
 
 #include "core/callback_scope.h"
@@ -39,6 +40,7 @@ void onKeylog(const SSL* ssl, const char* line);
 struct TLSSocket::Impl {
   explicit Impl(TLSSocket* o) : owner(o) {}
   ~Impl() {
+    untrack();
     if (ssl) SSL_free(ssl);
   }
 
@@ -102,6 +104,21 @@ struct TLSSocket::Impl {
       });
     }
     if (!o.isServer) cycle();  // the ClientHello (queued by the transport until it connects)
+  }
+
+  // Server side: listed in the server's `handshaking` until the handshake is over, so that
+  // closing the server can end it.
+  void track() {
+    handshakeSlot = server->handshaking.size();
+    server->handshaking.push_back(this);
+  }
+  void untrack() {
+    if (!server || handshakeSlot == kUntracked) return;
+    auto& list = server->handshaking;
+    list[handshakeSlot] = list.back();
+    list[handshakeSlot]->handshakeSlot = handshakeSlot;
+    list.pop_back();
+    handshakeSlot = kUntracked;
   }
 
   void detach() {
@@ -300,6 +317,7 @@ struct TLSSocket::Impl {
   }
 
   void onHandshakeDone() {
+    untrack();
     if (handshakeTimer) {
       handshakeTimer->close();
       handshakeTimer.reset();
@@ -332,9 +350,10 @@ struct TLSSocket::Impl {
     if (!verr && !SSL_session_reused(ssl)) {
       std::string host =
           o.servername.empty() ? (o.host.empty() ? "localhost" : o.host) : o.servername;
-      Certificate cert = detail::toCertificate(SSL_get0_peer_certificate(ssl));
-      verr = o.checkServerIdentity ? o.checkServerIdentity(host, cert)
-                                   : checkServerIdentity(host, cert);
+      X509* peer = SSL_get0_peer_certificate(ssl);
+      // The default check runs on the X509 itself; a user's gets Node's object.
+      verr = o.checkServerIdentity ? o.checkServerIdentity(host, detail::toCertificate(peer))
+                                   : detail::checkIdentity(peer, host);
     }
     if (verr) {
       owner->authorizationError_ = verr.code.empty() ? verr.message : verr.code;
@@ -451,7 +470,9 @@ struct TLSSocket::Impl {
   std::function<void(const Error&)> finalCb;  // end() before the handshake finished
   std::function<void()> destroyCb;            // _destroy waiting for the transport's close
   TimeoutPtr handshakeTimer;
-  std::vector<Buffer> keylog, sessions;  // emitted once the OpenSSL call returned
+  static constexpr std::size_t kUntracked = SIZE_MAX;
+  std::size_t handshakeSlot = kUntracked;  // index in server->handshaking
+  std::vector<Buffer> keylog, sessions;    // emitted once the OpenSSL call returned
   std::uint64_t plainRead = 0, plainWritten = 0;
   ListenerId ids[6] = {};
   bool handshakeDone = false;
@@ -603,9 +624,17 @@ std::shared_ptr<TLSSocket> makeTLSSocket(std::shared_ptr<Duplex> transport,
   s->impl_->server = std::move(server);
   s->self_ = s;
   s->impl_->start();
+  if (s->impl_->server) s->impl_->track();
   return s;
 }
 }  // namespace detail
+
+void ServerSide::endHandshakes() {
+  std::vector<std::shared_ptr<TLSSocket>> pending;  // destroying edits the list
+  pending.reserve(handshaking.size());
+  for (TLSSocket::Impl* impl : handshaking) pending.push_back(impl->selfPtr());
+  for (auto& s : pending) s->destroy();
+}
 
 TLSSocket::TLSSocket(std::shared_ptr<Duplex> transport, net::SocketOptions so)
     : net::Socket(so), impl_(std::make_unique<Impl>(this)), transport_(std::move(transport)) {
@@ -667,6 +696,7 @@ void TLSSocket::_final(std::function<void(const Error&)> cb) {
 
 void TLSSocket::_destroy(const Error& err, std::function<void(const Error&)> cb) {
   connecting_ = false;
+  impl_->untrack();
   if (impl_->handshakeTimer) {
     impl_->handshakeTimer->close();
     impl_->handshakeTimer.reset();

@@ -1,12 +1,11 @@
 // Certificates as Node shows them, verification results with Node's codes, OpenSSL's error
-// queue as evnode Errors, and Node's checkServerIdentity.
+// queue as evnode Errors, and Node's checkServerIdentity decided by OpenSSL on the X509.
 #include <arpa/inet.h>
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 
 #include <algorithm>
 #include <cctype>
-#include <cstring>
 #include <memory>
 
 #include "evnode/net.h"
@@ -87,37 +86,91 @@ std::string timeString(const ASN1_TIME* t) {
   return s;
 }
 
-std::string altNames(X509* cert) {
+// Node's display of one altName value: as is when it is printable ASCII without a comma or a
+// quote, else a JSON-style string in which even commas are escaped (\u002c), so the joined list
+// can be read back without ambiguity (Node's answer to CVE-2021-44532).
+void appendDisplayValue(std::string& out, const std::string& v) {
+  auto plain = [](unsigned char c) {
+    return c >= ' ' && c <= '~' && c != ',' && c != '"' && c != '\\' && c != '\'';
+  };
+  if (std::all_of(v.begin(), v.end(), plain)) {
+    out += v;
+    return;
+  }
+  static const char* hex = "0123456789abcdef";
+  out += '"';
+  for (unsigned char c : v) {
+    if (c == '\\' || c == '"') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c >= ' ' && c <= '~' && c != ',') {
+      out += static_cast<char>(c);
+    } else {
+      out += "\\u00";
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  out += '"';
+}
+
+std::string displayAltNames(const std::vector<AltName>& names) {
+  std::string out;
+  for (const AltName& n : names) {
+    if (!out.empty()) out += ", ";
+    switch (n.type) {
+      case AltName::Type::DNS:
+        out += "DNS:";
+        break;
+      case AltName::Type::IP:
+        out += "IP Address:";
+        break;
+      case AltName::Type::URI:
+        out += "URI:";
+        break;
+      case AltName::Type::Email:
+        out += "email:";
+        break;
+    }
+    appendDisplayValue(out, n.value);
+  }
+  return out;
+}
+
+struct X509Free {
+  void operator()(X509* x) const { X509_free(x); }
+};
+using X509Ptr = std::unique_ptr<X509, X509Free>;
+
+}  // namespace
+
+std::vector<AltName> altNameList(X509* cert) {
+  std::vector<AltName> out;
   auto* names =
       static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
-  if (!names) return "";
-  std::string out;
+  if (!names) return out;
   for (int i = 0; i < sk_GENERAL_NAME_num(names); ++i) {
     const GENERAL_NAME* g = sk_GENERAL_NAME_value(names, i);
-    std::string item;
     if (g->type == GEN_DNS || g->type == GEN_EMAIL || g->type == GEN_URI) {
       const ASN1_IA5STRING* s = g->d.ia5;
-      std::string v(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
-                    static_cast<std::size_t>(ASN1_STRING_length(s)));
-      item = (g->type == GEN_DNS ? "DNS:" : g->type == GEN_EMAIL ? "email:" : "URI:") + v;
+      out.push_back({g->type == GEN_DNS     ? AltName::Type::DNS
+                     : g->type == GEN_EMAIL ? AltName::Type::Email
+                                            : AltName::Type::URI,
+                     std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
+                                 static_cast<std::size_t>(ASN1_STRING_length(s)))});
     } else if (g->type == GEN_IPADD) {
       const ASN1_OCTET_STRING* ip = g->d.ip;
       char buf[INET6_ADDRSTRLEN] = {};
       int len = ASN1_STRING_length(ip);
-      if (len == 4 || len == 16) {
-        inet_ntop(len == 4 ? AF_INET : AF_INET6, ASN1_STRING_get0_data(ip), buf, sizeof buf);
-        item = std::string("IP Address:") + buf;
+      if ((len == 4 || len == 16) &&
+          inet_ntop(len == 4 ? AF_INET : AF_INET6, ASN1_STRING_get0_data(ip), buf, sizeof buf)) {
+        out.push_back({AltName::Type::IP, buf});
       }
     }
-    if (item.empty()) continue;
-    if (!out.empty()) out += ", ";
-    out += item;
   }
   GENERAL_NAMES_free(names);
   return out;
 }
-
-}  // namespace
 
 Error opensslError(std::string_view fallbackCode, std::string_view fallbackMessage) {
   unsigned long e = ERR_peek_error();
@@ -182,7 +235,8 @@ Certificate toCertificate(X509* cert) {
   if (!cert) return c;
   c.subject = nameFields(X509_get_subject_name(cert));
   c.issuer = nameFields(X509_get_issuer_name(cert));
-  c.subjectaltname = altNames(cert);
+  c.altNames = altNameList(cert);
+  c.subjectaltname = displayAltNames(c.altNames);
   c.valid_from = timeString(X509_get0_notBefore(cert));
   c.valid_to = timeString(X509_get0_notAfter(cert));
   unsigned char md[EVP_MAX_MD_SIZE];
@@ -223,73 +277,118 @@ int protocolVersion(const std::string& name) {
 
 namespace {
 
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  while (!s.empty() && s.back() == '.') s.pop_back();  // "example.com." is example.com
-  return s;
+Error altnameError(const std::string& reason) {
+  return Error("ERR_TLS_CERT_ALTNAME_INVALID",
+               "Hostname/IP does not match certificate's altnames: " + reason);
 }
 
-// Node's wildcard rule: "*.example.com" matches exactly one non-empty leftmost label, and only
-// when the pattern has at least three labels.
-bool hostMatches(const std::string& host, const std::string& patternIn) {
-  std::string pattern = lower(patternIn);
-  if (pattern == host) return true;
-  if (pattern.rfind("*.", 0) != 0) return false;
-  std::string rest = pattern.substr(1);  // ".example.com"
-  if (std::count(rest.begin(), rest.end(), '.') < 2) return false;
-  if (host.size() <= rest.size() || host.compare(host.size() - rest.size(), rest.size(), rest) != 0)
-    return false;
-  return host.find('.') == host.size() - rest.size();
+// The subject's (first) CN, as Node's subject.CN shows it.
+std::string commonName(X509* cert) {
+  X509_NAME* name = X509_get_subject_name(cert);
+  int i = name ? X509_NAME_get_index_by_NID(name, NID_commonName, -1) : -1;
+  if (i < 0) return "";
+  unsigned char* utf8 = nullptr;
+  int len = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, i)));
+  std::string cn = len > 0 ? std::string(reinterpret_cast<char*>(utf8), len) : "";
+  OPENSSL_free(utf8);
+  return cn;
 }
 
-bool sameIp(const std::string& a, const std::string& b) {
-  unsigned char x[16], y[16];
-  int fa = net::isIP(a), fb = net::isIP(b);
-  if (fa != fb || fa == 0) return false;
-  int af = fa == 4 ? AF_INET : AF_INET6;
-  if (inet_pton(af, a.c_str(), x) != 1 || inet_pton(af, b.c_str(), y) != 1) return false;
-  return std::memcmp(x, y, fa == 4 ? 4 : 16) == 0;
+// A certificate made of `c`'s CN and altNames alone (unsigned, never sent anywhere), so that a
+// Certificate built by hand is judged by the same OpenSSL code as a peer's.
+detail::X509Ptr certificateOf(const Certificate& c) {
+  detail::X509Ptr x(X509_new());
+  if (!x) return x;
+  auto cn = c.subject.find("CN");
+  if (cn != c.subject.end() && !cn->second.empty()) {
+    X509_NAME* name = X509_NAME_new();
+    X509_NAME_add_entry_by_NID(name, NID_commonName, MBSTRING_UTF8,
+                               reinterpret_cast<const unsigned char*>(cn->second.data()),
+                               static_cast<int>(cn->second.size()), -1, 0);
+    X509_set_subject_name(x.get(), name);  // copies
+    X509_NAME_free(name);
+  }
+  GENERAL_NAMES* gens = sk_GENERAL_NAME_new_null();
+  for (const AltName& n : c.altNames) {
+    GENERAL_NAME* g = GENERAL_NAME_new();
+    if (n.type == AltName::Type::IP) {
+      ASN1_OCTET_STRING* ip = a2i_IPADDRESS(n.value.c_str());
+      if (!ip) {
+        GENERAL_NAME_free(g);
+        continue;  // not an address: it can match nothing
+      }
+      GENERAL_NAME_set0_value(g, GEN_IPADD, ip);
+    } else {
+      ASN1_IA5STRING* v = ASN1_IA5STRING_new();
+      ASN1_STRING_set(v, n.value.data(), static_cast<int>(n.value.size()));
+      int type = n.type == AltName::Type::DNS   ? GEN_DNS
+                 : n.type == AltName::Type::URI ? GEN_URI
+                                                : GEN_EMAIL;
+      GENERAL_NAME_set0_value(g, type, v);
+    }
+    sk_GENERAL_NAME_push(gens, g);
+  }
+  if (sk_GENERAL_NAME_num(gens) > 0)
+    X509_add1_ext_i2d(x.get(), NID_subject_alt_name, gens, 0, X509V3_ADD_DEFAULT);
+  GENERAL_NAMES_free(gens);
+  ERR_clear_error();
+  return x;
 }
 
 }  // namespace
 
-Error checkServerIdentity(const std::string& hostnameIn, const Certificate& cert) {
-  std::string hostname = lower(hostnameIn);
-  std::vector<std::string> dns, ips;
-  const std::string& alt = cert.subjectaltname;
-  std::size_t pos = 0;
-  while (pos < alt.size()) {
-    std::size_t end = alt.find(", ", pos);
-    if (end == std::string::npos) end = alt.size();
-    std::string item = alt.substr(pos, end - pos);
-    if (item.rfind("DNS:", 0) == 0) dns.push_back(item.substr(4));
-    if (item.rfind("IP Address:", 0) == 0) ips.push_back(item.substr(11));
-    pos = end + 2;
-  }
-  std::string reason;
-  bool valid = false;
-  if (net::isIP(hostname)) {
-    valid = std::any_of(ips.begin(), ips.end(),
-                        [&](const std::string& ip) { return sameIp(ip, hostname); });
-    if (!valid) {
-      std::string list;
-      for (const auto& ip : ips) list += (list.empty() ? "" : ", ") + ip;
-      reason = "IP: " + hostnameIn + " is not in the cert's list: " + list;
+namespace detail {
+
+Error checkIdentity(X509* cert, const std::string& hostnameIn) {
+  if (!cert) return altnameError("Cert is empty");
+  // Node's unfqdn: "example.com." is example.com.
+  std::string host = hostnameIn;
+  if (!host.empty() && host.back() == '.') host.pop_back();
+  std::vector<AltName> names = altNameList(cert);
+  if (net::isIP(host)) {
+    // IP SANs only: never a DNS SAN that spells the address, never the CN.
+    if (X509_check_ip_asc(cert, host.c_str(), 0) == 1) return {};
+    std::string list;
+    for (const AltName& n : names) {
+      if (n.type == AltName::Type::IP) list += (list.empty() ? "" : ", ") + n.value;
     }
-  } else if (!dns.empty() || cert.subject.empty()) {
-    valid = std::any_of(dns.begin(), dns.end(),
-                        [&](const std::string& d) { return hostMatches(hostname, d); });
-    if (!valid) reason = "Host: " + hostnameIn + ". is not in the cert's altnames: " + alt;
-  } else {
-    auto cn = cert.subject.find("CN");
-    valid = cn != cert.subject.end() && hostMatches(hostname, cn->second);
-    if (!valid)
-      reason = "Host: " + hostnameIn +
-               ". is not cert's CN: " + (cn == cert.subject.end() ? "" : cn->second);
+    return altnameError("IP: " + host + " is not in the cert's list: " + list);
   }
-  if (valid) return {};
-  return Error("ERR_TLS_CERT_ALTNAME_INVALID",
-               "Hostname/IP does not match certificate's altnames: " + reason);
+  bool haveDns = std::any_of(names.begin(), names.end(),
+                             [](const AltName& n) { return n.type == AltName::Type::DNS; });
+  std::string cn = commonName(cert);
+  if (!haveDns && cn.empty()) return altnameError("Cert does not contain a DNS name");
+  // OpenSSL's default subject rule is Node's: the CN counts only when there is no DNS SAN
+  // (neither ALWAYS_ nor NEVER_CHECK_SUBJECT). Wildcards: the whole left-most label only, one
+  // label deep, and not in names of fewer than three labels. What we ask about must be a host
+  // name: one starting with a dot would ask OpenSSL for any subdomain of the rest, and one with
+  // a '*' would match a pattern literally.
+  const unsigned flags = X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS;
+  if (!host.empty() && host.front() != '.' && host.find('*') == std::string::npos &&
+      X509_check_host(cert, host.data(), host.size(), flags, nullptr) == 1) {
+    return {};
+  }
+  ERR_clear_error();
+  if (haveDns) {
+    return altnameError("Host: " + host +
+                        ". is not in the cert's altnames: " + displayAltNames(names));
+  }
+  return altnameError("Host: " + host + ". is not cert's CN: " + cn);
+}
+
+}  // namespace detail
+
+Error checkServerIdentity(const std::string& hostname, const Certificate& cert) {
+  detail::X509Ptr x;
+  if (!cert.raw.empty()) {
+    const unsigned char* p = cert.raw.data();
+    x.reset(d2i_X509(nullptr, &p, static_cast<long>(cert.raw.length())));
+    ERR_clear_error();
+    if (!x) return altnameError("the certificate cannot be parsed");
+  } else {
+    x = certificateOf(cert);
+  }
+  return detail::checkIdentity(x.get(), hostname);
 }
 
 }  // namespace evnode::tls

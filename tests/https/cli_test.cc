@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <csignal>
 #include <string>
 #include <vector>
@@ -165,6 +166,77 @@ TEST(HttpsCli, GetVerificationFailuresExitOneNamingTheCode) {
     EXPECT_EQ(r.err.rfind("evnode: CERT_HAS_EXPIRED: ", 0), 0u) << r.err;
     s.stop();
   }
+}
+
+// A certificate whose one SAN is the URI "http://attacker.example/, DNS:victim.test": a SAN list
+// joined and split again would read DNS:victim.test in it (CVE-2021-44532's class). --resolve
+// sends victim.test to our server on 127.0.0.1.
+TEST(HttpsCli, GetRefusesAForgedUriSan) {
+  EVNODE_WATCHDOG(60);
+  TLS_NEED_CERT("forged");
+  et::TempDir site;
+  et::writeFile(site.file("f.txt"), "secret\n");
+  HttpsServe s(site.path(), "forged");
+  const std::string port = std::to_string(s.port);
+  et::ProcResult r = get({s.url("/f.txt", "victim.test"), "--cacert", certs().path("ca.pem"),
+                          "--resolve", "victim.test:" + port + ":127.0.0.1"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.err,
+            "evnode: ERR_TLS_CERT_ALTNAME_INVALID: Hostname/IP does not match certificate's "
+            "altnames: Host: victim.test. is not cert's CN: attacker.example\n");
+  if (et::haveCommand("curl")) {
+    // curl agrees: 60, "SSL peer certificate or SSH remote key was not OK".
+    r = et::runProcess({"curl", "-sS", "--cacert", certs().path("ca.pem"), "--resolve",
+                        "victim.test:" + port + ":127.0.0.1", s.url("/f.txt", "victim.test")},
+                       "", 30);
+    EXPECT_EQ(r.status, 60) << r.err;
+  }
+  // The name the certificate does hold (its CN, as it has no DNS SAN) works through the same
+  // --resolve: what failed was the name.
+  r = get({s.url("/f.txt", "attacker.example"), "--cacert", certs().path("ca.pem"), "--resolve",
+           "attacker.example:" + port + ":127.0.0.1"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "secret\n");
+  EXPECT_EQ(s.stop(), 0);
+  // Only the accepted request reached the server.
+  const std::string log = s.proc.stderrSoFar();
+  EXPECT_EQ(std::count(log.begin(), log.end(), '\n'), 1) << log;
+}
+
+TEST(HttpsCli, GetResolveBadValues) {
+  for (const char* bad : {"victim.test", "victim.test:1", "victim.test:x:127.0.0.1",
+                          "victim.test:0:127.0.0.1", ":1:127.0.0.1", "victim.test:1:not-an-ip"}) {
+    et::ProcResult r = get({"https://victim.test:1/", "--resolve", bad});
+    EXPECT_EQ(r.status, 2) << bad;
+    EXPECT_EQ(r.err, std::string("evnode: invalid value '") + bad +
+                         "' for --resolve (expected HOST:PORT:ADDRESS)\n");
+  }
+}
+
+// SIGTERM while a client sits in its TLS handshake (a scanner that connects and says nothing):
+// the server stops at once instead of waiting out the 120 s handshake timeout.
+TEST(HttpsCli, ServeTlsStopsPromptlyWithAStalledHandshake) {
+  EVNODE_WATCHDOG(60);
+  TLS_NEED_CERTS();
+  et::TempDir site;
+  et::writeFile(site.file("f.txt"), "hello\n");
+  HttpsServe s(site.path(), "leaf");
+  int silent = et::rawConnect(s.port);
+  ASSERT_GE(silent, 0);
+  int partial = et::rawConnect(s.port);  // a record header, then nothing
+  ASSERT_GE(partial, 0);
+  ASSERT_EQ(::write(partial, "\x16\x03\x01\x02\x00", 5), 5);
+  // A whole request after them: once it is answered, both were accepted before it.
+  et::ProcResult r = get({s.url("/f.txt"), "--cacert", certs().path("ca.pem")});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "hello\n");
+  auto t0 = std::chrono::steady_clock::now();
+  s.proc.kill(SIGTERM);
+  EXPECT_EQ(s.proc.wait(10), 0);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(2));
+  ::close(silent);
+  ::close(partial);
 }
 
 TEST(HttpsCli, GetBadInputAndStalledHandshake) {

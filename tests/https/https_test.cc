@@ -3,8 +3,10 @@
 // Verification failures come from real bad certificates, and the server must never see a
 // request from a client that refused it.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -466,6 +468,58 @@ TEST(Https, ServerCloseEndsIdleKeepAliveConnections) {
   });
   run();  // returns only once the server and its connections are gone
   EXPECT_TRUE(closed);
+}
+
+TEST(Https, GetRefusesAForgedUriSanForTheNameItSpells) {
+  EVNODE_WATCHDOG(30);
+  TLS_NEED_CERT("forged");
+  Site site("forged");
+  https::RequestOptions o = trusting(site.port, "/secret");
+  o.hostname = "127.0.0.1";
+  o.servername = "victim.test";  // SNI and the name checked; the connection goes to 127.0.0.1
+  o.agent = https::Agent::create();
+  Error got;
+  auto req = https::get(o, [&](const IncomingMessagePtr&) { ADD_FAILURE() << "a response"; });
+  req->on(http::ClientRequest::Events::error, [&](const Error& e) {
+    got = e;
+    site.server->close();
+  });
+  run();
+  EXPECT_EQ(got.code, "ERR_TLS_CERT_ALTNAME_INVALID") << got.message;
+  EXPECT_EQ(got.message,
+            "Hostname/IP does not match certificate's altnames: Host: victim.test. is not "
+            "cert's CN: attacker.example");
+  EXPECT_EQ(site.requests, 0);
+}
+
+TEST(Https, ServerCloseEndsConnectionsStillInTheirHandshake) {
+  EVNODE_WATCHDOG(30);
+  TLS_NEED_CERTS();
+  Site site;  // handshakeTimeout: the default 120 s
+  // One client that never sends a byte, one that stops inside its first record.
+  int silent = et::rawConnect(site.port);
+  int partial = et::rawConnect(site.port);
+  ASSERT_GE(silent, 0);
+  ASSERT_GE(partial, 0);
+  ASSERT_EQ(::write(partial, "\x16\x03\x01\x02\x00", 5), 5);
+  // A complete request after them: once it is answered, both were accepted before it.
+  bool closed = false;
+  auto t0 = std::chrono::steady_clock::now();
+  https::get(trusting(site.port), [&](const IncomingMessagePtr& res) {
+    collect(res, [&](const std::string&) {
+      setTimeout([&] { site.server->close([&](const Error&) { closed = true; }); }, 0);
+    });
+  });
+  run();  // returns only once the server and every connection are gone
+  EXPECT_TRUE(closed);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
+  EXPECT_EQ(site.connections, 1);
+  // The stalled clients see their connections end.
+  char c;
+  EXPECT_LE(::read(silent, &c, 1), 0);
+  EXPECT_LE(::read(partial, &c, 1), 0);
+  ::close(silent);
+  ::close(partial);
 }
 
 }  // namespace

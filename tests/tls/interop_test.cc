@@ -1,6 +1,7 @@
 // tls against real peers: `openssl s_client` and a Node.js client against our server (run on a
 // loop thread of its own), and our client against `openssl s_server`.
 #include <gtest/gtest.h>
+#include <openssl/ssl.h>
 
 #include <atomic>
 #include <mutex>
@@ -112,6 +113,126 @@ TEST(TlsInterop, OpensslSClientAgainstOurServer) {
   EXPECT_EQ(seen.alpn, (std::vector<std::string>{"http/1.1", "", ""}));
   EXPECT_EQ(seen.servernames, (std::vector<std::string>{"localhost", "other.test", ""}));
   EXPECT_EQ(seen.clientErrors, std::vector<std::string>{"ERR_SSL_UNSUPPORTED_PROTOCOL"});
+}
+
+// `openssl s_client -tls1_2 -cipher LIST` against `srv`: the suite it got ("" if none).
+std::string tls12Suite(int port, const std::string& list, et::ProcResult* out = nullptr) {
+  et::ProcResult r = sClient(port, {"-tls1_2", "-cipher", list, "-servername", "localhost"});
+  if (out) *out = r;
+  if (r.status != 0 || r.out.find("echo:hello") == std::string::npos) return "";
+  const std::string mark = "Cipher is ";
+  std::size_t at = r.out.find(mark);
+  if (at == std::string::npos) return "?";
+  at += mark.size();
+  return r.out.substr(at, r.out.find('\n', at) - at);
+}
+
+TEST(TlsInterop, Tls12OffersOnlyForwardSecretAeadSuitesInServerOrder) {
+  EVNODE_WATCHDOG(90);
+  TLS_NEED_CERT("rsa");  // static RSA key exchange needs an RSA key to be possible at all
+  ThreadServer srv(serverOptions("rsa"));
+  // Static RSA key exchange (no forward secrecy), with CBC or even with GCM: refused.
+  EXPECT_EQ(tls12Suite(srv.port(), "AES128-SHA256"), "");
+  EXPECT_EQ(tls12Suite(srv.port(), "AES128-GCM-SHA256:AES256-GCM-SHA384"), "");
+  // ECDHE with CBC: refused.
+  EXPECT_EQ(tls12Suite(srv.port(), "ECDHE-RSA-AES128-SHA256:ECDHE-RSA-AES256-SHA"), "");
+  // ECDHE with AES-GCM or ChaCha20-Poly1305: accepted.
+  et::ProcResult r;
+  EXPECT_EQ(tls12Suite(srv.port(), "ECDHE-RSA-AES128-GCM-SHA256", &r),
+            "ECDHE-RSA-AES128-GCM-SHA256")
+      << r.out << r.err;
+  EXPECT_EQ(tls12Suite(srv.port(), "ECDHE-RSA-CHACHA20-POLY1305"), "ECDHE-RSA-CHACHA20-POLY1305");
+  // Our order decides: the client puts ChaCha20 and AES-256 before AES-128-GCM, our first.
+  EXPECT_EQ(tls12Suite(srv.port(),
+                       "ECDHE-RSA-CHACHA20-POLY1305:ECDHE-RSA-AES256-GCM-SHA384:"
+                       "ECDHE-RSA-AES128-GCM-SHA256"),
+            "ECDHE-RSA-AES128-GCM-SHA256");
+  // TLS 1.3 is untouched.
+  r = sClient(srv.port(), {"-servername", "localhost"});
+  EXPECT_NE(r.out.find("New, TLSv1.3, Cipher is TLS_"), std::string::npos) << r.out;
+  const Seen& seen = srv.stop();
+  EXPECT_EQ(seen.clientErrors, std::vector<std::string>(3, "ERR_SSL_NO_SHARED_CIPHER"));
+}
+
+TEST(TlsInterop, CiphersAndHonorCipherOrderOptions) {
+  EVNODE_WATCHDOG(90);
+  TLS_NEED_CERT("rsa");
+  {
+    // A user who must serve an old client lists its suite; ours stays first.
+    auto o = serverOptions("rsa");
+    o.ciphers = std::string(tls::DEFAULT_CIPHERS) + ":AES128-SHA256";
+    ThreadServer srv(o);
+    EXPECT_EQ(tls12Suite(srv.port(), "AES128-SHA256"), "AES128-SHA256");
+    EXPECT_EQ(tls12Suite(srv.port(), "AES128-SHA256:ECDHE-RSA-AES256-GCM-SHA384"),
+              "ECDHE-RSA-AES256-GCM-SHA384");
+    srv.stop();
+  }
+  {
+    // honorCipherOrder = false: the client's first choice among ours.
+    auto o = serverOptions("rsa");
+    o.honorCipherOrder = false;
+    ThreadServer srv(o);
+    EXPECT_EQ(tls12Suite(srv.port(), "ECDHE-RSA-CHACHA20-POLY1305:ECDHE-RSA-AES128-GCM-SHA256"),
+              "ECDHE-RSA-CHACHA20-POLY1305");
+    srv.stop();
+  }
+}
+
+// A SecureContext's TLS 1.2 list, suite by suite: every one ECDHE and AEAD.
+TEST(TlsInterop, DefaultContextListsOnlyEcdheAeadSuites) {
+  auto ctx = tls::createSecureContext();
+  SSL* ssl = SSL_new(ctx->native());
+  ASSERT_NE(ssl, nullptr);
+  STACK_OF(SSL_CIPHER)* list = SSL_get_ciphers(ssl);
+  std::vector<std::string> tls12;
+  for (int i = 0; i < sk_SSL_CIPHER_num(list); ++i) {
+    const SSL_CIPHER* c = sk_SSL_CIPHER_value(list, i);
+    if (std::string(SSL_CIPHER_get_version(c)) == "TLSv1.3") continue;  // OpenSSL's own
+    tls12.push_back(SSL_CIPHER_get_name(c));
+    EXPECT_EQ(SSL_CIPHER_get_kx_nid(c), NID_kx_ecdhe) << SSL_CIPHER_get_name(c);
+    EXPECT_EQ(SSL_CIPHER_is_aead(c), 1) << SSL_CIPHER_get_name(c);
+  }
+  SSL_free(ssl);
+  EXPECT_EQ(tls12.size(), 6u);
+  EXPECT_NE(SSL_CTX_get_options(ctx->native()) & SSL_OP_CIPHER_SERVER_PREFERENCE, 0u);
+  auto off = tls::createSecureContext({.honorCipherOrder = false});
+  EXPECT_EQ(SSL_CTX_get_options(off->native()) & SSL_OP_CIPHER_SERVER_PREFERENCE, 0u);
+}
+
+TEST(TlsInterop, OurClientRefusesACbcOnlySServer) {
+  EVNODE_WATCHDOG(60);
+  TLS_NEED_CERT("rsa");
+  et::Process server({"openssl", "s_server", "-accept", "0", "-cert", certs().path("rsa.pem"),
+                      "-key", certs().path("rsa.key"), "-tls1_2", "-cipher",
+                      "AES128-SHA256:ECDHE-RSA-AES128-SHA256", "-naccept", "1"});
+  std::string line = server.waitForLine("ACCEPT");
+  int port = std::stoi(line.substr(line.rfind(':') + 1));
+  Error err;
+  auto c = tls::connect(clientOptions(port), [] { ADD_FAILURE() << "connected"; });
+  c->on(TLSSocket::Events::error, [&](const Error& e) { err = e; });
+  run();
+  EXPECT_EQ(err.code, "ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE") << err.message;
+  server.wait(10);
+}
+
+TEST(TlsInterop, OurClientRejectsSServerWithForgedUriSan) {
+  EVNODE_WATCHDOG(60);
+  TLS_NEED_CERT("forged");
+  et::Process server({"openssl", "s_server", "-accept", "0", "-cert", certs().path("forged.pem"),
+                      "-key", certs().path("forged.key"), "-naccept", "1"});
+  std::string line = server.waitForLine("ACCEPT");
+  int port = std::stoi(line.substr(line.rfind(':') + 1));
+  Error err;
+  auto co = clientOptions(port, "127.0.0.1");
+  co.servername = "victim.test";
+  auto c = tls::connect(co, [] { ADD_FAILURE() << "connected"; });
+  c->write("must not be sent\n");
+  c->on(TLSSocket::Events::error, [&](const Error& e) { err = e; });
+  run();
+  EXPECT_EQ(err.code, "ERR_TLS_CERT_ALTNAME_INVALID");
+  server.wait(10);
+  EXPECT_EQ(server.stdoutSoFar().find("must not be sent"), std::string::npos)
+      << server.stdoutSoFar();
 }
 
 TEST(TlsInterop, OpensslSClientResumesAndSendsClientCertificates) {

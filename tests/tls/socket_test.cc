@@ -3,6 +3,7 @@
 // failures come from real bad certificates; nothing the application wrote may reach the peer
 // before verification passes.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <string>
@@ -698,30 +699,42 @@ TEST(TlsSocket, BadContextOptionsThrow) {
   EXPECT_EQ(code({.ciphers = "NOPE-NOTHING"}), "ERR_SSL_NO_CIPHER_MATCH");
 }
 
-TEST(TlsSocket, CheckServerIdentityRules) {
-  tls::Certificate c;
-  c.subject["CN"] = "ignored.example";
-  c.subjectaltname = "DNS:*.example.com, DNS:exact.test, IP Address:10.0.0.1, IP Address:::1";
-  EXPECT_FALSE(tls::checkServerIdentity("a.example.com", c));
-  EXPECT_FALSE(tls::checkServerIdentity("A.Example.COM.", c));
-  EXPECT_FALSE(tls::checkServerIdentity("exact.test", c));
-  EXPECT_FALSE(tls::checkServerIdentity("10.0.0.1", c));
-  EXPECT_FALSE(tls::checkServerIdentity("0:0::1", c));
-  EXPECT_TRUE(tls::checkServerIdentity("b.a.example.com", c));  // one label only
-  EXPECT_TRUE(tls::checkServerIdentity("example.com", c));
-  EXPECT_TRUE(tls::checkServerIdentity("ignored.example", c));  // CN is not used with altnames
-  EXPECT_TRUE(tls::checkServerIdentity("10.0.0.2", c));
-  tls::Certificate cnOnly;
-  cnOnly.subject["CN"] = "cn.test";
-  EXPECT_FALSE(tls::checkServerIdentity("cn.test", cnOnly));
-  Error e = tls::checkServerIdentity("x.test", cnOnly);
-  EXPECT_EQ(e.code, "ERR_TLS_CERT_ALTNAME_INVALID");
-  EXPECT_EQ(
-      e.message,
-      "Hostname/IP does not match certificate's altnames: Host: x.test. is not cert's CN: cn.test");
-  tls::Certificate twoLabel;
-  twoLabel.subjectaltname = "DNS:*.com";
-  EXPECT_TRUE(tls::checkServerIdentity("example.com", twoLabel));
+TEST(TlsSocket, ServerCloseEndsConnectionsStillInTheirHandshake) {
+  EVNODE_WATCHDOG(30);
+  TLS_NEED_CERTS();
+  auto server = echoServer(serverOptions());  // handshakeTimeout: the default 120 s
+  int errors = 0;
+  server->on(tls::Server::Events::tlsClientError, [&](const Error&, const auto&) { ++errors; });
+  int port = listenLocal(server);
+  int silent = et::rawConnect(port);  // never sends its ClientHello
+  ASSERT_GE(silent, 0);
+  // A secure connection after it: once the server has it, the silent one was accepted before.
+  bool closed = false;
+  server->on(tls::Server::Events::secureConnection, [&](const std::shared_ptr<TLSSocket>&) {
+    server->close([&](const Error& e) {
+      EXPECT_FALSE(e) << e.code;
+      closed = true;
+    });
+  });
+  std::shared_ptr<TLSSocket> c;
+  c = tls::connect(clientOptions(port), [&] {
+    c->write("still served");  // the secure connection is the application's: close() waits
+  });
+  std::string echoed;
+  c->on(TLSSocket::Events::data, [&](const Buffer& b) {
+    echoed += b.toString();
+    if (echoed.size() == 12) c->end();
+  });
+  c->on(TLSSocket::Events::error, [](const Error& e) { ADD_FAILURE() << e.code; });
+  auto t0 = std::chrono::steady_clock::now();
+  run();
+  EXPECT_TRUE(closed);
+  EXPECT_EQ(echoed, "still served");
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
+  EXPECT_EQ(errors, 0);  // ended by the server, not failed by the client
+  char ch;
+  EXPECT_LE(::read(silent, &ch, 1), 0);
+  ::close(silent);
 }
 
 }  // namespace

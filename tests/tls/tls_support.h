@@ -9,6 +9,7 @@
 
 #include <functional>
 #include <future>
+#include <map>
 #include <memory>
 #include <string>
 #include <thread>
@@ -20,6 +21,32 @@
 namespace tlstest {
 
 namespace et = evnode::testing;
+
+// Runs `cmd` with sh in `dir`: "" on success, else the command and what it wrote on stderr.
+inline std::string runIn(const std::string& dir, const std::string& cmd) {
+  et::ProcResult r = et::runProcess({"sh", "-c", "cd " + dir + " && " + cmd}, "", 60);
+  return r.status == 0 ? "" : cmd + ": " + r.err;
+}
+
+// NAME.key and NAME.pem in `dir`: a leaf with subject `subj` ("/CN=x", "/O=x"), signed by the
+// CA whose CA.pem and CA.key are in `dir`, valid `days`, whose extensions are `ext` (an OpenSSL
+// extension file: "name=value" lines, sections allowed, written as is, so values may hold
+// commas and quotes). `keyType`: "ec" (P-256) or "rsa" (2048 bits). "" on success, else why not.
+inline std::string makeLeaf(const std::string& dir, const std::string& name,
+                            const std::string& subj, const std::string& ext,
+                            const std::string& ca = "ca", int days = 30,
+                            const std::string& keyType = "ec") {
+  const std::string newKey = keyType == "rsa"
+                                 ? "-newkey rsa:2048 -nodes"
+                                 : "-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes";
+  std::string err = runIn(dir, "openssl req " + newKey + " -keyout " + name + ".key -out " + name +
+                                   ".csr -subj " + subj);
+  if (!err.empty()) return err;
+  et::writeFile(dir + "/" + name + ".ext", ext);
+  return runIn(dir, "openssl x509 -req -in " + name + ".csr -CA " + ca + ".pem -CAkey " + ca +
+                        ".key -CAcreateserial -out " + name + ".pem -days " + std::to_string(days) +
+                        " -extfile " + name + ".ext");
+}
 
 // Every certificate a test needs, EC P-256 (fast to make), valid for 30 days unless said so.
 struct Certs {
@@ -35,9 +62,7 @@ struct Certs {
   // stranger: by an unknown CA (stranger-ca). client: CN=client, clientAuth, by the CA.
   Certs() {
     auto run = [&](const std::string& cmd) {
-      if (!error.empty()) return;
-      et::ProcResult r = et::runProcess({"sh", "-c", "cd " + dir.path() + " && " + cmd}, "", 60);
-      if (r.status != 0) error = cmd + ": " + r.err;
+      if (error.empty()) error = runIn(dir.path(), cmd);
     };
     const std::string newKey = "-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes";
     auto makeCa = [&](const std::string& name, const std::string& cn) {
@@ -46,22 +71,20 @@ struct Certs {
           " -addext basicConstraints=critical,CA:TRUE -addext "
           "keyUsage=critical,keyCertSign,cRLSign");
     };
-    auto makeLeaf = [&](const std::string& name, const std::string& cn, const std::string& san,
-                        const std::string& ca, const std::string& extra) {
-      run("openssl req " + newKey + " -keyout " + name + ".key -out " + name +
-          ".csr -subj /CN=" + cn);
-      run("printf 'subjectAltName=" + san + "\\nbasicConstraints=CA:FALSE\\n" + extra + "' > " +
-          name + ".ext");
-      run("openssl x509 -req -in " + name + ".csr -CA " + ca + ".pem -CAkey " + ca +
-          ".key -CAcreateserial -out " + name + ".pem -days 30 -extfile " + name + ".ext");
+    auto leaf = [&](const std::string& name, const std::string& cn, const std::string& san,
+                    const std::string& ca, const std::string& extra) {
+      if (error.empty()) {
+        error = makeLeaf(dir.path(), name, "/CN=" + cn,
+                         "subjectAltName=" + san + "\nbasicConstraints=CA:FALSE\n" + extra, ca);
+      }
     };
     makeCa("ca", "evnode-test-ca");
     makeCa("stranger-ca", "stranger-ca");
-    makeLeaf("leaf", "localhost", "DNS:localhost,IP:127.0.0.1", "ca", "");
-    makeLeaf("wrong", "wrong.example", "DNS:wrong.example", "ca", "");
-    makeLeaf("other", "other.test", "DNS:other.test", "ca", "");
-    makeLeaf("stranger", "localhost", "DNS:localhost,IP:127.0.0.1", "stranger-ca", "");
-    makeLeaf("client", "client", "DNS:client", "ca", "extendedKeyUsage=clientAuth\\n");
+    leaf("leaf", "localhost", "DNS:localhost,IP:127.0.0.1", "ca", "");
+    leaf("wrong", "wrong.example", "DNS:wrong.example", "ca", "");
+    leaf("other", "other.test", "DNS:other.test", "ca", "");
+    leaf("stranger", "localhost", "DNS:localhost,IP:127.0.0.1", "stranger-ca", "");
+    leaf("client", "client", "DNS:client", "ca", "extendedKeyUsage=clientAuth\n");
     run("cat leaf.pem ca.pem > chain.pem");
     run("cat stranger.pem stranger-ca.pem > stranger-chain.pem");
     run("openssl req -x509 " + newKey +
@@ -91,6 +114,54 @@ inline const Certs& certs() {
   do {                                                                          \
     if (!tlstest::et::haveCommand("openssl")) GTEST_SKIP() << "no openssl CLI"; \
     ASSERT_TRUE(tlstest::certs().ok) << tlstest::certs().error;                 \
+  } while (0)
+
+// Certificates for particular checks, by the test CA, made in certs()'s directory when a test
+// first asks (TLS_NEED_CERT), so a suite pays only for those it uses. All but rsa have no
+// CN=localhost, so nothing but the rule under test can make them match.
+//   forged: CN=attacker.example, one URI SAN "http://attacker.example/, DNS:victim.test"
+//           (a joined-and-split SAN list reads a DNS:victim.test in it; CVE-2021-44532).
+//   commas: CN=attacker.example, a DNS SAN and an email SAN that hold ", DNS:victim.test".
+//   wild-localhost: DNS:*.localhost (too few labels for a wildcard). wild: DNS:*.a.test.
+//   partial: DNS:f*.a.test. ipdns: DNS:127.0.0.1 (an address spelled as a DNS name).
+//   ipv6: IP:::1 only. cnonly: CN=cn.test, no SAN. cnmatch: CN=victim.test, DNS:other.example.
+//   rsa: RSA 2048, CN=localhost, DNS:localhost + IP:127.0.0.1, valid 365 days (the static-RSA
+//        suites need an RSA key; testssl.sh warns about certificates that expire within 60).
+inline std::string extraCert(const std::string& name) {
+  struct Spec {
+    std::string subj, san;
+    int days = 30;
+    std::string keyType = "ec";
+  };
+  static const std::map<std::string, Spec> specs = {
+      {"forged", {"/CN=attacker.example", "URI.1=http://attacker.example/, DNS:victim.test"}},
+      {"commas",
+       {"/CN=attacker.example",
+        "DNS.1=attacker.example, DNS:victim.test\nemail.1=evil@attacker.example, DNS:victim.test"}},
+      {"wild-localhost", {"/O=evnode-test", "DNS.1=*.localhost"}},
+      {"wild", {"/O=evnode-test", "DNS.1=*.a.test"}},
+      {"partial", {"/O=evnode-test", "DNS.1=f*.a.test"}},
+      {"ipdns", {"/O=evnode-test", "DNS.1=127.0.0.1"}},
+      {"ipv6", {"/O=evnode-test", "IP.1=::1"}},
+      {"cnonly", {"/CN=cn.test", ""}},
+      {"cnmatch", {"/CN=victim.test", "DNS.1=other.example"}},
+      {"rsa", {"/CN=localhost", "DNS.1=localhost\nIP.1=127.0.0.1", 365, "rsa"}},
+  };
+  static std::map<std::string, std::string> made;  // name -> error ("" = made)
+  if (auto it = made.find(name); it != made.end()) return it->second;
+  auto spec = specs.find(name);
+  if (spec == specs.end()) return "no such test certificate: " + name;
+  const Spec& sp = spec->second;
+  std::string ext = "basicConstraints=CA:FALSE\n";
+  if (!sp.san.empty()) ext += "subjectAltName=@alt\n[alt]\n" + sp.san + "\n";
+  return made[name] = makeLeaf(certs().dir.path(), name, sp.subj, ext, "ca", sp.days, sp.keyType);
+}
+
+#define TLS_NEED_CERT(name)                                    \
+  do {                                                         \
+    TLS_NEED_CERTS();                                          \
+    std::string tlsNeedCertError = tlstest::extraCert(name);   \
+    ASSERT_TRUE(tlsNeedCertError.empty()) << tlsNeedCertError; \
   } while (0)
 
 inline evnode::tls::ServerOptions serverOptions(const std::string& name = "leaf") {

@@ -3,8 +3,12 @@
 // 28 timeout, 1 any other failure, each failure one line naming its code).
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -22,11 +26,12 @@ namespace {
 const char kUsage[] =
     "usage: evnode get URL [-X METHOD] [-H 'Name: value']... [-d DATA | --data-file F]\n"
     "                  [-o FILE] [-i] [--unix-socket PATH] [--cacert F] [-k]\n"
-    "                  [--timeout SECONDS] [--fail]\n"
+    "                  [--resolve HOST:PORT:ADDRESS]... [--timeout SECONDS] [--fail]\n"
     "Sends one request and writes the response body to stdout (or FILE with -o; a progress\n"
     "bar then goes to stderr when it is a terminal). -i prints the status line and headers\n"
     "first. -d (or --data-file, '-' for stdin) sends a body and implies POST unless -X is\n"
-    "given. Redirects are not followed. --timeout bounds the whole request.\n"
+    "given. Redirects are not followed. --timeout bounds the whole request. --resolve (as\n"
+    "curl's) connects to ADDRESS for HOST:PORT; Host, SNI and the certificate check keep HOST.\n"
     "Exit status: 0 a response arrived, 22 with --fail on status >= 400, 28 timeout, 1 other\n"
     "failures (DNS, connect, TLS, truncated body).\n";
 
@@ -120,6 +125,7 @@ int cmdGet(Args& args) {
   auto unixSocket = args.value("--unix-socket");
   auto cacert = args.value("--cacert");
   bool insecure = args.flag("-k|--insecure");
+  auto resolves = args.values("--resolve");
   auto timeoutText = args.value("--timeout");
   bool failOnError = args.flag("-f|--fail");
   auto pos = args.finish();
@@ -148,6 +154,33 @@ int cmdGet(Args& args) {
   // As with curl, --cacert and -k are accepted (and ignored) for plain HTTP.
   if (cacert) o.ca = {readOptionFile(*cacert, "--cacert")};
   if (insecure) o.rejectUnauthorized = false;
+  for (const auto& r : resolves) {
+    // HOST:PORT:ADDRESS, the address possibly in brackets ("[::1]").
+    std::size_t c1 = r.find(':');
+    std::size_t c2 = c1 == std::string::npos ? c1 : r.find(':', c1 + 1);
+    std::string host = r.substr(0, c1);
+    std::string portText = c2 == std::string::npos ? "" : r.substr(c1 + 1, c2 - c1 - 1);
+    std::string address = c2 == std::string::npos ? "" : r.substr(c2 + 1);
+    if (address.size() > 2 && address.front() == '[' && address.back() == ']')
+      address = address.substr(1, address.size() - 2);
+    char* end = nullptr;
+    long port = std::strtol(portText.c_str(), &end, 10);
+    if (host.empty() || portText.empty() || *end != '\0' || port < 1 || port > 65535 ||
+        net::isIP(address) == 0) {
+      fail("invalid value '" + r + "' for --resolve (expected HOST:PORT:ADDRESS)", 2);
+    }
+    const std::string urlHost = o.connectHost();
+    bool sameHost =
+        std::equal(host.begin(), host.end(), urlHost.begin(), urlHost.end(), [](char a, char b) {
+          return std::tolower(static_cast<unsigned char>(a)) ==
+                 std::tolower(static_cast<unsigned char>(b));
+        });
+    if (!sameHost || port != o.effectivePort()) continue;  // for another URL, as with curl
+    o.lookup = [address](const std::string&, int,
+                         std::function<void(const Error&, const std::string&, int)> cb) {
+      cb({}, address, net::isIP(address));
+    };
+  }
   o.method = method.value_or(data || dataFile ? "POST" : "GET");
   o.noAgent = true;
   if (unixSocket) o.socketPath = *unixSocket;
