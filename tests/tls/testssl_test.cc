@@ -60,6 +60,11 @@ std::string testsslCommand() {
 
 TEST(TlsTestssl, ServeConfigurationHasNoMediumOrWorseFinding) {
   EVNODE_WATCHDOG(235);
+#if defined(__SANITIZE_ADDRESS__)
+  // The scan judges the configuration, which is the same in both trees; the release tree runs
+  // it (its hundreds of handshakes take minutes of CPU, several times that under ASan).
+  GTEST_SKIP() << "testssl.sh scan runs in the release tree only";
+#endif
   const std::string testssl = testsslCommand();
   if (testssl.empty()) {
     GTEST_SKIP() << "testssl.sh is not installed (scripts/install-deps.sh installs it)";
