@@ -56,36 +56,35 @@ struct Client {
   }
   // Everything until EOF (or a reset), or until `until` appears, within timeoutMs.
   std::string read(int timeoutMs, const std::string& until = "") const {
+    bool closed = false;
+    return pump(timeoutMs, until, closed);
+  }
+  // Whether the server closed the connection within timeoutMs (EOF or reset; data is read and
+  // dropped meanwhile).
+  bool closedWithin(int timeoutMs) const {
+    bool closed = false;
+    pump(timeoutMs, "", closed);
+    return closed;
+  }
+
+ private:
+  std::string pump(int timeoutMs, const std::string& until, bool& closed) const {
     std::string got;
     const auto end = Clock::now() + std::chrono::milliseconds(timeoutMs);
+    timeval tv{0, 20000};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     while (Clock::now() < end) {
-      timeval tv{0, 20000};
-      ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
       char buf[65536];
       ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-      if (n == 0) break;
-      if (n < 0) {
-        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) continue;
+      if (n <= 0) {
+        closed = true;
         break;
       }
       got.append(buf, static_cast<std::size_t>(n));
       if (!until.empty() && got.find(until) != std::string::npos) break;
     }
     return got;
-  }
-  // Whether the server closed the connection within timeoutMs (EOF or reset; data is read and
-  // dropped meanwhile).
-  bool closedWithin(int timeoutMs) const {
-    const auto end = Clock::now() + std::chrono::milliseconds(timeoutMs);
-    while (Clock::now() < end) {
-      timeval tv{0, 20000};
-      ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-      char buf[65536];
-      ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-      if (n == 0) return true;
-      if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) return true;
-    }
-    return false;
   }
 };
 
