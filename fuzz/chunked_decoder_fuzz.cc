@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "fuzz/fuzz_support.h"
 #include "http/parser.h"
 
 namespace http = evnode::http;
@@ -24,14 +25,8 @@ using State = http::ChunkedDecoder::State;
 
 namespace {
 
-void check(bool ok) {
-  if (!ok) std::abort();
-}
-
-bool within(std::string_view inner, std::string_view outer) {
-  return inner.empty() || (inner.data() >= outer.data() &&
-                           inner.data() + inner.size() <= outer.data() + outer.size());
-}
+using evnode::fuzz::check;
+using evnode::fuzz::within;
 
 struct Run {
   std::string data;

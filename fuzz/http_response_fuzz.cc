@@ -17,20 +17,15 @@
 #include <string>
 #include <string_view>
 
+#include "fuzz/fuzz_support.h"
 #include "http/parser.h"
 
 namespace http = evnode::http;
 
 namespace {
 
-void check(bool ok) {
-  if (!ok) std::abort();
-}
-
-bool within(std::string_view inner, std::string_view outer) {
-  return inner.empty() || (inner.data() >= outer.data() &&
-                           inner.data() + inner.size() <= outer.data() + outer.size());
-}
+using evnode::fuzz::check;
+using evnode::fuzz::within;
 
 struct Parsed {
   std::ptrdiff_t n = 0;

@@ -16,14 +16,13 @@
 #include <string_view>
 
 #include "evnode/http.h"
+#include "fuzz/fuzz_support.h"
 
 namespace http = evnode::http;
 
 namespace {
 
-void check(bool ok) {
-  if (!ok) std::abort();
-}
+using evnode::fuzz::check;
 
 bool isIpv6(const std::string& s) {
   unsigned char addr[sizeof(in6_addr)];

@@ -88,13 +88,7 @@ int cmdChat(Args& args) {
         server->close();
         // Lines already sent to a client still reach it; an idle client is let go at once.
         auto clients = *room;  // closing one edits the room
-        for (auto& c : clients) {
-          if (c->socket->writableLength() == 0) {
-            c->socket->destroy();
-          } else {
-            c->socket->destroySoon();
-          }
-        }
+        for (auto& c : clients) letGo(*c->socket);
       },
       [room] {
         return room->empty() ? std::string()

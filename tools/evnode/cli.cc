@@ -199,6 +199,14 @@ void onShutdownSignal(std::function<void()> stop, std::function<std::string()> w
   current = st;
 }
 
+void letGo(net::Socket& socket) {
+  if (socket.writableLength() == 0) {
+    socket.destroy();
+  } else {
+    socket.destroySoon();
+  }
+}
+
 std::string countOf(std::size_t n, const char* one, const char* many) {
   return std::to_string(n) + " " + (n == 1 ? one : many);
 }

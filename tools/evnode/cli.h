@@ -67,6 +67,9 @@ void listenAnnounced(const std::shared_ptr<net::Server>& server, const std::stri
 // second signal exits at once with status 1.
 void onShutdownSignal(std::function<void()> stop,
                       std::function<std::string()> waitingFor = nullptr);
+// At a stop: an idle connection (nothing queued) is destroyed at once; one with bytes still
+// queued gets them, then EOF.
+void letGo(net::Socket& socket);
 // "1 connection", "3 connections".
 std::string countOf(std::size_t n, const char* one, const char* many);
 

@@ -126,13 +126,7 @@ int cmdEcho(Args& args) {
       [server] {
         server->close();
         // An idle client is let go at once; one with echo bytes still queued gets them, then EOF.
-        for (auto* s : connections().all()) {
-          if (s->writableLength() == 0) {
-            s->destroy();
-          } else {
-            s->destroySoon();
-          }
-        }
+        for (auto* s : connections().all()) letGo(*s);
       },
       [] {
         std::size_t n = connections().all().size();
