@@ -11,6 +11,7 @@ set -euo pipefail
 required=(
   build-essential cmake ninja-build pkg-config
   libuv1-dev libssl-dev openssl libc-ares-dev
+  libidn2-dev  # IDNA for the URL parser's hosts (src/url/host.cc)
   libgtest-dev googletest libbenchmark-dev
   clang clang-format
   # libFuzzer and the sanitizer runtimes for clang 14 (the `fuzz` preset; `make test` runs it).

@@ -14,4 +14,5 @@
 #include "evnode/process.h"
 #include "evnode/stream.h"
 #include "evnode/tls.h"
+#include "evnode/url.h"
 #include "evnode/version.h"
