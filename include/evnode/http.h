@@ -28,6 +28,7 @@
 #include "evnode/loop.h"
 #include "evnode/net.h"
 #include "evnode/stream.h"
+#include "evnode/url.h"
 
 namespace evnode::http {
 
@@ -362,8 +363,14 @@ struct RequestOptions {
   int effectivePort() const { return port ? port : (protocol == "https:" ? 443 : 80); }
 };
 
-// Parses "http://user:pass@host:port/path?query" into the URL parts of RequestOptions (throws
-// ERR_INVALID_URL). Other fields keep the values of `base`.
+// Node's url.urlToHttpOptions: the URL's protocol, hostname (an IPv6 address without its
+// brackets; also in `host`), port (0 for none or the scheme's default), path (pathname + search)
+// and auth (the decoded "username:password") over `base`, whose other fields are kept.
+RequestOptions urlToHttpOptions(const URL& url, RequestOptions base = {});
+// Parses url as a WHATWG URL (evnode::URL, as Node's `new URL(url)`: dot segments removed, the
+// host lower-cased, spaces and non-ASCII bytes percent-encoded) into the URL parts of
+// RequestOptions, as urlToHttpOptions. Throws ERR_INVALID_URL. Any scheme parses; http::request
+// refuses all but its agent's (ERR_INVALID_PROTOCOL).
 RequestOptions parseUrl(std::string_view url, RequestOptions base = {});
 
 namespace detail {
@@ -484,6 +491,15 @@ ClientRequestPtr get(RequestOptions options,
 ClientRequestPtr get(std::string_view url,
                      std::function<void(const IncomingMessagePtr&)> onResponse = nullptr);
 ClientRequestPtr get(std::string_view url, RequestOptions options,
+                     std::function<void(const IncomingMessagePtr&)> onResponse = nullptr);
+// A URL object, as Node's http.request(new URL(...)): its parts override those of `options`.
+ClientRequestPtr request(const URL& url,
+                         std::function<void(const IncomingMessagePtr&)> onResponse = nullptr);
+ClientRequestPtr request(const URL& url, RequestOptions options,
+                         std::function<void(const IncomingMessagePtr&)> onResponse = nullptr);
+ClientRequestPtr get(const URL& url,
+                     std::function<void(const IncomingMessagePtr&)> onResponse = nullptr);
+ClientRequestPtr get(const URL& url, RequestOptions options,
                      std::function<void(const IncomingMessagePtr&)> onResponse = nullptr);
 
 struct AgentOptions {

@@ -136,6 +136,17 @@ http::ClientRequestPtr get(
 http::ClientRequestPtr get(
     std::string_view url, RequestOptions options,
     std::function<void(const http::IncomingMessagePtr&)> onResponse = nullptr);
+// A URL object, as Node's https.request(new URL(...)).
+http::ClientRequestPtr request(
+    const URL& url, std::function<void(const http::IncomingMessagePtr&)> onResponse = nullptr);
+http::ClientRequestPtr request(
+    const URL& url, RequestOptions options,
+    std::function<void(const http::IncomingMessagePtr&)> onResponse = nullptr);
+http::ClientRequestPtr get(
+    const URL& url, std::function<void(const http::IncomingMessagePtr&)> onResponse = nullptr);
+http::ClientRequestPtr get(
+    const URL& url, RequestOptions options,
+    std::function<void(const http::IncomingMessagePtr&)> onResponse = nullptr);
 
 // http.Agent's options, TLS options for every connection (as Node, a field set here wins over
 // the request's), and the TLS session cache size.

@@ -698,4 +698,23 @@ ClientRequestPtr get(std::string_view url, RequestOptions options,
   return get(parseUrl(url, std::move(options)), std::move(onResponse));
 }
 
+ClientRequestPtr request(const URL& url,
+                         std::function<void(const IncomingMessagePtr&)> onResponse) {
+  return request(urlToHttpOptions(url), std::move(onResponse));
+}
+
+ClientRequestPtr get(const URL& url, std::function<void(const IncomingMessagePtr&)> onResponse) {
+  return get(urlToHttpOptions(url), std::move(onResponse));
+}
+
+ClientRequestPtr request(const URL& url, RequestOptions options,
+                         std::function<void(const IncomingMessagePtr&)> onResponse) {
+  return request(urlToHttpOptions(url, std::move(options)), std::move(onResponse));
+}
+
+ClientRequestPtr get(const URL& url, RequestOptions options,
+                     std::function<void(const IncomingMessagePtr&)> onResponse) {
+  return get(urlToHttpOptions(url, std::move(options)), std::move(onResponse));
+}
+
 }  // namespace evnode::http

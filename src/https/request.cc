@@ -23,6 +23,25 @@ ClientRequestPtr request(std::string_view url, RequestOptions o, ResponseCallbac
   return request(std::move(o), std::move(onResponse));
 }
 
+ClientRequestPtr request(const URL& url, ResponseCallback onResponse) {
+  return request(url, RequestOptions{}, std::move(onResponse));
+}
+
+ClientRequestPtr request(const URL& url, RequestOptions o, ResponseCallback onResponse) {
+  static_cast<http::RequestOptions&>(o) = http::urlToHttpOptions(url, o);
+  return request(std::move(o), std::move(onResponse));
+}
+
+ClientRequestPtr get(const URL& url, ResponseCallback onResponse) {
+  return get(url, RequestOptions{}, std::move(onResponse));
+}
+
+ClientRequestPtr get(const URL& url, RequestOptions o, ResponseCallback onResponse) {
+  auto req = request(url, std::move(o), std::move(onResponse));
+  req->end();
+  return req;
+}
+
 ClientRequestPtr get(RequestOptions o, ResponseCallback onResponse) {
   auto req = request(std::move(o), std::move(onResponse));
   req->end();

@@ -425,6 +425,31 @@ TEST(CliGet, IncludeShowsInterimResponsesBeforeTheFinalOne) {
   EXPECT_EQ(r.out, "hi");
 }
 
+// URLs are WHATWG URLs, as Node's `new URL()` and curl make them: dot segments removed, the
+// host lower-cased, spaces and non-ASCII bytes percent-encoded, the fragment never sent.
+TEST(CliGet, UrlIsNormalisedAsWhatwgUrl) {
+  EVNODE_WATCHDOG(30);
+  RawServer server(replyOnce("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", false));
+  const std::string base = "http://127.0.0.1:" + std::to_string(server.port);
+  auto r = evnodeGet({base + "/sub/./x/%2e%2E/../hello.txt?a b=\xc3\xa9#frag"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  auto heads = server.heads();
+  ASSERT_EQ(heads.size(), 1u);
+  EXPECT_EQ(heads[0].rfind("GET /hello.txt?a%20b=%C3%A9 HTTP/1.1\r\n", 0), 0u) << heads[0];
+
+  RawServer server2(replyOnce("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", false));
+  r = evnodeGet({"HTTP://u%40x:p@0x7F.1:" + std::to_string(server2.port) + "\\a\\..\\b"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  heads = server2.heads();
+  ASSERT_EQ(heads.size(), 1u);
+  EXPECT_EQ(heads[0].rfind("GET /b HTTP/1.1\r\n", 0), 0u) << heads[0];
+  EXPECT_NE(heads[0].find("\r\nHost: 127.0.0.1:" + std::to_string(server2.port) + "\r\n"),
+            std::string::npos)
+      << heads[0];
+  // The user info is decoded before it is sent: "u@x:p".
+  EXPECT_NE(heads[0].find("\r\nAuthorization: Basic dUB4OnA=\r\n"), std::string::npos) << heads[0];
+}
+
 TEST(CliGet, RequestHeadCarriesMethodPathAndHeaders) {
   EVNODE_WATCHDOG(30);
   RawServer server(replyOnce("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", false));

@@ -497,6 +497,31 @@ TEST(CliServe, TraversalIsRefused) {
   EXPECT_EQ(s.stop(), 0);
 }
 
+// Dot segments that stay inside the root are resolved as the WHATWG URL parser (and curl,
+// and `evnode get`) would before sending: "/docs/../hello.txt" is "/hello.txt".
+TEST(CliServe, DotSegmentsInsideTheRootAreResolved) {
+  EVNODE_WATCHDOG(60);
+  REQUIRE_CURL();
+  Site site;
+  Server s(site.root);
+  for (const std::string path : {"/docs/../hello.txt", "/docs/%2e%2e/hello.txt",
+                                 "/docs/.%2E/./hello.txt", "/list/sub%20dir/../../hello.txt"}) {
+    auto r = curl({"--path-as-is", s.base + path});
+    EXPECT_EQ(r.status, 200) << path;
+    EXPECT_EQ(r.body, "hello, world") << path;
+  }
+  // A path ending in a dot segment names a directory: "/docs/x/.." is "/docs/".
+  auto r = curl({"--path-as-is", s.base + "/docs/x/.."});
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "<h1>docs</h1>");
+  // Climbing above the root is still refused, however it is spelled.
+  for (const std::string path : {"/docs/../../secret.txt", "/docs/%2e%2e/%2E%2e/secret.txt",
+                                 "/docs/./../list/../../secret.txt"}) {
+    EXPECT_EQ(curl({"--path-as-is", s.base + path}).status, 403) << path;
+  }
+  EXPECT_EQ(s.stop(), 0);
+}
+
 TEST(CliServe, PipelinedRequestsAnswerInOrder) {
   EVNODE_WATCHDOG(60);
   Site site;

@@ -61,7 +61,6 @@ Target parseTarget(std::string_view target) {
     t.status = 400;
     return t;
   }
-  t.trailingSlash = path.back() == '/';
   std::string decoded;
   std::size_t start = 1;
   while (start <= path.size()) {
@@ -73,10 +72,23 @@ Target parseTarget(std::string_view target) {
       t.status = 400;
       return t;
     }
+    // A path that ends in a dot segment names a directory, as the WHATWG URL parser writes it
+    // ("/a/." is "/a/", "/a/.." is "/").
+    t.trailingSlash = decoded.empty() || decoded == "." || decoded == "..";
     if (decoded.empty() || decoded == ".") continue;
+    // "..", "%2e%2e", ".%2E" (the URL Standard's double-dot segments, which all decode to "..")
+    // remove the segment before them, as a browser or curl would before sending: "/a/../b" is
+    // "/b". One with nothing left to remove would leave the directory.
+    if (decoded == "..") {
+      if (t.segments.empty()) {
+        t.status = 403;
+        return t;
+      }
+      t.segments.pop_back();
+      continue;
+    }
     // An encoded slash or a backslash would let one segment name a deeper (or higher) path.
-    if (decoded == ".." || decoded.find('/') != std::string::npos ||
-        decoded.find('\\') != std::string::npos) {
+    if (decoded.find('/') != std::string::npos || decoded.find('\\') != std::string::npos) {
       t.status = 403;
       return t;
     }

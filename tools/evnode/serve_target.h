@@ -9,7 +9,8 @@
 namespace evnode::cli::serve {
 
 // A request target split into decoded path segments. Nothing in `segments` can climb out of
-// the served directory: no "..", no "/", no "\\", no NUL; "." and empty segments are dropped.
+// the served directory: no "..", no "/", no "\\", no NUL; "." and empty segments are dropped,
+// and ".." removes the segment before it (as the WHATWG URL parser does), 403 when there is none.
 struct Target {
   int status = 0;  // 0 when usable, else the status to answer (400 or 403)
   std::vector<std::string> segments;
@@ -19,7 +20,8 @@ struct Target {
 };
 
 // Parses an origin-form or absolute-form target ("/a/b%20c?x=1", "http://h/a"). Anything else
-// — "*", a bad percent escape, NUL — is 400; a segment that would leave the directory is 403.
+// — "*", a bad percent escape, NUL — is 400; a segment that would leave the directory is 403
+// ("/../x", "/a/../../x", "/..%2fx", "/a\\b").
 Target parseTarget(std::string_view url);
 
 // The segments as a path relative to the served directory ("a/b c"), "" for the root.
