@@ -166,12 +166,12 @@ class URL {
   // "" removes the fragment; one leading '#' is skipped.
   void setHash(std::string_view value);
 
-  // The parsed record (for code that needs the spec's parts, e.g. http::parseUrl).
+  // The spec's URL record behind the getters: whether the path is opaque, a query that is
+  // empty rather than absent ("http://h/?"), the port as a number.
   const detail::URLRecord& record() const { return rec_; }
 
  private:
   friend class URLSearchParams;
-  URL() = default;
   void parse(std::string_view input, const detail::URLRecord* base);
   void queryChanged();  // reloads searchParams from the query
 

@@ -101,7 +101,10 @@ const std::vector<std::string> kHosts = {
     "a.com",
     "é.com", "e\xcc\x81.com", "xn--9ca.com", "xn--zca",
     "GOO\xe2\x80\x8b\xe2\x81\xa0\xef\xbb\xbfgoo.com", "ä.ab--c.com", "a_ü.de",
-    "\xef\xbc\x85\xef\xbc\x94\xef\xbc\x91.com", "a\xe2\x92\x88.com", "ü.1", "ü.0x",
+    "\xef\xbc\x85\xef\xbc\x94\xef\xbc\x91.com", "1a.\xd7\x90",
+    "\xd7\x90"
+    "1.com",
+    "-a.\xd7\x90", "a\xe2\x92\x88.com", "ü.1", "ü.0x",
     // the deliberate IDNA differences
     "☃.net", "💩.la", "xn--n3h.net", "xn--ls8h.la", "-bücher.de", "bücher-.de", "ab--bücher.de",
     "xn---bcher-4ya.de", "xn--abc-",
