@@ -70,34 +70,55 @@ FileCache::~FileCache() {
   if (fd_ >= 0) ::close(fd_);
 }
 
+std::string FileCache::lookupKey(int wd, std::string_view name) {
+  std::string key = std::to_string(wd);
+  key += '/';
+  key += name;
+  return key;
+}
+
 void FileCache::clear() {
   entries_.clear();
   lru_.clear();
+  users_.clear();
+  userRefs_ = 0;
   bytes_ = 0;
+}
+
+void FileCache::forget(const std::string& key) {
+  auto it = entries_.find(key);
+  if (it == entries_.end()) return;
+  bytes_ -= it->second.file->size;
+  lru_.erase(it->second.lru);
+  entries_.erase(it);
 }
 
 void FileCache::takeChanges() {
   alignas(inotify_event) char buf[4096];
-  bool changed = false;
   for (;;) {
     ssize_t n = ::read(fd_, buf, sizeof buf);
     if (n <= 0) break;  // EAGAIN: nothing (more) queued
     for (char* p = buf; p < buf + n;) {
       auto* ev = reinterpret_cast<inotify_event*>(p);
       p += sizeof(inotify_event) + ev->len;
-      // A removed watch (its directory is gone) is forgotten; an overflowed queue lost events,
-      // so anything may have changed. Every event empties the cache.
-      if (ev->mask & IN_IGNORED) {
-        auto it = byWatch_.find(ev->wd);
-        if (it != byWatch_.end()) {
+      if (ev->mask & IN_IGNORED) {  // the watch is gone with its directory
+        if (auto it = byWatch_.find(ev->wd); it != byWatch_.end()) {
           watched_.erase(it->second);
           byWatch_.erase(it);
         }
       }
-      changed = true;
+      if (ev->len == 0) {
+        // About a watched directory itself (removed, moved, its permissions changed), or an
+        // overflowed queue that lost events: anything may have changed.
+        clear();
+        continue;
+      }
+      auto users = users_.find(lookupKey(ev->wd, ev->name));
+      if (users == users_.end()) continue;
+      for (const auto& key : users->second) forget(key);
+      users_.erase(users);
     }
   }
-  if (changed) clear();
 }
 
 bool FileCache::watch(const std::string& dir) {
@@ -112,7 +133,8 @@ bool FileCache::watch(const std::string& dir) {
   return true;
 }
 
-std::string FileCache::resolve(const std::vector<std::string>& segments, const char* index) {
+std::string FileCache::resolve(const std::vector<std::string>& segments, const char* index,
+                               std::vector<std::string>& lookups) {
   std::deque<std::string> todo(segments.begin(), segments.end());
   std::string cur = root_;
   bool curIsDir = true, indexAdded = false;
@@ -133,6 +155,7 @@ std::string FileCache::resolve(const std::vector<std::string>& segments, const c
     }
     // The watch comes before the lookup: a change made after it is reported.
     if (!watch(cur)) return "";
+    lookups.push_back(lookupKey(watched_[cur], name));
     std::string next = cur == "/" ? "/" + name : cur + "/" + name;
     struct stat st {};
     if (::lstat(next.c_str(), &st) != 0) return "";
@@ -174,7 +197,8 @@ CachedFilePtr FileCache::load(std::string_view urlPath, const std::vector<std::s
                               const char* index) {
   if (fd_ < 0) return nullptr;
   takeChanges();
-  std::string real = resolve(segments, index);
+  std::vector<std::string> lookups;
+  std::string real = resolve(segments, index, lookups);
   bool inside = real == root_ || root_ == "/" ||
                 (real.size() > root_.size() && real.compare(0, root_.size(), root_) == 0 &&
                  real[root_.size()] == '/');
@@ -212,22 +236,20 @@ CachedFilePtr FileCache::load(std::string_view urlPath, const std::vector<std::s
   file->etag = makeETag(static_cast<std::uint64_t>(st.st_size), toMs(st.st_mtim));
   file->lastModified = formatHttpDate(file->mtime);
   file->contentLength = std::to_string(file->size);
-  insert(std::string(urlPath), file);
+  insert(std::string(urlPath), file, lookups);
   return file;
 }
 
-void FileCache::insert(std::string key, CachedFilePtr file) {
-  if (auto it = entries_.find(key); it != entries_.end()) {
-    bytes_ -= it->second.file->size;
-    lru_.erase(it->second.lru);
-    entries_.erase(it);
-  }
-  while (!lru_.empty() && (entries_.size() >= kMaxEntries || bytes_ + file->size > kMaxBytes)) {
-    auto last = entries_.find(lru_.back());
-    bytes_ -= last->second.file->size;
-    entries_.erase(last);
-    lru_.pop_back();
-  }
+void FileCache::insert(std::string key, CachedFilePtr file,
+                       const std::vector<std::string>& lookups) {
+  forget(key);
+  while (!lru_.empty() && (entries_.size() >= kMaxEntries || bytes_ + file->size > kMaxBytes))
+    forget(lru_.back());
+  // The lists of users only grow (a reloaded entry is listed again); when they hold many times
+  // more names than there are entries, starting afresh is cheaper than sorting them out.
+  if (userRefs_ > 8 * kMaxEntries) clear();
+  for (const auto& l : lookups) users_[l].push_back(key);
+  userRefs_ += lookups.size();
   bytes_ += file->size;
   lru_.push_front(key);
   entries_.emplace(std::move(key), Entry{std::move(file), lru_.begin()});

@@ -3,10 +3,12 @@
 //
 // Freshness: every directory looked in while resolving a cached path (symlinks followed by
 // hand, so the directories holding the links are known) is watched with inotify before the
-// name is looked up in it. Any change in a watched directory — a file written, its attributes
-// changed, a name created, deleted or renamed, the directory itself removed — empties the whole
-// cache, and the queue of changes is read before every lookup, so a change made before a
-// request arrives is seen by that request. A tree inotify cannot watch (no inotify, the watch
+// name is looked up in it, and each entry remembers the (directory, name) lookups it was built
+// from. A change to one of those names — a file written, its attributes changed, the name
+// created, deleted or renamed — drops the entries that looked it up (a log file written in the
+// tree leaves the rest alone); a watched directory removed, or a lost event, empties the cache.
+// The queue of changes is read before every lookup, so a change made before a request arrives
+// is seen by that request. A tree inotify cannot watch (no inotify, the watch
 // limit reached, a network or FUSE file system, whose changes may come from other machines) is
 // served without the cache. One blind spot, as with any directory watch: a file changed
 // through a hard link that lives outside the watched directories.
@@ -69,15 +71,20 @@ class FileCache {
     CachedFilePtr file;
     std::list<std::string>::iterator lru;
   };
+  // "<watch descriptor>/<name>": one lookup of a name in a watched directory.
+  static std::string lookupKey(int wd, std::string_view name);
   // Reads the queued inotify events; any change empties the cache.
   void takeChanges();
   void clear();
   // Watches a directory (a canonical path) unless already watched; false when it cannot be.
   bool watch(const std::string& dir);
   // Follows path components below the root as the kernel would, watching each directory
-  // before looking a name up in it. The canonical path, or "" (errno set) on failure.
-  std::string resolve(const std::vector<std::string>& segments, const char* index);
-  void insert(std::string key, CachedFilePtr file);
+  // before looking a name up in it (each lookup added to `lookups`). The canonical path, or ""
+  // when it does not resolve.
+  std::string resolve(const std::vector<std::string>& segments, const char* index,
+                      std::vector<std::string>& lookups);
+  void forget(const std::string& key);
+  void insert(std::string key, CachedFilePtr file, const std::vector<std::string>& lookups);
 
   std::string root_;
   int fd_ = -1;  // inotify
@@ -85,6 +92,10 @@ class FileCache {
   std::unordered_map<int, std::string> byWatch_;
   std::unordered_map<std::string, Entry> entries_;
   std::list<std::string> lru_;  // most recently used first
+  // Which entries looked a name up (lookupKey -> their keys). Kept loosely: a key listed here
+  // may be gone or rebuilt, which costs at most a needless reload.
+  std::unordered_map<std::string, std::vector<std::string>> users_;
+  std::size_t userRefs_ = 0;  // the keys listed in users_, all lists together
   std::uint64_t bytes_ = 0;
 };
 
