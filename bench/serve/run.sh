@@ -28,3 +28,5 @@ fi
 "$peers" file-download "${opts[@]}" --tsv "$tsv" -l evnode-serve -- \
   "$evnode" serve {files} --port 18126
 echo "results appended to $tsv"
+# Small files: requests per server CPU-second against nginx (two_cores.sh --one-core).
+bash "$here/small_files.sh" "$evnode"

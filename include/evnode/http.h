@@ -437,6 +437,8 @@ class ClientRequest : public Writable {
   const std::string& host() const { return host_; }
   const std::string& protocol() const { return opts_.protocol; }
   const RequestOptions& options() const { return opts_; }
+  // The head as sent (Node's `request._header`); empty until headersSent().
+  const Buffer& header() const { return head_; }
   // The socket had served an earlier request (came from the agent's free list).
   bool reusedSocket = false;
   std::size_t maxHeadersCount = 2000;
@@ -467,6 +469,7 @@ class ClientRequest : public Writable {
   std::string host_;
   std::string agentName_;  // the agent's key for this request's origin
   HeaderList headers_;
+  Buffer head_;
   SocketPtr socket_;
   IncomingMessagePtr res_;
   std::unique_ptr<Impl> impl_;

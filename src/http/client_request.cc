@@ -267,7 +267,8 @@ void ClientRequest::sendBody(std::vector<Buffer>& chunks, bool last, WriteCallba
   out.reserve(chunks.size() + 3);
   if (!headerSent_) {
     bool known = (inEnd_ && !hasBodyWrite_) || (last && !hasBodyWrite_);
-    out.push_back(Buffer::from(renderHead(total, known)));
+    head_ = Buffer::from(renderHead(total, known));
+    out.push_back(head_);
     headerSent_ = true;
   }
   if (!last && !inEnd_) hasBodyWrite_ = true;

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <csignal>
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
@@ -551,6 +552,77 @@ TEST(CliBench, AgainstEvnodeServe) {
   EXPECT_EQ(r.status, 0) << r.err;
   s = parseText(r.out);
   EXPECT_EQ(s.non2xx, s.requests) << r.out;
+}
+
+// -d takes seconds or a unit: 500ms, 10s, 2m.
+TEST(CliBench, DurationTakesUnits) {
+  EVNODE_WATCHDOG(60);
+  BenchServer server;
+  auto t0 = std::chrono::steady_clock::now();
+  auto r = evnodeBench({server.raw.base + "/", "-c", "1", "-d", "500ms"});
+  double took = secondsSince(t0);
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_GE(took, 0.45);
+  EXPECT_LT(took, 5.0);
+  EXPECT_NE(r.out.find(", 0.5"), std::string::npos) << r.out;  // "..., 0.50 s"
+  EXPECT_GT(parseText(r.out).requests, 0) << r.out;
+  for (std::string bad : {"5x", "0ms", "ms", "-1s", "25h", "1.5.s"}) {
+    r = evnodeBench({server.raw.base + "/", "-d", bad});
+    EXPECT_EQ(r.status, 2) << bad;
+    EXPECT_TRUE(isOneErrorLine(r.err)) << bad << r.err;
+  }
+}
+
+// SIGINT ends a long run early and still prints the summary of what was measured, exit 0.
+TEST(CliBench, SigintPrintsTheSummarySoFar) {
+  EVNODE_WATCHDOG(60);
+  BenchServer server;
+  et::Process bench({et::evnodeBinary(), "bench", server.raw.base + "/", "-c", "2", "-d", "2m"});
+  // Let some requests be answered first.
+  for (int i = 0; i < 100 && server.counts->responses < 100; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ASSERT_GE(server.counts->responses.load(), 100);
+  auto t0 = std::chrono::steady_clock::now();
+  bench.kill(SIGINT);
+  EXPECT_EQ(bench.wait(10), 0) << bench.stderrSoFar();
+  EXPECT_LT(secondsSince(t0), 5.0);
+  Summary s = parseText(bench.stdoutSoFar());
+  EXPECT_GT(s.requests, 0) << bench.stdoutSoFar();
+  EXPECT_EQ(s.errors, 0) << bench.stdoutSoFar();
+  expectServerAgrees(*server.counts, s, 2);
+}
+
+// Errors are counted by code: in the text summary and as errors_by_code in --json.
+TEST(CliBench, ErrorsAreCountedByCode) {
+  EVNODE_WATCHDOG(60);
+  int port = et::freePort();
+  ASSERT_GT(port, 0);
+  const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/";
+  auto r = evnodeBench({url, "-c", "2", "-d", "300ms"});
+  EXPECT_EQ(r.status, 1);
+  Summary s = parseText(r.out);
+  ASSERT_GT(s.errors, 0) << r.out;
+  EXPECT_NE(r.out.find("(ECONNREFUSED " + std::to_string(s.errors) + ")"), std::string::npos)
+      << r.out;
+  if (!et::haveCommand("python3")) return;
+  r = evnodeBench({url, "-c", "1", "-d", "300ms", "--json"});
+  auto check = et::runProcess(
+      {"python3", "-c",
+       "import json,sys; d=json.load(sys.stdin); "
+       "assert d['errors'] > 0 and d['errors_by_code'] == {'ECONNREFUSED': d['errors']}, d"},
+      r.out);
+  EXPECT_EQ(check.status, 0) << check.err << r.out;
+
+  // A server that hangs up on every request: ECONNRESET, counted as such.
+  BenchServerOptions opt;
+  opt.hangUpAt = 0;
+  BenchServer server(opt);
+  r = evnodeBench({server.raw.base + "/", "-c", "1", "-d", "300ms", "--json"});
+  check = et::runProcess({"python3", "-c",
+                          "import json,sys; d=json.load(sys.stdin); "
+                          "assert d['errors_by_code'] == {'ECONNRESET': d['errors']}, d"},
+                         r.out);
+  EXPECT_EQ(check.status, 0) << check.err << r.out;
 }
 
 }  // namespace

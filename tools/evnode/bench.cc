@@ -9,7 +9,9 @@
 #include <algorithm>
 #include <cinttypes>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -17,6 +19,7 @@
 #include "evnode/http.h"
 #include "evnode/loop.h"
 #include "evnode/net.h"
+#include "evnode/process.h"
 #include "http/response_reader.h"
 #include "tools/evnode/commands.h"
 
@@ -27,20 +30,23 @@ namespace {
 const char kUsage[] =
     "usage: evnode bench URL [-c 64] [-d 10] [-p 1] [-m METHOD] [-H 'Name: value']... [--json]\n"
     "Opens exactly -c keep-alive connections and keeps -p requests in flight on each for -d\n"
-    "seconds, then prints requests/s, bytes/s, latency p50/p90/p99/max, non-2xx responses\n"
-    "and errors. --json prints one JSON object instead. Progress is shown on a terminal.\n"
-    "Exits 1 (after the summary) when not a single response arrived.\n";
+    "(seconds, or with a unit: 500ms, 10s, 2m), then prints requests/s, bytes/s, latency\n"
+    "p50/p90/p99/max, non-2xx responses and errors by code. --json prints one JSON object\n"
+    "instead. Progress is shown on a terminal. SIGINT ends the run early, with the summary.\n"
+    "Exits 1 (after the summary) when a full run got not a single response.\n";
 
 struct Stats {
   std::uint64_t requests = 0;  // complete responses
   std::uint64_t bytes = 0;     // bytes received
   std::uint64_t non2xx = 0;    // complete responses with a status outside 2xx
   std::uint64_t errors = 0;    // connect errors, resets, parse errors
+  std::map<std::string, std::uint64_t> errorsByCode;  // "ECONNREFUSED" -> 3
   std::string firstError;      // what the first error was, for the failure line
   std::vector<std::uint32_t> latencyUs;
 
-  void error(const std::string& what) {
+  void error(const std::string& code, const std::string& what) {
     ++errors;
+    ++errorsByCode[code];
     if (firstError.empty()) firstError = what;
   }
 };
@@ -73,9 +79,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
     socket_->on(net::Socket::Events::error, [self](const Error& err) {
       self->failed_ = true;
       if (self->cfg_.running) {
-        self->stats_.error(err.message.find(err.code) != std::string::npos
-                               ? err.message
-                               : err.code + ": " + err.message);
+        self->stats_.error(err.code, err.message.find(err.code) != std::string::npos
+                                         ? err.message
+                                         : err.code + ": " + err.message);
       }
     });
     socket_->on(net::Socket::Events::close, [self](bool) { self->onClose(); });
@@ -104,8 +110,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
       if (step == http::ResponseReader::Step::kNeedMore) break;
       if (step == http::ResponseReader::Step::kError) {
         if (cfg_.running) {
-          stats_.error("invalid HTTP response (" +
-                       std::string(http::parseErrorName(reader_.error())) + ")");
+          std::string code(http::parseErrorName(reader_.error()));
+          stats_.error(code, "invalid HTTP response (" + code + ")");
         }
         failed_ = true;  // counted already
         socket_->destroy();
@@ -153,7 +159,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
       reconnect_ = true;
     }
     if (!failed_ && !reconnect_ && inFlight_ > 0) {
-      stats_.error("socket hang up (ECONNRESET)");
+      stats_.error("ECONNRESET", "socket hang up (ECONNRESET)");
     }
     bool immediately = reconnect_;
     failed_ = reconnect_ = false;
@@ -210,6 +216,33 @@ std::string jsonString(const std::string& s) {
   return out + "\"";
 }
 
+// -d: seconds, or a number with a unit: "500ms", "10s", "2m", "1h".
+double parseDuration(const std::string& text) {
+  char* end = nullptr;
+  double n = std::strtod(text.c_str(), &end);
+  std::string_view unit(end);
+  double scale = unit.empty() || unit == "s" ? 1 : unit == "ms" ? 0.001 : unit == "m" ? 60
+               : unit == "h"                 ? 3600
+                                             : 0;
+  double seconds = n * scale;
+  if (text.empty() || end == text.c_str() || scale == 0 || !(seconds >= 0.001) ||
+      seconds > 86400) {
+    fail("invalid value '" + text + "' for -d (expected seconds, or 500ms, 10s, 2m; at most 24h)",
+         2);
+  }
+  return seconds;
+}
+
+// {"ECONNREFUSED":3,...}
+std::string jsonCounts(const std::map<std::string, std::uint64_t>& counts) {
+  std::string out = "{";
+  for (const auto& [code, n] : counts) {
+    if (out.size() > 1) out += ',';
+    out += jsonString(code) + ":" + std::to_string(n);
+  }
+  return out + "}";
+}
+
 std::string rate(double bytesPerSec) {
   const char* units[] = {"B", "KiB", "MiB", "GiB"};
   int u = 0;
@@ -237,14 +270,7 @@ int cmdBench(Args& args) {
   bool json = args.flag("--json");
   auto pos = args.finish();
   if (pos.size() != 1) fail("bench needs exactly one URL (see 'evnode bench --help')", 2);
-  double duration = 10;
-  if (durationText) {
-    char* end = nullptr;
-    duration = std::strtod(durationText->c_str(), &end);
-    if (durationText->empty() || *end != '\0' || !(duration > 0) || duration > 86400) {
-      fail("invalid value '" + *durationText + "' for -d (expected seconds > 0)", 2);
-    }
-  }
+  double duration = durationText ? parseDuration(*durationText) : 10;
   http::RequestOptions url;
   try {
     url = http::parseUrl(pos[0]);
@@ -316,14 +342,28 @@ int cmdBench(Args& args) {
         1000);
   }
   double elapsed = 0;
-  setTimeout(
-      [&] {
-        elapsed = static_cast<double>(uv_hrtime() - started) / 1e9;
-        cfg.running = false;
-        if (ticker) clearInterval(ticker);
-        for (auto& c : conns) c->stop();
-      },
-      static_cast<std::uint64_t>(duration * 1000));
+  TimeoutPtr end;
+  process::SignalListenerPtr sigint, sigterm;
+  // The end of the run: at -d, or early on SIGINT/SIGTERM (the summary still says what was
+  // measured until then).
+  bool interrupted = false;
+  auto stop = [&] {
+    if (!cfg.running) return;
+    elapsed = static_cast<double>(uv_hrtime() - started) / 1e9;
+    cfg.running = false;
+    if (ticker) clearInterval(ticker);
+    clearTimeout(end);
+    sigint->close();
+    sigterm->close();
+    for (auto& c : conns) c->stop();
+  };
+  end = setTimeout(stop, static_cast<std::uint64_t>(std::ceil(duration * 1000)));
+  auto interrupt = [&] {
+    interrupted = true;
+    stop();
+  };
+  sigint = process::onSignal(SIGINT, interrupt);
+  sigterm = process::onSignal(SIGTERM, interrupt);
   evnode::run();
   if (live) std::fputc('\n', ::stderr);
 
@@ -340,9 +380,10 @@ int cmdBench(Args& args) {
         "%" PRIu64 ",\"requests_per_sec\":%.2f,\"bytes\":%" PRIu64
         ",\"bytes_per_sec\":%.2f,\"latency_ms\":{\"p50\":%.3f,\"p90\":%.3f,\"p99\":%.3f,\"max\":%."
         "3f},"
-        "\"non2xx\":%" PRIu64 ",\"errors\":%" PRIu64 "}\n",
+        "\"non2xx\":%" PRIu64 ",\"errors\":%" PRIu64 ",\"errors_by_code\":%s}\n",
         jsonString(pos[0]).c_str(), connections, pipelining, elapsed, stats.requests, rps,
-        stats.bytes, bps, p50, p90, p99, maxMs, stats.non2xx, stats.errors);
+        stats.bytes, bps, p50, p90, p99, maxMs, stats.non2xx, stats.errors,
+        jsonCounts(stats.errorsByCode).c_str());
   } else {
     std::printf("%s: %ld connections, pipelining %ld, %.2f s\n", pos[0].c_str(), connections,
                 pipelining, elapsed);
@@ -350,13 +391,16 @@ int cmdBench(Args& args) {
     std::printf("  bytes/s     %s\n", rate(bps).c_str());
     std::printf("  latency     p50 %.3f ms  p90 %.3f ms  p99 %.3f ms  max %.3f ms\n", p50, p90, p99,
                 maxMs);
-    std::printf("  non-2xx     %" PRIu64 "\n  errors      %" PRIu64 "\n", stats.non2xx,
-                stats.errors);
+    std::printf("  non-2xx     %" PRIu64 "\n  errors      %" PRIu64, stats.non2xx, stats.errors);
+    std::string byCode;
+    for (const auto& [code, n] : stats.errorsByCode)
+      byCode += (byCode.empty() ? "" : ", ") + code + " " + std::to_string(n);
+    std::printf("%s\n", byCode.empty() ? "" : ("  (" + byCode + ")").c_str());
   }
   std::fflush(::stdout);
   // Not one response in the whole run: the numbers above measure nothing, so a script must see
   // a failure (CLI.md's one-line error, non-zero status).
-  if (stats.requests == 0) {
+  if (stats.requests == 0 && !interrupted) {
     fail(stats.firstError.empty()
              ? "no response within " + std::string(durationText.value_or("10")) + " s (ETIMEDOUT)"
              : "no response: " + stats.firstError,

@@ -3,12 +3,14 @@
 
 #include <uv.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <sstream>
+#include <stdexcept>
 
 #include "evnode/error.h"
 #include "evnode/loop.h"
@@ -29,22 +31,73 @@ std::vector<std::string_view> splitNames(std::string_view names) {
 }
 }  // namespace
 
-Args::Args(int argc, char** argv) : args_(argv, argv + argc), used_(args_.size(), false) {}
+Args::Args(int argc, char** argv, std::string_view valueOptions) {
+  while (!valueOptions.empty()) {
+    auto space = valueOptions.find(' ');
+    if (space != 0) valueNames_.push_back(valueOptions.substr(0, space));
+    if (space == std::string_view::npos) break;
+    valueOptions.remove_prefix(space + 1);
+  }
+  auto takesValue = [this](std::string_view name) {
+    return std::find(valueNames_.begin(), valueNames_.end(), name) != valueNames_.end();
+  };
+  // One pass, left to right, as getopt: a value option takes the next word whatever it looks
+  // like, and short options bundle (`-sSL` is `-s -S -L`; `-XPOST` and `-sX POST` give -X its
+  // value).
+  auto add = [this](std::string word, bool isValue) {
+    args_.push_back(std::move(word));
+    isValue_.push_back(isValue);
+  };
+  bool rest = false, valueNext = false;
+  for (int i = 0; i < argc; ++i) {
+    std::string a = argv[i];
+    if (valueNext || rest) {
+      add(std::move(a), valueNext);
+      valueNext = false;
+      continue;
+    }
+    if (a == "--") rest = true;
+    bool bundle = a.size() > 2 && a[0] == '-' && a[1] != '-' && !takesValue(a);
+    if (!bundle) {
+      valueNext = takesValue(a);
+      add(std::move(a), false);
+      continue;
+    }
+    for (std::size_t k = 1; k < a.size(); ++k) {
+      std::string name{'-', a[k]};
+      bool value = takesValue(name);
+      add(name, false);
+      if (value && k + 1 < a.size()) {
+        add(a.substr(k + 1), true);  // the rest of the word is the value
+        break;
+      }
+      valueNext = value;
+    }
+  }
+  used_.assign(args_.size(), false);
+}
 
 bool Args::flag(std::string_view names) {
   bool found = false;
   for (auto n : splitNames(names)) {
     for (std::size_t i = 0; i < args_.size(); ++i) {
-      if (!used_[i] && args_[i] == n) used_[i] = found = true;
+      if (args_[i] == "--") break;
+      if (!used_[i] && !isValue_[i] && args_[i] == n) used_[i] = found = true;
     }
   }
   return found;
 }
 
 std::vector<std::string> Args::values(std::string_view names) {
+  for (auto n : splitNames(names)) {
+    if (std::find(valueNames_.begin(), valueNames_.end(), n) == valueNames_.end()) {
+      // A programming error in the subcommand, not a user's: its table in commands.inc is stale.
+      throw std::logic_error("option " + std::string(n) + " is not declared to take a value");
+    }
+  }
   std::vector<std::string> out;
   for (std::size_t i = 0; i < args_.size(); ++i) {
-    if (used_[i]) continue;
+    if (used_[i] || isValue_[i]) continue;
     if (args_[i] == "--") break;
     for (auto n : splitNames(names)) {
       if (args_[i] == n) {
@@ -114,7 +167,7 @@ int guard(const std::function<int()>& body) {
     return body();
   } catch (const Failure& f) {
     std::fflush(stdout);
-    std::fprintf(stderr, "evnode: %s\n", f.message.c_str());
+    if (!f.message.empty()) std::fprintf(stderr, "evnode: %s\n", f.message.c_str());
     return f.status;
   } catch (const evnode::Exception& e) {
     std::fflush(stdout);

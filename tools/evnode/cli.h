@@ -13,10 +13,13 @@
 namespace evnode::cli {
 
 // Options are claimed by name as a subcommand reads them; finish() rejects what is left over.
-// Accepts `--name value`, `--name=value`, and for short names `-X value`.
+// Accepts `--name value`, `--name=value`, and for short names `-X value`. The options that take
+// a value are declared up front (valueOptions: "-X --request -H"), so the command line is split
+// left to right as getopt does: a value is never read as an option (`-d --help` sends the text
+// "--help"), whatever order the command asks in; short options bundle (`-sSL`, `-XPOST`).
 class Args {
  public:
-  Args(int argc, char** argv);
+  Args(int argc, char** argv, std::string_view valueOptions = {});
   bool flag(std::string_view names);  // names: "-k|--insecure"
   std::optional<std::string> value(std::string_view names);
   std::vector<std::string> values(std::string_view names);  // repeatable (-H)
@@ -28,9 +31,12 @@ class Args {
  private:
   std::vector<std::string> args_;
   std::vector<bool> used_;
+  std::vector<bool> isValue_;  // args_[i] is the value of the option before it
+  std::vector<std::string_view> valueNames_;
 };
 
-// Thrown to stop a subcommand with `evnode: <message>` on stderr and an exit status.
+// Thrown to stop a subcommand with `evnode: <message>` on stderr (nothing for an empty message:
+// `get -s`, a closed pipe) and an exit status.
 struct Failure {
   std::string message;
   int status = 1;

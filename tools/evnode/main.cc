@@ -14,10 +14,11 @@ struct Command {
   const char* name;
   const char* summary;
   int (*run)(evnode::cli::Args&);
+  const char* valueOptions;
 };
 
 const Command kCommands[] = {
-#define EVNODE_COMMAND(name, summary, fn) {name, summary, fn},
+#define EVNODE_COMMAND(name, summary, fn, valueOptions) {name, summary, fn, valueOptions},
 #include "tools/evnode/commands.inc"
 #undef EVNODE_COMMAND
 };
@@ -46,7 +47,7 @@ int main(int argc, char** argv) {
   }
   for (const auto& c : kCommands) {
     if (cmd == c.name) {
-      evnode::cli::Args args(argc - 2, argv + 2);
+      evnode::cli::Args args(argc - 2, argv + 2, c.valueOptions);
       return evnode::cli::guard([&] { return c.run(args); });
     }
   }

@@ -13,6 +13,7 @@
 #include "evnode/https.h"
 #include "tools/evnode/commands.h"
 #include "tools/evnode/serve.h"
+#include "tools/evnode/serve_cache.h"
 
 namespace evnode::cli {
 
@@ -71,55 +72,100 @@ void Exchange::replyFsError(const Error& err) { reply(statusFor(err)); }
 
 namespace {
 
-// Requests being answered (a response not finished or closed yet), for the stop's report.
-std::size_t inFlight = 0;
+// The access log: lines gather during a loop iteration and go out in one write at its end
+// (and at a stop, and at exit), so a busy server pays one system call per batch, not per line.
+std::string pendingLog;
+bool logScheduled = false;
+
+void flushLog() {
+  logScheduled = false;
+  if (pendingLog.empty()) return;
+  std::fwrite(pendingLog.data(), 1, pendingLog.size(), stderr);
+  pendingLog.clear();
+}
 
 void writeLogLine(LogState& log, const http::ServerResponse& res, bool aborted) {
   if (log.written) return;
   log.written = true;
-  --inFlight;
-  if (log.quiet) return;
   double ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - log.start)
           .count();
   // 499 (nginx's "client closed request") when the client left before any status went out.
   int status = aborted && !res.headersSent() ? 499 : res.statusCode;
-  std::string line = log.method + " " + log.url + " " + std::to_string(status) + " " +
-                     std::to_string(log.bytes) + " ";
   char num[32];
-  std::snprintf(num, sizeof num, "%.1fms", ms);
-  line += num;
-  if (aborted) line += " aborted";
-  line += '\n';
-  // One write per line, so lines from a busy server never interleave.
-  std::fwrite(line.data(), 1, line.size(), stderr);
+  std::snprintf(num, sizeof num, " %.1fms", ms);
+  pendingLog += log.method + " " + log.url + " " + std::to_string(status) + " " +
+                std::to_string(log.bytes) + num + (aborted ? " aborted\n" : "\n");
+  if (!logScheduled) {
+    logScheduled = true;
+    setImmediate(flushLog);
+  }
+}
+
+std::shared_ptr<LogState> startLog(const Site& site, const http::RequestPtr& req,
+                                   const http::ResponsePtr& res) {
+  auto log = std::make_shared<LogState>();
+  if (site.quiet) return log;
+  log->method = req->method;
+  log->url = req->url;
+  log->start = std::chrono::steady_clock::now();
+  http::ServerResponse* raw = res.get();  // valid while it emits its own events
+  res->on(Writable::Events::finish, [log, raw] { writeLogLine(*log, *raw, false); });
+  res->on(Stream::Events::close, [log, raw] { writeLogLine(*log, *raw, true); });
+  return log;
+}
+
+// A cached file for a request with no validators or range: the head and the body in one write,
+// without the bookkeeping of an Exchange.
+bool answerFromCache(const Site& site, const http::RequestPtr& req, const http::ResponsePtr& res,
+                     bool head) {
+  std::string_view url = req->url;
+  CachedFilePtr file = site.cache->find(url.substr(0, url.find('?')));
+  if (!file) return false;
+  const auto& h = req->headers;
+  if (h.has("if-none-match") || h.has("if-modified-since") || h.has("range")) {
+    auto ex = std::make_shared<Exchange>();
+    ex->req = req;
+    ex->res = res;
+    ex->head = head;
+    ex->log = startLog(site, req, res);
+    sendCached(ex, *file);
+    return true;
+  }
+  if (!site.quiet) startLog(site, req, res)->bytes = head ? 0 : file->size;
+  res->writeHead(200, {{"Content-Type", file->contentType},
+                       {"Last-Modified", file->lastModified},
+                       {"ETag", file->etag},
+                       {"Accept-Ranges", "bytes"},
+                       {"Content-Length", file->contentLength}});
+  if (head) {
+    res->end();
+  } else {
+    res->end(file->body);
+  }
+  return true;
 }
 
 void onRequest(const std::shared_ptr<const Site>& site, const http::RequestPtr& req,
                const http::ResponsePtr& res, bool expectContinue) {
+  const bool head = req->method == "HEAD";
+  if (site->cache && (head || req->method == "GET") && answerFromCache(*site, req, res, head))
+    return;
   auto ex = std::make_shared<Exchange>();
   ex->req = req;
   ex->res = res;
   ex->site = site;
   ex->expectContinue = expectContinue;
-  ex->head = req->method == "HEAD";
-  ex->log = std::make_shared<LogState>();
-  ex->log->quiet = site->quiet;
-  ex->log->method = req->method;
-  ex->log->url = req->url;
-  ex->log->start = std::chrono::steady_clock::now();
-  ++inFlight;
+  ex->head = head;
+  ex->log = startLog(*site, req, res);
 
   // A client that leaves in the middle of a body destroys the request with ECONNRESET; the
   // handlers learn it from `aborted`, so the error itself needs no other listener.
   req->on(Stream::Events::error, [](const Error&) {});
-  http::ServerResponse* raw = res.get();  // valid while it emits its own events
-  res->on(Writable::Events::finish, [log = ex->log, raw] { writeLogLine(*log, *raw, false); });
-  res->on(Stream::Events::close, [log = ex->log, raw] { writeLogLine(*log, *raw, true); });
 
   ex->target = parseTarget(req->url);
   if (ex->target.status) return ex->reply(ex->target.status);
-  if (req->method == "GET" || req->method == "HEAD") return serveGet(ex);
+  if (req->method == "GET" || head) return serveGet(ex);
   if (req->method == "PUT" && site->writable) return servePut(ex);
   ex->reply(405, {{"Allow", site->writable ? "GET, HEAD, PUT" : "GET, HEAD"}});
 }
@@ -133,6 +179,9 @@ const char kUsage[] =
     "Prints 'listening on http://HOST:PORT' (https://) when ready and\n"
     "one access-log line per request on stderr: METHOD PATH STATUS BYTES TIMEms\n"
     "(-q/--quiet: none).\n"
+    "Files up to 256 KiB are kept in memory and watched with inotify: a file changed, renamed,\n"
+    "created or deleted is served as it is now on the next request. A directory inotify cannot\n"
+    "watch (watch limit reached, a network or FUSE file system) is served without the cache.\n"
     "Timeouts: a request body that sends no byte for --body-timeout seconds (default 30), or\n"
     "averages under 512 bytes/s after that long, ends its connection (408 if nothing was sent\n"
     "yet; an aborted upload leaves no file); a client that takes no byte of a response for\n"
@@ -175,6 +224,7 @@ int cmdServe(Args& args) {
   site->writable = writable;
 
   site->quiet = quiet;
+  site->cache = std::make_unique<serve::FileCache>(site->root);
 
   http::ServerOptions opts;
   // An upload of a large file may take longer than the 300 s Node allows a request body: it
@@ -208,15 +258,19 @@ int cmdServe(Args& args) {
                serve::onRequest(site, req, res, true);
              });
   listenAnnounced(server, host, port, "", cert ? "https://" : "http://");
-  // close() lets the connections with no request in progress go at once; answers already
-  // started finish first.
-  onShutdownSignal([server] { server->close(); },
-                   [] {
-                     return serve::inFlight
-                                ? countOf(serve::inFlight, "transfer", "transfers") + " in flight"
-                                : std::string();
-                   });
+  // close() lets the connections with no request in progress go at once, so the ones left
+  // are the transfers being finished.
+  onShutdownSignal(
+      [server] {
+        serve::flushLog();
+        server->close();
+      },
+      [raw = server.get()] {
+        std::size_t n = raw->connections();
+        return n ? countOf(n, "transfer", "transfers") + " in flight" : std::string();
+      });
   evnode::run();
+  serve::flushLog();
   return 0;
 }
 

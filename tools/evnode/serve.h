@@ -13,10 +13,14 @@
 
 namespace evnode::cli::serve {
 
+class FileCache;
+struct CachedFile;
+
 struct Site {
   std::string root;  // the served directory, canonical (realpath), without a trailing slash
   bool writable = false;
   bool quiet = false;  // no access log
+  std::unique_ptr<FileCache> cache;  // small files kept fresh with inotify (serve_cache.h)
 
   // Whether a canonical path is the root or below it (symlinks resolved by the caller).
   bool contains(const std::string& real) const;
@@ -31,7 +35,6 @@ struct LogState {
   std::chrono::steady_clock::time_point start;
   std::uint64_t bytes = 0;  // body bytes sent
   bool written = false;
-  bool quiet = false;
 };
 
 // One request being answered.
@@ -58,6 +61,8 @@ using ExchangePtr = std::shared_ptr<Exchange>;
 
 // GET and HEAD: files (conditional, ranges), directory redirects, index.html, listings.
 void serveGet(const ExchangePtr& ex);
+// GET and HEAD of a file from the cache, with the same validators and ranges.
+void sendCached(const ExchangePtr& ex, const CachedFile& file);
 // PUT with --writable: the body goes to a temporary file that replaces the target at the end.
 void servePut(const ExchangePtr& ex);
 

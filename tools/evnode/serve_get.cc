@@ -8,6 +8,7 @@
 #include "evnode/fs.h"
 #include "http/send_file.h"
 #include "tools/evnode/serve.h"
+#include "tools/evnode/serve_cache.h"
 #include "tools/evnode/serve_http.h"
 #include "tools/evnode/serve_listing.h"
 #include "tools/evnode/serve_mime.h"
@@ -27,55 +28,79 @@ void closeQuietly(int fd) {
 // The client is gone: nothing more is worth doing for it.
 bool gone(const ExchangePtr& ex) { return ex->res->destroyed(); }
 
-void sendFile(const ExchangePtr& ex, const std::string& real, int fd, const fs::Stats& st) {
-  const auto mtime = static_cast<std::time_t>(std::floor(st.mtimeMs / 1000));
-  const std::string etag = makeETag(st.size, st.mtimeMs);
-  const std::string lastModified = formatHttpDate(mtime);
-  const auto& headers = ex->req->headers;
+// What the validators and the range of a file response are computed from.
+struct FileFacts {
+  std::string_view contentType, etag, lastModified;
+  std::time_t mtime = 0;
+  std::uint64_t size = 0;
+};
 
+// The body bytes to send, once the head is out; `done` when the response is complete already
+// (304, 416, HEAD, an empty body).
+struct BodyPlan {
+  bool done = true;
+  std::uint64_t first = 0, length = 0;
+};
+
+// Conditional requests and ranges (RFC 9110 §13, §14) for a file, and the head.
+BodyPlan startFileResponse(const ExchangePtr& ex, const FileFacts& f) {
+  const auto& headers = ex->req->headers;
   // RFC 9110 §13.2.2: If-None-Match, when present, decides alone.
   bool notModified = false;
   if (auto inm = headers.get("if-none-match")) {
-    notModified = noneMatchHits(*inm, etag);
+    notModified = noneMatchHits(*inm, f.etag);
   } else if (auto ims = headers.get("if-modified-since")) {
     auto since = parseHttpDate(*ims);
-    notModified = since && mtime <= *since;
+    notModified = since && f.mtime <= *since;
   }
   if (notModified) {
-    closeQuietly(fd);
-    return ex->reply(304, {{"ETag", etag}, {"Last-Modified", lastModified}});
+    ex->reply(304, {{"ETag", std::string(f.etag)}, {"Last-Modified", std::string(f.lastModified)}});
+    return {};
   }
 
-  http::HeaderList h{
-      {"Content-Type", std::string(contentTypeFor(real.substr(real.rfind('/') + 1)))},
-      {"Last-Modified", lastModified},
-      {"ETag", etag},
-      {"Accept-Ranges", "bytes"}};
+  http::HeaderList h{{"Content-Type", std::string(f.contentType)},
+                     {"Last-Modified", std::string(f.lastModified)},
+                     {"ETag", std::string(f.etag)},
+                     {"Accept-Ranges", "bytes"}};
   int status = 200;
-  std::uint64_t first = 0, length = st.size;
+  BodyPlan plan{false, 0, f.size};
   auto range = headers.get("range");
   auto ifRange = headers.get("if-range");
-  if (range && (!ifRange || ifRangeHolds(*ifRange, etag, mtime))) {
-    ByteRange r = parseRange(*range, st.size);
+  if (range && (!ifRange || ifRangeHolds(*ifRange, f.etag, f.mtime))) {
+    ByteRange r = parseRange(*range, f.size);
     if (r.kind == ByteRange::kUnsatisfiable) {
-      closeQuietly(fd);
-      return ex->reply(416, {{"Content-Range", "bytes */" + std::to_string(st.size)}});
+      ex->reply(416, {{"Content-Range", "bytes */" + std::to_string(f.size)}});
+      return {};
     }
     if (r.kind == ByteRange::kSatisfiable) {
       status = 206;
-      first = r.first;
-      length = r.last - r.first + 1;
+      plan.first = r.first;
+      plan.length = r.last - r.first + 1;
       h.emplace_back("Content-Range", "bytes " + std::to_string(r.first) + "-" +
-                                          std::to_string(r.last) + "/" + std::to_string(st.size));
+                                          std::to_string(r.last) + "/" + std::to_string(f.size));
     }
   }
-  h.emplace_back("Content-Length", std::to_string(length));
-  ex->res->writeHead(status, h);
-  if (ex->head || length == 0) {
-    closeQuietly(fd);
+  h.emplace_back("Content-Length", std::to_string(plan.length));
+  ex->res->writeHead(status, std::move(h));
+  if (ex->head || plan.length == 0) {
     ex->res->end();
-    return;
+    return {};
   }
+  return plan;
+}
+
+void sendFile(const ExchangePtr& ex, const std::string& real, int fd, const fs::Stats& st) {
+  const std::string etag = makeETag(st.size, st.mtimeMs);
+  FileFacts facts;
+  facts.mtime = static_cast<std::time_t>(std::floor(st.mtimeMs / 1000));
+  const std::string lastModified = formatHttpDate(facts.mtime);
+  facts.contentType = contentTypeFor(real.substr(real.rfind('/') + 1));
+  facts.etag = etag;
+  facts.lastModified = lastModified;
+  facts.size = st.size;
+  BodyPlan plan = startFileResponse(ex, facts);
+  if (plan.done) return closeQuietly(fd);
+  const std::uint64_t first = plan.first, length = plan.length;
 
   if (http::detail::canSendFile(*ex->res)) {
     // A plain TCP connection: the kernel copies the file into the socket (sendfile), so the
@@ -105,7 +130,7 @@ void openFile(const ExchangePtr& ex, const std::string& real) {
   fs::open(real, "r", [ex, real](const Error& err, int fd) {
     if (err) return ex->replyFsError(err);
     fs::fstat(fd, [ex, real, fd](const Error& err, const fs::Stats& st) {
-      if (err || !st.isFile() || gone(ex)) {
+      if (err || !st.isFile() || !mayServe(st.mode) || gone(ex)) {
         closeQuietly(fd);
         if (gone(ex)) return;
         return err ? ex->replyFsError(err) : ex->reply(403);
@@ -179,7 +204,23 @@ void serveDirectory(const ExchangePtr& ex, const std::string& real) {
 
 }  // namespace
 
+void sendCached(const ExchangePtr& ex, const CachedFile& file) {
+  FileFacts facts{file.contentType, file.etag, file.lastModified, file.mtime, file.size};
+  BodyPlan plan = startFileResponse(ex, facts);
+  if (plan.done) return;
+  ex->log->bytes += plan.length;
+  ex->res->end(file.body.slice(static_cast<std::int64_t>(plan.first),
+                               static_cast<std::int64_t>(plan.first + plan.length)));
+}
+
 void serveGet(const ExchangePtr& ex) {
+  if (ex->site->cache) {
+    // A small file is read here and kept: no trip through the thread pool, now or next time.
+    std::string_view url = ex->req->url;
+    auto file = ex->site->cache->load(url.substr(0, url.find('?')), ex->target.segments,
+                                      ex->target.trailingSlash ? "index.html" : nullptr);
+    if (file) return sendCached(ex, *file);
+  }
   const std::string path = ex->site->pathOf(ex->target.segments);
   fs::realpath(path, [ex](const Error& err, const std::string& real) {
     if (gone(ex)) return;
