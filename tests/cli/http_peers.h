@@ -34,6 +34,9 @@ namespace et = evnode::testing;
 //   /chunked     200, chunked: the lines of chunkedBody(), one per event-loop turn
 //   /status/N    status N, body "status N\n"
 //   /redirect    302 to /echo, body "moved\n"
+//   /hops/C/N    N redirects with status C (/hops/C/N-1 ...), then to /echo/landed
+//   /away/PORT   302 to http://127.0.0.1:PORT/echo/away (another origin)
+//   /rel/X/Y     302 to the relative ../../echo/rel?q=1
 //   /stats       200 JSON {requests, connections}: what it saw before this request
 //   anything     200 "ok\n"
 // Prints "connection" on stdout for every accepted connection, and the ready line
@@ -75,6 +78,18 @@ const server = http.createServer((req, res) => {
     } else if (u === '/redirect') {
       res.writeHead(302, {'Location': '/echo', 'Content-Type': 'text/plain'});
       res.end('moved\n');
+    } else if (u.startsWith('/hops/')) {
+      const [, , code, n] = u.split('/');
+      const left = parseInt(n, 10);
+      res.writeHead(parseInt(code, 10), {'Content-Type': 'text/plain',
+        'Location': left > 0 ? '/hops/' + code + '/' + (left - 1) : '/echo/landed'});
+      res.end('hop ' + left + '\n');
+    } else if (u.startsWith('/away/')) {
+      res.writeHead(302, {'Location': 'http://127.0.0.1:' + u.slice(6) + '/echo/away'});
+      res.end();
+    } else if (u.startsWith('/rel/')) {
+      res.writeHead(302, {'Location': '../../echo/rel?q=1'});
+      res.end();
     } else if (u.startsWith('/status/')) {
       const code = parseInt(u.slice(8), 10);
       res.writeHead(code, {'Content-Type': 'text/plain'});

@@ -123,7 +123,7 @@ TEST(HttpsCli, GetVerifiesWithCacertAndWritesByteExact) {
   EXPECT_EQ(s.stop(), 0);
 }
 
-TEST(HttpsCli, GetVerificationFailuresExitOneNamingTheCode) {
+TEST(HttpsCli, GetVerificationFailuresExit60NamingTheCode) {
   EVNODE_WATCHDOG(60);
   TLS_NEED_CERTS();
   et::TempDir site;
@@ -132,7 +132,7 @@ TEST(HttpsCli, GetVerificationFailuresExitOneNamingTheCode) {
     // Our CA is not in the system store.
     HttpsServe s(site.path(), "leaf");
     et::ProcResult r = get({s.url("/f.txt")});
-    EXPECT_EQ(r.status, 1);
+    EXPECT_EQ(r.status, 60) << r.err;  // curl's status for a rejected certificate
     EXPECT_EQ(r.out, "");
     EXPECT_EQ(r.err.rfind("evnode: UNABLE_TO_VERIFY_LEAF_SIGNATURE: ", 0), 0u) << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
@@ -142,7 +142,7 @@ TEST(HttpsCli, GetVerificationFailuresExitOneNamingTheCode) {
   {
     HttpsServe s(site.path(), "self");
     et::ProcResult r = get({s.url("/f.txt")});
-    EXPECT_EQ(r.status, 1);
+    EXPECT_EQ(r.status, 60) << r.err;  // curl's status for a rejected certificate
     EXPECT_EQ(r.err.rfind("evnode: DEPTH_ZERO_SELF_SIGNED_CERT: ", 0), 0u) << r.err;
     // -k: no verification, the body arrives.
     r = get({"-k", s.url("/f.txt")});
@@ -155,14 +155,14 @@ TEST(HttpsCli, GetVerificationFailuresExitOneNamingTheCode) {
   {
     HttpsServe s(site.path(), "wrong");
     et::ProcResult r = get({s.url("/f.txt"), "--cacert", certs().path("ca.pem")});
-    EXPECT_EQ(r.status, 1);
+    EXPECT_EQ(r.status, 60) << r.err;  // curl's status for a rejected certificate
     EXPECT_EQ(r.err.rfind("evnode: ERR_TLS_CERT_ALTNAME_INVALID: ", 0), 0u) << r.err;
     s.stop();
   }
   {
     HttpsServe s(site.path(), "expired");
     et::ProcResult r = get({s.url("/f.txt"), "--cacert", certs().path("ca.pem")});
-    EXPECT_EQ(r.status, 1);
+    EXPECT_EQ(r.status, 60) << r.err;  // curl's status for a rejected certificate
     EXPECT_EQ(r.err.rfind("evnode: CERT_HAS_EXPIRED: ", 0), 0u) << r.err;
     s.stop();
   }
@@ -180,7 +180,7 @@ TEST(HttpsCli, GetRefusesAForgedUriSan) {
   const std::string port = std::to_string(s.port);
   et::ProcResult r = get({s.url("/f.txt", "victim.test"), "--cacert", certs().path("ca.pem"),
                           "--resolve", "victim.test:" + port + ":127.0.0.1"});
-  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.status, 60) << r.err;  // curl's status for a rejected certificate
   EXPECT_EQ(r.out, "");
   EXPECT_EQ(r.err,
             "evnode: ERR_TLS_CERT_ALTNAME_INVALID: Hostname/IP does not match certificate's "
