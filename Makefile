@@ -21,12 +21,15 @@ TEST_UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
 # Configure a preset only once: an existing tree re-runs cmake by itself when the lists change.
 configure = [ -f $(2)/CMakeCache.txt ] || $(CMAKE) --preset $(1)
 
-.PHONY: all deps build run test bench fuzz format clean
+.PHONY: all deps test-deps build run test bench fuzz install deb format clean
 
 all: build
 
 deps:
-	@bash scripts/install-deps.sh
+	@bash scripts/install-deps.sh build
+
+test-deps:
+	@bash scripts/install-deps.sh test
 
 build: deps
 	@$(call configure,release,build)
@@ -40,7 +43,7 @@ run: build
 # its corpus (scripts/fuzz-check.sh). The summaries are printed together at the end, and the
 # target fails if any of the three did.
 FUZZ_TEST_SECONDS ?= 30
-test: deps
+test: test-deps
 	@$(call configure,release,build)
 	$(CMAKE) --build --preset release $(BUILD_FLAGS)
 	@$(call configure,asan,build-asan)
@@ -62,13 +65,13 @@ test: deps
 	if [ $$rc -ne 0 ]; then echo; echo "make test: FAILED"; echo "$$totals"; exit 1; fi; \
 	echo; echo "make test: all passed"; echo "$$totals"
 
-bench: build
+bench: test-deps build
 	bash bench/run.sh $(SUITES)
 
 # Every fuzz target (fuzz/<name>_fuzz.cc, built as build-fuzz/bin/fuzz_<name>) runs a bounded
 # number of inputs over a working copy of its seed corpus fuzz/corpus/<name> (the copy,
 # fuzz/corpus-work/<name>, keeps what it finds), with fuzz/<name>.dict if there is one.
-fuzz: deps
+fuzz: test-deps
 	@$(call configure,fuzz,build-fuzz)
 	$(CMAKE) --build --preset fuzz --target fuzz_targets $(BUILD_FLAGS)
 	@found=0; \
@@ -83,6 +86,15 @@ fuzz: deps
 	  "$$bin" -runs=$(FUZZ_RUNS) $(FUZZ_FLAGS) "$${dict[@]}" "$$work"; \
 	done; \
 	if [ $$found -eq 0 ]; then echo "fuzz: no fuzz targets in fuzz/"; fi
+
+# The library, headers, CLI, man page, CMake package and pkg-config file under PREFIX.
+PREFIX ?= /usr/local
+install: build
+	$(CMAKE) --install build --prefix $(PREFIX)
+
+# build/evnode_X.Y.Z_amd64.deb (CPack): what `install` installs, under /usr.
+deb: build
+	cd build && cpack -G DEB
 
 format:
 	@dirs="$(wildcard src include tools examples tests fuzz bench)"; \

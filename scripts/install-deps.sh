@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Installs the Debian packages evnode needs to build, test, fuzz and benchmark.
+# scripts/install-deps.sh [build|test] -- installs the Debian packages evnode needs: `build`
+# (the default; `make build`, `make run`) what building the library and the CLI needs; `test`
+# (`make test`, `make bench`, `make fuzz`) that plus the test and benchmark tools and peers.
 #
 # Idempotent: packages already installed are skipped, `apt-get update` runs only when something
 # is missing, and when everything is present the script prints nothing. Runs through sudo when
@@ -7,11 +9,20 @@
 # a password). On a system without apt-get/dpkg it lists the packages and exits 1.
 set -euo pipefail
 
-# Always needed.
+mode=${1:-build}
+case $mode in
+  build | test) ;;
+  *) printf 'usage: %s [build|test]\n' "$0" >&2; exit 2 ;;
+esac
+
+# Building the library and the CLI.
 required=(
   build-essential cmake ninja-build pkg-config
   libuv1-dev libssl-dev openssl libc-ares-dev
   libidn2-dev  # IDNA for the URL parser's hosts (src/url/host.cc)
+)
+# Tests, fuzzing, benchmarks and their peers.
+for_tests=(
   libgtest-dev googletest libbenchmark-dev
   clang clang-format
   # libFuzzer and the sanitizer runtimes for clang 14 (the `fuzz` preset; `make test` runs it).
@@ -19,8 +30,12 @@ required=(
   curl socat wrk dnsmasq python3 netcat-openbsd procps ca-certificates
   testssl.sh  # tests/tls/testssl_test.cc scans our TLS server's configuration
 )
-# Node.js is a test and benchmark peer; any `node` on PATH will do (it may come from elsewhere).
-command -v node >/dev/null 2>&1 || required+=(nodejs)
+if [[ $mode == test ]]; then
+  required+=("${for_tests[@]}")
+  # Node.js is a test and benchmark peer; any `node` on PATH will do (it may come from
+  # elsewhere).
+  command -v node >/dev/null 2>&1 || required+=(nodejs)
+fi
 # nginx-light is the benchmark peer; newer Debian releases fold it into `nginx`.
 nginx_choices=(nginx-light nginx)
 # Installed only where the archive has them (none at the moment).
@@ -59,6 +74,7 @@ for p in "${required[@]}"; do
 done
 
 nginx_ok=0
+[[ $mode == test ]] || nginx_ok=1  # only a benchmark peer
 for p in "${nginx_choices[@]}" nginx-core nginx-full nginx-extras; do
   if installed "$p"; then nginx_ok=1; break; fi
 done
