@@ -4,6 +4,8 @@
 #include <array>
 #include <cstdint>
 
+#include "core/encoding.h"
+
 namespace evnode::url {
 
 namespace {
@@ -41,84 +43,6 @@ int hexValue(char c) {
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
-}
-
-void appendUtf8(std::string& out, std::uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
-
-// The Encoding Standard's UTF-8 decoder, re-encoding as it goes; false once it meets an error
-// (when out is null); with out, writes the text with each error replaced by U+FFFD.
-bool decodeUtf8(std::string_view s, std::string* out) {
-  bool ok = true;
-  std::uint32_t cp = 0;
-  int needed = 0, seen = 0;
-  unsigned lower = 0x80, upper = 0xBF;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    auto b = static_cast<unsigned char>(s[i]);
-    if (needed == 0) {
-      if (b < 0x80) {
-        if (out) *out += static_cast<char>(b);
-      } else if (b >= 0xC2 && b <= 0xDF) {
-        needed = 1;
-        cp = b & 0x1F;
-      } else if (b >= 0xE0 && b <= 0xEF) {
-        if (b == 0xE0) lower = 0xA0;
-        if (b == 0xED) upper = 0x9F;  // no surrogates
-        needed = 2;
-        cp = b & 0x0F;
-      } else if (b >= 0xF0 && b <= 0xF4) {
-        if (b == 0xF0) lower = 0x90;
-        if (b == 0xF4) upper = 0x8F;  // nothing above U+10FFFF
-        needed = 3;
-        cp = b & 0x07;
-      } else {
-        ok = false;
-        if (!out) return false;
-        appendUtf8(*out, 0xFFFD);
-      }
-      continue;
-    }
-    if (b < lower || b > upper) {
-      // The bytes so far are one maximal invalid subpart; b starts over.
-      cp = 0;
-      needed = seen = 0;
-      lower = 0x80;
-      upper = 0xBF;
-      ok = false;
-      if (!out) return false;
-      appendUtf8(*out, 0xFFFD);
-      --i;
-      continue;
-    }
-    lower = 0x80;
-    upper = 0xBF;
-    cp = (cp << 6) | (b & 0x3F);
-    if (++seen == needed) {
-      if (out) appendUtf8(*out, cp);
-      cp = 0;
-      needed = seen = 0;
-    }
-  }
-  if (needed != 0) {
-    ok = false;
-    if (out) appendUtf8(*out, 0xFFFD);
-  }
-  return ok;
 }
 
 }  // namespace
@@ -168,20 +92,9 @@ std::string percentDecode(std::string_view s) {
   return out;
 }
 
-std::string toUSVString(std::string_view s) {
-  bool ascii = true;
-  for (char c : s) {
-    if (static_cast<unsigned char>(c) >= 0x80) {
-      ascii = false;
-      break;
-    }
-  }
-  if (ascii || decodeUtf8(s, nullptr)) return std::string(s);
-  std::string out;
-  out.reserve(s.size() + 8);
-  decodeUtf8(s, &out);
-  return out;
-}
+// The Encoding Standard's UTF-8 decoder is Node's too (Buffer's utf8): each invalid
+// sequence becomes one U+FFFD.
+std::string toUSVString(std::string_view s) { return detail::decode(s, detail::Encoding::kUtf8); }
 
 bool isAsciiAlpha(unsigned char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
 bool isAsciiDigit(unsigned char c) { return c >= '0' && c <= '9'; }
