@@ -1,11 +1,20 @@
 // evnode/tls.h — TLS over any stream: Node's tls.TLSSocket, tls.Server, tls.connect and
 // tls.createSecureContext (OpenSSL 3).
 //
-//   auto server = tls::createServer({.key = readFile("key.pem"), .cert = readFile("cert.pem")},
-//                                   [](const std::shared_ptr<tls::TLSSocket>& s) { s->pipe(s); });
+//   tls::ServerOptions options;  // key and cert are SecureContextOptions' members, which a
+//                                // designated initializer of ServerOptions cannot name
+//   options.key = fs::readFileSync("key.pem").toString();
+//   options.cert = fs::readFileSync("cert.pem").toString();
+//   auto server = tls::createServer(
+//       options, [](const std::shared_ptr<tls::TLSSocket>& s) { s->pipe(s); });
 //   server->listen(8443);
 //
-//   auto c = tls::connect({.host = "example.com", .port = 443}, [&] { c->write("hi"); });
+//   tls::ConnectionOptions to;
+//   to.host = "example.com";
+//   to.port = 443;
+//   auto c = tls::connect(to);
+//   // A listener of c's own event holds c raw: its listeners never outlive it.
+//   c->once(tls::TLSSocket::Events::secureConnect, [raw = c.get()] { raw->write("hi"); });
 //
 // A TLSSocket is a net::Socket whose bytes are encrypted onto another Duplex (its transport:
 // a TCP socket, a Unix socket, any stream), so code written for net::Socket (http::Server)
