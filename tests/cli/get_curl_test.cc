@@ -217,6 +217,23 @@ TEST(CliGetCurl, RemoteNameSavesUnderTheLastPathSegment) {
   EXPECT_TRUE(isOneErrorLine(r.err)) << r.err;
 }
 
+// -i with -o: the heads go into the file with the body, as curl writes them; stdout stays
+// empty. With -L every head is there.
+TEST(CliGetCurl, IncludeWithOutputFileWritesTheHeadsIntoTheFile) {
+  EVNODE_WATCHDOG(60);
+  NEED_NODE();
+  NodeServer node;
+  ASSERT_GT(node.port, 0);
+  et::TempDir tmp;
+  auto r = evnodeGet({"-i", "-L", "-o", tmp.file("out"), node.base + "/hops/302/0"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "");
+  std::string got = et::readFile(tmp.file("out"));
+  EXPECT_EQ(got.rfind("HTTP/1.1 302 Found\r\n", 0), 0u) << got;
+  EXPECT_NE(got.find("\r\n\r\nHTTP/1.1 200 OK\r\n"), std::string::npos) << got;
+  EXPECT_EQ(jsonValue(got, "url"), "/echo/landed") << got;
+}
+
 TEST(CliGetCurl, SilentHidesErrorsUnlessShowError) {
   EVNODE_WATCHDOG(60);
   int port = et::freePort();

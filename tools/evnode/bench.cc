@@ -233,6 +233,13 @@ double parseDuration(const std::string& text) {
   return seconds;
 }
 
+// "0.5", "10", "120".
+std::string formatSeconds(double s) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", s);
+  return buf;
+}
+
 // {"ECONNREFUSED":3,...}
 std::string jsonCounts(const std::map<std::string, std::uint64_t>& counts) {
   std::string out = "{";
@@ -402,7 +409,7 @@ int cmdBench(Args& args) {
   // a failure (CLI.md's one-line error, non-zero status).
   if (stats.requests == 0 && !interrupted) {
     fail(stats.firstError.empty()
-             ? "no response within " + std::string(durationText.value_or("10")) + " s (ETIMEDOUT)"
+             ? "no response within " + formatSeconds(duration) + " s (ETIMEDOUT)"
              : "no response: " + stats.firstError,
          1);
   }

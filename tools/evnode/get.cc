@@ -406,7 +406,6 @@ class Fetch {
       return;
     }
     if (o_.include) output(head);
-    if (o_.output && !openOutput()) return;
     if (o_.output && !o_.silent && ::isatty(2)) {
       std::optional<std::uint64_t> total;
       if (auto cl = res->headers.get("content-length"))
@@ -426,6 +425,7 @@ class Fetch {
       if (err.code.starts_with("HPE_")) return finish(describe(err), kFailed);
       finish(describe(err) + " (the response body was cut short)", kPartial);
     });
+    if (o_.output) sink();  // even an empty body makes the file
     res->on(http::IncomingMessage::Events::end, [this] {
       if (progress_) progress_->finish();
       if (file_) {
@@ -472,18 +472,19 @@ class Fetch {
     });
   }
 
-  // Opens -o's file when the response it gets arrives (no file for a failed request, as curl).
-  bool openOutput() {
-    file_ = fs::createWriteStream(*o_.output);
-    file_->on(fs::WriteStream::Events::error, [this](const Error& err) {
-      finish("writing " + *o_.output + ": " + describe(err), kWriteError);
-      req_->destroy();
-    });
-    return true;
-  }
-
+  // Where the output goes: -o's file, opened with the first byte for it (no file for a request
+  // that failed before any, as curl), or stdout.
   Writable* sink() {
-    if (file_) return file_.get();
+    if (o_.output) {
+      if (!file_) {
+        file_ = fs::createWriteStream(*o_.output);
+        file_->on(fs::WriteStream::Events::error, [this](const Error& err) {
+          finish("writing " + *o_.output + ": " + describe(err), kWriteError);
+          req_->destroy();
+        });
+      }
+      return file_.get();
+    }
     if (!stdoutWatched_) {
       stdoutWatched_ = true;
       // The reader went away (`evnode get URL | head -c 10`): nothing more can be delivered,
