@@ -670,7 +670,6 @@ void Socket::_destroy(const Error& err, std::function<void(const Error&)> cb) {
   connecting_ = false;
   if (st_) {
     std::unique_ptr<State::Connecting> conn = std::move(st_->conn);
-    if (conn && conn->attempts) conn->attempts->stop();  // no timer, no next attempt
     if (conn && err) {
       // As Node: a write and end() made before a connection that failed complete with errors.
       if (conn->writeCb) {
@@ -679,7 +678,7 @@ void Socket::_destroy(const Error& err, std::function<void(const Error&)> cb) {
       }
       if (conn->final) conn->final(err);
     }
-    if (st_ && conn && conn->attempts) st_->endConnect(std::move(conn));
+    st_->endConnect(std::move(conn));  // no attempt timer, no next attempt
     if (st_->timer) {
       st_->timer->close();
       st_->timer.reset();
