@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace evnode {
 
@@ -17,9 +18,14 @@ struct Error {
   int errnum = 0;       // negative libuv/errno value for system errors, 0 otherwise
   std::string address;  // for network errors, as Node sets them
   int port = -1;
+  // Node's AggregateError: a connect that tried several addresses (net's autoSelectFamily) and
+  // failed at each gives every attempt's error here, in order; code, errnum and syscall are the
+  // first one's, and the message names each address.
+  std::vector<Error> errors;
 
   Error() = default;
-  Error(std::string code, std::string message) : code(std::move(code)), message(std::move(message)) {}
+  Error(std::string code, std::string message)
+      : code(std::move(code)), message(std::move(message)) {}
 
   explicit operator bool() const { return !code.empty(); }
 

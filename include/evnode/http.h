@@ -350,10 +350,14 @@ struct RequestOptions {
   bool setHost = true;
   std::size_t maxHeaderSize = 16384;
   bool joinDuplicateHeaders = false;
-  // Node's `lookup`: resolves hostname instead of dns.lookup.
+  // Node's `lookup`: resolves hostname instead of dns.lookup. It gives one address, so a
+  // connection made through it tries that address only.
   std::function<void(const std::string& hostname, int family,
                      std::function<void(const Error&, const std::string& address, int family)>)>
       lookup{};
+  // As net::ConnectOptions' (happy eyeballs over the addresses of a host name).
+  std::optional<bool> autoSelectFamily{};
+  std::uint64_t autoSelectFamilyAttemptTimeout = 0;
   // TLS options for https: an https::TlsOptions (see evnode/https.h), opaque here so that
   // http.h does not depend on tls.h. https::request fills it in.
   std::shared_ptr<const void> tls{};

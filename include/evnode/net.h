@@ -16,8 +16,11 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
+#include "evnode/dns.h"
 #include "evnode/stream.h"
 
 namespace evnode::net {
@@ -48,6 +51,20 @@ struct ConnectOptions {
   bool keepAlive = false;
   std::uint64_t keepAliveInitialDelay = 0;
   bool allowHalfOpen = false;
+  // Node's autoSelectFamily (happy eyeballs, RFC 8305): when `host` is a name, family is 0 and
+  // there is no localAddress, every address looked up is tried in turn, families alternating
+  // from the first one, each given autoSelectFamilyAttemptTimeout ms to connect before it is
+  // given up for the next. Unset: getDefaultAutoSelectFamily() (true). When every attempt
+  // fails, the error's `errors` holds each one's (see evnode/error.h).
+  std::optional<bool> autoSelectFamily{};
+  // 0: getDefaultAutoSelectFamilyAttemptTimeout() (250); below 10 counts as 10.
+  std::uint64_t autoSelectFamilyAttemptTimeout = 0;
+  // Node's `lookup`: resolves `host` instead of dns::lookup. options.family is the connect's;
+  // options.all says whether every address is wanted (autoSelectFamily) or only the first.
+  // `cb` may be called at once or later, once.
+  std::function<void(const std::string& hostname, const dns::LookupOptions& options,
+                     dns::LookupAllCallback cb)>
+      lookup{};
 };
 
 class Server;
@@ -62,6 +79,13 @@ class Socket : public Duplex {
         "lookup"};
     static constexpr Event<> timeout{"timeout"};
     static constexpr Event<bool> close{"close"};  // hadError
+    // Node's, for a connect that tries several addresses (autoSelectFamily): (ip, port, family)
+    // as an attempt starts, fails (with its error) or is given up for the next address.
+    static constexpr Event<const std::string&, int, int> connectionAttempt{"connectionAttempt"};
+    static constexpr Event<const std::string&, int, int, const Error&> connectionAttemptFailed{
+        "connectionAttemptFailed"};
+    static constexpr Event<const std::string&, int, int> connectionAttemptTimeout{
+        "connectionAttemptTimeout"};
   };
 
   // Node's `new net.Socket(options)`: not connected until connect().
@@ -113,6 +137,9 @@ class Socket : public Duplex {
   std::string readyState() const;
   virtual bool pending() const { return !handleOpen_ || connecting_; }
   bool connecting() const { return connecting_; }
+  // Node's autoSelectFamilyAttemptedAddresses: "ip:port" of each address a connect that tried
+  // several addresses attempted, in order (the last is the one connected); empty otherwise.
+  std::vector<std::string> autoSelectFamilyAttemptedAddresses() const;
 
   // The socket that owns a descriptor (src/net/socket.cc): this class and its watcher (poller.h)
   // in one allocation. A layered socket (tls::TLSSocket) is a plain Socket without one.
@@ -270,6 +297,14 @@ inline std::shared_ptr<Socket> createConnection(const ConnectOptions& opts,
                                                 std::function<void()> cb = nullptr) {
   return connect(opts, std::move(cb));
 }
+
+// The defaults of ConnectOptions' autoSelectFamily (true) and autoSelectFamilyAttemptTimeout
+// (250 ms), per thread. A timeout below 10 becomes 10; 0 or one past 2^31-1 throws
+// ERR_OUT_OF_RANGE.
+bool getDefaultAutoSelectFamily();
+void setDefaultAutoSelectFamily(bool value);
+std::uint64_t getDefaultAutoSelectFamilyAttemptTimeout();
+void setDefaultAutoSelectFamilyAttemptTimeout(std::uint64_t ms);
 
 // 4 for an IPv4 literal, 6 for IPv6, 0 otherwise.
 int isIP(const std::string& input);

@@ -118,7 +118,7 @@ class Stream : public EventEmitter, public std::enable_shared_from_this<Stream> 
   bool closed_ : 1 = false;
   bool errorEmitted_ : 1 = false;
   bool closeEmitted_ : 1 = false;
-  // Set once, when the stream gets its error. The Error itself (144 bytes) is kept in a per-thread
+  // Set once, when the stream gets its error. The Error itself (168 bytes) is kept in a per-thread
   // table (setErrored/errored()): nearly every stream never has one, and a pointer here would
   // cost each of them 8 bytes.
   bool errored_ : 1 = false;

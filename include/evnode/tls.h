@@ -317,6 +317,9 @@ struct ConnectionOptions : SecureContextOptions {
   std::string localAddress{};
   std::uint64_t timeout = 0;
   bool allowHalfOpen = false;
+  // As net::ConnectOptions' (happy eyeballs over the addresses of a host name).
+  std::optional<bool> autoSelectFamily{};
+  std::uint64_t autoSelectFamilyAttemptTimeout = 0;
 };
 
 // `cb` is a once-listener for `secureConnect`. Errors (connect, handshake, verification) go

@@ -18,17 +18,22 @@ SocketPtr openConnection(const RequestOptions& o, bool allowHalfOpen) {
   c.family = o.family;
   c.localAddress = o.localAddress;
   c.noDelay = true;  // as Node's client: a request head must not wait for Nagle
-  if (o.lookup && net::isIP(c.host) == 0) {
-    o.lookup(c.host, o.family,
-             [socket, c](const Error& err, const std::string& address, int) mutable {
+  c.autoSelectFamily = o.autoSelectFamily;
+  c.autoSelectFamilyAttemptTimeout = o.autoSelectFamilyAttemptTimeout;
+  if (o.lookup) {
+    // The request's lookup answers for net's own, so that the socket looks up, reports
+    // `lookup` and connects as with dns::lookup; it gives a single address.
+    c.lookup = [lookup = o.lookup](const std::string& host, const dns::LookupOptions& lo,
+                                   dns::LookupAllCallback cb) {
+      lookup(host, lo.family,
+             [cb = std::move(cb)](const Error& err, const std::string& address, int family) {
                if (err) {
-                 socket->destroy(err);
-                 return;
+                 cb(err, {});
+               } else {
+                 cb(err, {{address, family}});
                }
-               c.host = address;
-               socket->connect(c);
              });
-    return socket;
+    };
   }
   socket->connect(c);
   return socket;

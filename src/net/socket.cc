@@ -18,6 +18,7 @@
 #include "evnode/loop.h"
 #include "evnode/net.h"
 #include "net/address.h"
+#include "net/connect_attempts.h"
 #include "net/direct.h"
 #include "net/fd.h"
 #include "net/file_sender.h"
@@ -52,11 +53,22 @@ struct Socket::State {
     std::function<void(const Error&)> final;
     std::string host;  // for error messages
     int port = -1;
+    std::unique_ptr<ConnectAttempts> attempts;  // a host name's several addresses, in turn
   };
   std::unique_ptr<Connecting> conn;
   Connecting& connecting() {
     if (!conn) conn = std::make_unique<Connecting>();
     return *conn;
+  }
+  // The connect is over (connected or destroyed) and `c` was its state: it goes, unless it
+  // tried several addresses, whose list stays for autoSelectFamilyAttemptedAddresses().
+  void endConnect(std::unique_ptr<Connecting> c) {
+    if (!c || !c->attempts) return;
+    c->attempts->stop();
+    c->chunks.clear();
+    c->writeCb.reset();
+    c->final = nullptr;
+    conn = std::move(c);
   }
   std::unique_ptr<FileSender> files;  // made by the first detail::sendFile()
 
@@ -274,6 +286,8 @@ struct Socket::Impl final : Socket, evnode::detail::HandleWrap {
   // The end of a connect: what Node's afterConnect does.
   void onConnected(int status) {
     if (destroyed()) return;
+    // autoSelectFamily: a failed attempt makes way for the next address.
+    if (st_ && st_->conn && st_->conn->attempts && st_->conn->attempts->settle(status)) return;
     connecting_ = false;
     if (status < 0) {
       // _destroy() fails what was queued in the connect state.
@@ -284,6 +298,7 @@ struct Socket::Impl final : Socket, evnode::detail::HandleWrap {
     std::unique_ptr<State::Connecting> conn = std::move(state().conn);
     if (conn && conn->writeCb) write(conn->chunks, *conn->writeCb);
     if (conn && conn->final) shutdown(std::move(conn->final));
+    if (conn && conn->attempts) state().endConnect(std::move(conn));
     activity();
     emit(Events::connect);
     emit(Events::ready);
@@ -293,6 +308,149 @@ struct Socket::Impl final : Socket, evnode::detail::HandleWrap {
     } else if (readable() && !isPaused()) {
       read(0);
     }
+  }
+
+  // Connects to ip:port on a new descriptor, bound first to localAddress:localPort if either is
+  // given: an empty Error when the connect is under way, else the error met at once. A
+  // descriptor already open (an attempt given up, autoSelectFamily) is closed only once the new
+  // one is open, so that the socket holds a descriptor, and so itself (self_), from the first
+  // attempt to the end.
+  Error startTcp(const std::string& ip, int family, int port, const std::string& localAddress,
+                 int localPort) {
+    sockaddr_storage addr;
+    int r = makeSockaddr(ip, port, family, &addr);
+    if (r < 0) return Error::fromUv(r, "connect", ip, port);
+    sockaddr_storage local;
+    socklen_t localLen = 0;
+    std::string la;
+    if (!localAddress.empty() || localPort) {
+      la = localAddress.empty() ? (family == 6 ? "::" : "0.0.0.0") : localAddress;
+      const int lf = isIP(la);
+      r = makeSockaddr(la, localPort, lf, &local);
+      if (r < 0) return Error::fromUv(r, "bind", la, localPort);
+      localLen = lf == 6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
+    }
+    r = fd::openStream(family == 6 ? AF_INET6 : AF_INET);
+    if (r < 0) return Error::fromUv(r, "connect", ip, port);
+    if (handleOpen_) {
+      connectWait_ = false;
+      watch.close();
+      fd::close(std::exchange(fd_, -1));
+      handleOpen_ = false;
+    }
+    r = open(r, false);
+    if (r < 0) return Error::fromUv(r, "connect", ip, port);
+    if (localLen && ::bind(fd_, reinterpret_cast<sockaddr*>(&local), localLen) < 0) {
+      return Error::fromErrno(errno, "bind", la, localPort);
+    }
+    const socklen_t len = family == 6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
+    r = fd::startConnect(fd_, reinterpret_cast<sockaddr*>(&addr), len);
+    if (r < 0) return Error::fromUv(r, "connect", ip, port);
+    connectWait_ = true;
+    syncPoll(false);
+    return {};
+  }
+
+  // A connect to one address. As every connect error, one met at once comes later through
+  // onConnected; a bad local address or port fails the socket now.
+  void connectTo(const std::string& ip, int family, int port, const std::string& localAddress,
+                 int localPort) {
+    State::Connecting& c = state().connecting();
+    c.host = ip;
+    c.port = port;
+    Error err = startTcp(ip, family, port, localAddress, localPort);
+    if (!err) return;
+    if (err.syscall == "bind") {
+      destroy(err);
+      return;
+    }
+    evnode::detail::queueTick([this, keep = self(), r = err.errnum] { onConnected(r); });
+  }
+
+  // What a connect to a host name keeps for when its lookup answers.
+  struct Lookup {
+    std::string host;
+    std::string localAddress;
+    int port;
+    int localPort;
+    bool all;  // autoSelectFamily: every address, in turn
+    std::uint64_t attemptTimeout;
+  };
+
+  // A host name: looked up (ConnectOptions::lookup, else dns::lookup), then its first address
+  // connected or, with autoSelectFamily, each in turn.
+  void lookupAndConnect(std::string host, const ConnectOptions& o) {
+    dns::LookupOptions lo;
+    lo.family = o.family;
+    // As Node: a family or a local address asked for means a single address.
+    lo.all = o.family == 0 && o.localAddress.empty() &&
+             o.autoSelectFamily.value_or(getDefaultAutoSelectFamily());
+    Lookup l{std::move(host),
+             o.localAddress,
+             o.port,
+             o.localPort,
+             lo.all,
+             lo.all ? ConnectAttempts::attemptTimeout(o.autoSelectFamilyAttemptTimeout) : 0};
+    const std::string name = l.host;
+    dns::LookupAllCallback done = [this, keep = self(), l = std::move(l)](
+                                      const Error& err,
+                                      const std::vector<dns::LookupAddress>& found) {
+      onLookup(err, found, l);
+    };
+    if (o.lookup) {
+      o.lookup(name, lo, std::move(done));
+    } else {
+      dns::lookup(name, lo, std::move(done));
+    }
+  }
+
+  void onLookup(const Error& err, const std::vector<dns::LookupAddress>& found, const Lookup& l) {
+    // Nothing once destroyed, nor for a second answer from a user's lookup.
+    if (destroyed() || !connecting_ || handleOpen_) return;
+    if (err) {
+      emit(Events::lookup, err, std::string(), 0, l.host);
+      connecting_ = false;
+      destroy(err);
+      return;
+    }
+    dns::LookupAddress first = found.empty() ? dns::LookupAddress{} : found.front();
+    if (!l.all) {
+      emit(Events::lookup, err, first.address, first.family, l.host);
+    } else {
+      // As Node: one `lookup` per address, then the usable ones in turn.
+      for (const dns::LookupAddress& a : found) {
+        emit(Events::lookup, err, a.address, a.family, l.host);
+        if (destroyed()) return;
+      }
+      std::vector<dns::LookupAddress> order = ConnectAttempts::order(found);
+      if (order.size() > 1) {
+        std::unique_ptr<ConnectAttempts>& a = state().connecting().attempts;
+        a = std::make_unique<ConnectAttempts>(*this, std::move(order), l.port, l.localPort,
+                                              l.attemptTimeout);
+        a->next();
+        return;
+      }
+      if (!order.empty()) first = order.front();
+    }
+    if (destroyed()) return;
+    if (isIP(first.address) == 0) {
+      destroy(Error("ERR_INVALID_IP_ADDRESS",
+                    "Invalid IP address: " +
+                        (first.address.empty() ? std::string("undefined") : first.address)));
+      return;
+    }
+    if (first.family != 4 && first.family != 6) {
+      destroy(Error("ERR_INVALID_ADDRESS_FAMILY",
+                    "Invalid address family: " + std::to_string(first.family) + " " + l.host + ":" +
+                        std::to_string(l.port)));
+      return;
+    }
+    connectTo(first.address, first.family, l.port, l.localAddress, l.localPort);
+  }
+
+  // detail::startAttempt (connect_attempts.h).
+  static Error startAttempt(Socket& s, const std::string& ip, int family, int port, int localPort) {
+    return s.impl()->startTcp(ip, family, port, "", localPort);
   }
 
   // The end of _destroy, a tick later (where libuv's close callback would come).
@@ -388,6 +546,10 @@ Socket& Socket::connect(const ConnectOptions& o, std::function<void()> cb) {
   if (o.family != 0 && o.family != 4 && o.family != 6) {
     throwInvalidArg("family", "must be 0, 4 or 6. Received " + std::to_string(o.family));
   }
+  if (o.autoSelectFamilyAttemptTimeout > 0x7FFFFFFF) {
+    throwOutOfRange("options.autoSelectFamilyAttemptTimeout", ">= 1 && <= 2147483647",
+                    static_cast<long long>(o.autoSelectFamilyAttemptTimeout));
+  }
   if (connecting_ || handleOpen_)
     throw Exception("ERR_SOCKET_CONNECTING", "Socket is already connecting or connected");
   if (destroyed()) throw Exception("ERR_SOCKET_CLOSED", "Socket is closed");
@@ -400,83 +562,30 @@ Socket& Socket::connect(const ConnectOptions& o, std::function<void()> cb) {
   if (o.keepAlive) setKeepAlive(true, o.keepAliveInitialDelay);
   if (o.timeout) setTimeout(o.timeout);
 
-  // Opens a descriptor and starts connecting it; errors are reported asynchronously, as every
-  // connect error is.
-  auto start = [this, im](int domain, const sockaddr* addr, socklen_t len, const sockaddr* local,
-                          socklen_t localLen, const std::string& localIp, int localPort) {
-    int r = fd::openStream(domain);
-    if (r >= 0) r = im->open(r, domain == AF_UNIX);
-    if (r == 0 && local && ::bind(im->fd_, local, localLen) < 0) {
-      destroy(Error::fromUv(-errno, "bind", localIp, localPort));
-      return;
-    }
-    if (r == 0) r = fd::startConnect(im->fd_, addr, len);
-    if (r == 0) {
-      im->connectWait_ = true;
-      im->syncPoll(false);
-      return;
-    }
-    evnode::detail::queueTick([im, keep = self(), r] { im->onConnected(r); });
-  };
-
   if (!o.path.empty()) {
     state().connecting().host = o.path;
     sockaddr_un addr;
     socklen_t len = 0;
     int r = fd::unixAddress(o.path, &addr, &len);
-    if (r < 0) {
-      evnode::detail::queueTick([im, keep = self(), r] { im->onConnected(r); });
+    if (r == 0) r = fd::openStream(AF_UNIX);
+    if (r >= 0) r = im->open(r, true);
+    if (r == 0) r = fd::startConnect(im->fd_, reinterpret_cast<sockaddr*>(&addr), len);
+    if (r == 0) {
+      im->connectWait_ = true;
+      im->syncPoll(false);
       return *this;
     }
-    start(AF_UNIX, reinterpret_cast<sockaddr*>(&addr), len, nullptr, 0, "", 0);
+    // Reported later, as every connect error is.
+    evnode::detail::queueTick([im, keep = self(), r] { im->onConnected(r); });
     return *this;
   }
-
-  auto connectTo = [this, o, start](const std::string& ip, int family) {
-    state().connecting().host = ip;
-    state().connecting().port = o.port;
-    sockaddr_storage addr;
-    int r = makeSockaddr(ip, o.port, family, &addr);
-    if (r < 0) {
-      evnode::detail::queueTick([this, keep = self(), r] { impl()->onConnected(r); });
-      return;
-    }
-    const socklen_t len = family == 6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
-    if (!o.localAddress.empty() || o.localPort) {
-      sockaddr_storage local;
-      std::string la = o.localAddress.empty() ? (family == 6 ? "::" : "0.0.0.0") : o.localAddress;
-      int lf = isIP(la);
-      r = makeSockaddr(la, o.localPort, lf, &local);
-      if (r < 0) {
-        destroy(Error::fromUv(r, "bind", la, o.localPort));
-        return;
-      }
-      start(family == 6 ? AF_INET6 : AF_INET, reinterpret_cast<sockaddr*>(&addr), len,
-            reinterpret_cast<sockaddr*>(&local),
-            lf == 6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in), la, o.localPort);
-      return;
-    }
-    start(family == 6 ? AF_INET6 : AF_INET, reinterpret_cast<sockaddr*>(&addr), len, nullptr, 0, "",
-          0);
-  };
 
   std::string host = o.host.empty() ? "localhost" : o.host;
   if (int fam = isIP(host)) {
-    connectTo(host, fam);
+    im->connectTo(host, fam, o.port, o.localAddress, o.localPort);
     return *this;
   }
-  dns::lookup(
-      host, o.family,
-      [this, keep = self(), host, connectTo](const Error& err, const std::string& ip, int family) {
-        if (destroyed()) return;
-        emit(Events::lookup, err, ip, family, host);
-        if (err) {
-          connecting_ = false;
-          destroy(err);
-          return;
-        }
-        connectTo(ip, family);
-      });
+  im->lookupAndConnect(std::move(host), o);
   return *this;
 }
 
@@ -560,7 +669,8 @@ void Socket::_final(std::function<void(const Error&)> cb) {
 void Socket::_destroy(const Error& err, std::function<void(const Error&)> cb) {
   connecting_ = false;
   if (st_) {
-    if (auto conn = std::move(st_->conn); conn && err) {
+    std::unique_ptr<State::Connecting> conn = std::move(st_->conn);
+    if (conn && err) {
       // As Node: a write and end() made before a connection that failed complete with errors.
       if (conn->writeCb) {
         (*conn->writeCb)(Error("ERR_SOCKET_CLOSED_BEFORE_CONNECTION",
@@ -568,6 +678,7 @@ void Socket::_destroy(const Error& err, std::function<void(const Error&)> cb) {
       }
       if (conn->final) conn->final(err);
     }
+    st_->endConnect(std::move(conn));  // no attempt timer, no next attempt
     if (st_->timer) {
       st_->timer->close();
       st_->timer.reset();
@@ -635,6 +746,7 @@ Socket& Socket::setNoDelay(bool noDelay) {
       int on = noDelay ? 1 : 0;
       ::setsockopt(im->fd_, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
     }
+    if (connecting_) state().noDelay = noDelay;  // for the next attempt's descriptor too
   } else if (noDelay || st_) {
     state().noDelay = noDelay;
   }
@@ -652,6 +764,10 @@ Socket& Socket::setKeepAlive(bool enable, std::uint64_t initialDelayMs) {
         int idle = static_cast<int>(delaySec);
         ::setsockopt(im->fd_, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
       }
+    }
+    if (connecting_) {  // for the next attempt's descriptor too
+      state().keepAlive = enable;
+      state().keepAliveDelaySec = delaySec;
     }
   } else if (enable || st_) {
     state().keepAlive = enable;
@@ -704,6 +820,11 @@ AddressInfo Socket::address() const {
 }
 std::string Socket::localAddress() const { return address().address; }
 int Socket::localPort() const { return address().port; }
+
+std::vector<std::string> Socket::autoSelectFamilyAttemptedAddresses() const {
+  if (st_ && st_->conn && st_->conn->attempts) return st_->conn->attempts->attempted();
+  return {};
+}
 
 std::string Socket::readyState() const {
   if (connecting_) return "opening";
@@ -839,6 +960,11 @@ bool Socket::Impl::writeNow(Socket& s, std::string_view bytes, const Buffer* the
 }
 
 bool FileSender::usable(const Socket& s) { return Socket::Impl::canSendFile(s); }
+
+Error detail::startAttempt(Socket& socket, const std::string& ip, int family, int port,
+                           int localPort) {
+  return Socket::Impl::startAttempt(socket, ip, family, port, localPort);
+}
 
 void detail::setConsumer(Socket& socket, SocketConsumer* consumer) {
   Socket::Impl::setConsumer(socket, consumer);

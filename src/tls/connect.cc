@@ -34,6 +34,8 @@ std::shared_ptr<TLSSocket> connect(const ConnectionOptions& o, std::function<voi
     co.family = o.family;
     co.localAddress = o.localAddress;
     co.allowHalfOpen = true;
+    co.autoSelectFamily = o.autoSelectFamily;
+    co.autoSelectFamilyAttemptTimeout = o.autoSelectFamilyAttemptTimeout;
     tcp->connect(co);
   }
   if (o.timeout) sock->setTimeout(o.timeout);
