@@ -6,6 +6,7 @@
 #include <uv.h>
 
 #include <cerrno>
+#include <utility>
 #include <vector>
 
 #include "evnode/loop.h"
@@ -46,6 +47,10 @@ class Poller final : public evnode::detail::HandleWrap {
 };
 
 thread_local Poller* Poller::current_ = nullptr;
+
+namespace {
+thread_local int injectedFailure = 0;  // detail::failNextEpollCtl
+}  // namespace
 
 Poller* Poller::get(int* err) {
   if (current_) return current_;
@@ -90,6 +95,7 @@ void Poller::remove(Watcher* w) {
 }
 
 int Poller::control(int op, const Watcher& w, int events) {
+  if (int injected = std::exchange(injectedFailure, 0)) return injected;
   epoll_event ev{};
   ev.events = ((events & UV_READABLE) ? EPOLLIN : 0u) | ((events & UV_WRITABLE) ? EPOLLOUT : 0u);
   ev.data.u64 = (static_cast<std::uint64_t>(slots_[w.slot_].gen) << 32) | w.slot_;
@@ -166,16 +172,18 @@ int Watcher::open(int fd, evnode::detail::HandleWrap* owner, Callback cb) {
   return 0;
 }
 
-void Watcher::start(int events) {
+int Watcher::start(int events) {
   Poller* p = Poller::current();
-  if (!p || !isOpen() || events == events_) return;
+  if (!p || !isOpen() || events == events_) return 0;
   const int op = events_ == 0 ? EPOLL_CTL_ADD : events == 0 ? EPOLL_CTL_DEL : EPOLL_CTL_MOD;
-  // A failure (out of kernel memory) leaves the registration as it was.
-  if (p->control(op, *this, events) < 0) return;
+  if (int err = p->control(op, *this, events); err < 0) return err;
   const bool was = keepsAlive();
   events_ = static_cast<std::uint8_t>(events);
   p->keepAlive(static_cast<int>(keepsAlive()) - static_cast<int>(was));
+  return 0;
 }
+
+void detail::failNextEpollCtl(int negativeErrno) { injectedFailure = negativeErrno; }
 
 void Watcher::close() {
   if (!isOpen()) return;

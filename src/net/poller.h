@@ -32,8 +32,9 @@ class Watcher {
   // thread makes its epoll instance). `owner` is closed (its forceClose) if the loop is torn
   // down while this is open. 0 or a negative error.
   int open(int fd, evnode::detail::HandleWrap* owner, Callback cb);
-  // Watches for `events` (0 stops watching).
-  void start(int events);
+  // Watches for `events` (0 stops watching). 0, or the negative errno of a failed epoll_ctl
+  // (out of kernel memory, the user's watch limit), which leaves the registration as it was.
+  int start(int events);
   // Forgets the descriptor, which its owner closes next (closing it ends the registration:
   // nothing in evnode duplicates a watched descriptor).
   void close();
@@ -56,5 +57,10 @@ class Watcher {
   std::uint8_t events_ = 0;  // registered with the kernel
   bool refed_ = true;
 };
+
+namespace detail {
+// Tests: the calling thread's next epoll_ctl fails with `negativeErrno` instead of running.
+void failNextEpollCtl(int negativeErrno);
+}  // namespace detail
 
 }  // namespace evnode::net

@@ -108,7 +108,13 @@ struct Socket::Impl final : Socket, evnode::detail::HandleWrap {
     int want = (wantRead_ ? UV_READABLE : 0) | (busy ? UV_WRITABLE : 0);
     if (!shrink) want |= watch.events() & UV_READABLE;
     if (busy || !refed_) applyRef();
-    watch.start(want);
+    if (int err = watch.start(want); err < 0) {
+      // The kernel would not watch this socket: without readiness it would wait forever, so it
+      // fails with the error, as libuv's and h2o's sockets do (after the caller is done with
+      // it: syncPoll runs in the middle of reads, writes and connects).
+      evnode::detail::queueTick(
+          [this, keep = self(), err] { destroy(Error::fromUv(err, "epoll_ctl")); });
+    }
   }
 
   // As libuv's connect and write requests do, a connect or a write in progress keeps the loop

@@ -410,11 +410,19 @@ TEST(NetSocket, WriteReturnsFalseAtHighWaterMarkThenDrains) {
   std::size_t received = 0;
   std::shared_ptr<Socket> peer;
   std::shared_ptr<Server> server;
+  // The writer starts once both ends exist: the client's connect callback may run before the
+  // server's connection listener (the pump resumes `peer`).
+  int ends = 0;
+  std::function<void()> pump;
+  auto bothEnds = [&] {
+    if (++ends == 2) pump();
+  };
   server = net::createServer([&](const std::shared_ptr<Socket>& s) {
     peer = s;
     s->pause();  // a slow reader: nothing is read until the writer has seen backpressure
     s->on(Socket::Events::data, [&](const Buffer& b) { received += b.length(); });
     s->on(Socket::Events::close, [&] { server->close(); });
+    bothEnds();
   });
   int port = listenLocal(server);
   const Buffer chunk = Buffer::alloc(16 * 1024, 'x');
@@ -422,7 +430,7 @@ TEST(NetSocket, WriteReturnsFalseAtHighWaterMarkThenDrains) {
   int drains = 0;
   bool sawFalse = false;
   std::shared_ptr<Socket> c;
-  std::function<void()> pump = [&] {
+  pump = [&] {
     while (written < 32u * 1024 * 1024) {
       written += chunk.length();
       if (!c->write(chunk)) {
@@ -434,7 +442,7 @@ TEST(NetSocket, WriteReturnsFalseAtHighWaterMarkThenDrains) {
     }
     c->end();
   };
-  c = net::connect(port, "127.0.0.1", [&] { pump(); });
+  c = net::connect(port, "127.0.0.1", bothEnds);
   c->on(Socket::Events::drain, [&] {
     ++drains;
     EXPECT_EQ(c->writableLength(), 0u);
