@@ -21,7 +21,7 @@ TEST_UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
 # Configure a preset only once: an existing tree re-runs cmake by itself when the lists change.
 configure = [ -f $(2)/CMakeCache.txt ] || $(CMAKE) --preset $(1)
 
-.PHONY: all deps test-deps build run test bench fuzz install deb format clean
+.PHONY: all deps test-deps build run test bench fuzz install deb docs format clean
 
 all: build
 
@@ -95,6 +95,13 @@ install: build
 # build/evnode_X.Y.Z_amd64.deb (CPack): what `install` installs, under /usr.
 deb: build
 	cd build && cpack -G DEB
+
+# The API reference, from the public headers' doc comments: build/docs/html/index.html. Every
+# Doxygen warning (an undocumented public symbol among them) fails it, as it fails `make test`
+# (docs.ApiReferenceHasNoDoxygenWarnings).
+docs: test-deps
+	mkdir -p build/docs
+	doxygen docs/Doxyfile
 
 format:
 	@dirs="$(wildcard src include tools examples tests fuzz bench)"; \

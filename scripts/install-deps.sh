@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # scripts/install-deps.sh [build|test] -- installs the Debian packages evnode needs: `build`
 # (the default; `make build`, `make run`) what building the library and the CLI needs; `test`
-# (`make test`, `make bench`, `make fuzz`) that plus the test and benchmark tools and peers.
+# (`make test`, `make bench`, `make fuzz`, `make docs`) that plus the test and benchmark tools
+# and peers.
 #
 # Idempotent: packages already installed are skipped, `apt-get update` runs only when something
 # is missing, and when everything is present the script prints nothing. Runs through sudo when
@@ -29,6 +30,7 @@ for_tests=(
   libclang-rt-14-dev
   curl socat wrk dnsmasq python3 netcat-openbsd procps ca-certificates
   testssl.sh  # tests/tls/testssl_test.cc scans our TLS server's configuration
+  doxygen     # the API reference (`make docs`); the suite fails on any Doxygen warning
 )
 if [[ $mode == test ]]; then
   required+=("${for_tests[@]}")

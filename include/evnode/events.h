@@ -32,14 +32,18 @@
 
 namespace evnode {
 
+/// An event a class emits, with the types of its arguments: declared once, as a constant in the
+/// class's nested `Events` struct; listeners and emit() name it by that constant.
 template <class... Args>
 struct Event {
-  const char* name;
+  const char* name;  ///< Node's event name ("data", "close", ...)
+  /// An event called `n`.
   constexpr explicit Event(const char* n) : name(n) {}
   Event(const Event&) = delete;
   Event& operator=(const Event&) = delete;
 };
 
+/// What on() returns and off() takes: a listener's number, unique on its emitter.
 using ListenerId = std::uint32_t;
 
 namespace detail {
@@ -103,14 +107,18 @@ static_assert(sizeof(ListenerList) == 8 && alignof(ListenerList::Slot) <= 8);
 void uncaughtError(const Error& err);  // may return if a handler is set
 }  // namespace detail
 
-// Called for an `error` emitted with no listener. The default prints the error to stderr and
-// exits with status 1 (Node's behaviour for an unhandled 'error' event). A handler that returns
-// lets the process continue.
+/// Called for an `error` emitted with no listener. The default prints the error to stderr and
+/// exits with status 1 (Node's behaviour for an unhandled 'error' event). A handler that returns
+/// lets the process continue.
 void setUncaughtErrorHandler(std::function<void(const Error&)> handler);
 
+/// Node's EventEmitter, with typed events (see Event): the base of every class that emits.
 class EventEmitter {
  public:
+  /// The events every emitter has; a subclass's `Events` derives from its base's.
   struct Events {
+    /// An error; with no listener it reports the error and ends the process (see
+    /// setUncaughtErrorHandler()).
     static constexpr Event<const Error&> error{"error"};
   };
 
@@ -119,48 +127,58 @@ class EventEmitter {
   EventEmitter& operator=(const EventEmitter&) = delete;
   virtual ~EventEmitter();
 
+  /// Adds `f` at the end of `ev`'s listeners; `f` takes the event's arguments, or none.
+  /// Returns the id off() takes.
   template <class... A, class F>
   ListenerId on(const Event<A...>& ev, F&& f) {
     return add<A...>(&ev, std::forward<F>(f), false, false);
   }
+  /// The same as on().
   template <class... A, class F>
   ListenerId addListener(const Event<A...>& ev, F&& f) {
     return add<A...>(&ev, std::forward<F>(f), false, false);
   }
+  /// As on(), for the next emit only: the listener is removed before it runs.
   template <class... A, class F>
   ListenerId once(const Event<A...>& ev, F&& f) {
     return add<A...>(&ev, std::forward<F>(f), true, false);
   }
+  /// As on(), but the listener runs before those already added.
   template <class... A, class F>
   ListenerId prependListener(const Event<A...>& ev, F&& f) {
     return add<A...>(&ev, std::forward<F>(f), false, true);
   }
+  /// As once(), but the listener runs before those already added.
   template <class... A, class F>
   ListenerId prependOnceListener(const Event<A...>& ev, F&& f) {
     return add<A...>(&ev, std::forward<F>(f), true, true);
   }
 
-  // Removes one listener; returns whether it was registered for that event.
+  /// Removes one listener; returns whether it was registered for that event.
   template <class... A>
   bool off(const Event<A...>& ev, ListenerId id) {
     return removeSlot(&ev, id);
   }
+  /// The same as off().
   template <class... A>
   bool removeListener(const Event<A...>& ev, ListenerId id) {
     return removeSlot(&ev, id);
   }
+  /// Removes every listener of `ev`.
   template <class... A>
   void removeAllListeners(const Event<A...>& ev) {
     removeKey(&ev);
   }
+  /// Removes every listener of every event.
   void removeAllListeners();
 
+  /// The number of listeners of `ev`.
   template <class... A>
   std::size_t listenerCount(const Event<A...>& ev) const {
     return countKey(&ev);
   }
 
-  // Calls every listener of `ev` in order; returns whether there was any.
+  /// Calls every listener of `ev` in order; returns whether there was any.
   template <class... A, class... Args>
   bool emit(const Event<A...>& ev, Args&&... args) {
     bool any = false;
@@ -188,10 +206,10 @@ class EventEmitter {
   }
 
  protected:
-  // Called after a listener for `key` was added (Readable starts flowing on a `data` listener).
+  /// Called after a listener for `key` was added (Readable starts flowing on a `data` listener).
   virtual void newListener(const void* key) { (void)key; }
-  // Called after listeners for `key` were removed (nullptr: all of them, every event); a once
-  // listener that fired counts as removed. Readable gives up `readable` mode this way.
+  /// Called after listeners for `key` were removed (nullptr: all of them, every event); a once
+  /// listener that fired counts as removed. Readable gives up `readable` mode this way.
   virtual void listenerRemoved(const void* key) { (void)key; }
 
  private:

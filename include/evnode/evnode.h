@@ -16,3 +16,8 @@
 #include "evnode/tls.h"
 #include "evnode/url.h"
 #include "evnode/version.h"
+
+/// \namespace evnode
+/// Node.js's networking stack in C++, with Node's names. The loop and timers (loop.h), events
+/// (events.h), Buffer (buffer.h), streams (stream.h), errors (error.h) and URL (url.h) are here;
+/// each module has its own namespace (net, http, https, tls, dgram, dns, fs, process).

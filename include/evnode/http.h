@@ -30,35 +30,41 @@
 #include "evnode/stream.h"
 #include "evnode/url.h"
 
+/// HTTP/1.1: Node's http module (Server, IncomingMessage, ServerResponse, ClientRequest, Agent).
 namespace evnode::http {
 
-// Node's http.STATUS_CODES: the reason phrase of a status ("" if unknown).
+/// Node's http.STATUS_CODES: the reason phrase of a status ("" if unknown).
 std::string_view STATUS_CODES(int status);
 
-// A header list as given to writeHead/setHeader: names keep their case.
+/// A header list as given to writeHead/setHeader: names keep their case.
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
-// Received headers (or trailers): Node's `message.headers` by lookup, `rawHeaders` as sent.
+/// Received headers (or trailers): Node's `message.headers` by lookup, `rawHeaders` as sent.
 class IncomingHeaders {
  public:
-  // Node's joined value of a header: the first value for headers whose duplicates Node
-  // discards (content-type, host, ...), values joined with ", " otherwise ("; " for cookie).
+  /// Node's joined value of a header: the first value for headers whose duplicates Node
+  /// discards (content-type, host, ...), values joined with ", " otherwise ("; " for cookie).
   std::optional<std::string> get(std::string_view name) const;
+  /// get(), or `fallback` when the header is absent.
   std::string value(std::string_view name, std::string_view fallback = "") const {
     return get(name).value_or(std::string(fallback));
   }
+  /// Whether the header was received (names compare case-insensitively).
   bool has(std::string_view name) const;
-  // Every value of a header (set-cookie is kept as a list, as Node).
+  /// Every value of a header (set-cookie is kept as a list, as Node).
   std::vector<std::string> getAll(std::string_view name) const;
-  // Node's `headers` object: lower-case names in first-seen order, values joined as get().
+  /// Node's `headers` object: lower-case names in first-seen order, values joined as get().
   std::vector<std::pair<std::string, std::string>> entries() const;
-  // Names and values exactly as received, in order (Node's rawHeaders, pairwise).
+  /// Names and values exactly as received, in order (Node's rawHeaders, pairwise).
   const std::vector<std::pair<std::string, std::string>>& raw() const { return raw_; }
-  std::size_t size() const { return raw_.size(); }
+  std::size_t size() const { return raw_.size(); }  ///< the number of header lines received
 
+  /// Appends a header line as received (what the parser does).
   void add(std::string_view name, std::string_view value) { raw_.emplace_back(name, value); }
-  void reserve(std::size_t n) { raw_.reserve(n); }
-  void clear() { raw_.clear(); }
+  void reserve(std::size_t n) { raw_.reserve(n); }  ///< room for `n` header lines
+  void clear() { raw_.clear(); }                    ///< removes every header line
+  /// Node's joinDuplicateHeaders: get() joins the duplicates of every header, those whose
+  /// duplicates Node otherwise discards included.
   void joinDuplicates(bool on) { joinDuplicates_ = on; }
 
  private:
@@ -67,35 +73,36 @@ class IncomingHeaders {
   bool joinDuplicates_ = false;
 };
 
-// A received request (server side) or response (client side). The body is the Readable side.
+/// A received request (server side) or response (client side). The body is the Readable side.
 class IncomingMessage : public Readable {
  public:
+  /// A message's events: Readable's, and these.
   struct Events : Readable::Events {
-    static constexpr Event<> aborted{"aborted"};
-    // A server request whose body is still coming, when its socket times out (setTimeout).
+    static constexpr Event<> aborted{"aborted"};  ///< the connection closed before the end
+    /// A server request whose body is still coming, when its socket times out (setTimeout).
     static constexpr Event<> timeout{"timeout"};
   };
   IncomingMessage();
-  // Node's message.setTimeout: socket->setTimeout(ms, cb). On a server, a socket timeout that
-  // neither this request, its response nor the server listens for destroys the socket.
+  /// Node's message.setTimeout: socket->setTimeout(ms, cb). On a server, a socket timeout that
+  /// neither this request, its response nor the server listens for destroys the socket.
   IncomingMessage& setTimeout(std::uint64_t ms, std::function<void()> cb = nullptr);
   ~IncomingMessage() override;
 
-  std::string method;  // requests
-  std::string url;     // requests: the target as sent
-  int statusCode = 0;  // responses
-  std::string statusMessage;
-  std::string httpVersion = "1.1";
-  int httpVersionMajor = 1;
-  int httpVersionMinor = 1;
-  IncomingHeaders headers;
-  IncomingHeaders trailers;
-  // True once the whole body (and trailers) arrived.
+  std::string method;               ///< requests
+  std::string url;                  ///< requests: the target as sent
+  int statusCode = 0;               ///< responses
+  std::string statusMessage;        ///< responses: the reason phrase as sent
+  std::string httpVersion = "1.1";  ///< "1.1" or "1.0"
+  int httpVersionMajor = 1;         ///< 1
+  int httpVersionMinor = 1;         ///< 1 or 0
+  IncomingHeaders headers;          ///< the head's headers
+  IncomingHeaders trailers;         ///< a chunked body's trailers, once `end` was emitted
+  /// True once the whole body (and trailers) arrived.
   bool complete = false;
-  bool aborted = false;
-  std::shared_ptr<net::Socket> socket;
+  bool aborted = false;                 ///< the connection closed before the message was complete
+  std::shared_ptr<net::Socket> socket;  ///< the connection it arrived on
 
-  // Called by the connection when the consumer wants more body bytes.
+  /// Called by the connection when the consumer wants more body bytes.
   std::function<void()> onRead;
 
  protected:
@@ -112,84 +119,97 @@ class IncomingMessage : public Readable {
 class ServerResponse;
 class ByteBuffer;  // internal (src/http/output.h)
 
+/// Node's http.createServer(options), and evnode's own limits.
 struct ServerOptions {
-  // Node's timeouts, in milliseconds (0: none). requestTimeout bounds receiving a whole
-  // request, body included, whether or not it was answered already.
+  /// Node's timeouts, in milliseconds (0: none). requestTimeout bounds receiving a whole
+  /// request, body included, whether or not it was answered already.
   std::uint64_t keepAliveTimeout = 5000;
-  std::uint64_t headersTimeout = 60000;
-  std::uint64_t requestTimeout = 300000;
-  // evnode's own (Node has none; 0: off, as Node). bodyTimeout: a request body (read by the
-  // handler or discarded after the answer) that delivers no byte for this long ends the
-  // connection, with 408 if no response was sent yet; with bodyMinRate (bytes per second),
-  // one that averages less than that once it has run for bodyTimeout ends it too (a client
-  // trickling a byte now and then). sendTimeout: a client that takes no byte of the response
-  // for this long while some wait (nginx's send_timeout) is disconnected.
+  std::uint64_t headersTimeout = 60000;   ///< receiving a request's head (see keepAliveTimeout)
+  std::uint64_t requestTimeout = 300000;  ///< receiving a whole request (see keepAliveTimeout)
+  /// evnode's own (Node has none; 0: off, as Node). bodyTimeout: a request body (read by the
+  /// handler or discarded after the answer) that delivers no byte for this long ends the
+  /// connection, with 408 if no response was sent yet; with bodyMinRate (bytes per second),
+  /// one that averages less than that once it has run for bodyTimeout ends it too (a client
+  /// trickling a byte now and then). sendTimeout: a client that takes no byte of the response
+  /// for this long while some wait (nginx's send_timeout) is disconnected.
   std::uint64_t bodyTimeout = 0;
-  std::uint64_t bodyMinRate = 0;
-  std::uint64_t sendTimeout = 0;
-  // Node's server.timeout: socket inactivity before `timeout` (0: none). See setTimeout().
+  std::uint64_t bodyMinRate = 0;  ///< bytes per second (see bodyTimeout)
+  std::uint64_t sendTimeout = 0;  ///< milliseconds (see bodyTimeout)
+  /// Node's server.timeout: socket inactivity before `timeout` (0: none). See setTimeout().
   std::uint64_t timeout = 0;
-  std::size_t maxHeaderSize = 16384;
-  std::size_t maxHeadersCount = 2000;
-  std::size_t maxRequestsPerSocket = 0;  // 0: no limit
-  bool noDelay = true;
+  std::size_t maxHeaderSize = 16384;     ///< bytes in a request's head; more: 431
+  std::size_t maxHeadersCount = 2000;    ///< header lines in a request's head; more: 431
+  std::size_t maxRequestsPerSocket = 0;  ///< 0: no limit
+  bool noDelay = true;                   ///< setNoDelay() on each connection
+  /// Node's option, accepted but not applied: the connections have net's 64 KiB high-water
+  /// marks.
   std::size_t highWaterMark = 16 * 1024;
-  bool joinDuplicateHeaders = false;
-  // How often timeouts are checked (Node: connectionsCheckingInterval).
+  bool joinDuplicateHeaders = false;  ///< see IncomingHeaders::joinDuplicates()
+  /// How often timeouts are checked (Node: connectionsCheckingInterval).
   std::uint64_t connectionsCheckingInterval = 1000;
 };
 
-using RequestPtr = std::shared_ptr<IncomingMessage>;
-using ResponsePtr = std::shared_ptr<ServerResponse>;
-using SocketPtr = std::shared_ptr<net::Socket>;
+using RequestPtr = std::shared_ptr<IncomingMessage>;  ///< a server's request
+using ResponsePtr = std::shared_ptr<ServerResponse>;  ///< a server's response
+using SocketPtr = std::shared_ptr<net::Socket>;       ///< a connection
 
 class Connection;
 
+/// Node's http.Server: a net::Server that speaks HTTP/1.1 on its connections.
 class Server : public net::Server {
  public:
+  /// An HTTP server's events: net::Server's, and these.
   struct Events : net::Server::Events {
+    /// A request's head arrived: the request (its body is the Readable side) and its response.
     static constexpr Event<const RequestPtr&, const ResponsePtr&> request{"request"};
-    // `Expect: 100-continue`; without a listener the server answers 100 and emits request.
+    /// `Expect: 100-continue`; without a listener the server answers 100 and emits request.
     static constexpr Event<const RequestPtr&, const ResponsePtr&> checkContinue{"checkContinue"};
-    // Any other Expect; without a listener the server answers 417.
+    /// Any other Expect; without a listener the server answers 417.
     static constexpr Event<const RequestPtr&, const ResponsePtr&> checkExpectation{
         "checkExpectation"};
-    // CONNECT and Upgrade hand the socket over with the bytes read past the head.
+    /// CONNECT and Upgrade hand the socket over with the bytes read past the head.
     static constexpr Event<const RequestPtr&, const SocketPtr&, const Buffer&> connect{"connect"};
+    /// A request with `Upgrade:` (see `connect`); without a listener it is answered normally.
     static constexpr Event<const RequestPtr&, const SocketPtr&, const Buffer&> upgrade{"upgrade"};
-    // A malformed request or a timeout; without a listener: 400/408/413/414/431/501/505, close.
+    /// A malformed request or a timeout; without a listener: 400/408/413/414/431/501/505, close.
     static constexpr Event<const Error&, const SocketPtr&> clientError{"clientError"};
+    /// A connection was inactive for the server's timeout (see setTimeout()).
     static constexpr Event<const SocketPtr&> timeout{"timeout"};
   };
 
+  /// Node's `new http.Server(options)`; see createServer().
   static std::shared_ptr<Server> create(ServerOptions opts = {});
 
-  // Node's server.setTimeout: sockets accepted from now on time out after `ms` of inactivity
-  // (options().timeout; 0 = never, the default). `cb` listens for `timeout`; with a listener,
-  // a timed-out socket is the listener's to end, without one it is destroyed.
+  /// Node's server.setTimeout: sockets accepted from now on time out after `ms` of inactivity
+  /// (options().timeout; 0 = never, the default). `cb` listens for `timeout`; with a listener,
+  /// a timed-out socket is the listener's to end, without one it is destroyed.
   Server& setTimeout(std::uint64_t ms, std::function<void(const SocketPtr&)> cb = nullptr);
 
-  // Closes connections that have no request in flight (idle keep-alive sockets).
+  /// Closes connections that have no request in flight (idle keep-alive sockets).
   void closeIdleConnections();
-  // Destroys every connection now.
+  /// Destroys every connection now.
   void closeAllConnections();
-  // net::Server::close also closes idle connections, and the rest after their response (Node 19+).
+  /// net::Server::close also closes idle connections, and the rest after their response (Node 19+).
   Server& close(std::function<void(const Error&)> cb = nullptr) override;
-  // Serves HTTP on a connected socket that this server did not accept itself (Node's
-  // server.emit('connection', socket)): https::Server hands over each TLSSocket once its
-  // handshake is done; any net::Socket (a TLSSocket over any stream) works.
+  /// Serves HTTP on a connected socket that this server did not accept itself (Node's
+  /// server.emit('connection', socket)): https::Server hands over each TLSSocket once its
+  /// handshake is done; any net::Socket (a TLSSocket over any stream) works.
   void serveConnection(const SocketPtr& socket);
 
+  /// The options the server was made with.
   const ServerOptions& options() const { return opts_; }
+  /// The options, to change: new connections and requests see the change (Node's server.*
+  /// properties such as keepAliveTimeout).
   ServerOptions& options() { return opts_; }
 
   struct State;  // connection bookkeeping (src/http/server.cc)
   ~Server() override;
 
  protected:
+  /// For subclasses; use create().
   explicit Server(ServerOptions opts);
-  // For servers whose accepted sockets are wrapped before HTTP sees them (https): the listening
-  // side's own options.
+  /// For servers whose accepted sockets are wrapped before HTTP sees them (https): the listening
+  /// side's own options.
   Server(ServerOptions opts, const net::ServerOptions& listenOpts);
 
  private:
@@ -198,66 +218,78 @@ class Server : public net::Server {
   std::unique_ptr<State> state_;
 };
 
+/// Node's http.createServer(requestListener): the listener listens for `request`.
 std::shared_ptr<Server> createServer(
     std::function<void(const RequestPtr&, const ResponsePtr&)> requestListener = nullptr);
+/// Node's http.createServer(options, requestListener).
 std::shared_ptr<Server> createServer(
     ServerOptions opts,
     std::function<void(const RequestPtr&, const ResponsePtr&)> requestListener = nullptr);
 
-// The response to one request. A Writable: write() returns false when the socket is backed
-// up, and `drain` follows. Header helpers throw ERR_HTTP_HEADERS_SENT once the head is out,
-// ERR_INVALID_HTTP_TOKEN / ERR_INVALID_CHAR for a bad name or a value with CR, LF or NUL.
+/// The response to one request. A Writable: write() returns false when the socket is backed
+/// up, and `drain` follows. Header helpers throw ERR_HTTP_HEADERS_SENT once the head is out,
+/// ERR_INVALID_HTTP_TOKEN / ERR_INVALID_CHAR for a bad name or a value with CR, LF or NUL.
 class ServerResponse : public Writable {
  public:
+  /// A response's events: Writable's, and this.
   struct Events : Writable::Events {
-    // The socket timed out while this response was in progress (see setTimeout).
+    /// The socket timed out while this response was in progress (see setTimeout).
     static constexpr Event<> timeout{"timeout"};
   };
-  // Node's response.setTimeout: `cb` listens for this response's `timeout`, and the socket
-  // times out after `ms` of inactivity. A timeout nobody listens for (request, response or
-  // server) destroys the socket.
+  /// Node's response.setTimeout: `cb` listens for this response's `timeout`, and the socket
+  /// times out after `ms` of inactivity. A timeout nobody listens for (request, response or
+  /// server) destroys the socket.
   ServerResponse& setTimeout(std::uint64_t ms, std::function<void()> cb = nullptr);
 
-  int statusCode = 200;
-  std::string statusMessage;  // empty: the standard reason phrase
-  bool sendDate = true;
+  int statusCode = 200;       ///< the status sent when the head goes out without writeHead()
+  std::string statusMessage;  ///< empty: the standard reason phrase
+  bool sendDate = true;       ///< add a Date header unless one is set
 
+  /// Sets a header for the head to come (replacing one of the same name, in any case).
   ServerResponse& setHeader(std::string_view name, std::string_view value);
+  /// Sets a header sent once per value (Set-Cookie).
   ServerResponse& setHeader(std::string_view name, const std::vector<std::string>& values);
+  /// The value set for `name` (values joined with ", "), nullopt if none.
   std::optional<std::string> getHeader(std::string_view name) const;
-  HeaderList getHeaders() const;                    // names lower-cased, as Node
-  std::vector<std::string> getHeaderNames() const;  // lower-case
-  bool hasHeader(std::string_view name) const;
-  void removeHeader(std::string_view name);
-
+  HeaderList getHeaders() const;                    ///< names lower-cased, as Node
+  std::vector<std::string> getHeaderNames() const;  ///< lower-case
+  bool hasHeader(std::string_view name) const;      ///< whether a header of that name is set
+  void removeHeader(std::string_view name);         ///< unsets the header
+  /// Node's writeHead: the status, and `headers` merged into those setHeader() set (a name in
+  /// `headers` replaces theirs); the head goes out with the first write(), end() or flushHeaders().
   ServerResponse& writeHead(int status, const HeaderList& headers = {});
+  /// The same, with a reason phrase of its own.
   ServerResponse& writeHead(int status, std::string_view message, const HeaderList& headers = {});
-  // The list is taken over when no header was set before (no copy).
+  /// The list is taken over when no header was set before (no copy).
   ServerResponse& writeHead(int status, HeaderList&& headers);
+  /// The same, with a reason phrase of its own.
   ServerResponse& writeHead(int status, std::string_view message, HeaderList&& headers);
-  // What `writeHead(200, {{"Content-Type", "text/plain"}})` calls: the names and values are
-  // copied into storage kept from earlier responses (no allocation per response).
+  /// What `writeHead(200, {{"Content-Type", "text/plain"}})` calls: the names and values are
+  /// copied into storage kept from earlier responses (no allocation per response).
   using HeaderViews = std::initializer_list<std::pair<std::string_view, std::string_view>>;
+  /// writeHead() of a braced list of headers (see HeaderViews).
   ServerResponse& writeHead(int status, HeaderViews headers);
+  /// The same, with a reason phrase of its own.
   ServerResponse& writeHead(int status, std::string_view message, HeaderViews headers);
-  // Sends the head now (with no body written yet).
+  /// Sends the head now (with no body written yet).
   void flushHeaders();
-  // Interim responses.
+  /// Interim responses.
   void writeContinue();
-  void writeEarlyHints(const HeaderList& hints);
-  void writeProcessing();
-  // Trailers after a chunked body.
+  void writeEarlyHints(const HeaderList& hints);  ///< 103 Early Hints with these headers
+  void writeProcessing();                         ///< 102 Processing
+  /// Trailers after a chunked body.
   void addTrailers(const HeaderList& trailers);
 
-  bool headersSent() const { return headerSent_; }
+  bool headersSent() const { return headerSent_; }  ///< whether the head went out
+  /// The connection (Node's response.socket).
   const std::shared_ptr<net::Socket>& socket() const { return socket_; }
-  // The request this answers.
+  /// The request this answers.
   const RequestPtr& req() const { return req_; }
 
-  // end() here knows when end(data) is the only write, so the body gets a Content-Length.
+  /// end() here knows when end(data) is the only write, so the body gets a Content-Length.
   ServerResponse& end(Callback cb = nullptr);
-  ServerResponse& end(Buffer chunk, Callback cb = nullptr);
-  ServerResponse& end(std::string_view str, Callback cb = nullptr);
+  ServerResponse& end(Buffer chunk, Callback cb = nullptr);          ///< writes `chunk`, then ends
+  ServerResponse& end(std::string_view str, Callback cb = nullptr);  ///< writes `str`, then ends
 
  protected:
   ServerResponse();
@@ -266,9 +298,9 @@ class ServerResponse : public Writable {
   void _writev(std::vector<Buffer>& chunks, WriteCallback cb) override;
   bool hasWritev() const override { return true; }
   void _final(std::function<void(const Error&)> cb) override;
-  // A response ended at once (endAtOnce) was sent whole before Writable::end ran.
+  /// A response ended at once (endAtOnce) was sent whole before Writable::end ran.
   bool hasFinal() const override { return !endedAtOnce_; }
-  // False once finished when nothing can see the response any more (see response.cc).
+  /// False once finished when nothing can see the response any more (see response.cc).
   bool autoDestroy() const override;
   void _destroy(const Error& err, std::function<void(const Error&)> cb) override;
 
@@ -325,56 +357,57 @@ class ServerResponse : public Writable {
 // is not read makes the client stop reading its socket. Sockets come from an Agent (the global
 // one unless told otherwise), which keeps idle keep-alive connections per origin.
 
-using IncomingMessagePtr = std::shared_ptr<IncomingMessage>;
+using IncomingMessagePtr = std::shared_ptr<IncomingMessage>;  ///< a client's response
 class Agent;
 class ClientRequest;
-using AgentPtr = std::shared_ptr<Agent>;
-using ClientRequestPtr = std::shared_ptr<ClientRequest>;
+using AgentPtr = std::shared_ptr<Agent>;                  ///< an Agent
+using ClientRequestPtr = std::shared_ptr<ClientRequest>;  ///< a client's request
 
-// Node's http.request options.
+/// Node's http.request options.
 struct RequestOptions {
-  std::string protocol = "http:";
-  std::string host = "localhost";  // used when hostname is empty
-  std::string hostname{};
-  int port = 0;    // 0: the protocol's default (80)
-  int family = 0;  // 0, 4 or 6
-  std::string localAddress{};
-  std::string socketPath{};  // HTTP over a Unix socket
-  std::string method = "GET";
-  std::string path = "/";
-  HeaderList headers{};
-  std::string auth{};         // "user:password" → Authorization: Basic
-  AgentPtr agent{};           // nullptr: http::globalAgent() (https: https::globalAgent())
-  bool noAgent = false;       // Node's `agent: false`: a fresh connection, `Connection: close`
-  std::uint64_t timeout = 0;  // socket idle timeout in ms (emits `timeout`), 0 = none
-  bool setHost = true;
-  std::size_t maxHeaderSize = 16384;
-  bool joinDuplicateHeaders = false;
-  // Node's `lookup`: resolves hostname instead of dns.lookup. It gives one address, so a
-  // connection made through it tries that address only.
+  std::string protocol = "http:";  ///< "http:" or "https:"
+  std::string host = "localhost";  ///< used when hostname is empty
+  std::string hostname{};          ///< the server's host name or IP address
+  int port = 0;                    ///< 0: the protocol's default (80)
+  int family = 0;                  ///< 0, 4 or 6
+  std::string localAddress{};      ///< the address to connect from ("": any)
+  std::string socketPath{};        ///< HTTP over a Unix socket
+  std::string method = "GET";      ///< the request method
+  std::string path = "/";          ///< the request target: path and query
+  HeaderList headers{};            ///< the request's headers
+  std::string auth{};              ///< "user:password" → Authorization: Basic
+  AgentPtr agent{};                ///< nullptr: http::globalAgent() (https: https::globalAgent())
+  bool noAgent = false;       ///< Node's `agent: false`: a fresh connection, `Connection: close`
+  std::uint64_t timeout = 0;  ///< socket idle timeout in ms (emits `timeout`), 0 = none
+  bool setHost = true;        ///< add a Host header unless one is given
+  std::size_t maxHeaderSize = 16384;  ///< bytes in the response's head; more is an error
+  bool joinDuplicateHeaders = false;  ///< see IncomingHeaders::joinDuplicates()
+  /// Node's `lookup`: resolves hostname instead of dns.lookup. It gives one address, so a
+  /// connection made through it tries that address only.
   std::function<void(const std::string& hostname, int family,
                      std::function<void(const Error&, const std::string& address, int family)>)>
       lookup{};
-  // As net::ConnectOptions' (happy eyeballs over the addresses of a host name).
+  /// As net::ConnectOptions' (happy eyeballs over the addresses of a host name).
   std::optional<bool> autoSelectFamily{};
-  std::uint64_t autoSelectFamilyAttemptTimeout = 0;
-  // TLS options for https: an https::TlsOptions (see evnode/https.h), opaque here so that
-  // http.h does not depend on tls.h. https::request fills it in.
+  std::uint64_t autoSelectFamilyAttemptTimeout = 0;  ///< as net::ConnectOptions'
+  /// TLS options for https: an https::TlsOptions (see evnode/https.h), opaque here so that
+  /// http.h does not depend on tls.h. https::request fills it in.
   std::shared_ptr<const void> tls{};
 
-  // Host name to connect to (hostname, else host), without IPv6 brackets.
+  /// Host name to connect to (hostname, else host), without IPv6 brackets.
   std::string connectHost() const;
+  /// The port to connect to: `port`, else the protocol's default (80, 443 for https:).
   int effectivePort() const { return port ? port : (protocol == "https:" ? 443 : 80); }
 };
 
-// Node's url.urlToHttpOptions: the URL's protocol, hostname (an IPv6 address without its
-// brackets; also in `host`), port (0 for none or the scheme's default), path (pathname + search)
-// and auth (the decoded "username:password") over `base`, whose other fields are kept.
+/// Node's url.urlToHttpOptions: the URL's protocol, hostname (an IPv6 address without its
+/// brackets; also in `host`), port (0 for none or the scheme's default), path (pathname + search)
+/// and auth (the decoded "username:password") over `base`, whose other fields are kept.
 RequestOptions urlToHttpOptions(const URL& url, RequestOptions base = {});
-// Parses url as a WHATWG URL (evnode::URL, as Node's `new URL(url)`: dot segments removed, the
-// host lower-cased, spaces and non-ASCII bytes percent-encoded) into the URL parts of
-// RequestOptions, as urlToHttpOptions. Throws ERR_INVALID_URL. Any scheme parses; http::request
-// refuses all but its agent's (ERR_INVALID_PROTOCOL).
+/// Parses url as a WHATWG URL (evnode::URL, as Node's `new URL(url)`: dot segments removed, the
+/// host lower-cased, spaces and non-ASCII bytes percent-encoded) into the URL parts of
+/// RequestOptions, as urlToHttpOptions. Throws ERR_INVALID_URL. Any scheme parses; http::request
+/// refuses all but its agent's (ERR_INVALID_PROTOCOL).
 RequestOptions parseUrl(std::string_view url, RequestOptions base = {});
 
 namespace detail {
@@ -385,71 +418,88 @@ ClientRequestPtr request(RequestOptions options, const AgentPtr& defaultAgent,
                          std::function<void(const IncomingMessagePtr&)> onResponse);
 }  // namespace detail
 
-// `information`: an interim 1xx response (besides 101).
+/// `information`: an interim 1xx response (besides 101).
 struct InformationInfo {
-  int statusCode = 0;
-  std::string statusMessage;
-  std::string httpVersion;
-  IncomingHeaders headers;
+  int statusCode = 0;         ///< 100 to 199, not 101
+  std::string statusMessage;  ///< the reason phrase as sent
+  std::string httpVersion;    ///< "1.1" or "1.0"
+  IncomingHeaders headers;    ///< its headers
 };
 
+/// Node's http.ClientRequest: an outgoing request, its body the Writable side; `response`
+/// brings the IncomingMessage.
 class ClientRequest : public Writable {
  public:
+  /// A request's events: Writable's, and these.
   struct Events : Writable::Events {
-    static constexpr Event<const SocketPtr&> socket{"socket"};
+    static constexpr Event<const SocketPtr&> socket{"socket"};  ///< a connection was assigned
+    /// The response's head arrived: the response (its body is the Readable side).
     static constexpr Event<const IncomingMessagePtr&> response{"response"};
-    // Node's 'continue' (a C++ keyword): the server answered 100 Continue.
+    /// Node's 'continue' (a C++ keyword): the server answered 100 Continue.
     static constexpr Event<> continue_{"continue"};
+    /// An interim 1xx response other than 101 (100 Continue too, after `continue`).
     static constexpr Event<const InformationInfo&> information{"information"};
-    // CONNECT's 2xx and 101 Switching Protocols: the socket is the caller's now, with the bytes
-    // read past the head. Without a listener the socket is destroyed.
+    /// CONNECT's 2xx and 101 Switching Protocols: the socket is the caller's now, with the bytes
+    /// read past the head. Without a listener the socket is destroyed.
     static constexpr Event<const IncomingMessagePtr&, const SocketPtr&, const Buffer&> connect{
         "connect"};
+    /// 101 Switching Protocols (see `connect`).
     static constexpr Event<const IncomingMessagePtr&, const SocketPtr&, const Buffer&> upgrade{
         "upgrade"};
-    static constexpr Event<> timeout{"timeout"};
+    static constexpr Event<> timeout{"timeout"};  ///< the socket was idle for setTimeout()'s ms
   };
 
   ~ClientRequest() override;
 
+  /// Sets a header (replacing one of the same name, in any case); throws once the head is sent.
   ClientRequest& setHeader(std::string_view name, std::string_view value);
+  /// Sets a header sent once per value.
   ClientRequest& setHeader(std::string_view name, const std::vector<std::string>& values);
+  /// The value set for `name` (values joined with ", "), nullopt if none.
   std::optional<std::string> getHeader(std::string_view name) const;
-  bool hasHeader(std::string_view name) const;
-  void removeHeader(std::string_view name);
-  std::vector<std::string> getHeaderNames() const;  // lower-case
-  HeaderList getHeaders() const;                    // names lower-cased, as Node
-  bool headersSent() const { return headerSent_; }
-  // Sends the head now, before any body.
+  bool hasHeader(std::string_view name) const;      ///< whether a header of that name is set
+  void removeHeader(std::string_view name);         ///< unsets the header
+  std::vector<std::string> getHeaderNames() const;  ///< lower-case
+  HeaderList getHeaders() const;                    ///< names lower-cased, as Node
+  bool headersSent() const { return headerSent_; }  ///< whether the head went out
+  /// Sends the head now, before any body.
   void flushHeaders();
+  /// The socket's idle timeout for this request (0: none); `cb` listens once for `timeout`.
   ClientRequest& setTimeout(std::uint64_t ms, std::function<void()> cb = nullptr);
+  /// net::Socket::setNoDelay() on the request's socket, now or once it has one.
   ClientRequest& setNoDelay(bool noDelay = true);
+  /// net::Socket::setKeepAlive() on the request's socket, now or once it has one.
   ClientRequest& setSocketKeepAlive(bool enable = false, std::uint64_t initialDelayMs = 0);
 
-  // end(data) as the only write sends the body with a Content-Length; write() before end()
-  // sends it chunked (unless the caller set Content-Length).
+  /// end(data) as the only write sends the body with a Content-Length; write() before end()
+  /// sends it chunked (unless the caller set Content-Length).
   ClientRequest& end(Callback cb = nullptr);
-  ClientRequest& end(Buffer chunk, Callback cb = nullptr);
+  ClientRequest& end(Buffer chunk, Callback cb = nullptr);  ///< writes `chunk`, then ends
+  /// Writes `str`, then ends.
   ClientRequest& end(std::string_view str, Callback cb = nullptr) {
     return end(Buffer::from(str), std::move(cb));
   }
 
+  /// The connection (nullptr until `socket`).
   const SocketPtr& socket() const { return socket_; }
+  /// The response (nullptr until `response`).
   const IncomingMessagePtr& res() const { return res_; }
-  const std::string& path() const { return opts_.path; }
-  const std::string& method() const { return opts_.method; }
-  const std::string& host() const { return host_; }
-  const std::string& protocol() const { return opts_.protocol; }
-  const RequestOptions& options() const { return opts_; }
-  // The head as sent (Node's `request._header`); empty until headersSent().
+  const std::string& path() const { return opts_.path; }          ///< the request target
+  const std::string& method() const { return opts_.method; }      ///< the request method
+  const std::string& host() const { return host_; }               ///< the host connected to
+  const std::string& protocol() const { return opts_.protocol; }  ///< "http:" or "https:"
+  const RequestOptions& options() const { return opts_; }         ///< the options it was made with
+  /// The head as sent (Node's `request._header`); empty until headersSent().
   const Buffer& header() const { return head_; }
-  // The socket had served an earlier request (came from the agent's free list).
+  /// The socket had served an earlier request (came from the agent's free list).
   bool reusedSocket = false;
+  /// Node's request.maxHeadersCount, not applied: a response may have 2000 header lines.
   std::size_t maxHeadersCount = 2000;
 
   struct Impl;  // response parsing and socket plumbing (src/http/client_request.cc)
 
  protected:
+  /// For the library (http::request()); use request() or get().
   explicit ClientRequest(RequestOptions opts);
   void _write(const Buffer& chunk, WriteCallback cb) override;
   void _writev(std::vector<Buffer>& chunks, WriteCallback cb) override;
@@ -485,71 +535,84 @@ class ClientRequest : public Writable {
   bool shouldKeepAlive_ = false;
 };
 
+/// Node's http.request(options, cb): a request to send (write the body, then end() it);
+/// `onResponse` listens once for `response`.
 ClientRequestPtr request(RequestOptions options,
                          std::function<void(const IncomingMessagePtr&)> onResponse = nullptr);
+/// Node's http.request(url, cb): the URL string parsed as parseUrl() does.
 ClientRequestPtr request(std::string_view url,
                          std::function<void(const IncomingMessagePtr&)> onResponse = nullptr);
-// The URL's parts override those of `options`.
+/// The URL's parts override those of `options`.
 ClientRequestPtr request(std::string_view url, RequestOptions options,
                          std::function<void(const IncomingMessagePtr&)> onResponse = nullptr);
-// As request(), and end()s it.
+/// As request(), and end()s it.
 ClientRequestPtr get(RequestOptions options,
                      std::function<void(const IncomingMessagePtr&)> onResponse = nullptr);
+/// As request(url), and end()s it.
 ClientRequestPtr get(std::string_view url,
                      std::function<void(const IncomingMessagePtr&)> onResponse = nullptr);
+/// As request(url, options), and end()s it.
 ClientRequestPtr get(std::string_view url, RequestOptions options,
                      std::function<void(const IncomingMessagePtr&)> onResponse = nullptr);
-// A URL object, as Node's http.request(new URL(...)): its parts override those of `options`.
+/// A URL object, as Node's http.request(new URL(...)): its parts override those of `options`.
 ClientRequestPtr request(const URL& url,
                          std::function<void(const IncomingMessagePtr&)> onResponse = nullptr);
+/// The same, over `options`.
 ClientRequestPtr request(const URL& url, RequestOptions options,
                          std::function<void(const IncomingMessagePtr&)> onResponse = nullptr);
+/// As request(url), and end()s it.
 ClientRequestPtr get(const URL& url,
                      std::function<void(const IncomingMessagePtr&)> onResponse = nullptr);
+/// As request(url, options), and end()s it.
 ClientRequestPtr get(const URL& url, RequestOptions options,
                      std::function<void(const IncomingMessagePtr&)> onResponse = nullptr);
 
+/// Node's `new http.Agent(options)`.
 struct AgentOptions {
-  bool keepAlive = false;
-  std::uint64_t keepAliveMsecs = 1000;
-  std::size_t maxSockets = SIZE_MAX;  // per origin (Node: Infinity)
-  std::size_t maxTotalSockets = SIZE_MAX;
-  std::size_t maxFreeSockets = 256;
-  std::uint64_t timeout = 0;        // idle timeout of its sockets, 0 = none
-  std::string scheduling = "lifo";  // or "fifo": which free socket is reused first
+  bool keepAlive = false;                  ///< keep finished connections for later requests
+  std::uint64_t keepAliveMsecs = 1000;     ///< TCP keep-alive initial delay of kept connections
+  std::size_t maxSockets = SIZE_MAX;       ///< per origin (Node: Infinity)
+  std::size_t maxTotalSockets = SIZE_MAX;  ///< over every origin
+  std::size_t maxFreeSockets = 256;        ///< idle connections kept per origin
+  std::uint64_t timeout = 0;               ///< idle timeout of its sockets, 0 = none
+  std::string scheduling = "lifo";         ///< or "fifo": which free socket is reused first
 };
 
-// Connection pool: per origin (getName), at most maxSockets connections; requests beyond wait
-// in order. With keepAlive, finished connections wait in the free list (unref'd: they don't keep
-// the process alive) until reused, closed by the server, or timed out.
+/// Connection pool: per origin (getName), at most maxSockets connections; requests beyond wait
+/// in order. With keepAlive, finished connections wait in the free list (unref'd: they don't keep
+/// the process alive) until reused, closed by the server, or timed out.
 class Agent : public EventEmitter, public std::enable_shared_from_this<Agent> {
  public:
+  /// An agent's events: EventEmitter's, and this.
   struct Events : EventEmitter::Events {
+    /// A connection finished its request and was kept for reuse (keepAlive).
     static constexpr Event<const SocketPtr&> free{"free"};
   };
 
+  /// Node's `new http.Agent(options)`.
   static AgentPtr create(AgentOptions opts = {});
   ~Agent() override;
 
-  // "host:port:localAddress[:family]" (Node's key); a Unix socket's path.
+  /// "host:port:localAddress[:family]" (Node's key); a Unix socket's path.
   virtual std::string getName(const RequestOptions& opts) const;
-  // Opens a new connection for a request (https::Agent opens a TLS one).
+  /// Opens a new connection for a request (https::Agent opens a TLS one).
   virtual SocketPtr createConnection(const RequestOptions& opts);
-  // Closes every socket, busy or free.
+  /// Closes every socket, busy or free.
   void destroy();
 
-  const AgentOptions& options() const { return opts_; }
-  // Node's agent.sockets / freeSockets / requests, as counts per name.
+  const AgentOptions& options() const { return opts_; }  ///< the options it was made with
+  /// Node's agent.sockets / freeSockets / requests, as counts per name.
   std::vector<std::pair<std::string, std::size_t>> sockets() const;
-  std::vector<std::pair<std::string, std::size_t>> freeSockets() const;
-  std::vector<std::pair<std::string, std::size_t>> requests() const;
-  std::size_t totalSockets() const { return total_; }
-  int defaultPort = 80;
-  std::string protocol = "http:";
+  std::vector<std::pair<std::string, std::size_t>> freeSockets() const;  ///< see sockets()
+  std::vector<std::pair<std::string, std::size_t>> requests() const;     ///< see sockets()
+  std::size_t totalSockets() const { return total_; }  ///< connections open, busy or free
+  int defaultPort = 80;                                ///< the port of requests that give none
+  std::string protocol = "http:";                      ///< the protocol its requests must use
 
   struct Origin;
 
  protected:
+  /// For subclasses (https::Agent); use create().
   explicit Agent(AgentOptions opts);
 
  private:
@@ -575,7 +638,7 @@ class Agent : public EventEmitter, public std::enable_shared_from_this<Agent> {
   std::size_t total_ = 0;
 };
 
-// Node's http.globalAgent (per thread): keepAlive, timeout 5000 ms, lifo. Assignable.
+/// Node's http.globalAgent (per thread): keepAlive, timeout 5000 ms, lifo. Assignable.
 AgentPtr& globalAgent();
 
 }  // namespace evnode::http

@@ -7,7 +7,7 @@
 
 namespace evnode::http {
 
-// Node's http.METHODS: the methods llhttp knows, sorted. The parser accepts any token method.
+/// Node's http.METHODS: the methods llhttp knows, sorted. The parser accepts any token method.
 inline constexpr std::array<std::string_view, 35> METHODS = {
     "ACL",        "BIND",      "CHECKOUT",  "CONNECT",     "COPY",       "DELETE",   "GET",
     "HEAD",       "LINK",      "LOCK",      "M-SEARCH",    "MERGE",      "MKACTIVITY", "MKCALENDAR",

@@ -16,19 +16,22 @@ struct uv_loop_s;
 
 namespace evnode {
 
+/// The event loop of one thread (libuv's), with Node's exit rule; most programs only call
+/// evnode::run().
 class Loop {
  public:
-  // This thread's loop, created on first use.
+  /// This thread's loop, created on first use.
   static Loop& current();
 
+  /// The libuv loop underneath, for code that adds its own libuv handles.
   uv_loop_s* uv() const { return loop_; }
-  // Runs until nothing referenced remains (Node's exit rule).
+  /// Runs until nothing referenced remains (Node's exit rule).
   void run();
-  // Runs one turn; returns whether anything referenced remains.
+  /// Runs one turn; returns whether anything referenced remains.
   bool runOnce();
-  // Makes run() return after the current turn.
+  /// Makes run() return after the current turn.
   void stop();
-  // The loop's cached time in milliseconds.
+  /// The loop's cached time in milliseconds.
   std::uint64_t now() const;
 
   Loop(const Loop&) = delete;
@@ -40,42 +43,56 @@ class Loop {
   uv_loop_s* loop_;
 };
 
-// Runs this thread's loop until nothing referenced remains.
+/// Runs this thread's loop until nothing referenced remains.
 void run();
 
-// Queues `fn` to run once the current callback returns, before the loop continues.
+/// Queues `fn` to run once the current callback returns, before the loop continues.
 void nextTick(std::function<void()> fn);
 
-// A pending timer (Node's Timeout). Keep the shared_ptr to clear, ref/unref or refresh it;
-// dropping it does not cancel the timer.
+/// A pending timer (Node's Timeout). Keep the shared_ptr to clear, ref/unref or refresh it;
+/// dropping it does not cancel the timer.
 class Timeout {
  public:
   virtual ~Timeout() = default;
+  /// Makes the timer keep the loop running (the default).
   virtual void ref() = 0;
+  /// Lets the loop end while the timer is pending.
   virtual void unref() = 0;
+  /// Whether the timer keeps the loop running.
   virtual bool hasRef() const = 0;
-  // Restarts the countdown from now with the same delay (re-arms a timer that already fired).
+  /// Restarts the countdown from now with the same delay (re-arms a timer that already fired).
   virtual void refresh() = 0;
-  virtual void close() = 0;  // same as clearTimeout
+  virtual void close() = 0;  ///< same as clearTimeout
 };
+/// What setTimeout() and setInterval() return.
 using TimeoutPtr = std::shared_ptr<Timeout>;
 
-// Node's setTimeout(cb, delay): delays below 1 ms become 1 ms.
+/// Node's setTimeout(cb, delay): delays below 1 ms become 1 ms.
 TimeoutPtr setTimeout(std::function<void()> cb, std::uint64_t ms);
+/// Node's setInterval(cb, delay): `cb` every `ms` until cleared (below 1 ms: 1 ms).
 TimeoutPtr setInterval(std::function<void()> cb, std::uint64_t ms);
+/// Cancels the timer (nothing happens for nullptr or a timer that already fired).
 void clearTimeout(const TimeoutPtr& t);
+/// The same as clearTimeout().
 void clearInterval(const TimeoutPtr& t);
 
+/// A queued setImmediate() callback (Node's Immediate).
 class Immediate {
  public:
   virtual ~Immediate() = default;
+  /// Makes the immediate keep the loop running (the default).
   virtual void ref() = 0;
+  /// Lets the loop end before the immediate runs.
   virtual void unref() = 0;
+  /// Whether the immediate keeps the loop running.
   virtual bool hasRef() const = 0;
 };
+/// What setImmediate() returns.
 using ImmediatePtr = std::shared_ptr<Immediate>;
 
+/// Node's setImmediate(cb): `cb` runs after the loop's poll phase.
 ImmediatePtr setImmediate(std::function<void()> cb);
+/// Cancels the immediate if it has not run yet (nullptr is ignored).
 void clearImmediate(const ImmediatePtr& i);
 
 }  // namespace evnode
