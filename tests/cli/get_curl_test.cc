@@ -6,6 +6,7 @@
 // and raw servers that misbehave on purpose.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -285,6 +286,11 @@ TEST(CliGetCurl, TimeoutTakesAnyValue) {
     EXPECT_EQ(r.status, 0) << t << ": " << r.err;
     EXPECT_EQ(r.out, "yes") << t;
   }
+  // A request that fails before it starts does not wait for its deadline.
+  auto started = std::chrono::steady_clock::now();
+  auto bad = evnodeGet({"not a url", "--timeout", "30"});
+  EXPECT_EQ(bad.status, 3) << bad.err;
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(10));
   for (std::string t : {"-1", "soon", "nan", ""}) {
     auto r = evnodeGet({server.base + "/", "--timeout", t});
     EXPECT_EQ(r.status, 2) << t;

@@ -274,7 +274,7 @@ class Fetch {
   // Returns the exit status; the one-line error goes through fail().
   int run(const std::string& url) {
     send(url, o_.method, true);
-    if (o_.timeoutMs > 0) armDeadline(o_.timeoutMs);
+    if (o_.timeoutMs > 0 && !done_) armDeadline(o_.timeoutMs);
     evnode::run();
     if (!done_) finish("the request ended without a response (ECONNRESET)", kFailed);
     if (status_ != 0) fail(o_.silent && !o_.showErrors ? "" : failure_, status_);
