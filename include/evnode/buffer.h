@@ -33,13 +33,17 @@ class Buffer {
   /// A copy of the listed bytes.
   static Buffer from(std::initializer_list<std::uint8_t> bytes);
   /// A copy of the vector's bytes.
-  static Buffer from(const std::vector<std::uint8_t>& bytes) { return from(bytes.data(), bytes.size()); }
+  static Buffer from(const std::vector<std::uint8_t>& bytes) {
+    return from(bytes.data(), bytes.size());
+  }
   /// One new Buffer holding all of `list` in order (totalLength truncates, as Node).
   static Buffer concat(std::span<const Buffer> list);
   /// The first `totalLength` bytes of `list` joined (zero-filled past its end, as Node).
   static Buffer concat(std::span<const Buffer> list, std::size_t totalLength);
   /// concat() of a braced list of Buffers.
-  static Buffer concat(std::initializer_list<Buffer> list) { return concat(std::span(list.begin(), list.size())); }
+  static Buffer concat(std::initializer_list<Buffer> list) {
+    return concat(std::span(list.begin(), list.size()));
+  }
   /// Whether `encoding` is one that toString() and from() accept.
   static bool isEncoding(std::string_view encoding);
   /// The number of bytes `str` takes in `encoding` (Node's Buffer.byteLength).
@@ -60,7 +64,9 @@ class Buffer {
   std::string_view view() const { return {reinterpret_cast<const char*>(data()), len_}; }
 
   /// Zero-copy views. Negative indices count from the end and ranges are clamped, as in Node.
-  Buffer subarray(std::int64_t start = 0) const { return subarray(start, static_cast<std::int64_t>(len_)); }
+  Buffer subarray(std::int64_t start = 0) const {
+    return subarray(start, static_cast<std::int64_t>(len_));
+  }
   /// The bytes from `start` up to (not including) `end`, shared with this Buffer.
   Buffer subarray(std::int64_t start, std::int64_t end) const;
   /// The same as subarray() (Node's deprecated slice, which shares the bytes too).
@@ -93,7 +99,8 @@ class Buffer {
   std::size_t copy(Buffer& target, std::size_t targetStart, std::size_t sourceStart,
                    std::size_t sourceEnd) const;
   /// Writes `str` (encoded) at offset; returns the bytes written (truncates at the end).
-  std::size_t write(std::string_view str, std::size_t offset = 0, std::string_view encoding = "utf8");
+  std::size_t write(std::string_view str, std::size_t offset = 0,
+                    std::string_view encoding = "utf8");
   /// Sets every byte to `value`; returns this Buffer.
   Buffer& fill(std::uint8_t value);
 

@@ -138,7 +138,8 @@ TEST(CliGetCurl, AtMostTwentyRedirectsThenExit47) {
   EXPECT_EQ(r.err, "evnode: maximum (20) redirects followed\n");
   EXPECT_EQ(r.out, "");
   if (et::haveCommand("curl")) {  // curl agrees on the status
-    auto c = et::runProcess({"curl", "-sS", "-L", "--max-redirs", "20", node.base + "/hops/302/20"});
+    auto c =
+        et::runProcess({"curl", "-sS", "-L", "--max-redirs", "20", node.base + "/hops/302/20"});
     EXPECT_EQ(c.status, 47) << c.err;
   }
 }
@@ -328,8 +329,8 @@ TEST(CliGetCurl, ErrorLineFollowsTheProgressBarOnItsOwnLine) {
   EVNODE_WATCHDOG(60);
   if (!et::haveCommand("python3")) GTEST_SKIP() << "python3 is not installed";
   et::TempDir tmp;
-  RawServer server(replyOnce("HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n" +
-                             std::string(30000, 'x')));
+  RawServer server(
+      replyOnce("HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n" + std::string(30000, 'x')));
   auto r = runWithTtyStderr({et::evnodeBinary(), "get", server.base + "/", "-o", tmp.file("out")},
                             tmp.file("stdout"));
   EXPECT_EQ(r.status, 18) << r.out;

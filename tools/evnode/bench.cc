@@ -41,7 +41,7 @@ struct Stats {
   std::uint64_t non2xx = 0;    // complete responses with a status outside 2xx
   std::uint64_t errors = 0;    // connect errors, resets, parse errors
   std::map<std::string, std::uint64_t> errorsByCode;  // "ECONNREFUSED" -> 3
-  std::string firstError;      // what the first error was, for the failure line
+  std::string firstError;  // what the first error was, for the failure line
   std::vector<std::uint32_t> latencyUs;
 
   void error(const std::string& code, const std::string& what) {
@@ -221,12 +221,13 @@ double parseDuration(const std::string& text) {
   char* end = nullptr;
   double n = std::strtod(text.c_str(), &end);
   std::string_view unit(end);
-  double scale = unit.empty() || unit == "s" ? 1 : unit == "ms" ? 0.001 : unit == "m" ? 60
-               : unit == "h"                 ? 3600
+  double scale = unit.empty() || unit == "s" ? 1
+                 : unit == "ms"              ? 0.001
+                 : unit == "m"               ? 60
+                 : unit == "h"               ? 3600
                                              : 0;
   double seconds = n * scale;
-  if (text.empty() || end == text.c_str() || scale == 0 || !(seconds >= 0.001) ||
-      seconds > 86400) {
+  if (text.empty() || end == text.c_str() || scale == 0 || !(seconds >= 0.001) || seconds > 86400) {
     fail("invalid value '" + text + "' for -d (expected seconds, or 500ms, 10s, 2m; at most 24h)",
          2);
   }

@@ -385,16 +385,16 @@ class Fetch {
   }
 
   void onResponse(const http::IncomingMessagePtr& res, const std::string& method, bool withBody) {
-    std::string head = headBlock(res->statusCode, res->statusMessage, res->httpVersion,
-                                 res->headers);
+    std::string head =
+        headBlock(res->statusCode, res->statusMessage, res->httpVersion, res->headers);
     if (o_.verbose) {
       traceRequest(*req_);
       traceHead(head, "< ");
     }
     auto location = res->headers.get("location");
     int code = res->statusCode;
-    if (o_.follow && location && (code == 301 || code == 302 || code == 303 || code == 307 ||
-                                  code == 308)) {
+    if (o_.follow && location &&
+        (code == 301 || code == 302 || code == 303 || code == 307 || code == 308)) {
       if (o_.include) output(head);
       return redirect(res, *location, method, withBody);
     }
@@ -451,8 +451,7 @@ class Fetch {
     try {
       next = URL(location, url_).href();
     } catch (const Exception&) {
-      return finish("malformed redirect location '" + location + "' (ERR_INVALID_URL)",
-                    kBadUrl);
+      return finish("malformed redirect location '" + location + "' (ERR_INVALID_URL)", kBadUrl);
     }
     // As curl: 301/302/303 turn a POST into a GET, and 303 anything but HEAD.
     int code = res->statusCode;

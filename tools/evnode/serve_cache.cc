@@ -211,8 +211,8 @@ CachedFilePtr FileCache::load(std::string_view urlPath, const std::vector<std::s
   struct statfs fs {};
   auto file = std::make_shared<CachedFile>();
   bool ok = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && mayServe(st.st_mode) &&
-            static_cast<std::uint64_t>(st.st_size) <= kMaxFileBytes &&
-            ::fstatfs(fd, &fs) == 0 && !remoteFileSystem(fs.f_type);
+            static_cast<std::uint64_t>(st.st_size) <= kMaxFileBytes && ::fstatfs(fd, &fs) == 0 &&
+            !remoteFileSystem(fs.f_type);
   if (ok) {
     std::string data(static_cast<std::size_t>(st.st_size), '\0');
     std::size_t got = 0;

@@ -87,7 +87,7 @@ class FileCache {
   void insert(std::string key, CachedFilePtr file, const std::vector<std::string>& lookups);
 
   std::string root_;
-  int fd_ = -1;  // inotify
+  int fd_ = -1;                                   // inotify
   std::unordered_map<std::string, int> watched_;  // directory -> watch descriptor
   std::unordered_map<int, std::string> byWatch_;
   std::unordered_map<std::string, Entry> entries_;
