@@ -187,7 +187,7 @@ std::string FileCache::resolve(const std::vector<std::string>& segments, const c
 CachedFilePtr FileCache::find(std::string_view urlPath) {
   if (fd_ < 0) return nullptr;
   takeChanges();
-  auto it = entries_.find(std::string(urlPath));
+  auto it = entries_.find(urlPath);
   if (it == entries_.end()) return nullptr;
   lru_.splice(lru_.begin(), lru_, it->second.lru);
   return it->second.file;

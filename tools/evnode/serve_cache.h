@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <ctime>
+#include <functional>
 #include <list>
 #include <memory>
 #include <string>
@@ -90,7 +91,12 @@ class FileCache {
   int fd_ = -1;                                   // inotify
   std::unordered_map<std::string, int> watched_;  // directory -> watch descriptor
   std::unordered_map<int, std::string> byWatch_;
-  std::unordered_map<std::string, Entry> entries_;
+  // Looked up by string_view: a hit builds no std::string.
+  struct KeyHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view k) const { return std::hash<std::string_view>{}(k); }
+  };
+  std::unordered_map<std::string, Entry, KeyHash, std::equal_to<>> entries_;
   std::list<std::string> lru_;  // most recently used first
   // Which entries looked a name up (lookupKey -> their keys). Kept loosely: a key listed here
   // may be gone or rebuilt, which costs at most a needless reload.

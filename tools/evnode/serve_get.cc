@@ -1,7 +1,8 @@
 // `evnode serve` GET and HEAD: a URL resolves (symlinks included) to a path that must stay
 // inside the served directory; files go out with validators, conditional 304s and byte
-// ranges, sent with sendfile(2) (over TLS read and streamed with backpressure); directories get
-// a redirect to their slash form, their index.html, or a listing.
+// ranges — small ones from the cache (serve_cache.h), read inline on a miss, larger ones sent
+// with sendfile(2) (over TLS read and streamed with backpressure); directories get a redirect
+// to their slash form, their index.html, or a listing.
 #include <cmath>
 #include <functional>
 
