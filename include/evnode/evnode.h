@@ -8,6 +8,7 @@
 #include "evnode/events.h"
 #include "evnode/fs.h"
 #include "evnode/http.h"
+#include "evnode/http_parser.h"
 #include "evnode/https.h"
 #include "evnode/loop.h"
 #include "evnode/net.h"

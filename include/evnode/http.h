@@ -36,6 +36,13 @@ namespace evnode::http {
 /// Node's http.STATUS_CODES: the reason phrase of a status ("" if unknown).
 std::string_view STATUS_CODES(int status);
 
+/// Node's http.validateHeaderName: throws ERR_INVALID_HTTP_TOKEN unless `name` is an HTTP token
+/// (what setHeader() checks).
+void validateHeaderName(std::string_view name);
+/// Node's http.validateHeaderValue: throws ERR_INVALID_CHAR if `value` holds CR, LF or another
+/// control character (HT is allowed), which could split a message.
+void validateHeaderValue(std::string_view name, std::string_view value);
+
 /// A header list as given to writeHead/setHeader: names keep their case.
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
@@ -279,6 +286,20 @@ class ServerResponse : public Writable {
   void writeProcessing();                         ///< 102 Processing
   /// Trailers after a chunked body.
   void addTrailers(const HeaderList& trailers);
+  /// A file as the whole body (evnode's own; Node's http2 has respondWithFD): sets
+  /// Content-Length to `length`, sends the head, then bytes [offset, offset + length) of the
+  /// regular file `fd`, then ends the response as end() does (keep-alive and pipelining go on).
+  /// On a plain TCP or Unix connection the kernel copies the file into the socket (sendfile(2),
+  /// zero-copy); over TLS it is read and written through with backpressure. `cb(err, sent)` runs
+  /// once, before the response finishes, when `fd` is no longer needed: close it there. `sent`
+  /// counts the file bytes that went out. If the client leaves first or the file is shorter than
+  /// announced, `err` says so (ECANCELED, EPIPE, ECONNRESET, EOF) and the response is destroyed,
+  /// which closes the connection (the only way to tell the client the body is short). A HEAD,
+  /// 204 or 304 response gets its head only. Write nothing else to the response meanwhile.
+  /// Throws ERR_INVALID_STATE once the head was sent or anything was written, and when a
+  /// Transfer-Encoding header is set; ERR_OUT_OF_RANGE for a range past 2^63.
+  void sendFile(int fd, std::uint64_t offset, std::uint64_t length,
+                std::function<void(const Error& err, std::uint64_t sent)> cb);
 
   bool headersSent() const { return headerSent_; }  ///< whether the head went out
   /// The connection (Node's response.socket).

@@ -630,8 +630,8 @@ ClientRequestPtr detail::request(RequestOptions o, const AgentPtr& defaultAgent,
   const RequestOptions& opts = req->opts_;
   req->maxHeadersCount = 2000;
   for (const auto& [n, v] : opts.headers) {
-    validateHeaderName(n);
-    validateHeaderValue(n, v);
+    checkHeaderName(n);
+    checkHeaderValue(n, v);
     req->headers_.emplace_back(n, v);
   }
   std::string host = opts.connectHost();

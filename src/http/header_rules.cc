@@ -25,6 +25,12 @@ void throwInvalidHeaderValue(std::string_view name) {
                   "Invalid character in header content [\"" + std::string(name) + "\"]");
 }
 
+void validateHeaderName(std::string_view name) { checkHeaderName(name); }
+
+void validateHeaderValue(std::string_view name, std::string_view value) {
+  checkHeaderValue(name, value);
+}
+
 bool containsToken(std::string_view list, std::string_view token) {
   while (!list.empty()) {
     auto comma = list.find(',');

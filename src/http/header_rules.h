@@ -17,13 +17,14 @@ namespace evnode::http {
 [[noreturn]] void throwInvalidHeaderName(std::string_view name);
 [[noreturn]] void throwInvalidHeaderValue(std::string_view name);
 
-// Throw ERR_INVALID_HTTP_TOKEN / ERR_INVALID_CHAR: a header can never split a message.
-inline void validateHeaderName(std::string_view name) {
+// Throw ERR_INVALID_HTTP_TOKEN / ERR_INVALID_CHAR: a header can never split a message. Inline
+// forms of the public validateHeaderName/Value, for the per-response checks.
+inline void checkHeaderName(std::string_view name) {
   if (name.empty() || !allTokenChars(name)) [[unlikely]] {
     throwInvalidHeaderName(name);
   }
 }
-inline void validateHeaderValue(std::string_view name, std::string_view value) {
+inline void checkHeaderValue(std::string_view name, std::string_view value) {
   // No CR, LF or other controls (HT allowed). Empty values (a status message) are common.
   if (!value.empty() && !allFieldValueChars(value)) [[unlikely]] {
     throwInvalidHeaderValue(name);

@@ -54,6 +54,7 @@
 #include <string_view>
 
 #include "evnode/http_methods.h"
+#include "evnode/http_parser.h"
 
 namespace evnode::http {
 
@@ -110,10 +111,9 @@ struct Limits {
 };
 inline constexpr Limits kDefaultLimits{};
 
-struct Header {
-  std::string_view name;   // as sent (compare case-insensitively, see equalsIgnoreCase)
-  std::string_view value;  // leading and trailing SP/HT removed
-};
+// A field line: name as sent (compare case-insensitively, see equalsIgnoreCase), value with its
+// leading and trailing SP/HT removed. Public, as ResponseParser hands them out.
+using Header = HeaderField;
 
 enum class TargetForm : std::uint8_t {
   kOrigin,     // /path?query

@@ -169,10 +169,10 @@ bool ServerResponse::applyHead(int status, std::string_view message, const List&
     throw Exception("ERR_HTTP_INVALID_STATUS_CODE",
                     "Invalid status code: " + std::to_string(status));
   }
-  if (!message.empty()) validateHeaderValue("statusMessage", message);
+  if (!message.empty()) checkHeaderValue("statusMessage", message);
   for (const auto& [n, v] : headers) {
-    validateHeaderName(n);
-    validateHeaderValue(n, v);
+    checkHeaderName(n);
+    checkHeaderValue(n, v);
   }
   statusCode = status;
   if (!message.empty()) statusMessage = message;
@@ -322,8 +322,8 @@ void ServerResponse::writeProcessing() { sendRaw("HTTP/1.1 102 Processing\r\n\r\
 void ServerResponse::writeEarlyHints(const HeaderList& hints) {
   std::string out = "HTTP/1.1 103 Early Hints\r\n";
   for (const auto& [n, v] : hints) {
-    validateHeaderName(n);
-    validateHeaderValue(n, v);
+    checkHeaderName(n);
+    checkHeaderValue(n, v);
     out += n + ": " + v + "\r\n";
   }
   out += "\r\n";
@@ -332,8 +332,8 @@ void ServerResponse::writeEarlyHints(const HeaderList& hints) {
 
 void ServerResponse::addTrailers(const HeaderList& trailers) {
   for (const auto& [n, v] : trailers) {
-    validateHeaderName(n);
-    validateHeaderValue(n, v);
+    checkHeaderName(n);
+    checkHeaderValue(n, v);
     trailers_.push_back({n, v});
   }
 }

@@ -29,6 +29,9 @@ ResponseReader::Step ResponseReader::next(Buffer& in) {
       }
       lastLen_ = 0;
       if (n < 0) return fail(resHead_.error);
+      // head()'s views point into these bytes; `in` may have been the only owner of them (a
+      // head completed by a read that ends where the head does).
+      headBytes_ = in;
       in = in.slice(n);
       const int status = resHead_.status;
       if (status == 101 || (connect_ && status >= 200 && status < 300)) {

@@ -1,5 +1,6 @@
 // Internal: reads HTTP responses off a connection's bytes, one step at a time, for the client
-// (ClientRequest) and the load generator (`evnode bench`, which pipelines).
+// (ClientRequest) and, as the public http::ResponseParser (evnode/http_parser.h), for programs
+// that own their connections (`evnode bench`, which pipelines).
 //
 //   reader.expect(isHead, isConnect);   // before each response
 //   for (;;) switch (reader.next(pending)) { // `pending` loses what was consumed
@@ -7,8 +8,8 @@
 //     case kBody: reader.body() ...;  case kEnd: reader.trailers() ...;  case kError: ...
 //   }
 //
-// Views in head() and trailers() point into `pending`'s bytes: copy what you keep before the
-// next call. 1xx heads other than 101 are reported as kHead and then the final head follows;
+// Views in head() and trailers() point into bytes the reader holds until the next call (the
+// caller's `pending` may no longer hold them once they were consumed): copy what you keep. 1xx heads other than 101 are reported as kHead and then the final head follows;
 // more than kMaxInformational of them before one final head is an error.
 // After 101, or a 2xx to CONNECT, the connection is no longer HTTP: next() returns kNeedMore and
 // leaves every byte to the caller.
@@ -80,6 +81,7 @@ class ResponseReader {
   ContentLengthBody clBody_;
   ChunkedDecoder chunked_;
   Buffer body_;
+  Buffer headBytes_;  // what head()'s views point into
   ParseError error_ = ParseError::HPE_OK;
   bool head_ = false;
   bool connect_ = false;

@@ -1,4 +1,4 @@
-// http::detail::sendFile (a file as the body, with sendfile(2)) over raw sockets: exact bytes
+// ServerResponse::sendFile (a file as the body, with sendfile(2)) over raw sockets: exact bytes
 // with pipelined and keep-alive requests around it, ranges, HEAD, HTTP/1.0, a client that leaves
 // in the middle (the server goes on serving), and the refusal once a response has started.
 #include <fcntl.h>
@@ -12,7 +12,6 @@
 #include "evnode/http.h"
 #include "evnode/loop.h"
 #include "http/e2e_support.h"
-#include "http/send_file.h"
 
 namespace evnode::http::e2e {
 namespace {
@@ -41,15 +40,14 @@ struct FileServer {
         res->end("text");
         return;
       }
-      EXPECT_TRUE(detail::canSendFile(*res));
       std::uint64_t offset = req->url == "/range" ? 100 : 0;
       std::uint64_t length = req->url == "/range" ? 5000 : file.data.size();
       if (req->url == "/range") res->statusCode = 206;
-      detail::sendFile(res, file.fd, offset, length, [this](const Error& err, std::uint64_t n) {
+      res->sendFile(file.fd, offset, length, [this](const Error& err, std::uint64_t n) {
         sent.push_back(n);
         if (err) errors.push_back(err.code);
       });
-      EXPECT_FALSE(detail::canSendFile(*res));  // the head is out
+      EXPECT_TRUE(res->headersSent());
     });
     server->listen(0, "127.0.0.1");
   }
@@ -153,9 +151,8 @@ TEST(HttpSendFile, RefusedOnceTheResponseHasStarted) {
   std::string code;
   auto server = createServer([&](const RequestPtr&, const ResponsePtr& res) {
     res->write("started");
-    EXPECT_FALSE(detail::canSendFile(*res));
     try {
-      detail::sendFile(res, 0, 0, 1, [](const Error&, std::uint64_t) {});
+      res->sendFile(0, 0, 1, [](const Error&, std::uint64_t) {});
     } catch (const Exception& e) {
       code = e.code();
     }

@@ -523,3 +523,70 @@ TEST(Https, ServerCloseEndsConnectionsStillInTheirHandshake) {
 }
 
 }  // namespace
+
+// ServerResponse::sendFile over TLS has no sendfile(2): the file is read and written through.
+// The bytes, a range and a HEAD arrive exact on one keep-alive connection, in that order; a file
+// shorter than its announced length ends the connection (the client sees the body cut short) and
+// the callback says EOF with the bytes that went out.
+TEST(Https, SendFileIsReadAndWrittenThroughTls) {
+  EVNODE_WATCHDOG(60);
+  TLS_NEED_CERTS();
+  et::DataFile file(3 << 20, 5);
+  std::vector<std::uint64_t> sent;
+  std::vector<std::string> errors;
+  https::ServerOptions so;
+  so.key = certs().pem("leaf.key");
+  so.cert = certs().pem("leaf.pem");
+  auto server =
+      https::createServer(so, [&](const http::RequestPtr& req, const http::ResponsePtr& res) {
+        std::uint64_t offset = 0, length = file.data.size();
+        if (req->url == "/range") offset = 100, length = 5000;
+        if (req->url == "/short") offset = file.data.size() - 10, length = 1000;
+        res->sendFile(file.fd, offset, length, [&](const Error& err, std::uint64_t n) {
+          sent.push_back(n);
+          errors.push_back(err.code);
+        });
+      });
+  server->listen(0, "127.0.0.1");
+  https::AgentOptions ao;
+  ao.keepAlive = true;
+  ao.maxSockets = 1;
+  auto agent = https::Agent::create(ao);
+  std::vector<std::string> bodies;
+  std::string shortError;
+  std::function<void(std::size_t)> next = [&](std::size_t i) {
+    static const char* paths[] = {"/file", "/range", "/file", "/short"};
+    if (i == 4) return;
+    https::RequestOptions o = trusting(server->address().port, paths[i]);
+    o.agent = agent;
+    if (i == 2) o.method = "HEAD";
+    auto req = https::request(o, [&, i](const IncomingMessagePtr& res) {
+      res->on(IncomingMessage::Events::aborted, [&] { shortError = "aborted"; });
+      res->on(IncomingMessage::Events::error, [&](const Error& e) { shortError = e.code; });
+      collect(res, [&, i](const std::string& b) {
+        bodies.push_back(b);
+        next(i + 1);
+      });
+      res->on(IncomingMessage::Events::close, [&, i] {
+        if (i == 3) {
+          agent->destroy();
+          server->close();
+        }
+      });
+    });
+    req->end();
+  };
+  next(0);
+  run();
+  ASSERT_EQ(bodies.size(), 3u);
+  EXPECT_TRUE(bodies[0] == file.data);
+  EXPECT_EQ(bodies[1], file.data.substr(100, 5000));
+  EXPECT_EQ(bodies[2], "");
+  EXPECT_NE(shortError, "");  // the fourth body was cut short
+  ASSERT_EQ(sent.size(), 4u);
+  EXPECT_EQ(sent[0], file.data.size());
+  EXPECT_EQ(sent[1], 5000u);
+  EXPECT_EQ(sent[2], 0u);
+  EXPECT_EQ(sent[3], 10u);
+  EXPECT_EQ(errors, (std::vector<std::string>{"", "", "", "EOF"}));
+}

@@ -1,7 +1,7 @@
 // `evnode bench URL`: an HTTP load generator in the spirit of wrk/autocannon, on evnode's own
-// sockets and the client's response reader. Exactly -c keep-alive connections, each keeping -p
-// requests in flight (pipelining); every response's latency is recorded (microseconds), and
-// the summary gives requests/s, bytes/s, latency percentiles, non-2xx and error counts.
+// sockets and http::ResponseParser (the client's own). Exactly -c keep-alive connections, each
+// keeping -p requests in flight (pipelining); every response's latency is recorded (microseconds),
+// and the summary gives requests/s, bytes/s, latency percentiles, non-2xx and error counts.
 #include <strings.h>
 #include <unistd.h>
 #include <uv.h>
@@ -17,10 +17,10 @@
 #include <vector>
 
 #include "evnode/http.h"
+#include "evnode/http_parser.h"
 #include "evnode/loop.h"
 #include "evnode/net.h"
 #include "evnode/process.h"
-#include "http/response_reader.h"
 #include "tools/evnode/commands.h"
 
 namespace evnode::cli {
@@ -66,7 +66,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
       : cfg_(cfg), stats_(stats), sent_(static_cast<std::size_t>(cfg.pipelining)) {}
 
   void start() {
-    reader_ = http::ResponseReader();
+    reader_ = http::ResponseParser();
     reader_.expect(cfg_.head, false);
     pending_ = Buffer();
     inFlight_ = 0;
@@ -106,23 +106,23 @@ class Connection : public std::enable_shared_from_this<Connection> {
     pending_ = pending_.empty() ? chunk : Buffer::concat({pending_, chunk});
     std::size_t completed = 0;
     for (;;) {
-      auto step = reader_.next(pending_);
-      if (step == http::ResponseReader::Step::kNeedMore) break;
-      if (step == http::ResponseReader::Step::kError) {
+      auto step = reader_.execute(pending_);
+      if (step == http::ResponseParser::Step::kNeedMore) break;
+      if (step == http::ResponseParser::Step::kError) {
         if (cfg_.running) {
-          std::string code(http::parseErrorName(reader_.error()));
+          std::string code(reader_.errorCode());
           stats_.error(code, "invalid HTTP response (" + code + ")");
         }
         failed_ = true;  // counted already
         socket_->destroy();
         return;
       }
-      if (step == http::ResponseReader::Step::kHead) {
+      if (step == http::ResponseParser::Step::kHead) {
         if (reader_.informational()) continue;
-        status_ = reader_.head().status;
+        status_ = reader_.statusCode();
         // Kept until the end of this response, which may come in a later chunk.
-        reusable_ = reader_.reusable();
-      } else if (step == http::ResponseReader::Step::kEnd) {
+        reusable_ = reader_.keepAlive();
+      } else if (step == http::ResponseParser::Step::kEnd) {
         if (!cfg_.running) return;
         complete();
         ++completed;
@@ -154,7 +154,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (!cfg_.running) return;
     // A body without Content-Length or chunking (HTTP/1.0 servers) ends with the connection.
     if (!failed_ && !reconnect_ && inFlight_ > 0 && reader_.midResponse() &&
-        reader_.finish() == http::ResponseReader::Step::kEnd) {
+        reader_.finish() == http::ResponseParser::Step::kEnd) {
       complete();
       reconnect_ = true;
     }
@@ -180,7 +180,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Config& cfg_;
   Stats& stats_;
   std::shared_ptr<net::Socket> socket_;
-  http::ResponseReader reader_;
+  http::ResponseParser reader_;
   Buffer pending_;
   std::vector<std::uint64_t> sent_;  // send times of the requests in flight (a ring)
   std::size_t head_ = 0;
@@ -286,9 +286,10 @@ int cmdBench(Args& args) {
     fail(std::string(e.what()) + " (ERR_INVALID_URL)", 1);
   }
   if (url.protocol != "http:") fail("bench supports http: URLs only", 1);
-  for (char c : method) {
-    if (!http::isTokenChar(static_cast<unsigned char>(c)))
-      fail("invalid method '" + method + "'", 2);
+  try {
+    http::validateHeaderName(method);  // a method is a token, as a header name is
+  } catch (const Exception&) {
+    fail("invalid method '" + method + "'", 2);
   }
 
   // The request, rendered once.
@@ -304,8 +305,11 @@ int cmdBench(Args& args) {
     std::string name = h.substr(0, colon);
     std::string value = h.substr(colon + 1);
     while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.erase(0, 1);
-    for (char c : name + value) {
-      if (c == '\r' || c == '\n') fail("invalid header '" + h + "'", 2);
+    try {
+      http::validateHeaderName(name);
+      http::validateHeaderValue(name, value);
+    } catch (const Exception& e) {
+      fail("invalid header '" + h + "': " + e.what(), 2);
     }
     if (name.size() == 4 && strncasecmp(name.c_str(), "host", 4) == 0) hasHost = true;
     headers += name + ": " + value + "\r\n";

@@ -7,7 +7,6 @@
 #include <functional>
 
 #include "evnode/fs.h"
-#include "http/send_file.h"
 #include "tools/evnode/serve.h"
 #include "tools/evnode/serve_cache.h"
 #include "tools/evnode/serve_http.h"
@@ -17,10 +16,6 @@
 namespace evnode::cli::serve {
 
 namespace {
-
-// Each read of a file is this big: fewer trips to the thread pool and fewer, larger socket
-// writes, while a download still holds only a few chunks in memory.
-constexpr std::size_t kChunk = 256 * 1024;
 
 void closeQuietly(int fd) {
   fs::close(fd, [](const Error&) {});
@@ -103,26 +98,12 @@ void sendFile(const ExchangePtr& ex, const std::string& real, int fd, const fs::
   if (plan.done) return closeQuietly(fd);
   const std::uint64_t first = plan.first, length = plan.length;
 
-  if (http::detail::canSendFile(*ex->res)) {
-    // A plain TCP connection: the kernel copies the file into the socket (sendfile), so the
-    // bytes never pass through this process.
-    http::detail::sendFile(ex->res, fd, first, length,
-                           [fd, log = ex->log](const Error&, std::uint64_t sent) {
-                             log->bytes += sent;
-                             closeQuietly(fd);
-                           });
-    return;
-  }
-  // TLS: the bytes must be encrypted here, so the file is read and written through.
-  fs::ReadStreamOptions o;
-  o.fd = fd;  // the stream closes it when done or destroyed
-  o.start = first;
-  o.end = first + length - 1;
-  o.highWaterMark = kChunk;
-  auto rs = fs::createReadStream(real, o);
-  rs->on(Readable::Events::data, [log = ex->log](const Buffer& b) { log->bytes += b.length(); });
-  // pipeline, not pipe: a client that disconnects must also stop (and close) the file.
-  pipeline({rs, ex->res}, [](const Error&) {});
+  // sendfile(2) on a plain connection (the bytes never pass through this process); read and
+  // written through over TLS.
+  ex->res->sendFile(fd, first, length, [fd, log = ex->log](const Error&, std::uint64_t sent) {
+    log->bytes += sent;
+    closeQuietly(fd);
+  });
 }
 
 // Opens a path already known to be a regular file. The checks run again on the open
