@@ -1,5 +1,5 @@
 // Internal: the system calls a stream socket makes on its descriptor. net's poller watches a
-// socket's descriptor (poller.h) and a listener's is a uv_poll_t; reading, writing, connecting
+// socket's and a listener's descriptor (poller.h); reading, writing, connecting
 // and accepting happen here. Errors are negative errno values, which are libuv's
 // error codes on Unix (Error::fromUv takes them).
 #pragma once

@@ -15,17 +15,21 @@
 #include "evnode/net.h"
 #include "net/address.h"
 #include "net/fd.h"
+#include "net/poller.h"
 
 namespace evnode::net {
 
-struct Server::Impl final : detail::HandleWrap {
+struct Server::Impl final : evnode::detail::HandleWrap {
   explicit Impl(Server* s) : owner(s) {}
+  ~Impl() {
+    if (isOpen) closeHandle();
+  }
   void forceClose() override { owner->Server::close(); }  // the loop is going: the socket only
-  uv_handle_t* handle() { return reinterpret_cast<uv_handle_t*>(&poll); }
 
-  // Opens the listening descriptor `descriptor` (closed on failure) and starts watching it.
+  // Opens the listening descriptor `descriptor` (closed on failure) on the thread's poller; it
+  // is watched once it listens (start()).
   int open(int descriptor, bool pipe) {
-    int r = uv_poll_init(Loop::current().uv(), &poll, descriptor);
+    int r = watch.open(descriptor, this, &Impl::onReady);
     if (r < 0) {
       fd::close(descriptor);
       return r;
@@ -34,26 +38,20 @@ struct Server::Impl final : detail::HandleWrap {
     isPipe = pipe;
     isOpen = true;
     noDelaySet = false;
-    poll.data = static_cast<detail::HandleWrap*>(this);
     return 0;
   }
   // Stops watching and closes the descriptor (and removes a Unix socket's file, as libuv does).
-  void closeHandle(uv_close_cb cb) {
+  void closeHandle() {
     isOpen = false;
-    uv_close(handle(), cb);
+    watch.close();
     fd::close(std::exchange(fd, -1));
     if (!path.empty()) ::unlink(path.c_str());
     path.clear();
   }
 
-  static void onPoll(uv_poll_t* p, int status, int) {
-    auto* impl = static_cast<Impl*>(static_cast<detail::HandleWrap*>(p->data));
-    detail::CallbackScope scope;
-    if (status < 0) {
-      // POLLERR on a listener: libuv stopped watching; keep listening.
-      if (impl->isOpen) uv_poll_start(&impl->poll, UV_READABLE, &Impl::onPoll);
-      return;
-    }
+  static void onReady(Watcher* w, int) {
+    auto* impl = static_cast<Impl*>(w->owner());
+    evnode::detail::CallbackScope scope;
     // Accept what is pending, as libuv's listener does. Errors (EMFILE, ENFILE, ENOMEM) are
     // transient: out of descriptors, fd::acceptOne has shed the pending connections so the loop
     // does not spin; keep serving and accept again when the next one comes.
@@ -67,7 +65,7 @@ struct Server::Impl final : detail::HandleWrap {
   }
 
   Server* owner;
-  uv_poll_t poll;
+  Watcher watch;  // the same poller as the connections (poller.h)
   int fd = -1;
   bool isPipe = false;
   bool isOpen = false;
@@ -164,7 +162,7 @@ Server& Server::listen(const ListenOptions& o, std::function<void()> cb) {
 
   auto fail = [this](const Error& err) {
     auto keep = shared_from_this();
-    if (impl_->isOpen) impl_->closeHandle(nullptr);
+    if (impl_->isOpen) impl_->closeHandle();
     nextTick([this, keep, err] {
       if (connections_ == 0) self_.reset();  // connections of an earlier listen still use it
       emit(Events::error, err);
@@ -176,7 +174,7 @@ Server& Server::listen(const ListenOptions& o, std::function<void()> cb) {
       return;
     }
     listening_ = true;
-    if (!refed_) uv_unref(impl_->handle());
+    impl_->watch.setRef(refed_);
     nextTick([this, keep = shared_from_this()] {
       if (listening_) emit(Events::listening);
     });
@@ -213,7 +211,7 @@ Server& Server::listen(const ListenOptions& o, std::function<void()> cb) {
     }
     if (domain == AF_UNIX) impl_->path = o.path;  // ours to remove from now on
     if (::listen(sfd, o.backlog) < 0) return -errno;
-    return uv_poll_start(&impl_->poll, UV_READABLE, &Impl::onPoll);
+    return impl_->watch.start(UV_READABLE);
   };
 
   if (!o.path.empty()) {
@@ -269,14 +267,9 @@ Server& Server::close(std::function<void(const Error&)> cb) {
   closing_ = true;
   if (impl_->isOpen) {
     listening_ = false;
-    impl_->closeHandle([](uv_handle_t* h) {
-      auto* impl = static_cast<Impl*>(static_cast<detail::HandleWrap*>(h->data));
-      detail::CallbackScope scope;
-      impl->owner->maybeEmitClose();
-    });
-  } else {
-    maybeEmitClose();
+    impl_->closeHandle();
   }
+  maybeEmitClose();  // `close` itself comes on a later tick
   return *this;
 }
 
@@ -311,13 +304,13 @@ void Server::getConnections(std::function<void(const Error&, std::size_t)> cb) c
 
 Server& Server::ref() {
   refed_ = true;
-  if (impl_->isOpen) uv_ref(impl_->handle());
+  impl_->watch.setRef(true);
   return *this;
 }
 
 Server& Server::unref() {
   refed_ = false;
-  if (impl_->isOpen) uv_unref(impl_->handle());
+  impl_->watch.setRef(false);
   return *this;
 }
 
