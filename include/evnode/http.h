@@ -308,9 +308,9 @@ class ServerResponse : public Writable {
   const RequestPtr& req() const { return req_; }
 
   /// end() here knows when end(data) is the only write, so the body gets a Content-Length.
-  ServerResponse& end(Callback cb = nullptr);
-  ServerResponse& end(Buffer chunk, Callback cb = nullptr);          ///< writes `chunk`, then ends
-  ServerResponse& end(std::string_view str, Callback cb = nullptr);  ///< writes `str`, then ends
+  ServerResponse& end(Callback cb = nullptr) override;
+  ServerResponse& end(Buffer chunk, Callback cb = nullptr) override;  ///< writes `chunk`, then ends
+  ServerResponse& end(std::string_view str, Callback cb = nullptr);   ///< writes `str`, then ends
 
  protected:
   ServerResponse();
@@ -494,8 +494,8 @@ class ClientRequest : public Writable {
 
   /// end(data) as the only write sends the body with a Content-Length; write() before end()
   /// sends it chunked (unless the caller set Content-Length).
-  ClientRequest& end(Callback cb = nullptr);
-  ClientRequest& end(Buffer chunk, Callback cb = nullptr);  ///< writes `chunk`, then ends
+  ClientRequest& end(Callback cb = nullptr) override;
+  ClientRequest& end(Buffer chunk, Callback cb = nullptr) override;  ///< writes `chunk`, then ends
   /// Writes `str`, then ends.
   ClientRequest& end(std::string_view str, Callback cb = nullptr) {
     return end(Buffer::from(str), std::move(cb));

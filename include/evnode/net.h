@@ -111,19 +111,9 @@ class Socket : public Duplex {
   /// To the Unix socket at `path`.
   Socket& connect(const std::string& path, std::function<void()> cb = nullptr);
 
-  // Writes made in the same loop turn are flushed together (one writev).
-  using Writable::write;
+  using Writable::write;  // the string forms, which call this one
   /// Writable::write(), batched: writes made in the same loop turn leave in one writev.
-  bool write(Buffer chunk, Callback cb = nullptr);
-  /// Writable's string forms call Writable::write(Buffer) directly; these route through the
-  /// batching write above.
-  bool write(std::string_view str, Callback cb = nullptr) {
-    return write(Buffer::from(str), std::move(cb));
-  }
-  /// The string decoded with `encoding` (as Buffer::from), through the batching write.
-  bool write(std::string_view str, std::string_view encoding, Callback cb = nullptr) {
-    return write(Buffer::from(str, encoding), std::move(cb));
-  }
+  bool write(Buffer chunk, Callback cb = nullptr) override;
 
   /// Ends the writable side once pending writes are flushed, then destroys.
   void destroySoon();

@@ -351,8 +351,10 @@ class Writable : public virtual Stream {
   ~Writable() override;
 
   /// Queues `chunk`; returns false once the buffered bytes reach the high-water mark (wait for
-  /// `drain`). After end(), the write fails with ERR_STREAM_WRITE_AFTER_END.
-  bool write(Buffer chunk, Callback cb = nullptr);
+  /// `drain`). After end(), the write fails with ERR_STREAM_WRITE_AFTER_END. Virtual, with both
+  /// end()s, so that a stream that adds to them (a socket's batching, a response's framing)
+  /// behaves the same whether it is called directly, through a Writable& or by pipe().
+  virtual bool write(Buffer chunk, Callback cb = nullptr);
   /// write() of the string's UTF-8 bytes.
   bool write(std::string_view str, Callback cb = nullptr) {
     return write(Buffer::from(str), std::move(cb));
@@ -362,9 +364,9 @@ class Writable : public virtual Stream {
     return write(Buffer::from(str, encoding), std::move(cb));
   }
   /// Signals that no more data will be written; `finish` follows once everything is flushed.
-  Writable& end(Callback cb = nullptr);
+  virtual Writable& end(Callback cb = nullptr);
   /// write(chunk), then end().
-  Writable& end(Buffer chunk, Callback cb = nullptr);
+  virtual Writable& end(Buffer chunk, Callback cb = nullptr);
   /// write(str), then end().
   Writable& end(std::string_view str, Callback cb = nullptr) {
     return end(Buffer::from(str), std::move(cb));

@@ -616,3 +616,48 @@ TEST(HttpResponse, GetHeadersNamesAreLowerCase) {
 
 }  // namespace
 }  // namespace evnode::http::e2e
+
+namespace evnode::http::e2e {
+namespace {
+
+// pipe() calls the response's own write() and end() (they are virtual), so a piped body is
+// framed exactly as the same calls made directly: an empty source gives `Content-Length: 0`,
+// not a chunked body, and a body in pieces the same chunked bytes. A socket piped into gets
+// the socket's batching the same way (one writev for what a turn wrote).
+TEST(HttpResponse, APipedBodyIsFramedAsTheSameCallsMadeDirectly) {
+  EVNODE_WATCHDOG(30);
+  auto server = createServer([&](const RequestPtr& req, const ResponsePtr& res) {
+    res->sendDate = false;
+    const bool piped = req->url.starts_with("/piped");
+    const bool empty = req->url.ends_with("empty");
+    if (!piped) {
+      if (!empty) res->write("abc");
+      res->end();
+      return;
+    }
+    auto src = std::make_shared<PassThrough>();
+    src->pipe(res);
+    if (!empty) src->write("abc");
+    src->end();
+  });
+  server->listen(0, "127.0.0.1");
+  std::string got;
+  rawClient(
+      portOf(server),
+      get("/direct-empty") + get("/piped-empty") + get("/direct-body") + get("/piped-body", true),
+      [&](RawConn& c) {
+        got = c.got;
+        server->close();
+      });
+  run();
+  const std::string empty = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n" + kKeepAlive;
+  const std::string chunked =
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n" + kKeepAlive + "3\r\nabc\r\n0\r\n\r\n";
+  const std::string last =
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: "
+      "close\r\n\r\n3\r\nabc\r\n0\r\n\r\n";
+  EXPECT_EQ(got, empty + empty + chunked + last);
+}
+
+}  // namespace
+}  // namespace evnode::http::e2e

@@ -104,6 +104,35 @@ TEST_F(PipeTest, PipeCopiesEverythingAndEndsTheDestination) {
   EXPECT_TRUE(dst->destroyed());
 }
 
+// A destination that adds to write() and end() (as a socket's batching and a response's framing
+// do) is called through its own overrides by pipe(), as by a direct call.
+TEST_F(PipeTest, PipeCallsTheDestinationsOwnWriteAndEnd) {
+  EVNODE_WATCHDOG(10);
+  struct Counting : Writable {
+    std::vector<std::string> calls;
+    std::string data;
+    void _write(const Buffer& chunk, WriteCallback cb) override {
+      data.append(chunk.view());
+      cb({});
+    }
+    bool write(Buffer chunk, Callback cb) override {
+      calls.push_back("write " + std::string(chunk.view()));
+      return Writable::write(std::move(chunk), std::move(cb));
+    }
+    Writable& end(Callback cb) override {
+      calls.push_back("end");
+      return Writable::end(std::move(cb));
+    }
+  };
+  auto src = readableFrom({Buffer::from("ab"), Buffer::from("cd")});
+  auto dst = std::make_shared<Counting>();
+  src->pipe(dst);
+  run();
+  EXPECT_EQ(dst->calls, (std::vector<std::string>{"write ab", "write cd", "end"}));
+  EXPECT_EQ(dst->data, "abcd");
+  EXPECT_TRUE(dst->writableFinished());
+}
+
 TEST_F(PipeTest, PipeChainsThroughATransform) {
   EVNODE_WATCHDOG(10);
   auto src = readableFrom({Buffer::from("hello "), Buffer::from("pipe "), Buffer::from("world")});
