@@ -169,6 +169,9 @@ class Socket : public Duplex {
   bool hasFinal() const override { return true; }
   void _destroy(const Error& err, std::function<void(const Error&)> cb) override;
   void emitCloseEvent() override;
+  /// Writes batched for this turn go to the kernel before the socket is destroyed, as Node's
+  /// would have at the write() call: write() then destroy() in one turn sends the bytes.
+  void beforeDestroy() override;
 
  private:
   friend class Server;

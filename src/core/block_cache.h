@@ -59,6 +59,16 @@ inline void* unpoisonRecycled(void* p, std::size_t n) {
   return p;
 }
 
+// A constructed object leaves a cache: readable again, its members kept (their capacity is what
+// the cache keeps); the caller checks that it came back blank (recycledNotBlank).
+inline void unpoisonObject(void* p, std::size_t n) {
+#ifdef EVNODE_ASAN
+  ASAN_UNPOISON_MEMORY_REGION(p, n);
+#else
+  (void)p, (void)n;
+#endif
+}
+
 // Give a class `static void* operator new(std::size_t n) { return BlockCache<T>::get(n); }` and
 // the matching operator delete.
 template <class T>

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/callback_scope.h"
+#include "core/thread_instance.h"
 #include "core/tick.h"
 
 namespace evnode {
@@ -216,6 +217,7 @@ Loop& Loop::current() {
 }
 
 Loop::Loop() : loop_(new uv_loop_t) {
+  detail::threadInstancesOutliveTheLoop();
   // A write to a reset socket must give EPIPE, never kill the process.
   std::signal(SIGPIPE, SIG_IGN);
   uv_loop_init(loop_);
@@ -247,6 +249,8 @@ Loop::~Loop() {
     uv_run(loop_, i < 8 ? UV_RUN_NOWAIT : UV_RUN_ONCE);
     detail::drainTicks();
   }
+  // The per-thread caches the teardown freed into go last (thread_instance.h).
+  detail::destroyThreadInstances();
   tls->immediates.clear();
   delete tls;
   tls = nullptr;

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <optional>
 
+#include "core/thread_instance.h"
 #include "dgram/socket_impl.h"
 #include "evnode/dns.h"
 #include "evnode/loop.h"
@@ -20,9 +21,13 @@ constexpr std::size_t kBatch = 16;
 
 // Every message is copied out into its own Buffer before the next read, so one receive area per
 // thread serves every socket of that thread.
+// Null once the thread is exiting (then nothing is received).
 char* receiveArea() {
-  thread_local std::unique_ptr<char[]> area(new char[kSlot * kBatch]);
-  return area.get();
+  struct Area {
+    std::unique_ptr<char[]> bytes{new char[kSlot * kBatch]};
+  };
+  Area* a = evnode::detail::threadInstance<Area>();
+  return a ? a->bytes.get() : nullptr;
 }
 
 Socket::Impl* implOf(uv_handle_t* h) {
@@ -45,7 +50,7 @@ void checkPort(int port, bool allowZero) {
 void onAlloc(uv_handle_t* h, std::size_t, uv_buf_t* buf) {
   bool batched = uv_udp_using_recvmmsg(reinterpret_cast<uv_udp_t*>(h));
   buf->base = receiveArea();
-  buf->len = batched ? kSlot * kBatch : kSlot;
+  buf->len = !buf->base ? 0 : batched ? kSlot * kBatch : kSlot;  // 0: libuv's UV_ENOBUFS
 }
 
 void onRecv(uv_udp_t* h, ssize_t nread, const uv_buf_t* buf, const sockaddr* addr, unsigned flags) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <deque>
 
+#include "core/thread_instance.h"
 #include "evnode/http.h"
 #include "http/client_internal.h"
 
@@ -42,8 +43,13 @@ Agent::~Agent() = default;
 AgentPtr Agent::create(AgentOptions opts) { return std::make_shared<MakeAgent>(std::move(opts)); }
 
 AgentPtr& globalAgent() {
-  static thread_local AgentPtr agent = Agent::create({.keepAlive = true, .timeout = 5000});
-  return agent;
+  // Per thread, and kept until the thread's loop has closed the agent's sockets.
+  struct Global {
+    AgentPtr agent = Agent::create({.keepAlive = true, .timeout = 5000});
+  };
+  if (Global* g = evnode::detail::threadInstance<Global>()) return g->agent;
+  static thread_local AgentPtr gone;  // the thread is exiting
+  return gone;
 }
 
 std::string Agent::getName(const RequestOptions& o) const {

@@ -21,7 +21,10 @@ std::uint64_t now() { return Loop::current().now(); }
 // IncomingMessage in one synchronous step, so one array per thread serves every connection:
 // an idle keep-alive connection carries no header storage.
 std::span<Header> headerScratch(const ServerOptions& o) {
-  thread_local std::vector<Header> store;
+  struct Store {
+    std::vector<Header> fields;
+  };
+  std::vector<Header>& store = evnode::detail::threadInstance<Store>()->fields;  // from a read
   // A field line takes at least 4 bytes ("a:\r\n") and a head is parsed within maxHeaderSize
   // bytes, so this many entries never cut a head short of maxHeadersCount.
   std::size_t want = std::min(o.maxHeadersCount, o.maxHeaderSize / 4 + 1);
@@ -94,10 +97,10 @@ Connection::Connection(Server* server, SocketPtr socket)
 
 Connection::~Connection() {
   // Never left as the owner of bytes nobody will write (a handler threw through process()).
-  OutputBatch& batch = OutputBatch::get();
-  if (batch.owner == this) {
-    batch.owner = nullptr;
-    batch.bytes.clear();
+  OutputBatch* batch = OutputBatch::get();
+  if (batch && batch->owner == this) {
+    batch->owner = nullptr;
+    batch->bytes.clear();
   }
   if (work_) {
     work_->reset();
@@ -167,7 +170,8 @@ bool Connection::idle() const {
 }
 
 ByteBuffer& Connection::output() {
-  OutputBatch& batch = OutputBatch::get();
+  // Responses are rendered from the loop's callbacks, while the thread's objects exist.
+  OutputBatch& batch = *OutputBatch::get();
   if (batch.owner != this) {
     if (batch.owner) batch.owner->flushOutput();
     batch.owner = this;
@@ -176,7 +180,9 @@ ByteBuffer& Connection::output() {
 }
 
 void Connection::flushOutput(const Buffer* then) {
-  OutputBatch& batch = OutputBatch::get();
+  OutputBatch* b = OutputBatch::get();
+  if (!b) return;  // the thread is exiting: nothing was batched
+  OutputBatch& batch = *b;
   const bool mine = batch.owner == this;
   if (!mine && !then) return;
   // No auto-cork tick: the batch is the coalesced write already. A socket already gone takes

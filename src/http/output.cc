@@ -29,7 +29,9 @@ void ByteBuffer::grow(std::size_t n) {
 Buffer outputBuffer(std::string_view bytes) {
   // A batch bigger than this is rare (many pipelined responses at once): its own Buffer.
   if (bytes.size() > kSlabSize / 4) return Buffer::from(bytes.data(), bytes.size());
-  thread_local Slab slab;
+  Slab* s = evnode::detail::threadInstance<Slab>();
+  if (!s) return Buffer::from(bytes.data(), bytes.size());  // the thread is exiting
+  Slab& slab = *s;
   // Writes usually complete at once: then nothing views the slab and it starts over, warm in
   // the cache.
   if (slab.data && slab.data.use_count() == 1) slab.used = 0;

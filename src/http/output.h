@@ -10,6 +10,7 @@
 #include <memory>
 #include <string_view>
 
+#include "core/thread_instance.h"
 #include "evnode/buffer.h"
 
 namespace evnode::http {
@@ -53,10 +54,8 @@ class ByteBuffer {
 struct OutputBatch {
   ByteBuffer bytes;
   Connection* owner = nullptr;
-  static OutputBatch& get() {
-    thread_local OutputBatch batch;
-    return batch;
-  }
+  // The thread's batch; null once the thread's per-thread objects are gone (thread_instance.h).
+  static OutputBatch* get() { return evnode::detail::threadInstance<OutputBatch>(); }
 };
 
 // `bytes` copied into a Buffer cut from a per-thread slab: no allocation per write once warm

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "core/block_cache.h"
+#include "core/thread_instance.h"
 #include "evnode/http.h"
 #include "http/connection.h"
 #include "http/header_rules.h"
@@ -378,7 +379,7 @@ void ServerResponse::endAtOnce(std::string_view text, const Buffer* body, Callba
   // go straight into the connection's output batch (one write with the other responses of this
   // read), without the Writable queue, _final or a socket write of their own. A larger body
   // follows the head zero-copy.
-  thread_local ByteBuffer orphan;  // the connection is gone: rendered (for the checks), dropped
+  ByteBuffer orphan;  // the connection is gone: rendered (for the checks), dropped
   ByteBuffer& out = conn_ ? conn_->output() : orphan;
   const std::size_t mark = out.size();
   try {
@@ -446,7 +447,13 @@ void ServerResponse::sendBody(std::span<Buffer> chunks, bool last, WriteCallback
   for (const auto& c : chunks) total += c.length();
   // The batched responses before this one go first.
   if (conn_) conn_->flushOutput();
-  thread_local ByteBuffer text;  // reused: no allocation per response once warm
+  // Reused: no allocation per response once warm.
+  struct Text {
+    ByteBuffer bytes;
+  };
+  Text* reused = evnode::detail::threadInstance<Text>();
+  ByteBuffer exiting;  // the thread's buffer is gone
+  ByteBuffer& text = reused ? reused->bytes : exiting;
   text.clear();
   if (!headerSent_) {
     // end(data) as the only write, or end() with nothing written: the length is known.

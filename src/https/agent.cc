@@ -5,6 +5,7 @@
 #include <deque>
 #include <unordered_map>
 
+#include "core/thread_instance.h"
 #include "evnode/https.h"
 #include "http/client_internal.h"
 
@@ -81,13 +82,18 @@ std::shared_ptr<Agent> Agent::create(AgentOptions opts) {
 }
 
 std::shared_ptr<Agent>& globalAgent() {
-  static thread_local std::shared_ptr<Agent> agent = [] {
-    AgentOptions o;
-    o.keepAlive = true;
-    o.timeout = 5000;
-    return Agent::create(o);
-  }();
-  return agent;
+  // Per thread, and kept until the thread's loop has closed the agent's sockets.
+  struct Global {
+    std::shared_ptr<Agent> agent = [] {
+      AgentOptions o;
+      o.keepAlive = true;
+      o.timeout = 5000;
+      return Agent::create(o);
+    }();
+  };
+  if (Global* g = evnode::detail::threadInstance<Global>()) return g->agent;
+  static thread_local std::shared_ptr<Agent> gone;  // the thread is exiting
+  return gone;
 }
 
 TlsOptions Agent::effectiveTlsOptions(const http::RequestOptions& opts) const {

@@ -20,7 +20,6 @@ struct SlabPool {
     for (auto& s : slabs) evnode::detail::unpoisonRecycled(s.get(), kSlabSize);
   }
 };
-thread_local SlabPool pool;
 
 // A slab that only the pool holds: no Buffer views it any more.
 bool isFree(const std::shared_ptr<std::uint8_t[]>& s) { return s.use_count() == 1; }
@@ -28,7 +27,7 @@ bool isFree(const std::shared_ptr<std::uint8_t[]>& s) { return s.use_count() == 
 // The first free slab of the pool, or null. In sanitizer builds the search goes round the pool
 // and every other free slab is poisoned: a view read after its Buffer was dropped (a parser's
 // string_view, say) then makes ASan report instead of silently reading the next read's bytes.
-std::shared_ptr<std::uint8_t[]> freeSlab() {
+std::shared_ptr<std::uint8_t[]> freeSlab(SlabPool& pool) {
   const std::size_t n = pool.slabs.size();
   if constexpr (!evnode::detail::kCheckRecycled) {
     for (auto& s : pool.slabs) {
@@ -53,26 +52,25 @@ std::shared_ptr<std::uint8_t[]> freeSlab() {
 }
 }  // namespace
 
-void readSlabAlloc(uv_handle_t*, size_t, uv_buf_t* buf) {
-  if (pool.current) {
-    // The last read found nothing (EAGAIN): its slab is still unclaimed.
-    *buf = uv_buf_init(reinterpret_cast<char*>(pool.current.get()), kSlabSize);
-    return;
+ReadSlab readSlab() {
+  SlabPool* pool = evnode::detail::threadInstance<SlabPool>();
+  if (!pool) return {nullptr, 0};
+  if (!pool->current) {
+    std::shared_ptr<std::uint8_t[]> slab = freeSlab(*pool);
+    if (!slab) {
+      slab = std::make_shared_for_overwrite<std::uint8_t[]>(kSlabSize);
+      if (pool->slabs.size() < kPoolSize) pool->slabs.push_back(slab);
+    }
+    pool->current = std::move(slab);
   }
-  std::shared_ptr<std::uint8_t[]> slab = freeSlab();
-  if (!slab) {
-    slab = std::make_shared_for_overwrite<std::uint8_t[]>(kSlabSize);
-    if (pool.slabs.size() < kPoolSize) pool.slabs.push_back(slab);
-  }
-  pool.current = std::move(slab);
-  *buf = uv_buf_init(reinterpret_cast<char*>(pool.current.get()), kSlabSize);
+  // else the last read found nothing (EAGAIN): its slab is still unclaimed.
+  return {pool->current.get(), kSlabSize};
 }
 
-Buffer takeReadSlab(const char* base, std::size_t n) {
-  auto slab = std::move(pool.current);
-  const auto* start = slab.get();
-  return Buffer(std::move(slab),
-                static_cast<std::size_t>(reinterpret_cast<const std::uint8_t*>(base) - start), n);
+Buffer takeReadSlab(std::size_t n) {
+  // Only called after readSlab() gave a slab, so the pool is there.
+  SlabPool* pool = evnode::detail::threadInstance<SlabPool>();
+  return Buffer(std::move(pool->current), 0, n);
 }
 
 }  // namespace evnode::net

@@ -1,20 +1,26 @@
 // Internal: the read-buffer policy shared by every stream socket of a thread.
 //
-// libuv asks for a buffer right before each read(2) and hands it back right after, so one
-// 64 KiB slab serves every socket in turn. The data is pushed as a Buffer viewing the slab;
-// once every such view is gone the slab is reused. A small pool covers consumers that hold a
-// chunk for a while (a write still in flight): steady state allocates nothing, and an idle
-// connection owns no read buffer at all.
+// Each read(2) (or SSL_read) goes into the thread's current 64 KiB slab; the bytes read become a
+// Buffer viewing that slab, and once every such view is gone the slab is used again. A small
+// pool covers consumers that hold a chunk for a while (a write still in flight): steady state
+// allocates nothing, and an idle connection owns no read buffer at all.
 #pragma once
 
-#include <uv.h>
+#include <cstddef>
+#include <cstdint>
 
 #include "evnode/buffer.h"
 
 namespace evnode::net {
 
-void readSlabAlloc(uv_handle_t* handle, size_t suggested, uv_buf_t* buf);
-// A Buffer of the first `n` bytes of the slab that `base` (from readSlabAlloc) points into.
-Buffer takeReadSlab(const char* base, std::size_t n);
+struct ReadSlab {
+  std::uint8_t* data;
+  std::size_t size;  // 0 once the thread is exiting: read nothing more
+};
+
+// Where the next read goes. A read that found nothing leaves the slab for the next one.
+ReadSlab readSlab();
+// A Buffer of the first `n` bytes of the slab readSlab() gave, which it takes over (no copy).
+Buffer takeReadSlab(std::size_t n);
 
 }  // namespace evnode::net

@@ -13,6 +13,7 @@
 
 #include "core/block_cache.h"
 #include "core/callback_scope.h"
+#include "core/thread_instance.h"
 #include "core/tick.h"
 #include "evnode/dns.h"
 #include "evnode/loop.h"
@@ -173,20 +174,20 @@ struct Socket::Impl final : Socket, evnode::detail::HandleWrap {
   // Reads what is there, like libuv: up to 32 slabs, stopping at a short read.
   void readSome() {
     for (int i = 0; i < 32 && wantRead_ && !destroyed(); ++i) {
-      uv_buf_t buf;
-      readSlabAlloc(nullptr, 0, &buf);
-      long n = fd::readSome(fd_, buf.base, buf.len);
+      ReadSlab slab = readSlab();
+      if (slab.size == 0) return;  // the thread is exiting
+      long n = fd::readSome(fd_, slab.data, slab.size);
       if (n > 0) {
         state().bytesRead += static_cast<std::uint64_t>(n);
         activity();
         // The buffer is a view of the pooled slab: no copy, no allocation.
-        Buffer chunk = takeReadSlab(buf.base, static_cast<std::size_t>(n));
+        Buffer chunk = takeReadSlab(static_cast<std::size_t>(n));
         if (direct()) {
           consumer_->onData(chunk);
         } else if (!push(std::move(chunk))) {
           wantRead_ = false;
         }
-        if (static_cast<std::size_t>(n) < buf.len) return;
+        if (static_cast<std::size_t>(n) < slab.size) return;
       } else if (n == 0) {
         wantRead_ = false;
         syncPoll(true);
@@ -215,17 +216,23 @@ struct Socket::Impl final : Socket, evnode::detail::HandleWrap {
   // Writes now what the kernel takes, keeps the rest for when the descriptor is writable;
   // completes `cb` when all is written.
   void write(std::vector<Buffer>& chunks, WriteCallback cb) {
-    thread_local std::vector<iovec> scratch;
+    // A batch is a few buffers (a head and a body, a turn's writes): on the stack.
+    constexpr std::size_t kOnStack = 64;
+    iovec onStack[kOnStack];
+    std::vector<iovec> onHeap;
     const std::size_t n = chunks.size();
-    scratch.resize(n);
+    iovec* iov = onStack;
+    if (n > kOnStack) {
+      onHeap.resize(n);
+      iov = onHeap.data();
+    }
     std::size_t total = 0;
     for (std::size_t i = 0; i < n; ++i) {
-      scratch[i].iov_base = const_cast<std::uint8_t*>(chunks[i].data());
-      scratch[i].iov_len = chunks[i].length();
+      iov[i].iov_base = const_cast<std::uint8_t*>(chunks[i].data());
+      iov[i].iov_len = chunks[i].length();
       total += chunks[i].length();
     }
-    long r = st_ && st_->nextWrite ? std::exchange(st_->nextWrite, 0)
-                                   : fd::writeSome(fd_, scratch.data(), n);
+    long r = st_ && st_->nextWrite ? std::exchange(st_->nextWrite, 0) : fd::writeSome(fd_, iov, n);
     if (r == static_cast<long>(total)) {
       state().bytesWritten += total;
       activity();
@@ -239,7 +246,7 @@ struct Socket::Impl final : Socket, evnode::detail::HandleWrap {
     std::size_t done = r > 0 ? static_cast<std::size_t>(r) : 0;
     state().bytesWritten += done;
     WriteReq* req = WriteReq::get();
-    req->bufs.assign(scratch.begin(), scratch.end());
+    req->bufs.assign(iov, iov + n);
     req->first = 0;
     advance(req, done);
     req->chunks.swap(chunks);  // keep the bytes alive until they are written
@@ -624,6 +631,14 @@ bool Socket::write(Buffer chunk, Callback cb) {
   return Writable::write(std::move(chunk), std::move(cb));
 }
 
+void Socket::beforeDestroy() {
+  if (autoCorked_) {
+    autoCorked_ = false;  // the tick that would have uncorked finds nothing to do
+    uncork();
+  }
+  Duplex::beforeDestroy();
+}
+
 void Socket::touchTimeout() {
   if (st_ && st_->timer) st_->timer->refresh();
 }
@@ -639,10 +654,15 @@ void Socket::_read(std::size_t) {
 void Socket::_write(const Buffer& chunk, WriteCallback cb) {
   // A single write (an uncorked write, or a layered stream such as TLS writing its records)
   // reuses one vector per thread instead of allocating one per write.
-  thread_local std::vector<Buffer> one;
-  one.assign(1, chunk);
-  _writev(one, cb);
-  one.clear();  // do not pin the bytes (a read slab) once they are written or queued
+  struct One {
+    std::vector<Buffer> chunks;
+  };
+  One* one = evnode::detail::threadInstance<One>();
+  std::vector<Buffer> exiting;  // the thread's vector is gone
+  std::vector<Buffer>& chunks = one ? one->chunks : exiting;
+  chunks.assign(1, chunk);
+  _writev(chunks, cb);
+  chunks.clear();  // do not pin the bytes (a read slab) once they are written or queued
 }
 
 void Socket::_writev(std::vector<Buffer>& chunks, WriteCallback cb) {

@@ -1,4 +1,4 @@
-// The BIO between OpenSSL and a TLSSocket's transport, and the per-thread output arena.
+// The BIO between OpenSSL and a TLSSocket's transport, and the per-thread output arena().
 //
 // Memory BIOs would copy every byte twice (into the BIO, out of it). This one lets OpenSSL read
 // straight from the Buffers the transport delivered, and write its records into a shared
@@ -10,6 +10,7 @@
 #include <cstring>
 #include <memory>
 
+#include "core/thread_instance.h"
 #include "tls/internal.h"
 
 namespace evnode::tls::detail {
@@ -41,11 +42,12 @@ struct Arena {
     used += n;
   }
 };
-thread_local Arena arena;
+// OpenSSL writes records here from the loop's callbacks, while the thread's objects exist.
+Arena& arena() { return *evnode::detail::threadInstance<Arena>(); }
 
 int bioWrite(BIO*, const char* data, int len) {
   if (len <= 0) return 0;
-  arena.write(data, static_cast<std::size_t>(len));
+  arena().write(data, static_cast<std::size_t>(len));
   return len;
 }
 
@@ -110,16 +112,16 @@ BIO* newTransportBio(CipherIn* in) {
   return b;
 }
 
-void arenaReserve(std::size_t bytes) { arena.reserve(bytes); }
+void arenaReserve(std::size_t bytes) { arena().reserve(bytes); }
 
-bool arenaHasOutput() { return arena.used > arena.start || !arena.done.empty(); }
+bool arenaHasOutput() { return arena().used > arena().start || !arena().done.empty(); }
 
 void arenaTake(std::vector<Buffer>& out) {
-  for (auto& b : arena.done) out.push_back(std::move(b));
-  arena.done.clear();
-  if (arena.used > arena.start) {
-    out.emplace_back(arena.base, arena.start, arena.used - arena.start);
-    arena.start = arena.used;
+  for (auto& b : arena().done) out.push_back(std::move(b));
+  arena().done.clear();
+  if (arena().used > arena().start) {
+    out.emplace_back(arena().base, arena().start, arena().used - arena().start);
+    arena().start = arena().used;
   }
 }
 

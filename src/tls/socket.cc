@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "core/callback_scope.h"
+#include "core/thread_instance.h"
 #include "evnode/loop.h"
 #include "net/read_slab.h"
 #include "tls/internal.h"
@@ -233,20 +234,20 @@ struct TLSSocket::Impl {
         if (transportEnded) pushEof();
         return;
       }
-      uv_buf_t buf;
-      net::readSlabAlloc(nullptr, 0, &buf);
+      net::ReadSlab slab = net::readSlab();
+      if (slab.size == 0) return;  // the thread is exiting
       std::size_t got = 0;
       int err = SSL_ERROR_NONE;
       ERR_clear_error();
-      while (got < buf.len) {
-        int n = SSL_read(ssl, buf.base + got, static_cast<int>(buf.len - got));
+      while (got < slab.size) {
+        int n = SSL_read(ssl, slab.data + got, static_cast<int>(slab.size - got));
         if (n <= 0) {
           err = SSL_get_error(ssl, n);
           break;
         }
         got += static_cast<std::size_t>(n);
       }
-      Buffer data = net::takeReadSlab(buf.base, got);
+      Buffer data = net::takeReadSlab(got);
       if (got > 0) {
         plainRead += got;
         owner->touchTimeout();
@@ -277,23 +278,28 @@ struct TLSSocket::Impl {
   // Sends what OpenSSL wrote to the arena; false if the transport is over its high-water mark.
   bool flush() {
     if (!detail::arenaHasOutput()) return true;
-    thread_local std::vector<Buffer> out;
+    struct Out {
+      std::vector<Buffer> chunks;
+    };
+    std::vector<Buffer>& out = evnode::detail::threadInstance<Out>()->chunks;  // from a callback
     detail::arenaTake(out);
     Duplex* t = owner->transport_.get();
     if (t->destroyed() || t->writableEnded()) {
       out.clear();
       return true;
     }
+    // The records of this flush are the batch: they go to the transport now, without a
+    // socket's own batching (which would hold them until the end of the turn).
     bool ok = true;
     if (out.size() == 1) {
       Buffer b = std::move(out[0]);
       out.clear();
-      ok = t->write(std::move(b));
+      ok = t->Writable::write(std::move(b));
     } else {
       std::vector<Buffer> many;
       many.swap(out);
       t->cork();
-      for (auto& b : many) ok = t->write(std::move(b));
+      for (auto& b : many) ok = t->Writable::write(std::move(b));
       t->uncork();
     }
     return ok;
@@ -671,10 +677,15 @@ void TLSSocket::_read(std::size_t) {
 }
 
 void TLSSocket::_write(const Buffer& chunk, WriteCallback cb) {
-  thread_local std::vector<Buffer> one;
-  one.assign(1, chunk);
-  _writev(one, cb);
-  one.clear();
+  struct One {
+    std::vector<Buffer> chunks;
+  };
+  One* one = evnode::detail::threadInstance<One>();
+  std::vector<Buffer> exiting;  // the thread's vector is gone
+  std::vector<Buffer>& chunks = one ? one->chunks : exiting;
+  chunks.assign(1, chunk);
+  _writev(chunks, cb);
+  chunks.clear();
 }
 
 void TLSSocket::_writev(std::vector<Buffer>& chunks, WriteCallback cb) {
