@@ -30,6 +30,10 @@
 #include "evnode/stream.h"
 #include "evnode/url.h"
 
+namespace evnode::https {
+struct TlsOptions;  // evnode/https.h
+}  // namespace evnode::https
+
 /// HTTP/1.1: Node's http module (Server, IncomingMessage, ServerResponse, ClientRequest, Agent).
 namespace evnode::http {
 
@@ -109,15 +113,16 @@ class IncomingMessage : public Readable {
   bool aborted = false;                 ///< the connection closed before the message was complete
   std::shared_ptr<net::Socket> socket;  ///< the connection it arrived on
 
-  /// Called by the connection when the consumer wants more body bytes.
-  std::function<void()> onRead;
-
  protected:
   void _read(std::size_t size) override;
   void _destroy(const Error& err, std::function<void(const Error&)> cb) override;
 
  private:
   friend class Connection;
+  friend class ClientRequest;
+  // The server connection or the client, resuming its socket when the consumer wants more of
+  // the body.
+  std::function<void()> onRead_;
   // A request without a body: its end is pushed when it is first read (most handlers never
   // read it, and an end pushed at once costs a tick per request).
   bool endOnRead_ = false;
@@ -411,9 +416,9 @@ struct RequestOptions {
   /// As net::ConnectOptions' (happy eyeballs over the addresses of a host name).
   std::optional<bool> autoSelectFamily{};
   std::uint64_t autoSelectFamilyAttemptTimeout = 0;  ///< as net::ConnectOptions'
-  /// TLS options for https: an https::TlsOptions (see evnode/https.h), opaque here so that
-  /// http.h does not depend on tls.h. https::request fills it in.
-  std::shared_ptr<const void> tls{};
+  /// TLS options for https (evnode/https.h; declared only here, so that http.h does not depend
+  /// on tls.h). https::request fills it in.
+  std::shared_ptr<const https::TlsOptions> tls{};
 
   /// Host name to connect to (hostname, else host), without IPv6 brackets.
   std::string connectHost() const;
@@ -431,13 +436,15 @@ RequestOptions urlToHttpOptions(const URL& url, RequestOptions base = {});
 /// refuses all but its agent's (ERR_INVALID_PROTOCOL).
 RequestOptions parseUrl(std::string_view url, RequestOptions base = {});
 
-namespace detail {
-// http::request and https::request: `defaultAgent` is the module's global agent, whose protocol
-// the request must use unless options.agent says otherwise (ERR_INVALID_PROTOCOL); with
-// noAgent, its createConnection opens the connection.
+/// \cond INTERNAL
+namespace internal {
+// Not part of the API: what http::request and https::request share. `defaultAgent` is the
+// module's global agent, whose protocol the request must use unless options.agent says
+// otherwise (ERR_INVALID_PROTOCOL); with noAgent, its createConnection opens the connection.
 ClientRequestPtr request(RequestOptions options, const AgentPtr& defaultAgent,
                          std::function<void(const IncomingMessagePtr&)> onResponse);
-}  // namespace detail
+}  // namespace internal
+/// \endcond
 
 /// `information`: an interim 1xx response (besides 101).
 struct InformationInfo {
@@ -532,8 +539,8 @@ class ClientRequest : public Writable {
  private:
   friend class Agent;
   friend struct Impl;
-  friend ClientRequestPtr detail::request(RequestOptions, const AgentPtr&,
-                                          std::function<void(const IncomingMessagePtr&)>);
+  friend ClientRequestPtr internal::request(RequestOptions, const AgentPtr&,
+                                            std::function<void(const IncomingMessagePtr&)>);
   void checkNotSent(const char* what) const;
   void sendBody(std::vector<Buffer>& chunks, bool last, WriteCallback* cb);
   std::string renderHead(std::size_t bodyBytes, bool knownLength);
@@ -639,8 +646,8 @@ class Agent : public EventEmitter, public std::enable_shared_from_this<Agent> {
  private:
   friend class ClientRequest;
   friend struct ClientRequest::Impl;
-  friend ClientRequestPtr detail::request(RequestOptions, const AgentPtr&,
-                                          std::function<void(const IncomingMessagePtr&)>);
+  friend ClientRequestPtr internal::request(RequestOptions, const AgentPtr&,
+                                            std::function<void(const IncomingMessagePtr&)>);
   // Gives `req` a socket now, or queues it. `fresh`: never a free socket (a retry).
   void addRequest(const ClientRequestPtr& req, bool fresh = false);
   // The request is done with the socket: reuse it, keep it, or close it.

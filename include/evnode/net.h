@@ -72,6 +72,15 @@ struct ConnectOptions {
 
 class Server;
 
+/// \cond INTERNAL
+namespace internal {
+// The socket that owns a descriptor (src/net/socket.cc): a Socket and its watcher (poller.h)
+// in one allocation. A layered socket (tls::TLSSocket) is a plain Socket without one.
+struct FdSocket;
+class SocketConsumer;  // the one consumer that may take the reads directly (src/net/direct.h)
+}  // namespace internal
+/// \endcond
+
 /// Node's net.Socket: a TCP or Unix-domain connection, as a Duplex stream.
 class Socket : public Duplex {
  public:
@@ -149,15 +158,9 @@ class Socket : public Duplex {
   /// several addresses attempted, in order (the last is the one connected); empty otherwise.
   std::vector<std::string> autoSelectFamilyAttemptedAddresses() const;
 
-  // The socket that owns a descriptor (src/net/socket.cc): this class and its watcher (poller.h)
-  // in one allocation. A layered socket (tls::TLSSocket) is a plain Socket without one.
-  struct Impl;
-  // Internal: the one consumer that may take the reads directly (src/net/direct.h).
-  class Consumer;
-
  protected:
-  /// Also what a socket without a handle of its own (tls::TLSSocket) is built with: it overrides
-  /// the stream hooks and the virtual accessors, and the uv handle is never opened.
+  /// Also what a socket without a descriptor of its own (tls::TLSSocket) is built with: it
+  /// overrides the stream hooks and the virtual accessors.
   explicit Socket(SocketOptions opts);
   /// Restarts the setTimeout() countdown (activity seen by a subclass).
   void touchTimeout();
@@ -175,7 +178,7 @@ class Socket : public Duplex {
 
  private:
   friend class Server;
-  friend struct Impl;
+  friend struct internal::FdSocket;
   // Wraps an accepted descriptor; nullptr (and the descriptor closed) if that failed.
   static std::shared_ptr<Socket> accept(int fd, bool isPipe, const SocketOptions& opts);
   // A `data` listener removed may be the consumer's (src/net/direct.h).
@@ -186,30 +189,31 @@ class Socket : public Duplex {
   // progress): allocated on first use and kept, so an idle connection has none of it.
   struct State;
   State& state();
-  Impl* impl() const;  // nullptr for a layered socket
+  internal::FdSocket* impl() const;  // nullptr for a layered socket
   AddressInfo remote() const;
   std::unique_ptr<State> st_;
   std::shared_ptr<Socket> self_;  // held while the handle is open
-  // net::detail::setConsumer (src/net/direct.h): the consumer and its two listeners.
-  Consumer* consumer_ = nullptr;
+  // net::internal::setConsumer (src/net/direct.h): the consumer and its two listeners.
+  internal::SocketConsumer* consumer_ = nullptr;
   ListenerId consumerData_ = 0, consumerError_ = 0;
   bool handleOpen_ : 1 = false;
   bool autoCorked_ : 1 = false;
-  bool hasHandle_ : 1 = false;  // this is an Impl
+  bool hasHandle_ : 1 = false;  // this is an internal::FdSocket
   bool refed_ : 1 = true;
-  // Impl's state, kept here where it fills what would be padding (an idle connection's memory).
+  // FdSocket's state, kept here where it fills what would be padding (an idle connection's
+  // memory).
   bool isPipe_ : 1 = false;
   bool wantRead_ : 1 = false;        // Readable asked for data
   bool readOnConnect_ : 1 = false;   // ... before the connection was up
   bool connectWait_ : 1 = false;     // a connect is under way: wait for writable
-  bool closing_ : 1 = false;         // uv_close was called
+  bool closing_ : 1 = false;         // the descriptor is being closed
   bool consumerDirect_ : 1 = false;  // reads may go straight to consumer_ (no other listener)
 
  protected:
   bool connecting_ : 1 = false;  ///< a layered socket sets it while its transport connects
 
  private:
-  int fd_ = -1;  // Impl's descriptor
+  int fd_ = -1;  // FdSocket's descriptor
 };
 
 /// Node's net.createServer(options).
@@ -303,14 +307,19 @@ class Server : public EventEmitter, public std::enable_shared_from_this<Server> 
 
  private:
   friend class Socket;
+  friend struct internal::FdSocket;
   friend struct Impl;
   void onConnection(int fd, bool isPipe);  // a connection was accepted
-  void onConnectionClosed();
+  void onConnectionClosed();               // a connection was destroyed (Node's count goes down)
+  void onConnectionReleased();  // ... and has emitted its `close` (it no longer uses the server)
   void maybeEmitClose();
   std::unique_ptr<Impl> impl_;
-  std::shared_ptr<Server> self_;  // held while listening and while connections are open
+  // Held while listening, until `close` was emitted, and while a connection may still call in
+  // (until its own `close`, which Node emits after the server's).
+  std::shared_ptr<Server> self_;
   ServerOptions opts_;
   std::size_t connections_ = 0;
+  std::size_t attached_ = 0;  // connections whose `close` is still to come
   bool listening_ = false;
   bool closing_ = false;
   bool refed_ = true;

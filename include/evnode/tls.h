@@ -170,13 +170,13 @@ struct TLSSocketOptions {
 class Server;
 class TLSSocket;
 struct ServerSide;
-namespace detail {
+namespace internal {
 struct Config;
 std::shared_ptr<TLSSocket> makeTLSSocket(std::shared_ptr<Duplex> transport,
                                          std::shared_ptr<const Config> config,
                                          std::shared_ptr<ServerSide> server);
 void startHandshakeTimer(TLSSocket* s, std::uint64_t ms);
-}  // namespace detail
+}  // namespace internal
 
 /// Node's tls.TLSSocket: a net::Socket whose bytes are encrypted onto another Duplex (its
 /// transport).
@@ -242,10 +242,10 @@ class TLSSocket : public net::Socket {
 
  private:
   friend struct Impl;
-  friend void detail::startHandshakeTimer(TLSSocket*, std::uint64_t);
-  friend std::shared_ptr<TLSSocket> detail::makeTLSSocket(std::shared_ptr<Duplex>,
-                                                          std::shared_ptr<const detail::Config>,
-                                                          std::shared_ptr<ServerSide>);
+  friend void internal::startHandshakeTimer(TLSSocket*, std::uint64_t);
+  friend std::shared_ptr<TLSSocket> internal::makeTLSSocket(std::shared_ptr<Duplex>,
+                                                            std::shared_ptr<const internal::Config>,
+                                                            std::shared_ptr<ServerSide>);
   std::unique_ptr<Impl> impl_;
   std::shared_ptr<Duplex> transport_;
   net::Socket* tcp_ = nullptr;       // transport_ when it is a net::Socket

@@ -460,7 +460,7 @@ void ClientRequest::Impl::handleHead() {
     return;
   }
   std::weak_ptr<ClientRequest> weak = req->self_;
-  res->onRead = [weak] {
+  res->onRead_ = [weak] {
     auto self = weak.lock();
     if (self && self->socket_ && !self->impl_->released) self->socket_->resume();
   };
@@ -591,8 +591,8 @@ std::string RequestOptions::connectHost() const {
   return h;
 }
 
-ClientRequestPtr detail::request(RequestOptions o, const AgentPtr& defaultAgent,
-                                 std::function<void(const IncomingMessagePtr&)> onResponse) {
+ClientRequestPtr internal::request(RequestOptions o, const AgentPtr& defaultAgent,
+                                   std::function<void(const IncomingMessagePtr&)> onResponse) {
   // As Node: the protocol must be the agent's (http.request cannot fetch https: URLs).
   const std::string& expected = o.agent && !o.noAgent ? o.agent->protocol : defaultAgent->protocol;
   if (o.protocol != expected) {
@@ -669,7 +669,7 @@ ClientRequestPtr detail::request(RequestOptions o, const AgentPtr& defaultAgent,
 
 ClientRequestPtr request(RequestOptions options,
                          std::function<void(const IncomingMessagePtr&)> onResponse) {
-  return detail::request(std::move(options), globalAgent(), std::move(onResponse));
+  return internal::request(std::move(options), globalAgent(), std::move(onResponse));
 }
 
 ClientRequestPtr request(std::string_view url,

@@ -116,7 +116,7 @@ Connection* Connection::start(Server* server, const SocketPtr& socket, bool plai
   // calls. The connection's own reference is given up on `close` or when the socket is handed
   // over (detach()).
   ++c->refs_;
-  net::detail::setConsumer(*socket, c);
+  net::internal::setConsumer(*socket, c);
   server->state_->add(server, c);
   if (server->opts_.timeout) {
     socket->setTimeout(server->opts_.timeout);
@@ -127,7 +127,7 @@ Connection* Connection::start(Server* server, const SocketPtr& socket, bool plai
 
 void Connection::watchSocketTimeout(net::Socket& socket) {
   // The HTTP connection is the socket's consumer while it serves it (not after a hand-over).
-  if (auto* c = dynamic_cast<Connection*>(net::detail::consumerOf(socket))) {
+  if (auto* c = dynamic_cast<Connection*>(net::internal::consumerOf(socket))) {
     c->watchSocketTimeout();
   }
 }
@@ -192,8 +192,8 @@ void Connection::flushOutput(const Buffer* then) {
   // One writev: the batch, then the body. Usually straight to the kernel; bytes it does not
   // take at once are copied out of the batch (outputBuffer) and queued.
   if (live) {
-    net::detail::writeNow(*socket_, mine ? batch.bytes.view() : std::string_view(), then,
-                          &outputBuffer);
+    net::internal::writeNow(*socket_, mine ? batch.bytes.view() : std::string_view(), then,
+                            &outputBuffer);
   }
   if (mine) batch.bytes.clear();
 }
@@ -245,7 +245,7 @@ void Connection::onClose() {
   RequestPtr req = std::move(work_->req);
   ResponsePtr res = std::move(work_->res);
   work_->reset();
-  if (req) req->onRead = nullptr;
+  if (req) req->onRead_ = nullptr;
   if (req && !req->complete && !req->destroyed()) {
     req->aborted = true;
     req->emit(IncomingMessage::Events::aborted);
@@ -260,14 +260,14 @@ void Connection::onClose() {
 
 void Connection::detach() {
   if (work_) {
-    if (work_->req) work_->req->onRead = nullptr;
+    if (work_->req) work_->req->onRead_ = nullptr;
     if (work_->onEnd) socket_->off(net::Socket::Events::end, work_->onEnd);
     if (work_->onDrain) socket_->off(net::Socket::Events::drain, work_->onDrain);
     work_->onEnd = work_->onDrain = 0;
   }
   if (timeoutListener_) socket_->off(net::Socket::Events::timeout, timeoutListener_);
   timeoutListener_ = 0;
-  net::detail::setConsumer(*socket_, nullptr);
+  net::internal::setConsumer(*socket_, nullptr);
   server_->state_->remove(this);
   phase_ = Phase::kClosed;
   --refs_;  // the consumer's reference: callers hold one of their own (handOver)
@@ -420,7 +420,7 @@ void Connection::startRequest(RequestHead& head, std::size_t headLen) {
   if (!w.bodyDone) {
     // The consumer wants more body: resume a socket paused for backpressure. A plain pointer
     // (no allocation): the hook is cleared when the body completes or the connection goes.
-    req->onRead = [this] { resumeReading(); };
+    req->onRead_ = [this] { resumeReading(); };
     // A client that stops sending half way through the body aborts the request.
     w.onEnd = socket_->on(net::Socket::Events::end, [this] { onEnd(); });
   }
@@ -521,7 +521,7 @@ void Connection::bodyComplete() {
     socket_->off(net::Socket::Events::end, w.onEnd);
     w.onEnd = 0;
   }
-  if (w.req) w.req->onRead = nullptr;
+  if (w.req) w.req->onRead_ = nullptr;
   phase_ = Phase::kHead;
   w.headStart = now();
   if (w.req && !w.req->complete) {
@@ -638,7 +638,7 @@ bool Connection::bodyStalled(std::uint64_t t) const {
 
 bool Connection::sendStalled() {
   const auto written = static_cast<std::uint32_t>(socket_->bytesWritten());
-  if (!net::detail::outputWaiting(*socket_) || written != writtenMark_) {
+  if (!net::internal::outputWaiting(*socket_) || written != writtenMark_) {
     writtenMark_ = written;
     stalledChecks_ = 0;
     return false;

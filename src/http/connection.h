@@ -19,7 +19,7 @@
 
 namespace evnode::http {
 
-class Connection final : public net::detail::SocketConsumer {
+class Connection final : public net::internal::SocketConsumer {
  public:
   Connection(Server* server, SocketPtr socket);
   ~Connection();

@@ -103,7 +103,7 @@ void IncomingMessage::_read(std::size_t) {
     push(nullptr);
     return;
   }
-  if (onRead) onRead();
+  if (onRead_) onRead_();
 }
 
 void IncomingMessage::_destroy(const Error& err, std::function<void(const Error&)> cb) {

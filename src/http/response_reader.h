@@ -9,10 +9,10 @@
 //   }
 //
 // Views in head() and trailers() point into bytes the reader holds until the next call (the
-// caller's `pending` may no longer hold them once they were consumed): copy what you keep. 1xx heads other than 101 are reported as kHead and then the final head follows;
-// more than kMaxInformational of them before one final head is an error.
-// After 101, or a 2xx to CONNECT, the connection is no longer HTTP: next() returns kNeedMore and
-// leaves every byte to the caller.
+// caller's `pending` may no longer hold them once they were consumed): copy what you keep. 1xx
+// heads other than 101 are reported as kHead and then the final head follows; more than
+// kMaxInformational of them before one final head is an error. After 101, or a 2xx to CONNECT, the
+// connection is no longer HTTP: next() returns kNeedMore and leaves every byte to the caller.
 #pragma once
 
 #include <vector>

@@ -1,5 +1,5 @@
 // ServerResponse::sendFile: a file as a response body. On a plain TCP or Unix connection the head
-// goes out through the response as usual and the file through net::detail::sendFile, ordered
+// goes out through the response as usual and the file through net::internal::sendFile, ordered
 // behind the head on the socket (sendfile(2): the bytes never enter this process). A layered
 // socket (TLS) has no kernel socket to sendfile() into, so the file is read and written through.
 // Either way the response ends when the file is sent, so the connection moves to its next
@@ -98,7 +98,7 @@ void ServerResponse::sendFile(int fd, std::uint64_t offset, std::uint64_t length
     throw Exception("ERR_OUT_OF_RANGE", "sendFile: the file range is past 2^63");
   }
   ResponsePtr res(self(), this);  // Stream is a virtual base: no static cast down from it
-  const bool zeroCopy = net::detail::canSendFile(*socket());
+  const bool zeroCopy = net::internal::canSendFile(*socket());
   setHeader("Content-Length", std::to_string(length));
   // The head is queued on the socket now; the file's marker joins it in the same batch.
   flushHeaders();
@@ -108,13 +108,13 @@ void ServerResponse::sendFile(int fd, std::uint64_t offset, std::uint64_t length
     return;
   }
   if (!zeroCopy) return streamFile(res, fd, offset, length, std::move(cb));
-  net::detail::sendFile(socket(), fd, offset, length,
-                        [res, cb = std::move(cb)](const Error& err, std::uint64_t sent) {
-                          // First the caller (its fd, its byte count), then the response's end,
-                          // whose `finish` or `close` may be what the caller logs on.
-                          cb(err, sent);
-                          endOrDestroy(*res, err);
-                        });
+  net::internal::sendFile(socket(), fd, offset, length,
+                          [res, cb = std::move(cb)](const Error& err, std::uint64_t sent) {
+                            // First the caller (its fd, its byte count), then the response's end,
+                            // whose `finish` or `close` may be what the caller logs on.
+                            cb(err, sent);
+                            endOrDestroy(*res, err);
+                          });
 }
 
 }  // namespace evnode::http

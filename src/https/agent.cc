@@ -98,7 +98,7 @@ std::shared_ptr<Agent>& globalAgent() {
 
 TlsOptions Agent::effectiveTlsOptions(const http::RequestOptions& opts) const {
   TlsOptions t;
-  if (opts.tls) t = *std::static_pointer_cast<const TlsOptions>(opts.tls);
+  if (opts.tls) t = *opts.tls;
   // As Node's agent.addRequest ({...options, ...agent.options}): what the agent sets wins.
   const TlsOptions& a = tls_;
   if (!a.ca.empty()) t.ca = a.ca;

@@ -11,7 +11,7 @@ ClientRequestPtr request(RequestOptions o, ResponseCallback onResponse) {
   http::RequestOptions base = o;
   base.tls = std::make_shared<const TlsOptions>(static_cast<const TlsOptions&>(o));
   http::AgentPtr defaultAgent = globalAgent();
-  return http::detail::request(std::move(base), defaultAgent, std::move(onResponse));
+  return http::internal::request(std::move(base), defaultAgent, std::move(onResponse));
 }
 
 ClientRequestPtr request(std::string_view url, ResponseCallback onResponse) {

@@ -71,7 +71,7 @@ void ConnectAttempts::next() {
     socket_.emit(Socket::Events::connectionAttempt, a.address, port_, a.family);
     if (stopped_) return;
     attempted_.push_back(a.address + ":" + std::to_string(port_));
-    Error err = detail::startAttempt(socket_, a.address, a.family, port_, localPort_);
+    Error err = internal::startAttempt(socket_, a.address, a.family, port_, localPort_);
     if (!err) {
       // The last address waits for the system's own connect timeout, as in Node.
       if (next_ < addresses_.size()) {

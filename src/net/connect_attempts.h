@@ -63,12 +63,12 @@ class ConnectAttempts {
   bool stopped_ = false;
 };
 
-namespace detail {
+namespace internal {
 // The socket's part (socket.cc). Closes the descriptor of the previous attempt if one is open,
 // opens one for `ip`, binds it to localPort (if not 0) and starts connecting it; an empty Error
 // when that is under way (the outcome then comes to ConnectAttempts::settle), else the error met
 // at once.
 Error startAttempt(Socket& socket, const std::string& ip, int family, int port, int localPort);
-}  // namespace detail
+}  // namespace internal
 
 }  // namespace evnode::net

@@ -23,7 +23,10 @@
 
 namespace evnode::net {
 
-class Socket::Consumer {
+namespace internal {
+
+// The one consumer that may take a socket's reads directly (the HTTP server's connection).
+class SocketConsumer {
  public:
   // A chunk read from the socket (a view of a read slab: copy what must outlive the call).
   virtual void onData(const Buffer& chunk) = 0;
@@ -33,12 +36,8 @@ class Socket::Consumer {
   virtual void onClose() = 0;
 
  protected:
-  ~Consumer() = default;
+  ~SocketConsumer() = default;
 };
-
-namespace detail {
-
-using SocketConsumer = Socket::Consumer;
 
 // Attaches `consumer` in place of the current one (nullptr: just detaches it, which removes its
 // listeners as off() would). The socket detaches it by itself when it closes, just before
@@ -62,5 +61,5 @@ inline bool writeNow(Socket& socket, const Buffer& chunk) {
 // bytesWritten() does not move, the peer is not reading (the HTTP server's sendTimeout).
 bool outputWaiting(const Socket& socket);
 
-}  // namespace detail
+}  // namespace internal
 }  // namespace evnode::net

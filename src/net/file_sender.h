@@ -1,4 +1,4 @@
-// Internal: the engine behind net::detail::sendFile (send_file.h, which says how it works):
+// Internal: the engine behind net::internal::sendFile (send_file.h, which says how it works):
 // the file ranges a socket has queued, and the write batch that holds them.
 #pragma once
 
@@ -20,7 +20,7 @@ struct FileRange {
   std::uint64_t sent = 0;
 };
 
-// The per-socket engine behind detail::sendFile, made by the socket on first use.
+// The per-socket engine behind internal::sendFile, made by the socket on first use.
 class FileSender {
  public:
   // `progress(n)`: n more bytes went to the kernel (the socket counts them and refreshes its
@@ -50,7 +50,7 @@ class FileSender {
   // The socket is writable (or has an error, which the next send(2) reports): go on.
   void onWritable() { run(); }
 
-  // detail::canSendFile and detail::sendFile; defined in socket.cc, next to the socket's
+  // internal::canSendFile and internal::sendFile; defined in socket.cc, next to the socket's
   // internals they use.
   static bool usable(const Socket& socket);
   static void send(const std::shared_ptr<Socket>& socket, int fd, std::uint64_t offset,

@@ -49,7 +49,7 @@ class Poller final : public evnode::detail::HandleWrap {
 thread_local Poller* Poller::current_ = nullptr;
 
 namespace {
-thread_local int injectedFailure = 0;  // detail::failNextEpollCtl
+thread_local int injectedFailure = 0;  // internal::failNextEpollCtl
 }  // namespace
 
 Poller* Poller::get(int* err) {
@@ -183,7 +183,7 @@ int Watcher::start(int events) {
   return 0;
 }
 
-void detail::failNextEpollCtl(int negativeErrno) { injectedFailure = negativeErrno; }
+void internal::failNextEpollCtl(int negativeErrno) { injectedFailure = negativeErrno; }
 
 void Watcher::close() {
   if (!isOpen()) return;

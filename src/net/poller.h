@@ -58,9 +58,9 @@ class Watcher {
   bool refed_ = true;
 };
 
-namespace detail {
+namespace internal {
 // Tests: the calling thread's next epoll_ctl fails with `negativeErrno` instead of running.
 void failNextEpollCtl(int negativeErrno);
-}  // namespace detail
+}  // namespace internal
 
 }  // namespace evnode::net

@@ -1,9 +1,9 @@
-// net::detail::sendFile: the entry points other modules use; FileSender does the work.
+// net::internal::sendFile: the entry points other modules use; FileSender does the work.
 #include "net/send_file.h"
 
 #include "net/file_sender.h"
 
-namespace evnode::net::detail {
+namespace evnode::net::internal {
 
 bool canSendFile(const Socket& socket) { return FileSender::usable(socket); }
 
@@ -12,4 +12,4 @@ void sendFile(const std::shared_ptr<Socket>& socket, int fd, std::uint64_t offse
   FileSender::send(socket, fd, offset, length, std::move(cb));
 }
 
-}  // namespace evnode::net::detail
+}  // namespace evnode::net::internal

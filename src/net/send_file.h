@@ -27,7 +27,7 @@
 
 namespace evnode::net {
 
-namespace detail {
+namespace internal {
 
 // Whether `socket` has a kernel socket of its own to sendfile() into: connected TCP or Unix,
 // not destroyed, still writable. False for a tls::TLSSocket.
@@ -44,6 +44,6 @@ bool canSendFile(const Socket& socket);
 void sendFile(const std::shared_ptr<Socket>& socket, int fd, std::uint64_t offset,
               std::uint64_t length, std::function<void(const Error&, std::uint64_t)> cb);
 
-}  // namespace detail
+}  // namespace internal
 
 }  // namespace evnode::net

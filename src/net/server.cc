@@ -92,6 +92,7 @@ void Server::onConnection(int c, bool isPipe) {
     return;
   }
   ++connections_;
+  ++attached_;
   if (opts_.noDelay && !impl_->noDelaySet) sock->setNoDelay(true);
   if (opts_.keepAlive) sock->setKeepAlive(true, opts_.keepAliveInitialDelay);
   // The socket keeps a plain pointer: the server holds itself (self_) until its last
@@ -164,7 +165,7 @@ Server& Server::listen(const ListenOptions& o, std::function<void()> cb) {
     auto keep = shared_from_this();
     if (impl_->isOpen) impl_->closeHandle();
     nextTick([this, keep, err] {
-      if (connections_ == 0) self_.reset();  // connections of an earlier listen still use it
+      if (attached_ == 0) self_.reset();  // connections of an earlier listen still use it
       emit(Events::error, err);
     });
   };
@@ -274,10 +275,17 @@ Server& Server::close(std::function<void(const Error&)> cb) {
 }
 
 void Server::onConnectionClosed() {
-  auto keep = self_;  // the last connection of a server that failed to listen again
   if (connections_ > 0) --connections_;
   maybeEmitClose();
-  if (connections_ == 0 && !impl_->isOpen && !closing_ && !listening_) self_.reset();
+}
+
+void Server::onConnectionReleased() {
+  if (attached_ > 0) --attached_;
+  // The last connection of a closed server (its `close` was emitted, or will be by a tick that
+  // holds the server), or of one that failed to listen again.
+  if (attached_ == 0 && !impl_->isOpen && !closing_ && !listening_) {
+    auto last = std::move(self_);  // may free this server: nothing after it
+  }
 }
 
 void Server::maybeEmitClose() {
@@ -287,7 +295,7 @@ void Server::maybeEmitClose() {
   nextTick([this, keep = shared_from_this()] {
     emit(Events::close);
     removeAllListeners();
-    self_.reset();
+    if (attached_ == 0) self_.reset();  // else the last connection's `close` releases it
   });
 }
 

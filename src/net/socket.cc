@@ -1,8 +1,8 @@
 // net::Socket over a descriptor that net's poller watches (poller.h): connect, reads into pooled
 // slabs, vectored writes, half-close, timeouts, destroy.
 //
-// The socket, its poll handle and the few flags an idle connection needs are one allocation
-// (Socket::Impl); what only a used socket needs (byte counts, a timer, a connect or a blocked
+// The socket, its watcher and the few flags an idle connection needs are one allocation
+// (internal::FdSocket); what only a used socket needs (byte counts, a timer, a connect or a blocked
 // write) is Socket::State, made on first use.
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -29,6 +29,9 @@
 
 namespace evnode::net {
 
+using internal::FdSocket;
+using internal::SocketConsumer;
+
 struct Socket::State {
   // Made by a connection's first read: recycled per thread, not malloc'd per connection.
   static void* operator new(std::size_t n) { return evnode::detail::BlockCache<State>::get(n); }
@@ -43,7 +46,7 @@ struct Socket::State {
   // setNoDelay/setKeepAlive before there is a descriptor: applied when it opens.
   bool noDelay = false;
   bool keepAlive = false;
-  // What the next write's attempt gets without asking the kernel again: detail::writeNow just
+  // What the next write's attempt gets without asking the kernel again: internal::writeNow just
   // met EAGAIN or an error and hands the rest to the ordinary write path (0: ask the kernel).
   std::int16_t nextWrite = 0;
   unsigned keepAliveDelaySec = 0;
@@ -71,20 +74,20 @@ struct Socket::State {
     c->final = nullptr;
     conn = std::move(c);
   }
-  std::unique_ptr<FileSender> files;  // made by the first detail::sendFile()
+  std::unique_ptr<FileSender> files;  // made by the first internal::sendFile()
 
   ~State() {
     if (pending) WriteReq::release(pending);
   }
 };
 
-struct Socket::Impl final : Socket, evnode::detail::HandleWrap {
-  explicit Impl(SocketOptions o) : Socket(o) { hasHandle_ = true; }
+struct internal::FdSocket final : Socket, evnode::detail::HandleWrap {
+  explicit FdSocket(SocketOptions o) : Socket(o) { hasHandle_ = true; }
   void forceClose() override { destroy(); }
 
   // Takes `descriptor` (closes it on failure).
   int open(int descriptor, bool pipe) {
-    int r = watch.open(descriptor, this, &Impl::onReady);
+    int r = watch.open(descriptor, this, &FdSocket::onReady);
     if (r < 0) {
       fd::close(descriptor);
       return r;
@@ -143,7 +146,7 @@ struct Socket::Impl final : Socket, evnode::detail::HandleWrap {
 
   // An error or a hang-up comes as the events watched: the read, write or connect meets it.
   static void onReady(Watcher* w, int ready) {
-    Impl* s = static_cast<Impl*>(w->owner());
+    FdSocket* s = static_cast<FdSocket*>(w->owner());
     evnode::detail::CallbackScope scope;
     if (s->connectWait_) {
       if (ready & UV_WRITABLE) {
@@ -461,7 +464,7 @@ struct Socket::Impl final : Socket, evnode::detail::HandleWrap {
     connectTo(first.address, first.family, l.port, l.localAddress, l.localPort);
   }
 
-  // detail::startAttempt (connect_attempts.h).
+  // internal::startAttempt (connect_attempts.h).
   static Error startAttempt(Socket& s, const std::string& ip, int family, int port, int localPort) {
     return s.impl()->startTcp(ip, family, port, "", localPort);
   }
@@ -476,7 +479,9 @@ struct Socket::Impl final : Socket, evnode::detail::HandleWrap {
       WriteReq::release(req);
       cb(Error::fromUv(UV_ECANCELED, "write"));
     }
-    if (Server* srv = std::exchange(server, nullptr)) srv->onConnectionClosed();
+    // Node counts a connection out when it is destroyed, so the server's `close` comes before
+    // the last connection's; the server stays alive until that one's (emitCloseEvent).
+    if (server) server->onConnectionClosed();
     done(err);
   }
 
@@ -493,11 +498,11 @@ struct Socket::Impl final : Socket, evnode::detail::HandleWrap {
     }
     return *st.files;
   }
-  // net::detail::setConsumer and writeNow (direct.h).
-  static void setConsumer(Socket& s, Consumer* c);
+  // net::internal::setConsumer and writeNow (direct.h).
+  static void setConsumer(Socket& s, SocketConsumer* c);
   static bool writeNow(Socket& s, std::string_view bytes, const Buffer* then,
                        Buffer (*keep)(std::string_view));
-  static Consumer* consumerOf(const Socket& s) { return s.consumer_; }
+  static SocketConsumer* consumerOf(const Socket& s) { return s.consumer_; }
   static bool outputWaiting(const Socket& s) {
     if (s.writableLength() > 0) return true;
     return s.st_ && (s.st_->pending || (s.st_->files && s.st_->files->waiting()));
@@ -530,12 +535,12 @@ Socket::State& Socket::state() {
   return *st_;
 }
 
-Socket::Impl* Socket::impl() const {
-  return hasHandle_ ? static_cast<Impl*>(const_cast<Socket*>(this)) : nullptr;
+FdSocket* Socket::impl() const {
+  return hasHandle_ ? static_cast<FdSocket*>(const_cast<Socket*>(this)) : nullptr;
 }
 
 std::shared_ptr<Socket> Socket::create(SocketOptions opts) {
-  return std::allocate_shared<Impl>(evnode::detail::CacheAllocator<Impl>(), opts);
+  return std::allocate_shared<FdSocket>(evnode::detail::CacheAllocator<FdSocket>(), opts);
 }
 
 Socket& Socket::connect(int port, const std::string& host, std::function<void()> cb) {
@@ -566,7 +571,7 @@ Socket& Socket::connect(const ConnectOptions& o, std::function<void()> cb) {
   if (connecting_ || handleOpen_)
     throw Exception("ERR_SOCKET_CONNECTING", "Socket is already connecting or connected");
   if (destroyed()) throw Exception("ERR_SOCKET_CLOSED", "Socket is closed");
-  Impl* im = impl();
+  FdSocket* im = impl();
   if (!im) throw Exception("ERR_SOCKET_CONNECTING", "This socket connects through its transport");
   if (cb) once(Events::connect, std::move(cb));
   connecting_ = true;
@@ -603,7 +608,7 @@ Socket& Socket::connect(const ConnectOptions& o, std::function<void()> cb) {
 }
 
 std::shared_ptr<Socket> Socket::accept(int descriptor, bool isPipe, const SocketOptions& opts) {
-  auto sock = std::allocate_shared<Impl>(evnode::detail::CacheAllocator<Impl>(), opts);
+  auto sock = std::allocate_shared<FdSocket>(evnode::detail::CacheAllocator<FdSocket>(), opts);
   if (sock->open(descriptor, isPipe) < 0) return nullptr;
   sock->self_ = sock;
   return sock;
@@ -648,7 +653,7 @@ std::uint64_t Socket::bytesRead() const { return st_ ? st_->bytesRead : 0; }
 std::uint64_t Socket::bytesWritten() const { return st_ ? st_->bytesWritten : 0; }
 
 void Socket::_read(std::size_t) {
-  if (Impl* im = impl()) im->startReading();
+  if (FdSocket* im = impl()) im->startReading();
 }
 
 void Socket::_write(const Buffer& chunk, WriteCallback cb) {
@@ -667,7 +672,7 @@ void Socket::_write(const Buffer& chunk, WriteCallback cb) {
 
 void Socket::_writev(std::vector<Buffer>& chunks, WriteCallback cb) {
   if (st_ && st_->files && st_->files->claims(chunks)) {
-    st_->files->write(chunks, cb);  // a batch holding a file range (detail::sendFile)
+    st_->files->write(chunks, cb);  // a batch holding a file range (internal::sendFile)
     return;
   }
   if (connecting_ || !handleOpen_) {
@@ -711,7 +716,7 @@ void Socket::_destroy(const Error& err, std::function<void(const Error&)> cb) {
     }
     if (st_->files) st_->files->cancel(err);  // before the descriptor it sends on is closed
   }
-  Impl* im = impl();
+  FdSocket* im = impl();
   if (!im || !handleOpen_) {
     auto keep = std::move(self_);
     cb(err);
@@ -735,12 +740,17 @@ void Socket::emitCloseEvent() {
   emit(Stream::Events::close);
   // Where a `close` listener added along with the consumer's `data` listener would run. Its
   // listeners stay (inert) for the removeAllListeners() that follows `close`.
-  if (Consumer* c = std::exchange(consumer_, nullptr)) {
+  if (SocketConsumer* c = std::exchange(consumer_, nullptr)) {
     consumerDirect_ = false;
     consumerData_ = consumerError_ = 0;
     c->onClose();
   }
   emit(Events::close, static_cast<bool>(errored()));
+  // The server outlives every listener of its connections' `close` (the HTTP connection on it
+  // included), even when its own `close` came first and nothing else holds it.
+  if (FdSocket* im = impl()) {
+    if (Server* srv = std::exchange(im->server, nullptr)) srv->onConnectionReleased();
+  }
 }
 
 void Socket::listenerRemoved(const void* key) {
@@ -766,7 +776,7 @@ void Socket::destroySoon() {
 }
 
 Socket& Socket::setNoDelay(bool noDelay) {
-  Impl* im = impl();
+  FdSocket* im = impl();
   if (im && handleOpen_ && im->fd_ >= 0) {
     if (!im->isPipe_) {
       int on = noDelay ? 1 : 0;
@@ -781,7 +791,7 @@ Socket& Socket::setNoDelay(bool noDelay) {
 
 Socket& Socket::setKeepAlive(bool enable, std::uint64_t initialDelayMs) {
   unsigned delaySec = static_cast<unsigned>(std::max<std::uint64_t>(1, initialDelayMs / 1000));
-  Impl* im = impl();
+  FdSocket* im = impl();
   if (im && handleOpen_ && im->fd_ >= 0) {
     if (!im->isPipe_) {
       int on = enable ? 1 : 0;
@@ -820,13 +830,13 @@ Socket& Socket::setTimeout(std::uint64_t ms, std::function<void()> cb) {
 
 Socket& Socket::ref() {
   refed_ = true;
-  if (Impl* im = impl(); im && handleOpen_ && !im->closing_) im->applyRef();
+  if (FdSocket* im = impl(); im && handleOpen_ && !im->closing_) im->applyRef();
   return *this;
 }
 
 Socket& Socket::unref() {
   refed_ = false;
-  if (Impl* im = impl(); im && handleOpen_ && !im->closing_) im->applyRef();
+  if (FdSocket* im = impl(); im && handleOpen_ && !im->closing_) im->applyRef();
   return *this;
 }
 
@@ -834,12 +844,12 @@ std::string Socket::remoteAddress() const { return remote().address; }
 int Socket::remotePort() const { return remote().port; }
 std::string Socket::remoteFamily() const { return remote().family; }
 AddressInfo Socket::remote() const {
-  Impl* im = impl();
+  FdSocket* im = impl();
   if (!im || im->fd_ < 0 || im->isPipe_) return {};
   return peerAddress(im->fd_);
 }
 AddressInfo Socket::address() const {
-  Impl* im = impl();
+  FdSocket* im = impl();
   if (!im || im->fd_ < 0) return {};
   if (im->isPipe_) return pipeName(im->fd_, false);
   return sockAddress(im->fd_);
@@ -861,7 +871,7 @@ std::string Socket::readyState() const {
   return "closed";
 }
 
-bool Socket::Impl::canSendFile(const Socket& s) {
+bool FdSocket::canSendFile(const Socket& s) {
 #if defined(__linux__)
   return s.hasHandle_ && s.handleOpen_ && !s.connecting_ && !s.destroyed() && s.writable();
 #else
@@ -870,9 +880,8 @@ bool Socket::Impl::canSendFile(const Socket& s) {
 #endif
 }
 
-void Socket::Impl::sendFile(const std::shared_ptr<Socket>& s, int fd, std::uint64_t offset,
-                            std::uint64_t length,
-                            std::function<void(const Error&, std::uint64_t)> cb) {
+void FdSocket::sendFile(const std::shared_ptr<Socket>& s, int fd, std::uint64_t offset,
+                        std::uint64_t length, std::function<void(const Error&, std::uint64_t)> cb) {
   constexpr std::uint64_t kMaxOffset = std::numeric_limits<std::int64_t>::max();
   if (length > kMaxOffset || offset > kMaxOffset - length) {
     throw Exception("ERR_OUT_OF_RANGE", "The file range does not fit in a file offset");
@@ -917,7 +926,7 @@ bool writeRest(Socket& s, std::string_view bytes, const Buffer* then,
 }
 }  // namespace
 
-void Socket::Impl::setConsumer(Socket& s, Consumer* c) {
+void FdSocket::setConsumer(Socket& s, SocketConsumer* c) {
   if (s.consumer_) {
     s.consumerDirect_ = false;  // before off(): listenerRemoved has nothing to undo then
     if (s.consumerData_) s.off(Readable::Events::data, s.consumerData_);
@@ -930,22 +939,22 @@ void Socket::Impl::setConsumer(Socket& s, Consumer* c) {
   // to the removeAllListeners() that follows), they do nothing.
   Socket* sp = &s;
   s.consumerError_ = s.on(Stream::Events::error, [sp](const Error& err) {
-    if (Consumer* now = sp->consumer_) now->onError(err);
+    if (SocketConsumer* now = sp->consumer_) now->onError(err);
   });
   // The stream's own path (a paused socket, data buffered meanwhile, another listener) and
   // the flowing state need a real `data` listener; reads skip it while it is the only one.
   s.consumerData_ = s.on(Readable::Events::data, [sp](const Buffer& chunk) {
-    if (Consumer* now = sp->consumer_) now->onData(chunk);
+    if (SocketConsumer* now = sp->consumer_) now->onData(chunk);
   });
   s.consumer_ = c;
   s.consumerDirect_ = true;
 }
 
-bool Socket::Impl::writeNow(Socket& s, std::string_view bytes, const Buffer* then,
-                            Buffer (*keep)(std::string_view)) {
+bool FdSocket::writeNow(Socket& s, std::string_view bytes, const Buffer* then,
+                        Buffer (*keep)(std::string_view)) {
   std::size_t total = bytes.size() + (then ? then->length() : 0);
   if (total == 0) return true;
-  Impl* im = s.impl();
+  FdSocket* im = s.impl();
   // The simple state: connected, open, nothing queued, in flight or corked, and small enough
   // that write() would not ask for `drain` either.
   if (im && s.handleOpen_ && !s.closing_ && !s.connecting_ && s.writable() &&
@@ -985,29 +994,29 @@ bool Socket::Impl::writeNow(Socket& s, std::string_view bytes, const Buffer* the
   return writeRest(s, bytes, then, keep);
 }
 
-bool FileSender::usable(const Socket& s) { return Socket::Impl::canSendFile(s); }
+bool FileSender::usable(const Socket& s) { return FdSocket::canSendFile(s); }
 
-Error detail::startAttempt(Socket& socket, const std::string& ip, int family, int port,
-                           int localPort) {
-  return Socket::Impl::startAttempt(socket, ip, family, port, localPort);
+Error internal::startAttempt(Socket& socket, const std::string& ip, int family, int port,
+                             int localPort) {
+  return FdSocket::startAttempt(socket, ip, family, port, localPort);
 }
 
-void detail::setConsumer(Socket& socket, SocketConsumer* consumer) {
-  Socket::Impl::setConsumer(socket, consumer);
+void internal::setConsumer(Socket& socket, SocketConsumer* consumer) {
+  FdSocket::setConsumer(socket, consumer);
 }
 
-detail::SocketConsumer* detail::consumerOf(const Socket& s) { return Socket::Impl::consumerOf(s); }
+internal::SocketConsumer* internal::consumerOf(const Socket& s) { return FdSocket::consumerOf(s); }
 
-bool detail::outputWaiting(const Socket& s) { return Socket::Impl::outputWaiting(s); }
+bool internal::outputWaiting(const Socket& s) { return FdSocket::outputWaiting(s); }
 
-bool detail::writeNow(Socket& socket, std::string_view bytes, const Buffer* then,
-                      Buffer (*keep)(std::string_view)) {
-  return Socket::Impl::writeNow(socket, bytes, then, keep);
+bool internal::writeNow(Socket& socket, std::string_view bytes, const Buffer* then,
+                        Buffer (*keep)(std::string_view)) {
+  return FdSocket::writeNow(socket, bytes, then, keep);
 }
 
 void FileSender::send(const std::shared_ptr<Socket>& s, int fd, std::uint64_t offset,
                       std::uint64_t length, std::function<void(const Error&, std::uint64_t)> cb) {
-  Socket::Impl::sendFile(s, fd, offset, length, std::move(cb));
+  FdSocket::sendFile(s, fd, offset, length, std::move(cb));
 }
 
 std::shared_ptr<Socket> connect(const ConnectOptions& opts, std::function<void()> cb) {

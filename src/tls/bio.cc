@@ -13,7 +13,7 @@
 #include "core/thread_instance.h"
 #include "tls/internal.h"
 
-namespace evnode::tls::detail {
+namespace evnode::tls::internal {
 
 namespace {
 
@@ -125,4 +125,4 @@ void arenaTake(std::vector<Buffer>& out) {
   }
 }
 
-}  // namespace evnode::tls::detail
+}  // namespace evnode::tls::internal

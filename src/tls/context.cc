@@ -32,15 +32,16 @@ void useCertChain(SSL_CTX* ctx, const std::string& pem) {
   ERR_clear_error();
   BioPtr bio = memBio(pem);
   X509* leaf = PEM_read_bio_X509_AUX(bio.get(), nullptr, nullptr, nullptr);
-  if (!leaf) detail::throwOpensslError("ERR_OSSL_PEM_NO_START_LINE", "cert: no certificate found");
+  if (!leaf)
+    internal::throwOpensslError("ERR_OSSL_PEM_NO_START_LINE", "cert: no certificate found");
   int ok = SSL_CTX_use_certificate(ctx, leaf);
   X509_free(leaf);
-  if (ok != 1) detail::throwOpensslError("ERR_OSSL_X509", "cert: cannot use the certificate");
+  if (ok != 1) internal::throwOpensslError("ERR_OSSL_X509", "cert: cannot use the certificate");
   SSL_CTX_clear_chain_certs(ctx);
   while (X509* extra = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) {
     if (SSL_CTX_add0_chain_cert(ctx, extra) != 1) {
       X509_free(extra);
-      detail::throwOpensslError("ERR_OSSL_X509", "cert: cannot add a chain certificate");
+      internal::throwOpensslError("ERR_OSSL_X509", "cert: cannot add a chain certificate");
     }
   }
   ERR_clear_error();  // the loop ends on "no start line"
@@ -63,7 +64,8 @@ void addCA(SSL_CTX* ctx, const std::string& pem) {
 }  // namespace
 
 std::shared_ptr<SecureContext> SecureContext::create(const SecureContextOptions& o) {
-  int minV = detail::protocolVersion(o.minVersion), maxV = detail::protocolVersion(o.maxVersion);
+  int minV = internal::protocolVersion(o.minVersion),
+      maxV = internal::protocolVersion(o.maxVersion);
   if (!minV) {
     throw Exception("ERR_TLS_INVALID_PROTOCOL_VERSION",
                     o.minVersion + " is not a valid minimum TLS protocol version");
@@ -78,7 +80,7 @@ std::shared_ptr<SecureContext> SecureContext::create(const SecureContextOptions&
         "TLS protocol version " + o.minVersion + " conflicts with maxVersion " + o.maxVersion);
   }
   SSL_CTX* raw = SSL_CTX_new(TLS_method());
-  if (!raw) detail::throwOpensslError("ERR_OSSL_SSL", "cannot create an SSL context");
+  if (!raw) internal::throwOpensslError("ERR_OSSL_SSL", "cannot create an SSL context");
   std::shared_ptr<SecureContext> sc(new SecureContext(raw));
   SSL_CTX* ctx = raw;
   SSL_CTX_set_min_proto_version(ctx, minV);
@@ -100,10 +102,10 @@ std::shared_ptr<SecureContext> SecureContext::create(const SecureContextOptions&
   std::string ciphers = o.ciphers;
   if (ciphers.empty()) ciphers = minV < TLS1_2_VERSION ? "DEFAULT" : DEFAULT_CIPHERS;
   if (SSL_CTX_set_cipher_list(ctx, ciphers.c_str()) != 1) {
-    detail::throwOpensslError("ERR_SSL_NO_CIPHER_MATCH", "no cipher match");
+    internal::throwOpensslError("ERR_SSL_NO_CIPHER_MATCH", "no cipher match");
   }
   if (!o.ecdhCurve.empty() && SSL_CTX_set1_groups_list(ctx, o.ecdhCurve.c_str()) != 1) {
-    detail::throwOpensslError("ERR_OSSL_SSL", "invalid ecdhCurve");
+    internal::throwOpensslError("ERR_OSSL_SSL", "invalid ecdhCurve");
   }
   if (!o.cert.empty()) useCertChain(ctx, o.cert);
   if (!o.key.empty()) {
@@ -111,11 +113,12 @@ std::shared_ptr<SecureContext> SecureContext::create(const SecureContextOptions&
     BioPtr bio = memBio(o.key);
     EVP_PKEY* key = PEM_read_bio_PrivateKey(bio.get(), nullptr, passwordCb,
                                             const_cast<std::string*>(&o.passphrase));
-    if (!key) detail::throwOpensslError("ERR_OSSL_PEM_NO_START_LINE", "key: no private key found");
+    if (!key)
+      internal::throwOpensslError("ERR_OSSL_PEM_NO_START_LINE", "key: no private key found");
     int ok = SSL_CTX_use_PrivateKey(ctx, key);
     EVP_PKEY_free(key);
     if (ok != 1)
-      detail::throwOpensslError("ERR_OSSL_X509_KEY_VALUES_MISMATCH", "key values mismatch");
+      internal::throwOpensslError("ERR_OSSL_X509_KEY_VALUES_MISMATCH", "key values mismatch");
   }
   for (const auto& pem : o.ca) addCA(ctx, pem);
   sc->trustLoaded_ = !o.ca.empty();
@@ -126,7 +129,7 @@ std::shared_ptr<SecureContext> SecureContext::create(const SecureContextOptions&
       static_cast<unsigned>(std::min<std::size_t>(idctx.size(), SSL_MAX_SID_CTX_LENGTH)));
   SSL_CTX_set_timeout(ctx, static_cast<long>(o.sessionTimeout));
   if (o.ticketKeys) sc->setTicketKeys(*o.ticketKeys);
-  detail::installContextCallbacks(ctx);
+  internal::installContextCallbacks(ctx);
   return sc;
 }
 

@@ -12,7 +12,7 @@
 
 #include "evnode/tls.h"
 
-namespace evnode::tls::detail {
+namespace evnode::tls::internal {
 
 // The first error on OpenSSL's queue (which is then cleared) with Node's code:
 // ERR_SSL_<REASON> for the SSL library, ERR_OSSL_<LIB>_<REASON> otherwise. `fallback` is the
@@ -62,4 +62,4 @@ void installContextCallbacks(SSL_CTX* ctx);
 // Node's protocol names ("TLSv1.2") to OpenSSL's constants; 0 if unknown.
 int protocolVersion(const std::string& name);
 
-}  // namespace evnode::tls::detail
+}  // namespace evnode::tls::internal

@@ -11,9 +11,9 @@ namespace evnode::tls {
 
 namespace {
 
-std::shared_ptr<detail::Config> makeConfig(const ServerOptions& o,
-                                           std::shared_ptr<SecureContext> ctx) {
-  auto c = std::make_shared<detail::Config>();
+std::shared_ptr<internal::Config> makeConfig(const ServerOptions& o,
+                                             std::shared_ptr<SecureContext> ctx) {
+  auto c = std::make_shared<internal::Config>();
   c->opts.secureContext = std::move(ctx);
   c->opts.isServer = true;
   c->opts.requestCert = o.requestCert;
@@ -21,7 +21,7 @@ std::shared_ptr<detail::Config> makeConfig(const ServerOptions& o,
   c->opts.ALPNProtocols = o.ALPNProtocols;
   c->opts.SNICallback = o.SNICallback;
   c->opts.allowHalfOpen = o.allowHalfOpen;
-  c->alpnWire = detail::alpnWire(o.ALPNProtocols);
+  c->alpnWire = internal::alpnWire(o.ALPNProtocols);
   return c;
 }
 
@@ -75,9 +75,9 @@ std::shared_ptr<SecureContext> ServerSide::contextFor(const std::string& servern
 
 std::shared_ptr<TLSSocket> ServerSide::wrap(const std::shared_ptr<net::Socket>& raw) {
   // The TLSSocket holds its server side; the server side holds no socket.
-  auto sock = detail::makeTLSSocket(raw, config, owner.lock());
+  auto sock = internal::makeTLSSocket(raw, config, owner.lock());
   if (options.handshakeTimeout > 0)
-    detail::startHandshakeTimer(sock.get(), options.handshakeTimeout);
+    internal::startHandshakeTimer(sock.get(), options.handshakeTimeout);
   if (options.pauseOnConnect) sock->pause();
   return sock;
 }

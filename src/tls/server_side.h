@@ -13,7 +13,7 @@
 
 namespace evnode::tls {
 
-namespace detail {
+namespace internal {
 // The per-socket settings, shared by every connection of a server.
 struct Config {
   TLSSocketOptions opts;
@@ -22,7 +22,7 @@ struct Config {
 std::string alpnWire(const std::vector<std::string>& protocols);
 // Fails the handshake with ERR_TLS_HANDSHAKE_TIMEOUT unless it finished within `ms`.
 void startHandshakeTimer(TLSSocket* s, std::uint64_t ms);
-}  // namespace detail
+}  // namespace internal
 
 struct ServerSide {
   explicit ServerSide(const ServerOptions& o);
@@ -39,7 +39,7 @@ struct ServerSide {
   void endHandshakes();
 
   ServerOptions options;
-  std::shared_ptr<const detail::Config> config;
+  std::shared_ptr<const internal::Config> config;
   std::vector<std::pair<std::string, std::shared_ptr<SecureContext>>> contexts;
   std::function<void(const std::shared_ptr<TLSSocket>&)> onSecure;
   std::function<void(const Error&, const std::shared_ptr<TLSSocket>&)> onError;

@@ -17,7 +17,7 @@
 
 namespace evnode::tls {
 
-namespace detail {
+namespace internal {
 std::string alpnWire(const std::vector<std::string>& protocols) {
   std::string wire;
   for (const auto& p : protocols) {
@@ -28,7 +28,7 @@ std::string alpnWire(const std::vector<std::string>& protocols) {
   }
   return wire;
 }
-}  // namespace detail
+}  // namespace internal
 
 namespace {
 const char kDisconnected[] =
@@ -54,9 +54,9 @@ struct TLSSocket::Impl {
   void start() {
     SSL_CTX* ctx = config->opts.secureContext->native();
     ssl = SSL_new(ctx);
-    if (!ssl) detail::throwOpensslError("ERR_OSSL_SSL", "cannot create an SSL connection");
-    SSL_set_ex_data(ssl, detail::sslIndex(), this);
-    BIO* bio = detail::newTransportBio(&in);
+    if (!ssl) internal::throwOpensslError("ERR_OSSL_SSL", "cannot create an SSL connection");
+    SSL_set_ex_data(ssl, internal::sslIndex(), this);
+    BIO* bio = internal::newTransportBio(&in);
     SSL_set_bio(ssl, bio, bio);
     const TLSSocketOptions& o = config->opts;
     auto acceptAll = [](int, X509_STORE_CTX*) { return 1; };  // verified after the handshake
@@ -218,7 +218,7 @@ struct TLSSocket::Impl {
       } else if (e == SSL_ERROR_WANT_CLIENT_HELLO_CB) {
         return;  // an asynchronous SNICallback is choosing the context
       } else {
-        fail(detail::opensslError("ERR_SSL_HANDSHAKE_FAILURE", "TLS handshake failed"));
+        fail(internal::opensslError("ERR_SSL_HANDSHAKE_FAILURE", "TLS handshake failed"));
         return;
       }
     }
@@ -263,7 +263,7 @@ struct TLSSocket::Impl {
         pushEof();
         return;
       }
-      owner->destroy(detail::opensslError("ERR_SSL_DECRYPTION_FAILED", "TLS read failed"));
+      owner->destroy(internal::opensslError("ERR_SSL_DECRYPTION_FAILED", "TLS read failed"));
       return;
     }
   }
@@ -277,12 +277,12 @@ struct TLSSocket::Impl {
 
   // Sends what OpenSSL wrote to the arena; false if the transport is over its high-water mark.
   bool flush() {
-    if (!detail::arenaHasOutput()) return true;
+    if (!internal::arenaHasOutput()) return true;
     struct Out {
       std::vector<Buffer> chunks;
     };
     std::vector<Buffer>& out = evnode::detail::threadInstance<Out>()->chunks;  // from a callback
-    detail::arenaTake(out);
+    internal::arenaTake(out);
     Duplex* t = owner->transport_.get();
     if (t->destroyed() || t->writableEnded()) {
       out.clear();
@@ -358,8 +358,8 @@ struct TLSSocket::Impl {
           o.servername.empty() ? (o.host.empty() ? "localhost" : o.host) : o.servername;
       X509* peer = SSL_get0_peer_certificate(ssl);
       // The default check runs on the X509 itself; a user's gets Node's object.
-      verr = o.checkServerIdentity ? o.checkServerIdentity(host, detail::toCertificate(peer))
-                                   : detail::checkIdentity(peer, host);
+      verr = o.checkServerIdentity ? o.checkServerIdentity(host, internal::toCertificate(peer))
+                                   : internal::checkIdentity(peer, host);
     }
     if (verr) {
       owner->authorizationError_ = verr.code.empty() ? verr.message : verr.code;
@@ -377,9 +377,9 @@ struct TLSSocket::Impl {
 
   Error peerVerifyError() {
     X509* peer = SSL_get0_peer_certificate(ssl);
-    if (!peer) return detail::verifyError(X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT);
+    if (!peer) return internal::verifyError(X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT);
     long r = SSL_get_verify_result(ssl);
-    return r == X509_V_OK ? Error() : detail::verifyError(r);
+    return r == X509_V_OK ? Error() : internal::verifyError(r);
   }
 
   // Application data may flow: send what was written during the handshake.
@@ -403,7 +403,7 @@ struct TLSSocket::Impl {
   void encrypt(std::vector<Buffer>& chunks, WriteCallback cb) {
     std::size_t total = 0;
     for (const auto& c : chunks) total += c.length();
-    detail::arenaReserve(total + (total / kRecordPlain + 1) * kRecordOverhead);
+    internal::arenaReserve(total + (total / kRecordPlain + 1) * kRecordOverhead);
     ERR_clear_error();
     bool ok = true;
     if (chunks.size() > 1 && total <= kRecordPlain) {
@@ -426,7 +426,7 @@ struct TLSSocket::Impl {
       }
     }
     if (!ok) {
-      Error err = detail::opensslError("ERR_SSL_WRITE_FAILED", "TLS write failed");
+      Error err = internal::opensslError("ERR_SSL_WRITE_FAILED", "TLS write failed");
       flush();
       cb(err);
       return;
@@ -466,8 +466,8 @@ struct TLSSocket::Impl {
 
   TLSSocket* owner;
   SSL* ssl = nullptr;
-  detail::CipherIn in;
-  std::shared_ptr<const detail::Config> config;
+  internal::CipherIn in;
+  std::shared_ptr<const internal::Config> config;
   std::shared_ptr<ServerSide> server;         // server side: where secureConnection goes
   std::shared_ptr<SecureContext> sniContext;  // the context SNI switched to
   std::vector<Buffer> waiting;                // written before the handshake finished
@@ -496,7 +496,7 @@ struct TLSSocket::Impl {
 namespace {
 
 TLSSocket::Impl* implOf(const SSL* ssl) {
-  return static_cast<TLSSocket::Impl*>(SSL_get_ex_data(ssl, detail::sslIndex()));
+  return static_cast<TLSSocket::Impl*>(SSL_get_ex_data(ssl, internal::sslIndex()));
 }
 
 // The SNI name from a ClientHello's server_name extension ("" if absent or malformed).
@@ -603,7 +603,7 @@ struct MakeTLSSocket : TLSSocket {
 
 }  // namespace
 
-namespace detail {
+namespace internal {
 void installContextCallbacks(SSL_CTX* ctx) {
   SSL_CTX_set_client_hello_cb(ctx, onClientHello, nullptr);
   SSL_CTX_set_alpn_select_cb(ctx, onAlpnSelect, nullptr);
@@ -633,7 +633,7 @@ std::shared_ptr<TLSSocket> makeTLSSocket(std::shared_ptr<Duplex> transport,
   if (s->impl_->server) s->impl_->track();
   return s;
 }
-}  // namespace detail
+}  // namespace internal
 
 void ServerSide::endHandshakes() {
   std::vector<std::shared_ptr<TLSSocket>> pending;  // destroying edits the list
@@ -651,8 +651,8 @@ TLSSocket::~TLSSocket() = default;
 
 std::shared_ptr<TLSSocket> TLSSocket::create(std::shared_ptr<Duplex> transport,
                                              TLSSocketOptions opts) {
-  auto config = std::make_shared<detail::Config>();
-  config->alpnWire = detail::alpnWire(opts.ALPNProtocols);
+  auto config = std::make_shared<internal::Config>();
+  config->alpnWire = internal::alpnWire(opts.ALPNProtocols);
   if (!opts.isServer) {
     // Clients keep the sessions OpenSSL hands them for `session` (nothing is cached inside).
     SSL_CTX* ctx = opts.secureContext ? opts.secureContext->native() : nullptr;
@@ -663,7 +663,7 @@ std::shared_ptr<TLSSocket> TLSSocket::create(std::shared_ptr<Duplex> transport,
     }
   }
   config->opts = std::move(opts);
-  return detail::makeTLSSocket(std::move(transport), std::move(config), nullptr);
+  return internal::makeTLSSocket(std::move(transport), std::move(config), nullptr);
 }
 
 void TLSSocket::_read(std::size_t) {
@@ -733,11 +733,12 @@ void TLSSocket::emitCloseEvent() {
 }
 
 Certificate TLSSocket::getPeerCertificate() const {
-  return impl_->ssl ? detail::toCertificate(SSL_get0_peer_certificate(impl_->ssl)) : Certificate{};
+  return impl_->ssl ? internal::toCertificate(SSL_get0_peer_certificate(impl_->ssl))
+                    : Certificate{};
 }
 
 Certificate TLSSocket::getCertificate() const {
-  return impl_->ssl ? detail::toCertificate(SSL_get_certificate(impl_->ssl)) : Certificate{};
+  return impl_->ssl ? internal::toCertificate(SSL_get_certificate(impl_->ssl)) : Certificate{};
 }
 
 std::string TLSSocket::getProtocol() const {

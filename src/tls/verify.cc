@@ -13,7 +13,7 @@
 
 namespace evnode::tls {
 
-namespace detail {
+namespace internal {
 
 namespace {
 
@@ -273,7 +273,7 @@ int protocolVersion(const std::string& name) {
   return 0;
 }
 
-}  // namespace detail
+}  // namespace internal
 
 namespace {
 
@@ -296,8 +296,8 @@ std::string commonName(X509* cert) {
 
 // A certificate made of `c`'s CN and altNames alone (unsigned, never sent anywhere), so that a
 // Certificate built by hand is judged by the same OpenSSL code as a peer's.
-detail::X509Ptr certificateOf(const Certificate& c) {
-  detail::X509Ptr x(X509_new());
+internal::X509Ptr certificateOf(const Certificate& c) {
+  internal::X509Ptr x(X509_new());
   if (!x) return x;
   auto cn = c.subject.find("CN");
   if (cn != c.subject.end() && !cn->second.empty()) {
@@ -337,7 +337,7 @@ detail::X509Ptr certificateOf(const Certificate& c) {
 
 }  // namespace
 
-namespace detail {
+namespace internal {
 
 Error checkIdentity(X509* cert, const std::string& hostnameIn) {
   if (!cert) return altnameError("Cert is empty");
@@ -376,10 +376,10 @@ Error checkIdentity(X509* cert, const std::string& hostnameIn) {
   return altnameError("Host: " + host + ". is not cert's CN: " + cn);
 }
 
-}  // namespace detail
+}  // namespace internal
 
 Error checkServerIdentity(const std::string& hostname, const Certificate& cert) {
-  detail::X509Ptr x;
+  internal::X509Ptr x;
   if (!cert.raw.empty()) {
     const unsigned char* p = cert.raw.data();
     x.reset(d2i_X509(nullptr, &p, static_cast<long>(cert.raw.length())));
@@ -388,7 +388,7 @@ Error checkServerIdentity(const std::string& hostname, const Certificate& cert) 
   } else {
     x = certificateOf(cert);
   }
-  return detail::checkIdentity(x.get(), hostname);
+  return internal::checkIdentity(x.get(), hostname);
 }
 
 }  // namespace evnode::tls

@@ -1,4 +1,4 @@
-// net::detail::writeNow and net::detail::setConsumer over real sockets: a direct write that the
+// net::internal::writeNow and net::internal::setConsumer over real sockets: a direct write that the
 // kernel cannot take whole queues the rest behind it in order (with backpressure and `drain`),
 // a failed direct write is the socket's error as an ordinary write's failure is; a consumer gets
 // every read and `close`, and another `data` listener, pause() and detaching give Node's stream
@@ -53,7 +53,7 @@ TEST(NetDirect, WriteNowThatTheKernelCannotTakeQueuesTheRestInOrder) {
     while (s->writableLength() == 0 && want.size() < (256u << 20)) {
       std::string p = piece(i++, 16 * 1024);
       want += p;
-      EXPECT_TRUE(net::detail::writeNow(*s, p));
+      EXPECT_TRUE(net::internal::writeNow(*s, p));
       if (s->writableLength() == 0) ++direct;
     }
     queuedAt = i;
@@ -61,7 +61,7 @@ TEST(NetDirect, WriteNowThatTheKernelCannotTakeQueuesTheRestInOrder) {
     for (int k = 0; k < 8; ++k) {
       std::string p = piece(i++, 16 * 1024);
       want += p;
-      bool ok = k % 2 ? s->write(p) : net::detail::writeNow(*s, p);
+      bool ok = k % 2 ? s->write(p) : net::internal::writeNow(*s, p);
       if (!ok) sawFalse = true;
     }
     // (Node emits no `drain` once the stream is ending: end only after it.)
@@ -69,7 +69,7 @@ TEST(NetDirect, WriteNowThatTheKernelCannotTakeQueuesTheRestInOrder) {
     s->once(Socket::Events::drain, [raw = s.get()] {
       EXPECT_EQ(raw->writableLength(), 0u);
       Buffer tail = Buffer::from("the end");
-      EXPECT_TRUE(net::detail::writeNow(*raw, tail));
+      EXPECT_TRUE(net::internal::writeNow(*raw, tail));
       raw->end();
     });
     client->resume();
@@ -95,10 +95,10 @@ TEST(NetDirect, WriteNowOfTwoPartsAndAfterOrdinaryWritesKeepsOrder) {
   server = net::createServer([&](const std::shared_ptr<Socket>& s) {
     s->write("a");  // auto-corked: writeNow must queue behind it, not overtake it
     Buffer body = Buffer::from("c");
-    net::detail::writeNow(*s, "b", &body);
+    net::internal::writeNow(*s, "b", &body);
     s->on(Socket::Events::data, [raw = s.get()](const Buffer&) {
       Buffer more = Buffer::from("e");
-      net::detail::writeNow(*raw, "d", &more);  // nothing queued now: straight to the kernel
+      net::internal::writeNow(*raw, "d", &more);  // nothing queued now: straight to the kernel
       EXPECT_EQ(raw->writableLength(), 0u);
       EXPECT_EQ(raw->bytesWritten(), 5u);
       raw->end();
@@ -152,7 +152,7 @@ TEST(NetDirect, WriteNowToAResetPeerIsTheSocketsWriteError) {
         return;
       }
       if (useDirect) {
-        net::detail::writeNow(*s, "x");
+        net::internal::writeNow(*s, "x");
       } else {
         s->write("x");
       }
@@ -174,7 +174,7 @@ TEST(NetDirect, WriteNowToAResetPeerIsTheSocketsWriteError) {
   EXPECT_EQ(written, 0u);
 }
 
-struct Recorder : Socket::Consumer {
+struct Recorder : net::internal::SocketConsumer {
   std::string got;
   std::vector<std::string>* log = nullptr;
   int closes = 0;
@@ -216,7 +216,7 @@ TEST(NetDirect, AConsumerGetsEveryReadThenCloseBeforeTheCloseListeners) {
   rec.log = &log;
   std::shared_ptr<Server> server;
   server = net::createServer([&](const std::shared_ptr<Socket>& s) {
-    net::detail::setConsumer(*s, &rec);
+    net::internal::setConsumer(*s, &rec);
     rec.also = [raw = s.get()](const Buffer&) { raw->write("next"); };
     s->on(Socket::Events::close, [&](bool) {
       log.push_back("close");
@@ -241,7 +241,7 @@ TEST(NetDirect, AnotherDataListenerSeesTheSameBytesAfterTheConsumer) {
   std::string other;
   std::shared_ptr<Server> server;
   server = net::createServer([&](const std::shared_ptr<Socket>& s) {
-    net::detail::setConsumer(*s, &rec);
+    net::internal::setConsumer(*s, &rec);
     s->on(Socket::Events::data, [&, raw = s.get()](const Buffer& b) {
       other.append(b.view());
       log.push_back("other:" + std::string(b.view()));
@@ -268,7 +268,7 @@ TEST(NetDirect, PauseHoldsTheConsumersReadsUntilResume) {
   std::shared_ptr<Server> server;
   std::shared_ptr<Socket> client;
   server = net::createServer([&](const std::shared_ptr<Socket>& s) {
-    net::detail::setConsumer(*s, &rec);
+    net::internal::setConsumer(*s, &rec);
     rec.also = [&, raw = s.get()](const Buffer&) {
       if (rec.got == "first") {
         raw->pause();
@@ -307,9 +307,9 @@ TEST(NetDirect, ADetachedConsumerGetsNothingAndTheSocketIsPlainAgain) {
   std::string plain;
   std::shared_ptr<Server> server;
   server = net::createServer([&](const std::shared_ptr<Socket>& s) {
-    net::detail::setConsumer(*s, &rec);
+    net::internal::setConsumer(*s, &rec);
     rec.also = [&, raw = s.get()](const Buffer&) {
-      net::detail::setConsumer(*raw, nullptr);
+      net::internal::setConsumer(*raw, nullptr);
       EXPECT_EQ(raw->listenerCount(Socket::Events::data), 0u);
       raw->on(Socket::Events::data, [&, raw](const Buffer& b) {
         plain.append(b.view());

@@ -27,7 +27,7 @@ TEST(NetPoller, AFailedRegistrationFailsTheConnectingSocket) {
   server->listen(0, "127.0.0.1");
   Error got;
   bool closed = false, connected = false;
-  net::detail::failNextEpollCtl(-ENOMEM);
+  net::internal::failNextEpollCtl(-ENOMEM);
   auto c = net::connect(server->address().port, "127.0.0.1", [&] { connected = true; });
   c->on(Socket::Events::error, [&](const Error& e) { got = e; });
   c->on(Socket::Events::close, [&](bool hadError) {
@@ -61,7 +61,7 @@ TEST(NetPoller, AFailedChangeFailsAConnectionInUseAndOnlyIt) {
   Error got;
   std::shared_ptr<Socket> first, second;
   first = net::connect(port, "127.0.0.1", [&] {
-    net::detail::failNextEpollCtl(-ENOSPC);
+    net::internal::failNextEpollCtl(-ENOSPC);
     first->write(Buffer::alloc(32u << 20, 'x'));  // more than the socket buffers take
   });
   first->on(Socket::Events::error, [&](const Error& e) {

@@ -1,4 +1,4 @@
-// net::detail::sendFile over real sockets: file ranges between ordinary writes arrive in order
+// net::internal::sendFile over real sockets: file ranges between ordinary writes arrive in order
 // and byte-exact (TCP and Unix, fast and slow readers, so the EAGAIN wait runs), bytesWritten
 // and the timeout follow the file bytes, a reset peer is an error (no SIGPIPE), destroy() in the
 // middle cancels cleanly, a file shorter than the range is EOF, and sockets that cannot
@@ -68,11 +68,11 @@ void headFileTail(const std::string& unixPath, bool slow) {
   std::uint64_t written = 0;
   std::shared_ptr<Server> server;
   server = net::createServer([&](const std::shared_ptr<Socket>& s) {
-    EXPECT_TRUE(net::detail::canSendFile(*s));
+    EXPECT_TRUE(net::internal::canSendFile(*s));
     s->write("head\n");
-    net::detail::sendFile(s, file.fd, 0, file.data.size(), whole.cb());
+    net::internal::sendFile(s, file.fd, 0, file.data.size(), whole.cb());
     s->write("mid\n");
-    net::detail::sendFile(s, file.fd, 1000, 300000, part.cb());
+    net::internal::sendFile(s, file.fd, 1000, 300000, part.cb());
     s->end("tail");
     s->on(Socket::Events::close, [&, raw = s.get()](bool) {
       written = raw->bytesWritten();
@@ -127,7 +127,7 @@ TEST(NetSendFile, ManyFilesInOneBatchAndEmptyRanges) {
     // All in one tick: one batch, many markers between small writes.
     for (std::size_t i = 0; i < sent.size(); ++i) {
       s->write(std::to_string(i) + ":");
-      net::detail::sendFile(s, file.fd, i * 17, i % 5 == 0 ? 0 : 3000 + i, sent[i].cb());
+      net::internal::sendFile(s, file.fd, i * 17, i % 5 == 0 ? 0 : 3000 + i, sent[i].cb());
     }
     s->end();
     s->on(Socket::Events::close, [&](bool) { server->close(); });
@@ -155,7 +155,7 @@ TEST(NetSendFile, PeerResetMidFileIsAnErrorNotASignal) {
   bool hadError = false;
   std::shared_ptr<Server> server;
   server = net::createServer([&](const std::shared_ptr<Socket>& s) {
-    net::detail::sendFile(s, file.fd, 0, file.data.size(), sent.cb());
+    net::internal::sendFile(s, file.fd, 0, file.data.size(), sent.cb());
     s->on(Socket::Events::error, [&](const Error& e) { socketErr = e; });
     s->on(Socket::Events::close, [&](bool h) {
       hadError = h;
@@ -191,9 +191,9 @@ TEST(NetSendFile, DestroyMidFileCancelsItAndTheQueuedOnes) {
   std::shared_ptr<Server> server;
   server = net::createServer([&](const std::shared_ptr<Socket>& s) {
     // The first two leave in one batch; the third waits behind it in the Writable's queue.
-    net::detail::sendFile(s, file.fd, 0, file.data.size(), first.cb());
-    net::detail::sendFile(s, file.fd, 0, 10, second.cb());
-    setTimeout([&, s] { net::detail::sendFile(s, file.fd, 0, 10, third.cb()); }, 50);
+    net::internal::sendFile(s, file.fd, 0, file.data.size(), first.cb());
+    net::internal::sendFile(s, file.fd, 0, 10, second.cb());
+    setTimeout([&, s] { net::internal::sendFile(s, file.fd, 0, 10, third.cb()); }, 50);
     Socket* raw = s.get();
     // The client never reads: the batch waits on a full socket when this runs.
     setTimeout([raw] { raw->destroy(); }, 150);
@@ -227,7 +227,7 @@ TEST(NetSendFile, FileShorterThanTheRangeIsEOF) {
   Error socketErr;
   std::shared_ptr<Server> server;
   server = net::createServer([&](const std::shared_ptr<Socket>& s) {
-    net::detail::sendFile(s, file.fd, 0, 5000, sent.cb());
+    net::internal::sendFile(s, file.fd, 0, 5000, sent.cb());
     s->on(Socket::Events::error, [&](const Error& e) { socketErr = e; });
     s->on(Socket::Events::close, [&](bool) { server->close(); });
   });
@@ -249,7 +249,7 @@ TEST(NetSendFile, BadFileDescriptorIsAnError) {
   std::shared_ptr<Server> server;
   server = net::createServer([&](const std::shared_ptr<Socket>& s) {
     s->write("x");
-    net::detail::sendFile(s, -1, 0, 10, sent.cb());
+    net::internal::sendFile(s, -1, 0, 10, sent.cb());
     s->on(Socket::Events::error, [](const Error&) {});
     s->on(Socket::Events::close, [&](bool) { server->close(); });
   });
@@ -277,7 +277,7 @@ TEST(NetSendFile, ActivityKeepsTheTimeoutAway) {
       timeoutAt = Loop::current().now();
       raw->end();
     });
-    net::detail::sendFile(s, file.fd, 0, file.data.size(), [&](const Error& e, std::uint64_t n) {
+    net::internal::sendFile(s, file.fd, 0, file.data.size(), [&](const Error& e, std::uint64_t n) {
       sent.cb()(e, n);
       doneAt = Loop::current().now();
     });
@@ -296,25 +296,25 @@ TEST(NetSendFile, ActivityKeepsTheTimeoutAway) {
 TEST(NetSendFile, RefusedWithoutAConnectedKernelSocket) {
   EVNODE_WATCHDOG(10);
   auto s = Socket::create();
-  EXPECT_FALSE(net::detail::canSendFile(*s));
+  EXPECT_FALSE(net::internal::canSendFile(*s));
   Sent after;  // a sendFile on a destroyed socket
   try {
-    net::detail::sendFile(s, 0, 0, 1, [](const Error&, std::uint64_t) {});
+    net::internal::sendFile(s, 0, 0, 1, [](const Error&, std::uint64_t) {});
     ADD_FAILURE() << "no exception";
   } catch (const Exception& e) {
     EXPECT_EQ(e.code(), "ERR_INVALID_STATE");
   }
   std::shared_ptr<Server> server = net::createServer([&](const std::shared_ptr<Socket>& c) {
-    EXPECT_TRUE(net::detail::canSendFile(*c));
+    EXPECT_TRUE(net::internal::canSendFile(*c));
     try {
-      net::detail::sendFile(c, 0, 1, ~0ull - 2, [](const Error&, std::uint64_t) {});
+      net::internal::sendFile(c, 0, 1, ~0ull - 2, [](const Error&, std::uint64_t) {});
       ADD_FAILURE() << "no exception";
     } catch (const Exception& e) {
       EXPECT_EQ(e.code(), "ERR_OUT_OF_RANGE");
     }
     c->destroy();
-    EXPECT_FALSE(net::detail::canSendFile(*c));
-    net::detail::sendFile(c, 0, 0, 1, after.cb());
+    EXPECT_FALSE(net::internal::canSendFile(*c));
+    net::internal::sendFile(c, 0, 0, 1, after.cb());
     server->close();
   });
   server->listen(0, "127.0.0.1");

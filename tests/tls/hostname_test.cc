@@ -210,7 +210,7 @@ tls::Certificate load(const std::string& name) {
   X509* x = PEM_read_bio_X509(b, nullptr, nullptr, nullptr);
   BIO_free(b);
   EXPECT_NE(x, nullptr) << name;
-  tls::Certificate c = tls::detail::toCertificate(x);
+  tls::Certificate c = tls::internal::toCertificate(x);
   X509_free(x);
   return c;
 }
