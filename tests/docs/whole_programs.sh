@@ -37,7 +37,7 @@ awk -v dir="$out/blocks" '
   }
   inside { text = text $0 "\n" }
 ' README.md docs/*.md
-[ -s "$out/blocks/index" ] || fail "no whole program (a \`\`\`cpp block with int main) in README.md or docs/*.md"
+[ -s "$out/blocks/index" ] || fail "no \`\`\`cpp block with int main in README.md or docs/*.md"
 
 failed=()
 while read -r n where; do
@@ -54,5 +54,6 @@ while read -r n where; do
   fi
 done <"$out/blocks/index"
 
-[ ${#failed[@]} -eq 0 ] || fail "${#failed[@]} of $(wc -l <"$out/blocks/index") whole programs: ${failed[*]}"
-step "all $(wc -l <"$out/blocks/index") whole programs compile"
+total=$(wc -l <"$out/blocks/index")
+[ ${#failed[@]} -eq 0 ] || fail "${#failed[@]} of $total whole programs: ${failed[*]}"
+step "all $total whole programs compile"
