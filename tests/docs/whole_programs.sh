@@ -45,7 +45,8 @@ while read -r n where; do
     printf '#line %s "%s"\n' "${where##*:}" "$src/${where%:*}"
     cat "$out/blocks/$n.cc"
   } >"$out/program.cc"
-  if timeout "$limit" cmake --build "$build" --target docs_program >"$out/build.log" 2>&1; then
+  if timeout "$limit" cmake --build "$build" --target docs_program </dev/null \
+    >"$out/build.log" 2>&1; then
     step "compiles and links: $where"
   else
     failed+=("$where")
