@@ -14,6 +14,12 @@ install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/evnode DESTINATION ${CMAKE_INSTA
 install(FILES ${PROJECT_BINARY_DIR}/include/evnode/version.h
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/evnode)
 if(EVNODE_BUILD_CLI)
+  if(BUILD_SHARED_LIBS)
+    # The installed CLI finds the shared libevnode in its own prefix, wherever that is
+    # (PREFIX/bin/../lib), without LD_LIBRARY_PATH or ldconfig.
+    file(RELATIVE_PATH _evnode_bin_to_lib /p/${CMAKE_INSTALL_BINDIR} /p/${CMAKE_INSTALL_LIBDIR})
+    set_target_properties(evnode_cli PROPERTIES INSTALL_RPATH "$ORIGIN/${_evnode_bin_to_lib}")
+  endif()
   install(TARGETS evnode_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
   install(FILES ${PROJECT_SOURCE_DIR}/docs/evnode.1 DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
 endif()

@@ -1,7 +1,21 @@
-// Backpressure by hand (seed 001, "Backpressure in Networking"): to each client, write a large
-// amount of data the way Node's docs say to, writing while write() returns true and waiting for
-// `drain` when it returns false, so memory stays at about the high-water mark however slowly
-// the client reads. Reports how often it had to wait.
+// backpressure_writer: to each client, writes a large amount of data by hand, the way Node's
+// documentation says to: write while write() returns true, wait for `drain` when it returns
+// false. Memory stays at about the high-water mark however slowly the client reads. Reports how
+// often it had to wait. Node.js:
+//
+//   net.createServer(socket => {
+//     let left = 64 * 1024 * 1024;
+//     const chunk = Buffer.alloc(64 * 1024, 'x');
+//     const pump = () => {
+//       while (left > 0) {
+//         left -= chunk.length;
+//         if (!socket.write(chunk)) return;  // 'drain' calls pump() again
+//       }
+//       socket.end();
+//     };
+//     socket.on('drain', pump);
+//     pump();
+//   }).listen(3000, '127.0.0.1');
 //
 //   backpressure_writer [PORT] [MEGABYTES]     (default 3000 and 64 MiB per client)
 //   then e.g.: socat -u TCP:127.0.0.1:3000 - | pv > /dev/null

@@ -1,5 +1,15 @@
-// The chat client of seed 004: prints what the server sends, and pipes the keyboard (stdin)
-// into the socket.
+// chat_client: the client of chat_server. Prints what the server sends, and pipes the keyboard
+// (stdin) into the socket. Node.js:
+//
+//   const client = net.connect({ port: 9000, host: '127.0.0.1' });
+//   client.on('connect', () => console.log('Connected to the server!'));
+//   client.on('data', data => process.stdout.write(data));
+//   process.stdin.pipe(client);
+//   client.on('end', () => { console.log('Disconnected from the server.'); process.exit(0); });
+//   client.on('error', err => {
+//     console.error(`Connection error: ${err.message}`);
+//     process.exit(1);
+//   });
 //
 //   chat_client [PORT] [HOST]     (default 9000 on 127.0.0.1)
 #include <evnode/evnode.h>

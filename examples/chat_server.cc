@@ -1,5 +1,16 @@
-// The chat room of seed 004: whatever a client sends is broadcast to every other client as
-// "> ADDRESS:PORT: text".
+// chat_server: a chat room. Whatever a client sends is broadcast to every other client as
+// "> ADDRESS:PORT: text". Node.js:
+//
+//   const clients = new Set();
+//   net.createServer(socket => {
+//     const id = `${socket.remoteAddress}:${socket.remotePort}`;
+//     clients.add(socket);
+//     socket.on('data', data => {
+//       const text = data.toString().trim();
+//       for (const c of clients) if (c !== socket) c.write(`> ${id}: ${text}\n`);
+//     });
+//     socket.on('close', () => clients.delete(socket));
+//   }).listen(9000, '127.0.0.1');
 //
 //   chat_server [PORT]            (default 9000; 0 picks a free port)
 #include <evnode/evnode.h>

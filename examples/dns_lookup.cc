@@ -1,5 +1,9 @@
-// Seed 000's dns.lookup: the address a host name resolves to, as the operating system sees it
-// (hosts file, then DNS), and with --all every address.
+// dns_lookup: the address a host name resolves to as the operating system sees it (hosts file,
+// then DNS: getaddrinfo, on the thread pool), and with --all every address. Node.js:
+//
+//   dns.lookup(name, (err, address, family) => console.log(`${address} (IPv${family})`));
+//   dns.lookup(name, { all: true }, (err, addresses) => ...);     // --all
+//
 //   dns_lookup NAME [--all]
 #include <cstdio>
 #include <cstring>

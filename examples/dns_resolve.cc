@@ -1,4 +1,10 @@
-// A DNS query straight to a server (c-ares on the event loop, no getaddrinfo): one record per line.
+// dns_resolve: a DNS query straight to a server (c-ares on the event loop, no getaddrinfo), one
+// record per line in the shape `dig +short` prints. Node.js:
+//
+//   const resolver = new dns.Resolver({ timeout: 3000, tries: 2 });
+//   if (server) resolver.setServers([server]);
+//   resolver.resolve(name, type, (err, records) => records.forEach(r => console.log(r)));
+//
 //   dns_resolve NAME TYPE [SERVER]   e.g. dns_resolve example.org MX 127.0.0.1:5353
 #include <cstdio>
 #include <string>

@@ -1,5 +1,16 @@
-// Seed 002's connection pool: 10 requests through an Agent with maxSockets 5, so at most 5 are
-// in flight at a time; prints when each one starts (gets a socket) and ends.
+// http_agent_pool: 10 requests through an Agent with maxSockets 5, so at most 5 are in flight at
+// a time; prints when each one starts (gets a socket) and ends. Node.js:
+//
+//   const agent = new http.Agent({ keepAlive: true, maxSockets: 5 });
+//   for (let i = 0; i < 10; i++) {
+//     const req = http.request({ hostname: '127.0.0.1', port, path: `/${i}`, agent }, res => {
+//       res.resume();
+//       res.on('end', () => console.log(`end ${i}`));
+//     });
+//     req.on('socket', () => console.log(`start ${i}`));
+//     req.end();
+//   }
+//
 //   http_agent_pool [PORT]   (default 1334, on 127.0.0.1)
 #include <cstdio>
 #include <cstdlib>

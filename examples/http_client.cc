@@ -1,4 +1,14 @@
-// Seed 002's HTTP client: prints the status, the headers as JSON, then the body.
+// http_client: a GET request that prints the status, the headers as JSON, then the body.
+// Node.js:
+//
+//   const req = http.request(url, res => {
+//     console.log(`STATUS: ${res.statusCode}`);
+//     console.log(`HEADERS: ${JSON.stringify(res.headers)}`);
+//     res.on('data', chunk => process.stdout.write(chunk));
+//   });
+//   req.on('error', e => console.error(`problem with request: ${e.message}`));
+//   req.end();
+//
 //   http_client [URL]   (default http://127.0.0.1:1334/)
 #include <cstdio>
 #include <string>

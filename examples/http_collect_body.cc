@@ -1,5 +1,17 @@
-// Seed 002's request-body pattern: collect the `data` chunks, concatenate them on `end`
-// (Buffer.concat), then reply with what arrived.
+// http_collect_body: collects a request body's `data` chunks, concatenates them on `end`, then
+// replies with what arrived. Node.js:
+//
+//   http.createServer((req, res) => {
+//     const chunks = [];
+//     req.on('data', chunk => chunks.push(chunk));
+//     req.on('end', () => {
+//       const body = Buffer.concat(chunks);
+//       res.writeHead(200, { 'Content-Type': 'text/plain' });
+//       res.end(`${req.method} ${req.url}: ${body.length} bytes in ${chunks.length} chunks: ` +
+//               body);
+//     });
+//   }).listen(3000, '127.0.0.1');
+//
 //   http_collect_body [PORT]   (default 3000; 0 picks a free port)
 #include <evnode/evnode.h>
 #include <evnode/http.h>

@@ -1,5 +1,12 @@
-// The seeds' `req.pipe(res)`: the request body streams back as the response body, with
-// backpressure both ways (a slow client reading the answer slows the reading of the upload).
+// http_echo_body: the request body streams back as the response body, with backpressure both
+// ways (a client slow to read the answer slows the reading of its upload). Node.js:
+//
+//   http.createServer((req, res) => {
+//     const type = req.headers['content-type'];
+//     if (type) res.setHeader('Content-Type', type);
+//     req.pipe(res);
+//   }).listen(3000, '127.0.0.1');
+//
 //   http_echo_body [PORT]   (default 3000; 0 picks a free port)
 #include <evnode/evnode.h>
 #include <evnode/http.h>

@@ -1,11 +1,30 @@
-// Seed 002's server events, each with a handler:
+// http_events: an HTTP server with a handler for each of its events:
 //   request        "Hello World"
 //   checkContinue  `Expect: 100-continue`: a body up to 1 MiB is accepted (100 Continue, then
 //                  collected and counted); a bigger one is refused with 400 before it is sent
 //   connect        CONNECT host:port: a tunnelling proxy (200, then bytes both ways)
 //   upgrade        `Upgrade: echo`: 101 Switching Protocols, then every byte comes back
 //   clientError    a malformed request: logged, answered 400 (408 on a timeout), closed
-// Each event is logged to stdout, one line.
+// Each event is logged to stdout, one line. Node.js:
+//
+//   const server = http.createServer((req, res) => res.end('Hello World'));
+//   server.on('checkContinue', (req, res) => { res.writeContinue(); /* read req, answer */ });
+//   server.on('connect', (req, client, head) => {
+//     const [host, port] = req.url.split(':');
+//     const target = net.connect(port, host, () => {
+//       client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+//       target.write(head);
+//       client.pipe(target).pipe(client);
+//     });
+//   });
+//   server.on('upgrade', (req, socket, head) => {
+//     socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\n' +
+//                  'Connection: Upgrade\r\n\r\n');
+//     socket.pipe(socket);
+//   });
+//   server.on('clientError', (err, socket) => socket.end('HTTP/1.1 400 Bad Request\r\n\r\n'));
+//   server.listen(3000, '127.0.0.1');
+//
 //   http_events [PORT]   (default 3000; 0 picks a free port)
 #include <evnode/evnode.h>
 #include <evnode/http.h>

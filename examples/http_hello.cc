@@ -1,4 +1,10 @@
-// Seed 000's HTTP server: answers every request with "Hello HTTP".
+// http_hello: answers every request with "Hello HTTP" (bench/http measures it). Node.js:
+//
+//   http.createServer((req, res) => {
+//     res.writeHead(200, { 'Content-Type': 'text/plain' });
+//     res.end('Hello HTTP');
+//   }).listen(3000, '127.0.0.1');
+//
 //   http_hello [PORT]   (default 3000)
 #include <cstdio>
 #include <cstdlib>

@@ -1,4 +1,10 @@
-// Seed 002's HTTP server: every request gets "Hello World" as text/plain.
+// http_hello_world: every request gets "Hello World" as text/plain. Node.js:
+//
+//   http.createServer((req, res) => {
+//     res.writeHead(200, { 'Content-Type': 'text/plain' });
+//     res.end('Hello World');
+//   }).listen(1337, '127.0.0.1');
+//
 //   http_hello_world [PORT]   (default 1337; 0 picks a free port)
 #include <evnode/evnode.h>
 #include <evnode/http.h>

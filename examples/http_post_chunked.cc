@@ -1,5 +1,12 @@
-// POSTs a body written in pieces (sent chunked: no Content-Length is known up front) and prints
-// the response body.
+// http_post_chunked: POSTs a body written in pieces (sent chunked: no Content-Length is known up
+// front) and prints the status and the response body. Node.js:
+//
+//   const req = http.request(url, { method: 'POST', headers: { 'Content-Type': 'text/plain' } },
+//                            res => res.pipe(process.stdout));
+//   req.on('error', e => console.error(`problem with request: ${e.message}`));
+//   for (let i = 1; i <= 5; i++) req.write(`line ${i}\n`);
+//   req.end();
+//
 //   http_post_chunked [URL]   (default http://127.0.0.1:1334/upload)
 #include <cstdio>
 #include <string>

@@ -1,6 +1,17 @@
-// Seeds 000/001's file streaming: `fs.createReadStream(FILE).pipe(res)` for every request. The
-// file is read 64 KiB at a time and only as fast as the client takes it, so memory stays flat
-// whatever the file size. A file that cannot be opened gets a 404 (or 500) instead.
+// http_stream_file: streams one file as the body of every response. The file is read 64 KiB at
+// a time and only as fast as the client takes it, so memory stays flat whatever the file size.
+// A file that cannot be opened gets a 404 (or 500) instead. Node.js:
+//
+//   http.createServer((req, res) => {
+//     const stream = fs.createReadStream(file);
+//     stream.on('error', err => {
+//       res.writeHead(err.code === 'ENOENT' ? 404 : 500, { 'Content-Type': 'text/plain' });
+//       res.end(`${err.code}\n`);
+//     });
+//     res.setHeader('Content-Type', 'application/octet-stream');
+//     stream.pipe(res);
+//   }).listen(3000, '127.0.0.1');
+//
 //   http_stream_file FILE [PORT]   (default 3000; 0 picks a free port)
 #include <evnode/evnode.h>
 #include <evnode/fs.h>

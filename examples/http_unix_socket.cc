@@ -1,5 +1,16 @@
-// An HTTP server and client talking over a Unix-domain socket (socketPath): the server answers
-// with the request's method and path, the client prints the answer, then both stop.
+// http_unix_socket: an HTTP server and client talking over a Unix-domain socket: the server
+// answers with the request's method and path, the client prints the answer, then both stop.
+// Node.js:
+//
+//   const server = http.createServer((req, res) =>
+//     res.end(`you asked for ${req.method} ${req.url}\n`));
+//   server.listen(path, () => {
+//     http.get({ socketPath: path, path: '/over/unix', agent: false }, res => {
+//       res.pipe(process.stdout);
+//       res.on('end', () => server.close());
+//     });
+//   });
+//
 //   http_unix_socket [PATH]   (default ./http.sock)
 #include <cstdio>
 #include <string>

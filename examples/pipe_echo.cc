@@ -1,6 +1,8 @@
-// An echo server in one line: a socket is a Duplex, so it can be piped into itself
-// (`socket.pipe(socket)`). pipe() applies backpressure: a client that does not read makes the
-// server stop reading from it, instead of buffering without bound.
+// pipe_echo: an echo server in one line. A socket is a Duplex, so it can be piped into itself;
+// pipe() applies backpressure: a client that does not read makes the server stop reading from
+// it, instead of buffering without bound. Node.js:
+//
+//   net.createServer(socket => socket.pipe(socket)).listen(3000, '127.0.0.1');
 //
 //   pipe_echo [PORT]              (default 3000; 0 picks a free port)
 #include <evnode/evnode.h>

@@ -1,5 +1,11 @@
-// An HTTP/1.1 request written by hand over a plain TCP socket (seed 003): HTTP is just text on
-// a TCP connection. Prints the local port, then the raw response as it arrives.
+// raw_http_get: an HTTP/1.1 request written by hand over a plain TCP socket (HTTP is just text on
+// a TCP connection). Prints the local port, then the raw response as it arrives. Node.js:
+//
+//   const socket = net.connect(port, host, () => {
+//     console.log(`Local port ${socket.localPort}`);
+//     socket.write(`GET ${path} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
+//   });
+//   socket.on('data', data => process.stdout.write(data));
 //
 //   raw_http_get HOST [PORT] [PATH]     (default port 80, path /)
 #include <evnode/evnode.h>

@@ -1,8 +1,18 @@
-// stdio_cat: copies stdin to stdout as streams, whatever they are (terminal, pipe, file):
+// stdio_cat: copies stdin to stdout as streams, whatever they are (terminal, pipe, file).
+// Node.js:
 //
 //   process.stdin.pipe(process.stdout);
 //
-// With --upper, the bytes pass through a Transform that upper-cases ASCII letters on the way.
+// With --upper, the bytes pass through a Transform that upper-cases ASCII letters on the way:
+//
+//   const upper = new Transform({
+//     transform(chunk, encoding, cb) {
+//       cb(null, chunk.map(c => (c >= 97 && c <= 122 ? c - 32 : c)));  // a-z -> A-Z
+//     },
+//   });
+//   process.stdin.pipe(upper).pipe(process.stdout);
+//
+//   stdio_cat [--upper]
 #include <cctype>
 #include <cstdio>
 #include <string_view>

@@ -1,4 +1,11 @@
-// The TCP client of seed 000: sends "Hello server", prints the first answer, and ends.
+// tcp_client: the client of tcp_server. Sends "Hello server", prints the first answer, and ends.
+// Node.js:
+//
+//   const client = net.createConnection({ port: 3000 }, () => client.write('Hello server'));
+//   client.on('data', data => {
+//     console.log('Server:', data.toString());
+//     client.end();
+//   });
 //
 //   tcp_client [PORT] [HOST]      (default 3000 on localhost)
 #include <evnode/evnode.h>

@@ -1,5 +1,13 @@
-// A TCP echo server (seed 001, "A Simple TCP Server"): every chunk a client sends comes back as
-// "You said: ...".
+// tcp_echo_server: every chunk a client sends comes back as "You said: ...". Node.js:
+//
+//   net.createServer(socket => {
+//     console.log('Client connected');
+//     socket.on('data', data => {
+//       console.log(`Received: ${data}`);
+//       socket.write(`You said: ${data}`);
+//     });
+//     socket.on('end', () => console.log('Client disconnected'));
+//   }).listen(3000);
 //
 //   tcp_echo_server [PORT]        (default 3000; 0 picks a free port)
 #include <evnode/evnode.h>

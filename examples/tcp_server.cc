@@ -1,5 +1,14 @@
-// The TCP server of seed 000: logs each client and what it says, answers "Hello from server".
-// Pair it with tcp_client.
+// tcp_server: logs each client and what it says, and answers "Hello from server". Pair it with
+// tcp_client. Node.js:
+//
+//   net.createServer(socket => {
+//     console.log('Client connected');
+//     socket.on('data', data => {
+//       console.log(`Received: ${data}`);
+//       socket.write('Hello from server');
+//     });
+//     socket.on('end', () => console.log('Client disconnected'));
+//   }).listen(3000);
 //
 //   tcp_server [PORT]             (default 3000; 0 picks a free port)
 #include <evnode/evnode.h>

@@ -1,5 +1,15 @@
-// A TLS client (seed 001, "Secure custom protocol"): verifies the server, says hello, prints
-// the first answer, and ends.
+// tls_client: a TLS client that verifies the server, says hello, prints the first answer, and
+// ends. Pair it with tls_echo_server. Node.js:
+//
+//   const client = tls.connect({ port: 8000, host: 'localhost', ca }, () => {
+//     console.log(`Connected securely (${client.getProtocol()}), ` +
+//                 `authorized: ${client.authorized}`);
+//     client.write('Hello secure server');
+//   });
+//   client.on('data', data => {
+//     console.log('Server:', data.toString());
+//     client.end();
+//   });
 //
 //   tls_client [PORT] [HOST] [CA.pem]     (default 8000 on localhost; CA: the system store)
 #include <evnode/evnode.h>

@@ -1,5 +1,12 @@
-// A TLS echo server (seed 001, "Secure custom protocol": the TCP echo server, encrypted).
-// Every chunk a client sends comes back as "You said: ...".
+// tls_echo_server: tcp_echo_server, encrypted. Every chunk a client sends comes back as
+// "You said: ...". Node.js:
+//
+//   const server = tls.createServer({ cert, key }, socket => {
+//     console.log(`Secure client connected (${socket.getProtocol()})`);
+//     socket.on('data', data => socket.write(`You said: ${data}`));
+//   });
+//   server.on('tlsClientError', err => console.log(`TLS handshake failed: ${err.code}`));
+//   server.listen(8000);
 //
 //   tls_echo_server CERT.pem KEY.pem [PORT]     (default 8000; 0 picks a free port)
 //   openssl s_client -connect 127.0.0.1:8000 -CAfile CERT.pem

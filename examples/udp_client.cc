@@ -1,4 +1,13 @@
-// Seed 002's UDP client: sends "Hello Node.js" to the UDP server and reports how many bytes left.
+// udp_client: sends one datagram, "Hello Node.js", to udp_server and reports how many bytes
+// left. Node.js:
+//
+//   const client = dgram.createSocket('udp4');
+//   const message = Buffer.from('Hello Node.js');
+//   client.send(message, 0, message.length, 41234, 'localhost', (err, bytes) => {
+//     console.log(`client sent ${bytes} bytes`);
+//     client.close();
+//   });
+//
 //   udp_client [PORT] [HOST]   (defaults 41234, localhost)
 #include <cstdio>
 #include <cstdlib>

@@ -1,5 +1,16 @@
-// Seed 002's UDP server: prints every datagram it receives and where it came from.
-//   udp_server [PORT]   (default 41234, every interface, like Node's server.bind(41234))
+// udp_server: prints every datagram it receives and where it came from. Node.js:
+//
+//   const server = dgram.createSocket('udp4');
+//   server.on('message', (msg, rinfo) =>
+//     console.log(`server got: ${msg} from ${rinfo.address}:${rinfo.port}`));
+//   server.on('listening', () => {
+//     const a = server.address();
+//     console.log(`server listening ${a.address}:${a.port}`);
+//   });
+//   server.on('error', err => { console.error(`server error: ${err.message}`); server.close(); });
+//   server.bind(41234);
+//
+//   udp_server [PORT]   (default 41234, every interface, as Node's server.bind(41234))
 #include <cstdio>
 #include <cstdlib>
 #include <string>

@@ -1,5 +1,8 @@
-// An echo server on a Unix-domain socket (seed 002: "we can also listen to the Domain
-// Socket"): the same net::Server, listening on a path instead of a port.
+// unix_echo: an echo server on a Unix-domain socket: the same net.Server, listening on a path
+// instead of a port. Node.js:
+//
+//   net.createServer(socket => socket.on('data', data => socket.write(data)))
+//     .listen('/tmp/evnode-echo.sock');
 //
 //   unix_echo [PATH]              (default /tmp/evnode-echo.sock)
 //   then e.g.: socat - UNIX-CONNECT:/tmp/evnode-echo.sock

@@ -2,7 +2,9 @@
 # tests/packaging/check.sh BUILD_DIR SOURCE_DIR -- evnode as a library, the three ways a project
 # takes it, each building and running tests/packaging/consumer (an HTTP server and a request to
 # it): find_package against `cmake --install` output, pkg-config against the same tree, and
-# add_subdirectory of the source tree (which must build only the library). Then `cpack`'s
+# add_subdirectory of the source tree (which must build only the library). Then a second build
+# with BUILD_SHARED_LIBS=ON, installed: libevnode.so's SONAME and symlinks, the CLI finding it
+# through its RUNPATH, and the consumer through find_package and pkg-config. Then `cpack`'s
 # Debian package: its files and its Depends. Prints one line per check; exits non-zero on the
 # first failure.
 set -euo pipefail
@@ -55,6 +57,57 @@ done
 cmake --build "$work/sub" -j "$jobs" >>"$work/sub.log" 2>&1 || fail "build: $(tail -20 "$work/sub.log")"
 out=$("$work/sub/consumer") || fail "add_subdirectory consumer: $out"
 step "  ran: $out"
+
+step "BUILD_SHARED_LIBS=ON: libevnode.so and the CLI, installed into a fresh prefix"
+# Unoptimised (no build type): what is under test is the packaging, and -O2 would triple the time.
+cmake -S "$src" -B "$work/so" -G Ninja -DCMAKE_BUILD_TYPE= -DBUILD_SHARED_LIBS=ON \
+  -DEVNODE_BUILD_CLI=ON -DEVNODE_BUILD_EXAMPLES=OFF -DEVNODE_BUILD_TESTS=OFF \
+  -DEVNODE_BUILD_BENCH=OFF >"$work/so.log" 2>&1 || fail "configure: $(tail -20 "$work/so.log")"
+cmake --build "$work/so" -j "$jobs" >>"$work/so.log" 2>&1 ||
+  fail "build: $(tail -20 "$work/so.log")"
+cmake --install "$work/so" --prefix "$work/so-prefix" >>"$work/so.log" 2>&1 ||
+  fail "install: $(tail -20 "$work/so.log")"
+lib="$work/so-prefix/lib"
+[ ! -e "$lib/libevnode.a" ] || fail "a shared build installed libevnode.a"
+# libevnode.so -> libevnode.so.MAJOR.MINOR (the SONAME) -> libevnode.so.MAJOR.MINOR.PATCH
+v=${version#evnode }
+soname=libevnode.so.${v%.*}
+[ "$(readlink "$lib/libevnode.so")" = "$soname" ] ||
+  fail "libevnode.so -> '$(readlink "$lib/libevnode.so")', not $soname"
+[ "$(readlink "$lib/$soname")" = "libevnode.so.$v" ] ||
+  fail "$soname -> '$(readlink "$lib/$soname")', not libevnode.so.$v"
+[[ -f $lib/libevnode.so.$v && ! -L $lib/libevnode.so.$v ]] || fail "libevnode.so.$v is not a file"
+readelf -d "$lib/libevnode.so.$v" | grep -q "(SONAME) *Library soname: \[$soname\]" ||
+  fail "libevnode.so.$v has no SONAME $soname: $(readelf -d "$lib/libevnode.so.$v" | grep SONAME)"
+# The installed CLI finds the library through its RUNPATH ($ORIGIN/../lib), nothing else.
+out=$(env -u LD_LIBRARY_PATH "$work/so-prefix/bin/evnode" --version 2>&1) ||
+  fail "installed shared CLI: $out"
+[ "$out" = "$version" ] || fail "installed shared CLI said '$out'"
+step "  libevnode.so -> $soname -> libevnode.so.$v (SONAME $soname); bin/evnode --version: $out"
+
+step "find_package(evnode) against the shared install"
+cmake -S "$here/consumer" -B "$work/so-fp" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+  -DCMAKE_PREFIX_PATH="$work/so-prefix" >"$work/so-fp.log" 2>&1 ||
+  fail "configure: $(tail -20 "$work/so-fp.log")"
+cmake --build "$work/so-fp" -j "$jobs" >>"$work/so-fp.log" 2>&1 ||
+  fail "build: $(tail -20 "$work/so-fp.log")"
+readelf -d "$work/so-fp/consumer" | grep -q "(NEEDED) *Shared library: \[$soname\]" ||
+  fail "the consumer does not load $soname: $(readelf -d "$work/so-fp/consumer" | grep NEEDED)"
+# CMake gives a consumer in its build tree the RUNPATH of the imported library's directory.
+loaded=$(env -u LD_LIBRARY_PATH ldd "$work/so-fp/consumer" |
+  awk -v l="$soname" '$1 == l { print $3 }')
+[ "$loaded" = "$lib/$soname" ] || fail "the consumer would load '$loaded', not $lib/$soname"
+out=$(env -u LD_LIBRARY_PATH "$work/so-fp/consumer") || fail "find_package consumer (shared): $out"
+step "  ran: $out"
+
+step "pkg-config against the shared install: -levnode alone (its dependencies are private)"
+pc=$(PKG_CONFIG_PATH="$lib/pkgconfig" pkg-config --cflags --libs evnode) || fail "pkg-config evnode"
+grep -q -- '-luv' <<<"$pc" && fail "pkg-config --libs of a shared libevnode lists libuv: $pc"
+# shellcheck disable=SC2086
+g++ -O1 -o "$work/so-pc-consumer" "$here/consumer/main.cc" $pc 2>"$work/so-pc.log" ||
+  fail "g++ with pkg-config flags: $(tail -20 "$work/so-pc.log")"
+out=$(LD_LIBRARY_PATH="$lib" "$work/so-pc-consumer") || fail "pkg-config consumer (shared): $out"
+step "  ran (LD_LIBRARY_PATH=PREFIX/lib): $out"
 
 step "cpack: the Debian package"
 (cd "$build" && cpack -G DEB -B "$work/deb" >"$work/cpack.log" 2>&1) || fail "cpack: $(tail -20 "$work/cpack.log")"

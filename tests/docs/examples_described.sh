@@ -1,0 +1,29 @@
+#!/bin/bash
+# tests/docs/examples_described.sh SOURCE_DIR -- every program in examples/ says what it is: its
+# file opens with a comment that names it ("// NAME: ...") and shows the Node.js program it
+# mirrors ("Node.js:"), and README.md's table of examples lists it (`NAME`). Prints one line per
+# example that falls short; exits non-zero if any does.
+set -euo pipefail
+src=$(cd "$1" && pwd)
+bad=0
+n=0
+for f in "$src"/examples/*.cc; do
+  name=$(basename "$f" .cc)
+  n=$((n + 1))
+  header=$(sed -n '/^\/\//!q; p' "$f")
+  if ! head -1 "$f" | grep -q "^// $name: "; then
+    printf 'docs: FAILED: examples/%s.cc does not open with "// %s: what it does"\n' "$name" "$name"
+    bad=1
+  fi
+  if ! grep -q 'Node\.js:' <<<"$header"; then
+    printf 'docs: FAILED: examples/%s.cc: its opening comment shows no Node.js program\n' "$name"
+    bad=1
+  fi
+  if ! grep -q "^| [^|]*\`$name\`[^|]* |" "$src/README.md"; then
+    printf "docs: FAILED: README.md's table of examples does not list %s\n" "$name"
+    bad=1
+  fi
+done
+[ "$n" -gt 0 ] || { echo "docs: FAILED: no examples/*.cc" >&2; exit 1; }
+[ "$bad" -eq 0 ] || exit 1
+printf 'docs: all %d examples are described and listed in README.md\n' "$n"
