@@ -17,7 +17,7 @@ LIB=${EVNODE_LIB:-build/libevnode.a}
 OUT=${BENCH_OUT:-/tmp/evnode-dns-bench}
 mkdir -p "$OUT"
 [ -f "$LIB" ] || { echo "no $LIB: build the release tree first (make build)" >&2; exit 1; }
-g++ -std=c++20 -O2 -DNDEBUG -Iinclude bench/dns_bench.cc $LIB -luv -lcares -lssl -lcrypto -pthread \
+g++ -std=c++20 -O2 -DNDEBUG -Iinclude bench/dns_bench.cc $LIB -luv -lcares -lssl -lcrypto -lidn2 -pthread \
   -o "$OUT/dns_bench"
 DNSMASQ=$(command -v dnsmasq || echo /usr/sbin/dnsmasq)
 PORT=${DNS_BENCH_PORT:-18153}
