@@ -131,6 +131,36 @@ class IncomingMessage : public Readable {
 class ServerResponse;
 class ByteBuffer;  // internal (src/http/output.h)
 
+/// Node's OutgoingMessage: what a server's response and a client's request share, the headers
+/// of the head to come. Names are checked as they are set (ERR_INVALID_HTTP_TOKEN,
+/// ERR_INVALID_CHAR); once the head went out, changing them throws ERR_HTTP_HEADERS_SENT.
+class OutgoingMessage : public Writable {
+ public:
+  /// Sets a header for the head to come (replacing one of the same name, in any case).
+  OutgoingMessage& setHeader(std::string_view name, std::string_view value);
+  /// Sets a header sent once per value (Set-Cookie).
+  OutgoingMessage& setHeader(std::string_view name, const std::vector<std::string>& values);
+  /// The value set for `name` (values joined with ", "), nullopt if none.
+  std::optional<std::string> getHeader(std::string_view name) const;
+  HeaderList getHeaders() const;                    ///< names lower-cased, as Node
+  std::vector<std::string> getHeaderNames() const;  ///< lower-case
+  bool hasHeader(std::string_view name) const;      ///< whether a header of that name is set
+  void removeHeader(std::string_view name);         ///< unsets the header
+  bool headersSent() const { return headerSent_; }  ///< whether the head went out
+  /// Sends the head now, before any body.
+  virtual void flushHeaders() = 0;
+
+ protected:
+  OutgoingMessage() = default;
+  /// With the Writable's options.
+  explicit OutgoingMessage(WritableOptions opts) : Writable(std::move(opts)) {}
+  /// Throws ERR_HTTP_HEADERS_SENT once the head went out ("Cannot <what> headers ...").
+  void checkNotSent(const char* what) const;
+
+  HeaderList headers_;       ///< what setHeader() set, names as given
+  bool headerSent_ = false;  ///< the head went out
+};
+
 /// Node's http.createServer(options), and evnode's own limits.
 struct ServerOptions {
   /// Node's timeouts, in milliseconds (0: none). requestTimeout bounds receiving a whole
@@ -214,7 +244,7 @@ class Server : public net::Server {
   /// properties such as keepAliveTimeout).
   ServerOptions& options() { return opts_; }
 
-  struct State;  // connection bookkeeping (src/http/server.cc)
+  struct State;  // connection bookkeeping (src/http/connection.h)
   ~Server() override;
 
  protected:
@@ -241,7 +271,7 @@ std::shared_ptr<Server> createServer(
 /// The response to one request. A Writable: write() returns false when the socket is backed
 /// up, and `drain` follows. Header helpers throw ERR_HTTP_HEADERS_SENT once the head is out,
 /// ERR_INVALID_HTTP_TOKEN / ERR_INVALID_CHAR for a bad name or a value with CR, LF or NUL.
-class ServerResponse : public Writable {
+class ServerResponse : public OutgoingMessage {
  public:
   /// A response's events: Writable's, and this.
   struct Events : Writable::Events {
@@ -257,16 +287,16 @@ class ServerResponse : public Writable {
   std::string statusMessage;  ///< empty: the standard reason phrase
   bool sendDate = true;       ///< add a Date header unless one is set
 
-  /// Sets a header for the head to come (replacing one of the same name, in any case).
-  ServerResponse& setHeader(std::string_view name, std::string_view value);
-  /// Sets a header sent once per value (Set-Cookie).
-  ServerResponse& setHeader(std::string_view name, const std::vector<std::string>& values);
-  /// The value set for `name` (values joined with ", "), nullopt if none.
-  std::optional<std::string> getHeader(std::string_view name) const;
-  HeaderList getHeaders() const;                    ///< names lower-cased, as Node
-  std::vector<std::string> getHeaderNames() const;  ///< lower-case
-  bool hasHeader(std::string_view name) const;      ///< whether a header of that name is set
-  void removeHeader(std::string_view name);         ///< unsets the header
+  /// OutgoingMessage::setHeader(), returning the response for chaining.
+  ServerResponse& setHeader(std::string_view name, std::string_view value) {
+    OutgoingMessage::setHeader(name, value);
+    return *this;
+  }
+  /// OutgoingMessage::setHeader() of several values, returning the response for chaining.
+  ServerResponse& setHeader(std::string_view name, const std::vector<std::string>& values) {
+    OutgoingMessage::setHeader(name, values);
+    return *this;
+  }
   /// Node's writeHead: the status, and `headers` merged into those setHeader() set (a name in
   /// `headers` replaces theirs); the head goes out with the first write(), end() or flushHeaders().
   ServerResponse& writeHead(int status, const HeaderList& headers = {});
@@ -284,7 +314,7 @@ class ServerResponse : public Writable {
   /// The same, with a reason phrase of its own.
   ServerResponse& writeHead(int status, std::string_view message, HeaderViews headers);
   /// Sends the head now (with no body written yet).
-  void flushHeaders();
+  void flushHeaders() override;
   /// Interim responses.
   void writeContinue();
   void writeEarlyHints(const HeaderList& hints);  ///< 103 Early Hints with these headers
@@ -306,7 +336,6 @@ class ServerResponse : public Writable {
   void sendFile(int fd, std::uint64_t offset, std::uint64_t length,
                 std::function<void(const Error& err, std::uint64_t sent)> cb);
 
-  bool headersSent() const { return headerSent_; }  ///< whether the head went out
   /// The connection (Node's response.socket).
   const std::shared_ptr<net::Socket>& socket() const { return socket_; }
   /// The request this answers.
@@ -342,7 +371,6 @@ class ServerResponse : public Writable {
   void sendRaw(std::string_view bytes);
   // Appends the status line and headers to `out`.
   void renderHead(ByteBuffer& out, std::size_t bodyBytesIfKnown, bool knownLength);
-  void checkNotSent(const char* what) const;
   // writeHead's checks (a throw changes nothing), then the status; merges `headers` into
   // headers set before, or returns true when there were none (the caller sets the list).
   template <class List>
@@ -350,13 +378,11 @@ class ServerResponse : public Writable {
   template <class List>
   void copyHeaders(const List& headers);  // into a reused list (HeaderStorage)
 
-  HeaderList headers_;
   HeaderList trailers_;
   std::shared_ptr<net::Socket> socket_;
   RequestPtr req_;
   Connection* conn_ = nullptr;                  // cleared when the connection goes away
   std::optional<std::uint64_t> contentLength_;  // set by the user through Content-Length
-  bool headerSent_ = false;
   bool chunked_ = false;
   bool noBody_ = false;        // HEAD, 1xx, 204, 304
   bool closeAfter_ = false;    // Connection: close / close-delimited
@@ -456,7 +482,7 @@ struct InformationInfo {
 
 /// Node's http.ClientRequest: an outgoing request, its body the Writable side; `response`
 /// brings the IncomingMessage.
-class ClientRequest : public Writable {
+class ClientRequest : public OutgoingMessage {
  public:
   /// A request's events: Writable's, and these.
   struct Events : Writable::Events {
@@ -479,19 +505,18 @@ class ClientRequest : public Writable {
 
   ~ClientRequest() override;
 
-  /// Sets a header (replacing one of the same name, in any case); throws once the head is sent.
-  ClientRequest& setHeader(std::string_view name, std::string_view value);
-  /// Sets a header sent once per value.
-  ClientRequest& setHeader(std::string_view name, const std::vector<std::string>& values);
-  /// The value set for `name` (values joined with ", "), nullopt if none.
-  std::optional<std::string> getHeader(std::string_view name) const;
-  bool hasHeader(std::string_view name) const;      ///< whether a header of that name is set
-  void removeHeader(std::string_view name);         ///< unsets the header
-  std::vector<std::string> getHeaderNames() const;  ///< lower-case
-  HeaderList getHeaders() const;                    ///< names lower-cased, as Node
-  bool headersSent() const { return headerSent_; }  ///< whether the head went out
+  /// OutgoingMessage::setHeader(), returning the request for chaining.
+  ClientRequest& setHeader(std::string_view name, std::string_view value) {
+    OutgoingMessage::setHeader(name, value);
+    return *this;
+  }
+  /// OutgoingMessage::setHeader() of several values, returning the request for chaining.
+  ClientRequest& setHeader(std::string_view name, const std::vector<std::string>& values) {
+    OutgoingMessage::setHeader(name, values);
+    return *this;
+  }
   /// Sends the head now, before any body.
-  void flushHeaders();
+  void flushHeaders() override;
   /// The socket's idle timeout for this request (0: none); `cb` listens once for `timeout`.
   ClientRequest& setTimeout(std::uint64_t ms, std::function<void()> cb = nullptr);
   /// net::Socket::setNoDelay() on the request's socket, now or once it has one.
@@ -541,7 +566,6 @@ class ClientRequest : public Writable {
   friend struct Impl;
   friend ClientRequestPtr internal::request(RequestOptions, const AgentPtr&,
                                             std::function<void(const IncomingMessagePtr&)>);
-  void checkNotSent(const char* what) const;
   void sendBody(std::vector<Buffer>& chunks, bool last, WriteCallback* cb);
   std::string renderHead(std::size_t bodyBytes, bool knownLength);
   // The agent (or the request itself) gives it a connection.
@@ -550,13 +574,11 @@ class ClientRequest : public Writable {
   RequestOptions opts_;
   std::string host_;
   std::string agentName_;  // the agent's key for this request's origin
-  HeaderList headers_;
   Buffer head_;
   SocketPtr socket_;
   IncomingMessagePtr res_;
   std::unique_ptr<Impl> impl_;
   std::shared_ptr<ClientRequest> self_;  // held until `close`
-  bool headerSent_ = false;
   bool chunked_ = false;
   bool hasBodyWrite_ = false;
   bool inEnd_ = false;

@@ -92,7 +92,6 @@ class Socket : public Duplex {
     static constexpr Event<const Error&, const std::string&, int, const std::string&> lookup{
         "lookup"};
     static constexpr Event<> timeout{"timeout"};  ///< setTimeout()'s inactivity; still open
-    static constexpr Event<bool> close{"close"};  ///< hadError
     /// Node's, for a connect that tries several addresses (autoSelectFamily): (ip, port, family)
     /// as an attempt starts, fails (with its error) or is given up for the next address.
     static constexpr Event<const std::string&, int, int> connectionAttempt{"connectionAttempt"};

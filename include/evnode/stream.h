@@ -84,7 +84,10 @@ class Stream : public EventEmitter, public std::enable_shared_from_this<Stream> 
  public:
   /// A stream's events: EventEmitter's, and these.
   struct Events : EventEmitter::Events {
-    static constexpr Event<> close{"close"};  ///< the stream and its resources are closed
+    /// The stream and its resources are closed. The argument is whether it was destroyed with
+    /// an error (Node's `hadError` of a socket's close); a listener may take no argument, as
+    /// most of Node's `close` listeners do.
+    static constexpr Event<bool> close{"close"};
   };
 
   /// Destroys the stream: no more data, pending writes are dropped, `error` (if err) then
@@ -116,7 +119,7 @@ class Stream : public EventEmitter, public std::enable_shared_from_this<Stream> 
   std::shared_ptr<Stream> self() { return shared_from_this(); }
   /// Emits `close`; a subclass whose close event carries arguments (net::Socket) emits its own
   /// as well.
-  virtual void emitCloseEvent() { emit(Events::close); }
+  virtual void emitCloseEvent() { emit(Events::close, static_cast<bool>(errored())); }
 
   /// \cond INTERNAL
   bool destroyed_ : 1 = false;

@@ -101,38 +101,11 @@ WritableOptions requestStreamOptions() {
 }  // namespace
 
 ClientRequest::ClientRequest(RequestOptions opts)
-    : Writable(requestStreamOptions()),
+    : OutgoingMessage(requestStreamOptions()),
       opts_(std::move(opts)),
       impl_(std::make_unique<Impl>(this, opts_)) {}
 
 ClientRequest::~ClientRequest() = default;
-
-void ClientRequest::checkNotSent(const char* what) const { checkHeadersNotSent(headerSent_, what); }
-
-ClientRequest& ClientRequest::setHeader(std::string_view name, std::string_view value) {
-  checkNotSent("set");
-  replaceHeader(headers_, name, value);
-  return *this;
-}
-
-ClientRequest& ClientRequest::setHeader(std::string_view name,
-                                        const std::vector<std::string>& values) {
-  checkNotSent("set");
-  replaceHeader(headers_, name, values);
-  return *this;
-}
-
-std::optional<std::string> ClientRequest::getHeader(std::string_view name) const {
-  return joinedHeader(headers_, name);
-}
-bool ClientRequest::hasHeader(std::string_view name) const { return listHasHeader(headers_, name); }
-std::vector<std::string> ClientRequest::getHeaderNames() const { return lowerCaseNames(headers_); }
-HeaderList ClientRequest::getHeaders() const { return lowerCasedHeaders(headers_); }
-
-void ClientRequest::removeHeader(std::string_view name) {
-  checkNotSent("remove");
-  eraseHeader(headers_, name);
-}
 
 ClientRequest& ClientRequest::setTimeout(std::uint64_t ms, std::function<void()> cb) {
   if (cb) once(Events::timeout, std::move(cb));

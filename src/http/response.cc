@@ -94,41 +94,6 @@ ServerResponse& ServerResponse::setTimeout(std::uint64_t ms, std::function<void(
   return *this;
 }
 
-void ServerResponse::checkNotSent(const char* what) const {
-  checkHeadersNotSent(headerSent_, what);
-}
-
-ServerResponse& ServerResponse::setHeader(std::string_view name, std::string_view value) {
-  checkNotSent("set");
-  HeaderStorage::reuse(headers_);
-  replaceHeader(headers_, name, value);
-  return *this;
-}
-
-ServerResponse& ServerResponse::setHeader(std::string_view name,
-                                          const std::vector<std::string>& values) {
-  checkNotSent("set");
-  replaceHeader(headers_, name, values);
-  return *this;
-}
-
-std::optional<std::string> ServerResponse::getHeader(std::string_view name) const {
-  return joinedHeader(headers_, name);
-}
-
-std::vector<std::string> ServerResponse::getHeaderNames() const { return lowerCaseNames(headers_); }
-
-HeaderList ServerResponse::getHeaders() const { return lowerCasedHeaders(headers_); }
-
-bool ServerResponse::hasHeader(std::string_view name) const {
-  return listHasHeader(headers_, name);
-}
-
-void ServerResponse::removeHeader(std::string_view name) {
-  checkNotSent("remove");
-  eraseHeader(headers_, name);
-}
-
 ServerResponse& ServerResponse::writeHead(int status, const HeaderList& headers) {
   return writeHead(status, "", headers);
 }

@@ -737,15 +737,15 @@ void Socket::_destroy(const Error& err, std::function<void(const Error&)> cb) {
 }
 
 void Socket::emitCloseEvent() {
-  emit(Stream::Events::close);
-  // Where a `close` listener added along with the consumer's `data` listener would run. Its
-  // listeners stay (inert) for the removeAllListeners() that follows `close`.
+  // Where a `close` listener added along with the consumer's `data` listener would run: before
+  // the listeners added later. Its listeners stay (inert) for the removeAllListeners() that
+  // follows `close`.
   if (SocketConsumer* c = std::exchange(consumer_, nullptr)) {
     consumerDirect_ = false;
     consumerData_ = consumerError_ = 0;
     c->onClose();
   }
-  emit(Events::close, static_cast<bool>(errored()));
+  emit(Events::close, static_cast<bool>(errored()));  // Node's close(hadError)
   // The server outlives every listener of its connections' `close` (the HTTP connection on it
   // included), even when its own `close` came first and nothing else holds it.
   if (FdSocket* im = impl()) {

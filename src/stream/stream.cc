@@ -100,7 +100,7 @@ void Stream::emitErrorAndClose(const Error* err) {
     closeEmitted_ = true;
     if (emitCloseOption()) emitCloseEvent();
     // Nothing is emitted after close; dropping the listeners frees closures that captured
-    // this stream (the lifetime rule in DESIGN.md).
+    // this stream (docs/architecture.md, "Ownership and lifetime").
     removeAllListeners();
   }
 }

@@ -2,6 +2,13 @@
 // helper, and DNS wire-format helpers for fake servers.
 #pragma once
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -82,13 +89,41 @@ class Dnsmasq {
                                    "--dns-rr=z.test,6," + ns + hm + soaTail,
                                    "--dns-rr=caa.test,257," + caa});
       // Generous: the first tests of a parallel sanitizer run start while the machine is busiest.
-      if (et::waitForTcpPort(port, 20)) {
+      if (et::waitForTcpPort(port, 20) && answersOverUdp(port, 10)) {
         port_ = port;
       } else {
         why_ = "dnsmasq did not start: " + proc_->stderrSoFar();
         proc_.reset();
       }
     }
+  }
+
+  // A query for h.test over UDP gets an answer: listening on TCP alone does not prove that
+  // queries will be answered (a UDP query refused right after start-up was a rare failure).
+  static bool answersOverUdp(int port, int timeoutSec) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeoutSec);
+    // ID 0x1234, RD, one question: h.test A IN.
+    const unsigned char query[] = {0x12, 0x34, 0x01, 0x00, 0,   1,   0,   0, 0, 0, 0, 0,
+                                   1,    'h',  4,    't',  'e', 's', 't', 0, 0, 1, 0, 1};
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(static_cast<std::uint16_t>(port));
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    while (std::chrono::steady_clock::now() < deadline) {
+      int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+      if (fd < 0) return false;
+      bool ok = false;
+      if (::sendto(fd, query, sizeof query, 0, reinterpret_cast<sockaddr*>(&to), sizeof to) > 0) {
+        pollfd p{fd, POLLIN, 0};
+        unsigned char reply[512];
+        ok = ::poll(&p, 1, 200) == 1 && ::recv(fd, reply, sizeof reply, 0) >= 12 &&
+             reply[0] == 0x12 && reply[1] == 0x34;
+      }
+      ::close(fd);
+      if (ok) return true;
+      ::usleep(20000);
+    }
+    return false;
   }
 
   std::unique_ptr<et::Process> proc_;

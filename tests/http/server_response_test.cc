@@ -39,15 +39,15 @@ TEST(HttpResponse, EndedAtOnceKeepsTheStreamsEventsAndState) {
   auto server = createServer([&](const RequestPtr& req, const ResponsePtr& res) {
     const std::string tag = req->url.substr(1);
     res->sendDate = false;
-    for (const char* name : {"prefinish", "finish", "close"}) {
-      const Event<>& ev = std::string(name) == "prefinish" ? Writable::Events::prefinish
-                          : std::string(name) == "finish"  ? Writable::Events::finish
-                                                           : Stream::Events::close;
-      res->on(ev, [&, tag, name, res] {
+    auto record = [&, tag, res](const char* name) {
+      return [&, tag, res, name] {
         events.push_back(tag + ":" + name + (res->writableFinished() ? "+" : "-") +
                          (res->destroyed() ? "d" : ""));
-      });
-    }
+      };
+    };
+    res->on(Writable::Events::prefinish, record("prefinish"));
+    res->on(Writable::Events::finish, record("finish"));
+    res->on(Stream::Events::close, record("close"));
     if (tag == "pieces") res->write("pie");
     const std::string body = tag == "pieces" ? "ces" : "once";
     res->end(body, [&, tag](const Error& err) {
@@ -657,6 +657,76 @@ TEST(HttpResponse, APipedBodyIsFramedAsTheSameCallsMadeDirectly) {
       "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: "
       "close\r\n\r\n3\r\nabc\r\n0\r\n\r\n";
   EXPECT_EQ(got, empty + empty + chunked + last);
+}
+
+}  // namespace
+}  // namespace evnode::http::e2e
+
+namespace evnode::http::e2e {
+namespace {
+
+// ServerResponse and ClientRequest share Node's OutgoingMessage: code written against the base
+// sets headers on either, and the head-sent rule is the same.
+void tag(OutgoingMessage& m, const std::string& who) {
+  m.setHeader("X-From", who).setHeader("X-Tags", std::vector<std::string>{"a", "b"});
+  m.removeHeader("x-tags");
+  EXPECT_TRUE(m.hasHeader("x-from"));
+  auto names = m.getHeaderNames();  // a request also has its Host, as in Node
+  EXPECT_NE(std::find(names.begin(), names.end(), "x-from"), names.end());
+  EXPECT_EQ(std::find(names.begin(), names.end(), "x-tags"), names.end());
+}
+
+TEST(HttpOutgoingMessage, RequestAndResponseShareTheHeaderApi) {
+  EVNODE_WATCHDOG(30);
+  std::string seenByServer, seenByClient, afterSent;
+  auto server = createServer([&](const RequestPtr& req, const ResponsePtr& res) {
+    seenByServer = req->headers.value("x-from");
+    tag(*res, "server");
+    res->end("ok");
+    try {
+      static_cast<OutgoingMessage&>(*res).setHeader("X-Late", "1");
+    } catch (const Exception& e) {
+      afterSent = e.code();
+    }
+  });
+  server->listen(0, "127.0.0.1");
+  RequestOptions o;
+  o.host = "127.0.0.1";
+  o.port = server->address().port;
+  auto req = request(o, [&](const IncomingMessagePtr& res) {
+    seenByClient = res->headers.value("x-from");
+    res->resume();
+    res->on(IncomingMessage::Events::end, [&] { server->close(); });
+  });
+  tag(*req, "client");
+  req->end();
+  run();
+  EXPECT_EQ(seenByServer, "client");
+  EXPECT_EQ(seenByClient, "server");
+  EXPECT_EQ(afterSent, "ERR_HTTP_HEADERS_SENT");
+}
+
+// A socket emits one `close`, with Node's hadError, whichever way a listener takes it.
+TEST(HttpOutgoingMessage, ASocketEmitsOneCloseWithHadError) {
+  EVNODE_WATCHDOG(30);
+  int withArg = 0, withoutArg = 0;
+  bool hadError = true;
+  auto server = net::createServer([](const std::shared_ptr<net::Socket>& s) { s->end(); });
+  server->listen(0, "127.0.0.1");
+  auto c = net::connect(server->address().port, "127.0.0.1");
+  c->resume();
+  c->on(net::Socket::Events::close, [&](bool e) {
+    ++withArg;
+    hadError = e;
+  });
+  c->on(Stream::Events::close, [&] {
+    ++withoutArg;
+    server->close();
+  });
+  run();
+  EXPECT_EQ(withArg, 1);
+  EXPECT_EQ(withoutArg, 1);
+  EXPECT_FALSE(hadError);
 }
 
 }  // namespace
