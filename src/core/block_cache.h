@@ -1,5 +1,8 @@
-// Internal: a per-thread cache of freed memory blocks of one size, for small objects that are
-// made and freed once per request or per connection (a stream's lazily allocated state).
+// Internal: the recyclers. BlockCache, a per-thread cache of freed memory blocks of one size
+// (with size classes for sizes known only at run time), for small objects that are made and
+// freed once per request or per connection (a stream's lazily allocated state); Recycler, a
+// per-thread free list of whole constructed objects that keep their buffers' capacity (a
+// request's state, a blocked write). Both have a cap, the same sanitizer rules and counters.
 //
 // glibc's tcache keeps only 7 blocks of a size; past that a free takes the slow path, which
 // showed up as a few hundred instructions per HTTP request. Blocks freed here are kept (up to
@@ -12,8 +15,12 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
+#include <memory>
 #include <new>
+#include <typeinfo>
+#include <vector>
 
 #include "core/thread_instance.h"
 
@@ -38,6 +45,22 @@ inline constexpr bool kCheckRecycled = false;
 
 // A recycled object was given back still holding state (sanitizer builds): reports and aborts.
 [[noreturn]] void recycledNotBlank(const char* what);
+
+// Sanitizer builds count, per thread, what the caches handed out: recycled blocks and objects,
+// and fresh ones. A test reads them to see that recycling is live in the tree that checks it
+// (never bypassed there). Release builds count nothing.
+struct RecycleCounters {
+  std::uint64_t reused = 0;
+  std::uint64_t fresh = 0;
+};
+RecycleCounters& recycleCounters();
+inline void countRecycled(bool reused) {
+  if constexpr (kCheckRecycled) {
+    ++(reused ? recycleCounters().reused : recycleCounters().fresh);
+  } else {
+    (void)reused;
+  }
+}
 
 // A block enters a cache: unreadable until it leaves (sanitizer builds).
 inline void poisonRecycled(void* p, std::size_t n) {
@@ -78,8 +101,10 @@ class BlockCache {
 
   static void* get(std::size_t n) {
     if (Cache* c = cache(); c && n == sizeof(T) && c->count > 0) {
+      countRecycled(true);
       return unpoisonRecycled(c->blocks[--c->count], n);
     }
+    countRecycled(false);
     return ::operator new(n);
   }
   static void put(void* p, std::size_t n) noexcept {
@@ -178,6 +203,53 @@ struct CacheAllocator {
   bool operator==(const CacheAllocator<U>&) const noexcept {
     return true;
   }
+};
+
+// A per-thread free list of whole objects (constructed, with the buffers they own: their
+// capacity is what reuse saves), up to kMax. An object is given back blank (T::blank(), after
+// the caller reset it) and waits poisoned; sanitizer builds check it blank both ways, so a
+// block that would carry one request's state into another connection's fails every test that
+// makes one.
+template <class T, std::size_t kMax = 64>
+struct Recycler {
+  static std::unique_ptr<T> take() {
+    if (List* list = get(); list && !list->items.empty()) {
+      T* item = list->items.back();
+      list->items.pop_back();
+      unpoisonObject(item, sizeof(T));
+      if constexpr (kCheckRecycled) {
+        if (!item->blank()) recycledNotBlank(typeid(T).name());
+      }
+      countRecycled(true);
+      return std::unique_ptr<T>(item);
+    }
+    countRecycled(false);
+    return std::make_unique<T>();
+  }
+  static void give(std::unique_ptr<T> item) {
+    if constexpr (kCheckRecycled) {
+      if (!item->blank()) recycledNotBlank(typeid(T).name());
+    }
+    if (List* list = get(); list && list->items.size() < kMax) {
+      T* p = item.release();
+      poisonRecycled(p, sizeof(T));
+      list->items.push_back(p);
+    }
+  }
+
+ private:
+  struct List {
+    std::vector<T*> items;
+    List() { items.reserve(kMax); }
+    ~List() {
+      for (T* p : items) {
+        unpoisonObject(p, sizeof(T));
+        delete p;
+      }
+    }
+  };
+  // Null once the thread's objects are gone (connections may still go away late).
+  static List* get() { return threadInstance<List>(); }
 };
 
 }  // namespace evnode::detail

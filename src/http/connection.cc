@@ -9,7 +9,6 @@
 #include "evnode/loop.h"
 #include "http/header_storage.h"
 #include "http/output.h"
-#include "http/pool.h"
 #include "http/response_internal.h"
 
 namespace evnode::http {
@@ -88,7 +87,7 @@ struct Connection::Work {
   }
 };
 
-using WorkList = WarmList<Connection::Work>;
+using WorkList = evnode::detail::Recycler<Connection::Work>;
 
 Connection::Connection(Server* server, SocketPtr socket)
     : server_(server), socket_(std::move(socket)) {
@@ -161,7 +160,7 @@ void Connection::releaseWorkIfIdle() {
       w->onDrain) {
     return;
   }
-  w->reset();  // a few stores: what goes back to the list is a blank block (WarmList checks)
+  w->reset();  // a few stores: what goes back to the list is a blank block (Recycler checks)
   WorkList::give(std::move(work_));
 }
 

@@ -657,17 +657,11 @@ void Socket::_read(std::size_t) {
 }
 
 void Socket::_write(const Buffer& chunk, WriteCallback cb) {
-  // A single write (an uncorked write, or a layered stream such as TLS writing its records)
-  // reuses one vector per thread instead of allocating one per write.
+  // A single write: an uncorked write, or a layered stream such as TLS writing its records.
   struct One {
     std::vector<Buffer> chunks;
   };
-  One* one = evnode::detail::threadInstance<One>();
-  std::vector<Buffer> exiting;  // the thread's vector is gone
-  std::vector<Buffer>& chunks = one ? one->chunks : exiting;
-  chunks.assign(1, chunk);
-  _writev(chunks, cb);
-  chunks.clear();  // do not pin the bytes (a read slab) once they are written or queued
+  writeOneChunk<One>(chunk, [&](std::vector<Buffer>& chunks) { _writev(chunks, cb); });
 }
 
 void Socket::_writev(std::vector<Buffer>& chunks, WriteCallback cb) {

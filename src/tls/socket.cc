@@ -12,6 +12,7 @@
 #include "core/thread_instance.h"
 #include "evnode/loop.h"
 #include "net/read_slab.h"
+#include "net/write_req.h"
 #include "tls/internal.h"
 #include "tls/server_side.h"
 
@@ -680,12 +681,7 @@ void TLSSocket::_write(const Buffer& chunk, WriteCallback cb) {
   struct One {
     std::vector<Buffer> chunks;
   };
-  One* one = evnode::detail::threadInstance<One>();
-  std::vector<Buffer> exiting;  // the thread's vector is gone
-  std::vector<Buffer>& chunks = one ? one->chunks : exiting;
-  chunks.assign(1, chunk);
-  _writev(chunks, cb);
-  chunks.clear();
+  net::writeOneChunk<One>(chunk, [&](std::vector<Buffer>& chunks) { _writev(chunks, cb); });
 }
 
 void TLSSocket::_writev(std::vector<Buffer>& chunks, WriteCallback cb) {
