@@ -9,6 +9,8 @@
 #include <optional>
 #include <utility>
 
+#include "evnode/task.h"
+
 namespace evnode {
 
 /// A lazy async generator of T values. next() resumes it until its next co_yield (giving the
@@ -33,9 +35,9 @@ class [[nodiscard]] AsyncGenerator {
     struct Yield {
       /// Always suspends.
       bool await_ready() noexcept { return false; }
-      /// Resumes the consumer by symmetric transfer.
-      std::coroutine_handle<> await_suspend(std::coroutine_handle<promise_type> h) noexcept {
-        return h.promise().consumer;
+      /// Resumes the consumer by symmetric transfer (task.h's trampoline).
+      void await_suspend(std::coroutine_handle<promise_type> h) noexcept {
+        detail::transfer(h.promise().consumer);
       }
       /// Nothing to give.
       void await_resume() noexcept {}
@@ -62,9 +64,9 @@ class [[nodiscard]] AsyncGenerator {
     /// Ready (with nothing, or its exception) once the generator has ended.
     bool await_ready() const noexcept { return !h || h.done(); }
     /// Resumes the generator until it yields or ends.
-    std::coroutine_handle<> await_suspend(std::coroutine_handle<> c) noexcept {
+    void await_suspend(std::coroutine_handle<> c) noexcept {
       h.promise().consumer = c;
-      return h;
+      detail::transfer(h);
     }
     /// The value yielded; std::nullopt at the end; throws what the body threw (once).
     std::optional<T> await_resume() {

@@ -5,8 +5,9 @@
 // settles once (the first of its value, its error, or the signal's abort wins), removes every
 // listener and timer it added as soon as it settles, and resumes its awaiter as a microtask
 // (task.h's rule). `co_await op` gives T or throws; `co_await std::move(op).result()` gives a
-// Result<T>. Destroying an operation that is still pending (its coroutine's frame destroyed)
-// cancels it the same way.
+// Result<T> (an abort's error there is AbortError::value(): code "ABORT_ERR"; the signal's
+// reason() is the cause). Destroying an operation that is still pending (its coroutine's frame
+// destroyed) cancels it the same way.
 #pragma once
 
 #include <coroutine>

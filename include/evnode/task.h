@@ -19,15 +19,23 @@
 //    completed it has returned and after the nextTick queue has drained, in completion order;
 //    ticks queued by resumed coroutines run once every queued microtask has run. So, as in
 //    Node, `process.nextTick` queued in the completing callback runs before the `await` returns.
-//  - An awaited Task that finishes resumes its awaiter at once by symmetric transfer (no stack
-//    growth, however long a chain of tasks that finish synchronously), where JavaScript would
-//    go through one more microtask; an operation that fails before it suspends (an AbortSignal
-//    already aborted) throws at once.
+//  - An awaited Task that finishes resumes its awaiter at once by symmetric transfer, where
+//    JavaScript would go through one more microtask. The transfer goes through a per-thread
+//    trampoline (detail::transfer) rather than relying on the compiler's tail call, which GCC
+//    does not make without optimisation: the stack never grows, however long a chain of tasks
+//    that finish synchronously, at -O0 as well; an operation that fails before it suspends (an
+//    AbortSignal already aborted) throws at once.
 //
 // Errors: an awaited operation that fails throws SystemError (its Error whole, Node's message
 // in what()) or AbortError (evnode/error.h); each operation's `.result()` gives a Result<T>
 // instead (evnode/result.h). An exception thrown by a task's body comes out of the co_await
 // that awaits it.
+//
+// GCC 12 (seen with 12.2; clang is fine) destroys twice an aggregate temporary built inside a
+// co_await's operand, such as an options struct written in place:
+// `co_await setTimeout(ms, {.signal = s})` frees `s` once too often. Name such a struct first
+// (`TimerOptions opts{.signal = s}; co_await setTimeout(ms, opts);`); plain arguments (numbers,
+// strings, shared_ptrs) are not affected.
 #pragma once
 
 #include <coroutine>
@@ -44,6 +52,14 @@ class Task;
 
 namespace detail {
 
+// Symmetric transfer through a per-thread trampoline: resumes `h` next. Inside the trampoline's
+// loop (a coroutine it resumed is suspending) it only records `h`, and the loop resumes it once
+// the current coroutine has returned; outside, it runs the loop here.
+void transfer(std::coroutine_handle<> h);
+// Resumes `h` in a trampoline loop of its own (an entry point: a coroutine started or resumed by
+// plain code), restoring the enclosing loop's state after.
+void resumeNested(std::coroutine_handle<> h);
+
 // What every Task's promise has: the coroutine waiting for it and the exception it ended with.
 struct TaskPromiseBase {
   std::coroutine_handle<> continuation;
@@ -54,10 +70,11 @@ struct TaskPromiseBase {
   struct FinalAwaiter {
     bool await_ready() noexcept { return false; }
     template <class P>
-    std::coroutine_handle<> await_suspend(std::coroutine_handle<P> h) noexcept {
+    void await_suspend(std::coroutine_handle<P> h) noexcept {
       TaskPromiseBase& p = h.promise();
       if (p.root) rootFinished(p.error != nullptr);
-      return p.continuation ? p.continuation : std::noop_coroutine();
+      // The awaiter may destroy this frame once resumed: nothing touches it after.
+      if (std::coroutine_handle<> c = p.continuation) transfer(c);
     }
     void await_resume() noexcept {}
   };
@@ -90,15 +107,20 @@ struct TaskPromise<void> : TaskPromiseBase {
   void take() { rethrow(); }
 };
 
-// A coroutine nobody awaits: starts at once, frees itself when it ends (spawn(), whenAll()).
+// A coroutine nobody awaits, started by start() (in a trampoline of its own); frees itself when
+// it ends (spawn(), whenAll(), whenAny()).
 struct Detached {
   struct promise_type {
-    Detached get_return_object() noexcept { return {}; }
-    std::suspend_never initial_suspend() noexcept { return {}; }
+    Detached get_return_object() noexcept {
+      return {std::coroutine_handle<promise_type>::from_promise(*this)};
+    }
+    std::suspend_always initial_suspend() noexcept { return {}; }
     std::suspend_never final_suspend() noexcept { return {}; }
     void return_void() noexcept {}
     void unhandled_exception() noexcept { std::terminate(); }
   };
+  std::coroutine_handle<> h;
+  void start() { resumeNested(h); }
 };
 
 // Reports an exception that escaped a spawned task on the uncaught-error path
@@ -148,10 +170,10 @@ class [[nodiscard]] Task {
     Handle h;  ///< the awaited task's coroutine
     /// Whether it already finished.
     bool await_ready() const noexcept { return h.done(); }
-    /// Runs the task; its end resumes `awaiting`.
-    std::coroutine_handle<> await_suspend(std::coroutine_handle<> awaiting) noexcept {
+    /// Runs the task (detail::transfer); its end resumes `awaiting`.
+    void await_suspend(std::coroutine_handle<> awaiting) noexcept {
       h.promise().continuation = awaiting;
-      return h;
+      detail::transfer(h);
     }
     /// Its value, or its exception thrown.
     T await_resume() { return h.promise().take(); }
@@ -195,7 +217,7 @@ void runRoot(std::coroutine_handle<> h, TaskPromiseBase& p);
 /// setUncaughtErrorHandler() (events.h) as an Error (a SystemError's own, an Exception's code
 /// and what(), "ERR_UNHANDLED_REJECTION" with what() for any other exception); by default that
 /// prints it and exits with status 1, as Node does.
-inline void spawn(Task<void> task) { detail::runDetached(std::move(task)); }
+inline void spawn(Task<void> task) { detail::runDetached(std::move(task)).start(); }
 
 /// Runs `task` on this thread's loop and runs the loop until the task and everything it left
 /// running are done (Node's exit rule); gives the task's value. If the task throws, the loop is

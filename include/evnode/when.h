@@ -48,10 +48,10 @@ struct JoinState {
 struct JoinArrive {
   JoinState* st;
   bool await_ready() noexcept { return false; }
-  std::coroutine_handle<> await_suspend(std::coroutine_handle<> self) noexcept {
+  void await_suspend(std::coroutine_handle<> self) noexcept {
     JoinState* s = st;  // `this` is in the frame destroyed below
     self.destroy();
-    return --s->remaining == 0 ? s->parent : std::noop_coroutine();
+    if (--s->remaining == 0) transfer(s->parent);
   }
   void await_resume() noexcept {}
 };
@@ -93,7 +93,8 @@ JoinStart(JoinState*, std::size_t, F) -> JoinStart<F>;
 template <class Slots, std::size_t... I, class... T>
 void joinEach(JoinState* st, Slots& slots, std::index_sequence<I...>, Task<T>&... tasks) {
   (joinOne(std::move(tasks), st,
-           [&slots](auto&&... v) { std::get<I>(slots).emplace(std::forward<decltype(v)>(v)...); }),
+           [&slots](auto&&... v) { std::get<I>(slots).emplace(std::forward<decltype(v)>(v)...); })
+       .start(),
    ...);
 }
 
@@ -111,10 +112,10 @@ struct RaceState {
 struct RaceWon {
   std::coroutine_handle<> parent;
   bool await_ready() noexcept { return false; }
-  std::coroutine_handle<> await_suspend(std::coroutine_handle<> self) noexcept {
+  void await_suspend(std::coroutine_handle<> self) noexcept {
     auto p = parent;
     self.destroy();
-    return p;
+    transfer(p);
   }
   void await_resume() noexcept {}
 };
@@ -165,7 +166,7 @@ Task<std::vector<T>> whenAll(std::vector<Task<T>> tasks) {
                                for (std::size_t i = 0; i < tasks.size(); ++i) {
                                  detail::joinOne(std::move(tasks[i]), &st, [&slots, i](T v) {
                                    slots[i].emplace(std::move(v));
-                                 });
+                                 }).start();
                                }
                              }};
   if (st.error) std::rethrow_exception(st.error);
@@ -179,7 +180,8 @@ Task<std::vector<T>> whenAll(std::vector<Task<T>> tasks) {
 inline Task<void> whenAll(std::vector<Task<void>> tasks) {
   detail::JoinState st;
   co_await detail::JoinStart{&st, tasks.size(), [&] {
-                               for (auto& t : tasks) detail::joinOne(std::move(t), &st, [] {});
+                               for (auto& t : tasks)
+                                 detail::joinOne(std::move(t), &st, [] {}).start();
                              }};
   if (st.error) std::rethrow_exception(st.error);
 }
@@ -221,10 +223,13 @@ Task<T> whenAny(std::vector<Task<T>> tasks) {
   co_await detail::raceAwait(st, [&] {
     for (auto& t : tasks) {
       if constexpr (std::is_void_v<T>) {
-        detail::raceOne(std::move(t), st, [](detail::RaceState<R>& s) { s.value.emplace(); });
+        detail::raceOne(std::move(t), st, [](detail::RaceState<R>& s) {
+          s.value.emplace();
+        }).start();
       } else {
-        detail::raceOne(std::move(t), st,
-                        [](detail::RaceState<R>& s, T v) { s.value.emplace(std::move(v)); });
+        detail::raceOne(std::move(t), st, [](detail::RaceState<R>& s, T v) {
+          s.value.emplace(std::move(v));
+        }).start();
       }
     }
   });
@@ -243,7 +248,8 @@ Task<std::variant<detail::ValueOf<T>...>> whenAny(Task<T>... tasks) {
       (detail::raceOne(std::move(tasks), st,
                        [](detail::RaceState<R>& s, auto&&... v) {
                          s.value.emplace(std::in_place_index<I>, std::forward<decltype(v)>(v)...);
-                       }),
+                       })
+           .start(),
        ...);
     }
     (std::index_sequence_for<T...>{});

@@ -5,6 +5,7 @@
 #include "evnode/operation.h"
 
 #include <string>
+#include <utility>
 
 #include "core/tick.h"
 #include "evnode/events.h"
@@ -36,9 +37,35 @@ void TaskPromiseBase::rootFinished(bool failed) {
   if (failed) Loop::current().stop();
 }
 
+namespace {
+// The trampoline's state: whether a loop is resuming coroutines on this thread (at the current
+// nesting), and what it resumes next.
+thread_local bool trampolineRunning = false;
+thread_local std::coroutine_handle<> trampolineNext;
+}  // namespace
+
+void resumeNested(std::coroutine_handle<> h) {
+  bool savedRunning = std::exchange(trampolineRunning, true);
+  std::coroutine_handle<> savedNext = std::exchange(trampolineNext, nullptr);
+  while (h) {
+    h.resume();
+    h = std::exchange(trampolineNext, nullptr);
+  }
+  trampolineRunning = savedRunning;
+  trampolineNext = savedNext;
+}
+
+void transfer(std::coroutine_handle<> h) {
+  if (trampolineRunning) {
+    trampolineNext = h;  // resumed by the loop once the suspending coroutine has returned
+  } else {
+    resumeNested(h);
+  }
+}
+
 void runRoot(std::coroutine_handle<> h, TaskPromiseBase& p) {
   p.root = true;
-  h.resume();
+  resumeNested(h);
   if (h.done() && p.error) return;  // threw before its first suspension
   Loop::current().run();
   if (!h.done()) {
@@ -51,6 +78,6 @@ void runRoot(std::coroutine_handle<> h, TaskPromiseBase& p) {
 
 namespace evnode::detail {
 void resumeLater(std::coroutine_handle<> h) {
-  queueMicrotask([h] { h.resume(); });
+  queueMicrotask([h] { resumeNested(h); });
 }
 }  // namespace evnode::detail

@@ -103,8 +103,8 @@ TEST(TaskTest, RunRethrowsASynchronousThrow) {
 TEST(TaskTest, RunThrowsWhenTheLoopEndsBeforeTheTask) {
   EVNODE_WATCHDOG(10);
   auto amain = []() -> Task<void> {
-    co_await tp::setTimeout(50,
-                            {.signal = nullptr, .ref = false});  // nothing keeps the loop running
+    tp::TimerOptions unrefd{.signal = nullptr, .ref = false};
+    co_await tp::setTimeout(50, unrefd);  // nothing keeps the loop running
   };
   try {
     run(amain());
