@@ -53,6 +53,39 @@ class Exception : public std::runtime_error {
   std::string code_;
 };
 
+/// What an awaited operation that failed throws (evnode/task.h): the operation's Error, whole.
+/// what() is Node's message ("connect ECONNREFUSED 127.0.0.1:1") and code() its code; the
+/// Error may be any operational error (an `error` event's), not only a system call's.
+class SystemError : public Exception {
+ public:
+  /// The exception for `err` (which must be an error).
+  explicit SystemError(Error err);
+  /// The error: code, message, syscall, errnum, address, port.
+  const Error& error() const { return error_; }
+
+ private:
+  Error error_;
+};
+
+/// Node's AbortError: what an operation aborted through an AbortSignal throws. code() is
+/// "ABORT_ERR", what() "The operation was aborted", and cause() the signal's reason.
+class AbortError : public Exception {
+ public:
+  /// An AbortError whose cause is `cause` (the signal's reason).
+  explicit AbortError(Error cause = {});
+  /// The signal's reason (Node's `err.cause`).
+  const Error& cause() const { return cause_; }
+  /// The error as a value: code "ABORT_ERR" and the message above.
+  static Error value();
+
+ private:
+  Error cause_;
+};
+
+/// Throws `err` as an exception: AbortError (with `err` as its cause) when its code is
+/// "ABORT_ERR", SystemError otherwise.
+[[noreturn]] void throwAsException(const Error& err);
+
 /// Throws Exception("ERR_INVALID_ARG_VALUE", ...) etc. Small helpers so call sites stay short.
 [[noreturn]] void throwInvalidArg(std::string_view name, std::string_view why);
 /// Throws Exception("ERR_OUT_OF_RANGE", ...): the value of `name` must be `range`, `got` was given.

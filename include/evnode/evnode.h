@@ -1,22 +1,31 @@
 // evnode/evnode.h — everything: Node.js's networking stack in C++.
 #pragma once
 
+#include "evnode/abort.h"
+#include "evnode/async_generator.h"
 #include "evnode/buffer.h"
 #include "evnode/dgram.h"
 #include "evnode/dns.h"
 #include "evnode/error.h"
 #include "evnode/events.h"
+#include "evnode/events_once.h"
 #include "evnode/fs.h"
 #include "evnode/http.h"
 #include "evnode/http_parser.h"
 #include "evnode/https.h"
 #include "evnode/loop.h"
 #include "evnode/net.h"
+#include "evnode/net_promises.h"
+#include "evnode/operation.h"
 #include "evnode/process.h"
+#include "evnode/result.h"
 #include "evnode/stream.h"
+#include "evnode/task.h"
+#include "evnode/timers_promises.h"
 #include "evnode/tls.h"
 #include "evnode/url.h"
 #include "evnode/version.h"
+#include "evnode/when.h"
 
 /// \namespace evnode
 /// Node.js's networking stack in C++, with Node's names. The loop and timers (loop.h), events

@@ -49,6 +49,12 @@ void run();
 /// Queues `fn` to run once the current callback returns, before the loop continues.
 void nextTick(std::function<void()> fn);
 
+/// Node's queueMicrotask(fn): `fn` runs once the current callback returns and the nextTick
+/// queue has drained, as a promise job does; microtasks queued by microtasks run in the same
+/// drain, and ticks they queue run after it. A coroutine resumed by a completion
+/// (evnode/task.h) is resumed from this queue.
+void queueMicrotask(std::function<void()> fn);
+
 /// A pending timer (Node's Timeout). Keep the shared_ptr to clear, ref/unref or refresh it;
 /// dropping it does not cancel the timer.
 class Timeout {

@@ -39,6 +39,19 @@ Error Error::fromErrno(int err, std::string_view syscall, std::string_view addre
   return fromUv(uv_translate_sys_error(err), syscall, address, port);
 }
 
+SystemError::SystemError(Error err)
+    : Exception(err.code, err.message.empty() ? err.code : err.message), error_(std::move(err)) {}
+
+AbortError::AbortError(Error cause)
+    : Exception("ABORT_ERR", "The operation was aborted"), cause_(std::move(cause)) {}
+
+Error AbortError::value() { return Error("ABORT_ERR", "The operation was aborted"); }
+
+void throwAsException(const Error& err) {
+  if (err.code == "ABORT_ERR") throw AbortError(err);
+  throw SystemError(err);
+}
+
 void throwInvalidArg(std::string_view name, std::string_view why) {
   throw Exception("ERR_INVALID_ARG_VALUE",
                   "The argument '" + std::string(name) + "' " + std::string(why));

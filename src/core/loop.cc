@@ -23,6 +23,10 @@ struct ThreadState {
   // block every few ticks); ticks[tickHead] is the next to run.
   std::vector<detail::Tick> ticks;
   std::size_t tickHead = 0;
+  // The microtask queue (promise jobs: coroutines resumed by a completion), drained after the
+  // nextTick queue, in the same reused-vector way.
+  std::vector<detail::Tick> microtasks;
+  std::size_t microtaskHead = 0;
   bool draining = false;
   int scopeDepth = 0;
   bool stopRequested = false;  // Loop::stop() was called during run()
@@ -186,26 +190,36 @@ CallbackScope::~CallbackScope() {
   if (--st.scopeDepth == 0) drainTicks();
 }
 
+// Runs queue[head...] until it is empty, including what the calls append to it.
+void runQueue(ThreadState& st, std::vector<Tick>& queue, std::size_t& head) {
+  while (head < queue.size()) {
+    // Moved out first: the call may queue more, which can reallocate the vector.
+    Tick fn = std::move(queue[head++]);
+    ++st.scopeDepth;  // callbacks a tick triggers synchronously must not drain recursively
+    fn();
+    --st.scopeDepth;
+    if (head >= 1024 && head * 2 >= queue.size()) {
+      // A long chain of calls queuing calls: drop the ones already run.
+      queue.erase(queue.begin(), queue.begin() + static_cast<std::ptrdiff_t>(head));
+      head = 0;
+    }
+  }
+  queue.clear();
+  head = 0;
+  // Keep the capacity for the next drain, unless a burst made it large.
+  if (queue.capacity() > 4096) queue.shrink_to_fit();
+}
+
 void drainTicks() {
   ThreadState& st = state();
   if (st.draining) return;
   st.draining = true;
-  while (st.tickHead < st.ticks.size()) {
-    // Moved out first: the tick may queue more, which can reallocate the vector.
-    Tick fn = std::move(st.ticks[st.tickHead++]);
-    ++st.scopeDepth;  // callbacks a tick triggers synchronously must not drain recursively
-    fn();
-    --st.scopeDepth;
-    if (st.tickHead >= 1024 && st.tickHead * 2 >= st.ticks.size()) {
-      // A long chain of ticks queuing ticks: drop the ones already run.
-      st.ticks.erase(st.ticks.begin(), st.ticks.begin() + static_cast<std::ptrdiff_t>(st.tickHead));
-      st.tickHead = 0;
-    }
-  }
-  st.ticks.clear();
-  st.tickHead = 0;
-  // Keep the capacity for the next drain, unless a burst made it large.
-  if (st.ticks.capacity() > 4096) st.ticks.shrink_to_fit();
+  // Node's processTicksAndRejections: every tick, then every microtask (those they queue
+  // included), and again while the microtasks queued ticks.
+  do {
+    runQueue(st, st.ticks, st.tickHead);
+    runQueue(st, st.microtasks, st.microtaskHead);
+  } while (!st.ticks.empty());
   st.draining = false;
 }
 
@@ -292,6 +306,12 @@ void run() { Loop::current().run(); }
 void nextTick(std::function<void()> fn) { detail::pushTick(detail::Tick(std::move(fn))); }
 
 void detail::pushTick(Tick&& t) { state().ticks.push_back(std::move(t)); }
+
+void queueMicrotask(std::function<void()> fn) {
+  detail::pushMicrotask(detail::Tick(std::move(fn)));
+}
+
+void detail::pushMicrotask(Tick&& t) { state().microtasks.push_back(std::move(t)); }
 
 TimeoutPtr setTimeout(std::function<void()> cb, std::uint64_t ms) {
   auto t = std::make_shared<TimerImpl>(std::move(cb), clampDelay(ms), false);

@@ -86,4 +86,13 @@ void queueTick(F&& f) {
   pushTick(Tick(std::forward<F>(f)));
 }
 
+// Queues a microtask (a promise job): it runs after the nextTick queue has drained.
+void pushMicrotask(Tick&& t);
+
+// queueMicrotask for the library's own closures (a coroutine's resumption).
+template <class F>
+void queueMicrotask(F&& f) {
+  pushMicrotask(Tick(std::forward<F>(f)));
+}
+
 }  // namespace evnode::detail

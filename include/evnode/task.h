@@ -1,0 +1,234 @@
+// evnode/task.h — async/await: Task<T>, a C++20 coroutine with Node's promise semantics, and
+// spawn() / run() to start one.
+//
+//   evnode::Task<int> amain() {
+//     co_await evnode::timers::promises::setTimeout(10);
+//     auto socket = co_await evnode::net::promises::connect(port, "127.0.0.1");
+//     co_return 0;
+//   }
+//   int main() { return evnode::run(amain()); }
+//
+// A Task is lazy: its body starts when it is awaited (or given to spawn(), run(), whenAll(),
+// whenAny()), and runs synchronously until its first suspension, as an async function's body
+// does. It is move-only and owns its coroutine frame. A task belongs to the thread that starts
+// it: every operation it awaits is on that thread's loop; never resume it from another thread.
+//
+// When code runs (the resumption rule):
+//  - An operation completed by the loop (a timer, an event, a connect, an abort) resumes the
+//    coroutine waiting for it as a microtask (Node's promise job): after the callback that
+//    completed it has returned and after the nextTick queue has drained, in completion order;
+//    ticks queued by resumed coroutines run once every queued microtask has run. So, as in
+//    Node, `process.nextTick` queued in the completing callback runs before the `await` returns.
+//  - An awaited Task that finishes resumes its awaiter at once by symmetric transfer, where
+//    JavaScript would go through one more microtask. The transfer goes through a per-thread
+//    trampoline (detail::transfer) rather than relying on the compiler's tail call, which GCC
+//    does not make without optimisation: the stack never grows, however long a chain of tasks
+//    that finish synchronously, at -O0 as well; an operation that fails before it suspends (an
+//    AbortSignal already aborted) throws at once.
+//
+// Errors: an awaited operation that fails throws SystemError (its Error whole, Node's message
+// in what()) or AbortError (evnode/error.h); each operation's `.result()` gives a Result<T>
+// instead (evnode/result.h). An exception thrown by a task's body comes out of the co_await
+// that awaits it.
+//
+// GCC 12 (seen with 12.2; clang is fine) destroys twice an aggregate temporary built inside a
+// co_await's operand, such as an options struct written in place:
+// `co_await setTimeout(ms, {.signal = s})` frees `s` once too often. Name such a struct first
+// (`TimerOptions opts{.signal = s}; co_await setTimeout(ms, opts);`); plain arguments (numbers,
+// strings, shared_ptrs) are not affected.
+#pragma once
+
+#include <coroutine>
+#include <exception>
+#include <optional>
+#include <utility>
+
+#include "evnode/error.h"
+
+namespace evnode {
+
+template <class T = void>
+class Task;
+
+namespace detail {
+
+// Symmetric transfer through a per-thread trampoline: resumes `h` next. Inside the trampoline's
+// loop (a coroutine it resumed is suspending) it only records `h`, and the loop resumes it once
+// the current coroutine has returned; outside, it runs the loop here.
+void transfer(std::coroutine_handle<> h);
+// Resumes `h` in a trampoline loop of its own (an entry point: a coroutine started or resumed by
+// plain code), restoring the enclosing loop's state after.
+void resumeNested(std::coroutine_handle<> h);
+
+// What every Task's promise has: the coroutine waiting for it and the exception it ended with.
+struct TaskPromiseBase {
+  std::coroutine_handle<> continuation;
+  std::exception_ptr error;
+  bool root = false;  // run()'s task: a failure stops the loop
+
+  std::suspend_always initial_suspend() noexcept { return {}; }
+  struct FinalAwaiter {
+    bool await_ready() noexcept { return false; }
+    template <class P>
+    void await_suspend(std::coroutine_handle<P> h) noexcept {
+      TaskPromiseBase& p = h.promise();
+      if (p.root) rootFinished(p.error != nullptr);
+      // The awaiter may destroy this frame once resumed: nothing touches it after.
+      if (std::coroutine_handle<> c = p.continuation) transfer(c);
+    }
+    void await_resume() noexcept {}
+  };
+  FinalAwaiter final_suspend() noexcept { return {}; }
+  void unhandled_exception() noexcept { error = std::current_exception(); }
+  void rethrow() {
+    if (error) std::rethrow_exception(error);
+  }
+  static void rootFinished(bool failed);
+};
+
+template <class T>
+struct TaskPromise : TaskPromiseBase {
+  std::optional<T> value;
+  Task<T> get_return_object() noexcept;
+  template <class U = T>
+  void return_value(U&& v) {
+    value.emplace(std::forward<U>(v));
+  }
+  T take() {
+    rethrow();
+    return std::move(*value);
+  }
+};
+
+template <>
+struct TaskPromise<void> : TaskPromiseBase {
+  Task<void> get_return_object() noexcept;
+  void return_void() noexcept {}
+  void take() { rethrow(); }
+};
+
+// A coroutine nobody awaits, started by start() (in a trampoline of its own); frees itself when
+// it ends (spawn(), whenAll(), whenAny()).
+struct Detached {
+  struct promise_type {
+    Detached get_return_object() noexcept {
+      return {std::coroutine_handle<promise_type>::from_promise(*this)};
+    }
+    std::suspend_always initial_suspend() noexcept { return {}; }
+    std::suspend_never final_suspend() noexcept { return {}; }
+    void return_void() noexcept {}
+    void unhandled_exception() noexcept { std::terminate(); }
+  };
+  std::coroutine_handle<> h;
+  void start() { resumeNested(h); }
+};
+
+// Reports an exception that escaped a spawned task on the uncaught-error path
+// (detail::uncaughtError, as an unhandled `error` event), from a tick.
+void reportUnhandled(std::exception_ptr e);
+
+}  // namespace detail
+
+/// A lazy, move-only coroutine giving a T (Node's async function and its promise in one).
+/// `co_await task` starts it and gives its value or throws its exception; a Task is awaited
+/// once. Destroying a Task that has not finished destroys its frame (its pending operations
+/// are cancelled).
+template <class T>
+class [[nodiscard]] Task {
+ public:
+  /// The coroutine's promise (what the compiler uses; not Node's Promise).
+  using promise_type = detail::TaskPromise<T>;
+  /// The coroutine's handle.
+  using Handle = std::coroutine_handle<promise_type>;
+
+  /// An empty task (nothing to await).
+  Task() noexcept = default;
+  /// Takes `o`'s coroutine; `o` becomes empty.
+  Task(Task&& o) noexcept : h_(std::exchange(o.h_, nullptr)) {}
+  /// Takes `o`'s coroutine, destroying this one's.
+  Task& operator=(Task&& o) noexcept {
+    if (this != &o) {
+      if (h_) h_.destroy();
+      h_ = std::exchange(o.h_, nullptr);
+    }
+    return *this;
+  }
+  Task(const Task&) = delete;
+  Task& operator=(const Task&) = delete;
+  ~Task() {
+    if (h_) h_.destroy();
+  }
+
+  /// Whether it holds a coroutine.
+  explicit operator bool() const noexcept { return static_cast<bool>(h_); }
+  /// Whether its coroutine has finished (returned or thrown).
+  bool done() const noexcept { return h_ && h_.done(); }
+
+  /// What `co_await task` uses: starts the task, suspends the awaiter until it finishes (by
+  /// symmetric transfer both ways), then gives its value or throws its exception.
+  struct Awaiter {
+    Handle h;  ///< the awaited task's coroutine
+    /// Whether it already finished.
+    bool await_ready() const noexcept { return h.done(); }
+    /// Runs the task (detail::transfer); its end resumes `awaiting`.
+    void await_suspend(std::coroutine_handle<> awaiting) noexcept {
+      h.promise().continuation = awaiting;
+      detail::transfer(h);
+    }
+    /// Its value, or its exception thrown.
+    T await_resume() { return h.promise().take(); }
+  };
+  /// Awaits the task (see Awaiter).
+  Awaiter operator co_await() && noexcept { return Awaiter{h_}; }
+  /// Awaits the task (see Awaiter); the same as awaiting std::move(task).
+  Awaiter operator co_await() & noexcept { return Awaiter{h_}; }
+
+  /// The coroutine, still owned by the Task (for the library's combinators).
+  Handle handle() const noexcept { return h_; }
+
+ private:
+  friend struct detail::TaskPromise<T>;
+  explicit Task(Handle h) noexcept : h_(h) {}
+  Handle h_;
+};
+
+template <class T>
+Task<T> detail::TaskPromise<T>::get_return_object() noexcept {
+  return Task<T>(Task<T>::Handle::from_promise(*this));
+}
+inline Task<void> detail::TaskPromise<void>::get_return_object() noexcept {
+  return Task<void>(Task<void>::Handle::from_promise(*this));
+}
+
+namespace detail {
+inline Detached runDetached(Task<void> t) {
+  try {
+    co_await std::move(t);
+  } catch (...) {
+    reportUnhandled(std::current_exception());
+  }
+}
+// Starts run()'s task and runs the loop for it; throws if the loop ran out of work first.
+void runRoot(std::coroutine_handle<> h, TaskPromiseBase& p);
+}  // namespace detail
+
+/// Starts `task` detached: it runs until its first suspension now, and on its own after that.
+/// An exception escaping it is an unhandled rejection: it goes, from a tick, to the handler of
+/// setUncaughtErrorHandler() (events.h) as an Error (a SystemError's own, an Exception's code
+/// and what(), "ERR_UNHANDLED_REJECTION" with what() for any other exception); by default that
+/// prints it and exits with status 1, as Node does.
+inline void spawn(Task<void> task) { detail::runDetached(std::move(task)).start(); }
+
+/// Runs `task` on this thread's loop and runs the loop until the task and everything it left
+/// running are done (Node's exit rule); gives the task's value. If the task throws, the loop is
+/// stopped at the end of its turn and the exception comes out of run() (what is still open
+/// stays open); if the loop runs out of work first, run() throws Exception
+/// "ERR_UNSETTLED_TASK" after destroying the task. `int main() { return evnode::run(amain()); }`
+template <class T>
+T run(Task<T> task) {
+  auto h = task.handle();
+  detail::runRoot(h, h.promise());
+  return h.promise().take();
+}
+
+}  // namespace evnode
