@@ -1,5 +1,12 @@
-// tcp_client written with async/await: connects, sends "Hello server", prints the first
-// answer, and ends; a refused connection is an exception with Node's message.
+// await_client: tcp_client written with async/await. Connects, sends "Hello server", prints
+// the first answer, and ends; a refused connection is an exception with Node's message.
+// Node.js:
+//
+//   const socket = await connect(3000);  // a promise around net.createConnection
+//   socket.write('Hello server');
+//   const [data] = await once(socket, 'data', { signal: AbortSignal.timeout(5000) });
+//   console.log('Server:', data.toString());
+//   socket.end();
 //
 //   await_client [PORT] [HOST]      (default 3000 on localhost)
 #include <evnode/evnode.h>
