@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <functional>
 #include <memory>
 #include <string>
@@ -40,8 +41,10 @@ class Dnsmasq {
       why_ = "dnsmasq is not installed";
       return;
     }
-    for (int attempt = 0; attempt < 3 && port_ < 0; ++attempt) {
-      int port = et::freePort(true);
+    for (int attempt = 0; attempt < 5 && port_ < 0; ++attempt) {
+      // dnsmasq needs the port for UDP and TCP; another test can still take it before dnsmasq
+      // binds, and then dnsmasq exits at once: seen below, and the next attempt takes another.
+      int port = freeUdpAndTcpPort();
       // Raw records: names in rdata written out label by label, uncompressed.
       const std::string ns =
           "036e7331017a0474657374"
@@ -89,13 +92,48 @@ class Dnsmasq {
                                    "--dns-rr=z.test,6," + ns + hm + soaTail,
                                    "--dns-rr=caa.test,257," + caa});
       // Generous: the first tests of a parallel sanitizer run start while the machine is busiest.
-      if (et::waitForTcpPort(port, 20) && answersOverUdp(port, 10)) {
+      const auto t0 = std::chrono::steady_clock::now();
+      bool tcp = false;
+      for (int second = 0; second < 20 && !tcp && proc_->running(); ++second) {
+        tcp = et::waitForTcpPort(port, 1);
+      }
+      const auto t1 = std::chrono::steady_clock::now();
+      const bool udp = tcp && answersOverUdp(port, 10);
+      const auto t2 = std::chrono::steady_clock::now();
+      // On stderr, so that a test that fails or times out shows how its server started.
+      auto ms = [](auto d) {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
+      };
+      std::fprintf(stderr, "[dnsmasq] port %d: TCP %s after %lld ms, UDP %s after %lld ms\n", port,
+                   tcp ? "listening" : "NOT listening", static_cast<long long>(ms(t1 - t0)),
+                   udp ? "answering" : "NOT answering", static_cast<long long>(ms(t2 - t1)));
+      if (udp) {
         port_ = port;
       } else {
-        why_ = "dnsmasq did not start: " + proc_->stderrSoFar();
+        const int status = proc_->wait(1);  // -1: still running
+        why_ = "dnsmasq did not start (exit status " + std::to_string(status) +
+               "): " + proc_->stderrSoFar() + proc_->stdoutSoFar();
+        std::fprintf(stderr, "[dnsmasq] %s\n", why_.c_str());
         proc_.reset();
       }
     }
+  }
+
+  // A port free on 127.0.0.1 for both UDP and TCP a moment ago (0 if none was found).
+  static int freeUdpAndTcpPort() {
+    for (int tries = 0; tries < 20; ++tries) {
+      int port = et::freePort(true);
+      int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      if (fd < 0) return port;
+      sockaddr_in addr{};
+      addr.sin_family = AF_INET;
+      addr.sin_port = htons(static_cast<std::uint16_t>(port));
+      addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      const bool free = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+      ::close(fd);
+      if (free) return port;
+    }
+    return et::freePort(true);
   }
 
   // A query for h.test over UDP gets an answer: listening on TCP alone does not prove that
@@ -116,8 +154,9 @@ class Dnsmasq {
       if (::sendto(fd, query, sizeof query, 0, reinterpret_cast<sockaddr*>(&to), sizeof to) > 0) {
         pollfd p{fd, POLLIN, 0};
         unsigned char reply[512];
+        // A reply (QR set) to this query, not an echo of it.
         ok = ::poll(&p, 1, 200) == 1 && ::recv(fd, reply, sizeof reply, 0) >= 12 &&
-             reply[0] == 0x12 && reply[1] == 0x34;
+             reply[0] == 0x12 && reply[1] == 0x34 && (reply[2] & 0x80) != 0;
       }
       ::close(fd);
       if (ok) return true;

@@ -3,6 +3,8 @@
 // with our own dgram that send truncated, garbage, mismatched or failing replies.
 #include <gtest/gtest.h>
 
+#include <cstdio>
+
 #include <algorithm>
 #include <chrono>
 #include <memory>
@@ -178,7 +180,8 @@ TEST(DnsResolver, ResolveAnyAndByType) {
   EVNODE_WATCHDOG(30);
   EVNODE_NEED_DNSMASQ();
   auto r = localResolver();
-  auto [err, any] = await<dns::AnyRecord>([&](auto cb) { r.resolveAny("h.test", cb); });
+  resolveAny\n ", Dnsmasq::shared().server().c_str());
+      auto [err, any] = await<dns::AnyRecord>([&](auto cb) { r.resolveAny("h.test", cb); });
   EXPECT_FALSE(err) << err.message;
   std::set<std::string> seen;
   for (const auto& rec : any) {
