@@ -3,8 +3,6 @@
 // with our own dgram that send truncated, garbage, mismatched or failing replies.
 #include <gtest/gtest.h>
 
-#include <cstdio>
-
 #include <algorithm>
 #include <chrono>
 #include <memory>
@@ -180,8 +178,7 @@ TEST(DnsResolver, ResolveAnyAndByType) {
   EVNODE_WATCHDOG(30);
   EVNODE_NEED_DNSMASQ();
   auto r = localResolver();
-  resolveAny\n ", Dnsmasq::shared().server().c_str());
-      auto [err, any] = await<dns::AnyRecord>([&](auto cb) { r.resolveAny("h.test", cb); });
+  auto [err, any] = await<dns::AnyRecord>([&](auto cb) { r.resolveAny("h.test", cb); });
   EXPECT_FALSE(err) << err.message;
   std::set<std::string> seen;
   for (const auto& rec : any) {
