@@ -542,7 +542,7 @@ TEST(Https, SendFileIsReadAndWrittenThroughTls) {
         std::uint64_t offset = 0, length = file.data.size();
         if (req->url == "/range") offset = 100, length = 5000;
         if (req->url == "/short") offset = file.data.size() - 10, length = 1000;
-    res->sendFile(file.fd, offset, length, [&](const Error& err, std::uint64_t n) {
+        res->sendFile(file.fd, offset, length, [&](const Error& err, std::uint64_t n) {
           sent.push_back(n);
           errors.push_back(err.code);
         });
