@@ -31,9 +31,10 @@ void endOrDestroy(ServerResponse& res, const Error& err) {
   }
 }
 
-// The file read in 256 KiB pieces and written to the response, pausing while the response's
-// buffer is over its high-water mark. `cb` runs once: at the file's end, on a read error, or when
-// the response goes away first (ECANCELED).
+// The file read in 256 KiB pieces and piped into the response (pipe() pauses the file while the
+// response is over its high-water mark); the response is ended here, not by pipe(), since a file
+// shorter than announced must end the connection instead. `cb` runs once: at the file's end, on a
+// read error, or when the response goes away first (ECANCELED).
 void streamFile(const ResponsePtr& res, int fd, std::uint64_t offset, std::uint64_t length,
                 SentCallback cb) {
   fs::ReadStreamOptions o;
@@ -57,16 +58,7 @@ void streamFile(const ResponsePtr& res, int fd, std::uint64_t offset, std::uint6
   };
   auto t = std::make_shared<Transfer>();
   t->cb = std::move(cb);
-  std::weak_ptr<fs::ReadStream> weak = rs;
-  rs->on(Readable::Events::data, [res, t, weak](const Buffer& chunk) {
-    t->sent += chunk.length();
-    if (!res->write(chunk)) {
-      if (auto r = weak.lock()) r->pause();
-    }
-  });
-  res->on(Writable::Events::drain, [weak] {
-    if (auto r = weak.lock()) r->resume();
-  });
+  rs->on(Readable::Events::data, [t](const Buffer& chunk) { t->sent += chunk.length(); });
   rs->on(Readable::Events::end, [res, t, length] {
     // The file got shorter than the head announced: as net's sendFile says it.
     Error err = t->sent < length ? Error::fromUv(UV_EOF, "read") : Error();
@@ -78,10 +70,12 @@ void streamFile(const ResponsePtr& res, int fd, std::uint64_t offset, std::uint6
     endOrDestroy(*res, err);
   });
   // The client left (or the response was destroyed) before the file was read.
+  std::weak_ptr<fs::ReadStream> weak = rs;
   res->on(Writable::Events::close, [t, weak] {
     if (auto r = weak.lock()) r->destroy();
     t->done(Error::fromUv(UV_ECANCELED, "write"));
   });
+  rs->pipe(res, {.end = false});
 }
 
 }  // namespace
