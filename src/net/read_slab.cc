@@ -54,7 +54,7 @@ std::shared_ptr<std::uint8_t[]> freeSlab(SlabPool& pool) {
 
 ReadSlab readSlab() {
   SlabPool* pool = evnode::detail::threadInstance<SlabPool>();
-  if (!pool) return {nullptr, 0};
+  if (!pool) return {nullptr, 0, nullptr};
   if (!pool->current) {
     std::shared_ptr<std::uint8_t[]> slab = freeSlab(*pool);
     if (!slab) {
@@ -64,13 +64,7 @@ ReadSlab readSlab() {
     pool->current = std::move(slab);
   }
   // else the last read found nothing (EAGAIN): its slab is still unclaimed.
-  return {pool->current.get(), kSlabSize};
-}
-
-Buffer takeReadSlab(std::size_t n) {
-  // Only called after readSlab() gave a slab, so the pool is there.
-  SlabPool* pool = evnode::detail::threadInstance<SlabPool>();
-  return Buffer(std::move(pool->current), 0, n);
+  return {pool->current.get(), kSlabSize, &pool->current};
 }
 
 }  // namespace evnode::net

@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 
 #include "evnode/buffer.h"
 
@@ -15,12 +16,15 @@ namespace evnode::net {
 
 struct ReadSlab {
   std::uint8_t* data;
-  std::size_t size;  // 0 once the thread is exiting: read nothing more
+  std::size_t size;                         // 0 once the thread is exiting: read nothing more
+  std::shared_ptr<std::uint8_t[]>* holder;  // the pool's hold on it, which takeReadSlab() takes
 };
 
 // Where the next read goes. A read that found nothing leaves the slab for the next one.
 ReadSlab readSlab();
-// A Buffer of the first `n` bytes of the slab readSlab() gave, which it takes over (no copy).
-Buffer takeReadSlab(std::size_t n);
+// A Buffer of the first `n` bytes of `slab` (from readSlab()), which it takes over (no copy).
+inline Buffer takeReadSlab(const ReadSlab& slab, std::size_t n) {
+  return Buffer(std::move(*slab.holder), 0, n);
+}
 
 }  // namespace evnode::net

@@ -184,7 +184,7 @@ struct internal::FdSocket final : Socket, evnode::detail::HandleWrap {
         state().bytesRead += static_cast<std::uint64_t>(n);
         activity();
         // The buffer is a view of the pooled slab: no copy, no allocation.
-        Buffer chunk = takeReadSlab(static_cast<std::size_t>(n));
+        Buffer chunk = takeReadSlab(slab, static_cast<std::size_t>(n));
         if (direct()) {
           consumer_->onData(chunk);
         } else if (!push(std::move(chunk))) {

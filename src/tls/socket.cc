@@ -248,7 +248,7 @@ struct TLSSocket::Impl {
         }
         got += static_cast<std::size_t>(n);
       }
-      Buffer data = net::takeReadSlab(got);
+      Buffer data = net::takeReadSlab(slab, got);
       if (got > 0) {
         plainRead += got;
         owner->touchTimeout();
