@@ -26,7 +26,6 @@ TEST(HttpRecycling, KeepAliveRequestsAreServedFromRecycledBlocks) {
   server->listen(0, "127.0.0.1");
   // 200 requests, one per write, on one connection: warm after the first few.
   constexpr int kRequests = 200;
-  std::string batch;
   auto before = evnode::detail::recycleCounters();
   auto c = net::connect(server->address().port, "127.0.0.1");
   int sent = 0, answered = 0;

@@ -706,28 +706,5 @@ TEST(HttpOutgoingMessage, RequestAndResponseShareTheHeaderApi) {
   EXPECT_EQ(afterSent, "ERR_HTTP_HEADERS_SENT");
 }
 
-// A socket emits one `close`, with Node's hadError, whichever way a listener takes it.
-TEST(HttpOutgoingMessage, ASocketEmitsOneCloseWithHadError) {
-  EVNODE_WATCHDOG(30);
-  int withArg = 0, withoutArg = 0;
-  bool hadError = true;
-  auto server = net::createServer([](const std::shared_ptr<net::Socket>& s) { s->end(); });
-  server->listen(0, "127.0.0.1");
-  auto c = net::connect(server->address().port, "127.0.0.1");
-  c->resume();
-  c->on(net::Socket::Events::close, [&](bool e) {
-    ++withArg;
-    hadError = e;
-  });
-  c->on(Stream::Events::close, [&] {
-    ++withoutArg;
-    server->close();
-  });
-  run();
-  EXPECT_EQ(withArg, 1);
-  EXPECT_EQ(withoutArg, 1);
-  EXPECT_FALSE(hadError);
-}
-
 }  // namespace
 }  // namespace evnode::http::e2e
