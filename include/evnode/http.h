@@ -33,6 +33,9 @@
 namespace evnode::https {
 struct TlsOptions;  // evnode/https.h
 }  // namespace evnode::https
+namespace evnode::detail {
+class ByteBuffer;  // internal (src/core/byte_buffer.h)
+}  // namespace evnode::detail
 
 /// HTTP/1.1: Node's http module (Server, IncomingMessage, ServerResponse, ClientRequest, Agent).
 namespace evnode::http {
@@ -129,7 +132,6 @@ class IncomingMessage : public Readable {
 };
 
 class ServerResponse;
-class ByteBuffer;  // internal (src/http/output.h)
 
 /// Node's OutgoingMessage: what a server's response and a client's request share, the headers
 /// of the head to come. Names are checked as they are set (ERR_INVALID_HTTP_TOKEN,
@@ -370,7 +372,7 @@ class ServerResponse : public OutgoingMessage {
   // Bytes that go out as they are (interim responses), in order with the responses before.
   void sendRaw(std::string_view bytes);
   // Appends the status line and headers to `out`.
-  void renderHead(ByteBuffer& out, std::size_t bodyBytesIfKnown, bool knownLength);
+  void renderHead(evnode::detail::ByteBuffer& out, std::size_t bodyBytesIfKnown, bool knownLength);
   // writeHead's checks (a throw changes nothing), then the status; merges `headers` into
   // headers set before, or returns true when there were none (the caller sets the list).
   template <class List>

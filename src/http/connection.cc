@@ -8,7 +8,6 @@
 
 #include "evnode/loop.h"
 #include "http/header_storage.h"
-#include "http/output.h"
 #include "http/response_internal.h"
 
 namespace evnode::http {
@@ -95,12 +94,8 @@ Connection::Connection(Server* server, SocketPtr socket)
 }
 
 Connection::~Connection() {
-  // Never left as the owner of bytes nobody will write (a handler threw through process()).
-  OutputBatch* batch = OutputBatch::get();
-  if (batch && batch->owner == this) {
-    batch->owner = nullptr;
-    batch->bytes.clear();
-  }
+  // Never leaves bytes of its own corked (a handler threw through process()).
+  net::internal::dropCorkedOutput(*socket_);
   if (work_) {
     work_->reset();
     WorkList::give(std::move(work_));
@@ -166,35 +161,6 @@ void Connection::releaseWorkIfIdle() {
 
 bool Connection::idle() const {
   return phase_ == Phase::kHead && (!work_ || (!work_->res && work_->pending.empty()));
-}
-
-ByteBuffer& Connection::output() {
-  // Responses are rendered from the loop's callbacks, while the thread's objects exist.
-  OutputBatch& batch = *OutputBatch::get();
-  if (batch.owner != this) {
-    if (batch.owner) batch.owner->flushOutput();
-    batch.owner = this;
-  }
-  return batch.bytes;
-}
-
-void Connection::flushOutput(const Buffer* then) {
-  OutputBatch* b = OutputBatch::get();
-  if (!b) return;  // the thread is exiting: nothing was batched
-  OutputBatch& batch = *b;
-  const bool mine = batch.owner == this;
-  if (!mine && !then) return;
-  // No auto-cork tick: the batch is the coalesced write already. A socket already gone takes
-  // nothing (see ServerResponse::sendBody).
-  const bool live = !socket_->destroyed() && socket_->writable();
-  if (mine) batch.owner = nullptr;
-  // One writev: the batch, then the body. Usually straight to the kernel; bytes it does not
-  // take at once are copied out of the batch (outputBuffer) and queued.
-  if (live) {
-    net::internal::writeNow(*socket_, mine ? batch.bytes.view() : std::string_view(), then,
-                            &outputBuffer);
-  }
-  if (mine) batch.bytes.clear();
 }
 
 void Connection::listenForDrain() {

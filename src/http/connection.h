@@ -19,6 +19,8 @@
 
 namespace evnode::http {
 
+using ByteBuffer = evnode::detail::ByteBuffer;
+
 class Connection final : public net::internal::SocketConsumer {
  public:
   Connection(Server* server, SocketPtr socket);
@@ -72,12 +74,12 @@ class Connection final : public net::internal::SocketConsumer {
   void closeIfIdle();
   void destroy() { socket_->destroy(); }
 
-  // Where this connection's response bytes go (see output.h): the thread's batch, whose bytes
-  // of another connection are written out first. process() writes it out when it is done.
-  ByteBuffer& output();
-  // Writes the batched bytes of this connection to the socket now, ahead of any other write,
+  // Where this connection's response bytes go: the thread's cork buffer (net/direct.h), whose
+  // bytes of another socket are written out first. process() writes it out when it is done.
+  ByteBuffer& output() { return net::internal::corkedOutput(*socket_); }
+  // Writes the corked bytes of this connection to the socket now, ahead of any other write,
   // and `then` (a large body) after them in the same write.
-  void flushOutput(const Buffer* then = nullptr);
+  void flushOutput(const Buffer* then = nullptr) { net::internal::uncorkOutput(*socket_, then); }
   // Handling a read: bytes appended to output() go out when it is done.
   bool batching() const { return processing_; }
 

@@ -10,7 +10,6 @@
 #include "http/connection.h"
 #include "http/header_rules.h"
 #include "http/header_storage.h"
-#include "http/output.h"
 #include "http/parser.h"
 #include "http/response_internal.h"
 

@@ -11,14 +11,19 @@
 //   is the only one and the stream flows with nothing buffered, the socket hands it each read
 //   directly. Another `data` or `readable` listener, a pipe, pause() or an encoding put the
 //   stream path back for as long as they last (as Node's HTTP server unconsumes its socket).
+// - corkedOutput() / uncorkOutput(): the thread's cork buffer. The bytes a consumer renders
+//   while it handles one read (pipelined responses) gather in it and leave in one writeNow. It
+//   holds one socket's bytes at a time: another socket that wants it writes those out first.
 // - writeNow(): with nothing queued, written or corked on the socket, the bytes go to the
-//   kernel at once; whatever it does not take (or every byte, when the state is not that simple)
-//   goes through the socket's ordinary write, which keeps order, backpressure and `drain`, and
-//   reports an error exactly as a failed ordinary write does.
+//   kernel at once; whatever it does not take waits in the socket's output queue
+//   (out_queue.h), ahead of the next write. When the state is not that simple, every byte goes
+//   through the socket's ordinary write, which keeps order, backpressure and `drain`. A failed
+//   write is the socket's error, as a failed ordinary write is.
 #pragma once
 
 #include <string_view>
 
+#include "core/byte_buffer.h"
 #include "evnode/net.h"
 
 namespace evnode::net {
@@ -55,6 +60,15 @@ bool writeNow(Socket& socket, std::string_view bytes, const Buffer* then = nullp
 inline bool writeNow(Socket& socket, const Buffer& chunk) {
   return writeNow(socket, std::string_view(), &chunk);
 }
+
+// The thread's cork buffer, for bytes of `socket` (the bytes of another socket in it are
+// written out first). Append to it; uncorkOutput() writes them.
+evnode::detail::ByteBuffer& corkedOutput(Socket& socket);
+// Writes what `socket` has in the cork buffer and then `*then` (if given) with one writeNow,
+// unless the socket was destroyed or ended meanwhile (the bytes are dropped then).
+void uncorkOutput(Socket& socket, const Buffer* then = nullptr);
+// `socket` is going: bytes of it still in the cork buffer are dropped.
+void dropCorkedOutput(const Socket& socket);
 
 // Whether bytes written to `socket` wait for the kernel to take them (a write the kernel did
 // not take at once, a file transfer waiting for room, or queued writes): while this holds and

@@ -55,12 +55,12 @@ long readSome(int fd, void* buf, std::size_t len) {
   return errno == EWOULDBLOCK ? UV_EAGAIN : -errno;
 }
 
-long writeSome(int fd, const iovec* iov, std::size_t n) {
+long writeSome(int fd, const iovec* iov, std::size_t n, int flags) {
   if (n == 1) {
     // One buffer (the usual HTTP answer): send(2) skips sendmsg's header and vector copies.
     ssize_t w;
     do {
-      w = ::send(fd, iov->iov_base, iov->iov_len, MSG_NOSIGNAL);
+      w = ::send(fd, iov->iov_base, iov->iov_len, MSG_NOSIGNAL | flags);
     } while (w < 0 && errno == EINTR);
     if (w >= 0) return static_cast<long>(w);
     return errno == EWOULDBLOCK ? UV_EAGAIN : -errno;
@@ -75,7 +75,7 @@ long writeSome(int fd, const iovec* iov, std::size_t n) {
     for (std::size_t k = 0; k < msg.msg_iovlen; ++k) want += iov[i + k].iov_len;
     ssize_t w;
     do {
-      w = ::sendmsg(fd, &msg, MSG_NOSIGNAL);
+      w = ::sendmsg(fd, &msg, MSG_NOSIGNAL | flags);
     } while (w < 0 && errno == EINTR);
     if (w < 0) {
       // What was written counts; an error shows again on the next attempt.

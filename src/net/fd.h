@@ -25,8 +25,8 @@ int connectResult(int fd);
 long readSome(int fd, void* buf, std::size_t len);
 // Writes as much of iov[0..n) as the kernel takes now (any number of buffers); returns the
 // bytes written, or a negative error if nothing was (UV_EAGAIN: the kernel is full). Never
-// raises SIGPIPE.
-long writeSome(int fd, const iovec* iov, std::size_t n);
+// raises SIGPIPE. `flags`: more send(2) flags (MSG_MORE).
+long writeSome(int fd, const iovec* iov, std::size_t n, int flags = 0);
 // Accepts one pending connection: its descriptor (non-blocking), or a negative error;
 // UV_EAGAIN when none is pending. Out of descriptors (EMFILE, ENFILE), it closes the pending
 // connections with a reserve descriptor, as libuv does, so that the listener does not report

@@ -4,15 +4,13 @@
 //
 // Order. sendFile() writes an empty "marker" Buffer through the socket's ordinary write path, so
 // the Writable queues it behind every earlier write (the HTTP head) and holds every later one
-// until the file is sent. When Socket::_writev meets a marker in a batch, it hands the whole
-// batch to the socket's FileSender, which writes the batch's bytes and file ranges itself, in
-// order (sendmsg and sendfile on the socket's descriptor), and completes the batch's write
-// callback after the last byte, as an ordinary write would. A Writable has one write in flight
-// at a time, so nothing else writes to the descriptor meanwhile.
+// until the file is sent. The socket's output queue (out_queue.h) sends a batch holding a marker
+// itself, bytes with sendmsg and file ranges with sendfile on the socket's descriptor, in order,
+// and completes the batch's write callback after the last byte, as for any write.
 //
-// Waiting. When the kernel says EAGAIN, the sender asks the socket's own watcher (poller.h) to
-// watch for writability as well, and goes on when it fires: no second registration and no
-// extra descriptor per transfer, so a slow reader costs its socket and the file, nothing more.
+// Waiting. When the kernel says EAGAIN, the socket's own watcher (poller.h) watches for
+// writability, as for any write the kernel did not take: no second registration and no extra
+// descriptor per transfer, so a slow reader costs its socket and the file, nothing more.
 //
 // Accounting. bytesWritten() counts the file bytes as they go, each step refreshes the socket's
 // setTimeout() countdown, and writableLength() does not count them (they are not in memory), so

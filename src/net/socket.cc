@@ -22,10 +22,11 @@
 #include "net/connect_attempts.h"
 #include "net/direct.h"
 #include "net/fd.h"
-#include "net/file_sender.h"
+#include "net/out_queue.h"
 #include "net/poller.h"
 #include "net/read_slab.h"
-#include "net/write_req.h"
+#include "net/send_file.h"
+#include "net/write_one.h"
 
 namespace evnode::net {
 
@@ -42,13 +43,10 @@ struct Socket::State {
   std::uint64_t bytesWritten = 0;
   std::uint64_t timeoutMs = 0;
   TimeoutPtr timer;
-  WriteReq* pending = nullptr;  // a write the kernel did not take at once
+  OutQueue out;  // what the kernel did not take at once (out_queue.h)
   // setNoDelay/setKeepAlive before there is a descriptor: applied when it opens.
   bool noDelay = false;
   bool keepAlive = false;
-  // What the next write's attempt gets without asking the kernel again: internal::writeNow just
-  // met EAGAIN or an error and hands the rest to the ordinary write path (0: ask the kernel).
-  std::int16_t nextWrite = 0;
   unsigned keepAliveDelaySec = 0;
   // What a socket needs only until it is connected, allocated on demand.
   struct Connecting {
@@ -73,11 +71,6 @@ struct Socket::State {
     c->writeCb.reset();
     c->final = nullptr;
     conn = std::move(c);
-  }
-  std::unique_ptr<FileSender> files;  // made by the first internal::sendFile()
-
-  ~State() {
-    if (pending) WriteReq::release(pending);
   }
 };
 
@@ -124,10 +117,8 @@ struct internal::FdSocket final : Socket, evnode::detail::HandleWrap {
   // As libuv's connect and write requests do, a connect or a write in progress keeps the loop
   // alive even when the socket is unref'd.
   void applyRef() { watch.setRef(refed_ || writing()); }
-  // A connect, a write or a file transfer waits for writability.
-  bool writing() const {
-    return connectWait_ || (st_ && (st_->pending || (st_->files && st_->files->waiting())));
-  }
+  // A connect, or output the kernel did not take yet, waits for writability.
+  bool writing() const { return connectWait_ || (st_ && !st_->out.empty()); }
 
   void startReading() {
     if (destroyed()) return;
@@ -164,12 +155,8 @@ struct internal::FdSocket final : Socket, evnode::detail::HandleWrap {
         spurious = true;
       }
     }
-    if ((ready & UV_WRITABLE) && s->handleOpen_ && !s->closing_ && s->st_) {
-      if (s->st_->pending) {
-        s->continueWrite();
-      } else if (s->st_->files && s->st_->files->waiting()) {
-        s->st_->files->onWritable();
-      }
+    if ((ready & UV_WRITABLE) && s->handleOpen_ && !s->closing_ && s->st_ && !s->st_->out.empty()) {
+      s->sendQueued();
     }
     s->syncPoll(spurious);
   }
@@ -217,8 +204,19 @@ struct internal::FdSocket final : Socket, evnode::detail::HandleWrap {
   }
 
   // Writes now what the kernel takes, keeps the rest for when the descriptor is writable;
-  // completes `cb` when all is written.
+  // completes `cb` when all is written. Behind output already queued, or with a file range in
+  // the batch, the queue sends it.
   void write(std::vector<Buffer>& chunks, WriteCallback cb) {
+    OutQueue& out = state().out;
+    if (!out.empty()) {
+      out.push(chunks, 0, cb);
+      return;  // the queue is waiting for writability
+    }
+    if (out.hasFile(chunks)) {
+      out.push(chunks, 0, cb);
+      sendQueued();
+      return;
+    }
     // A batch is a few buffers (a head and a body, a turn's writes): on the stack.
     constexpr std::size_t kOnStack = 64;
     iovec onStack[kOnStack];
@@ -235,9 +233,9 @@ struct internal::FdSocket final : Socket, evnode::detail::HandleWrap {
       iov[i].iov_len = chunks[i].length();
       total += chunks[i].length();
     }
-    long r = st_ && st_->nextWrite ? std::exchange(st_->nextWrite, 0) : fd::writeSome(fd_, iov, n);
+    long r = fd::writeSome(fd_, iov, n);
     if (r == static_cast<long>(total)) {
-      state().bytesWritten += total;
+      st_->bytesWritten += total;
       activity();
       cb();
       return;
@@ -246,48 +244,49 @@ struct internal::FdSocket final : Socket, evnode::detail::HandleWrap {
       cb(Error::fromUv(static_cast<int>(r), "write"));
       return;
     }
-    std::size_t done = r > 0 ? static_cast<std::size_t>(r) : 0;
-    state().bytesWritten += done;
-    WriteReq* req = WriteReq::get();
-    req->bufs.assign(iov, iov + n);
-    req->first = 0;
-    advance(req, done);
-    req->chunks.swap(chunks);  // keep the bytes alive until they are written
-    req->cb = cb;
-    st_->pending = req;
+    const std::size_t done = r > 0 ? static_cast<std::size_t>(r) : 0;
+    if (done) {
+      st_->bytesWritten += done;
+      activity();
+    }
+    out.push(chunks, done, cb);  // the bytes stay alive until they are written
     syncPoll(false);
   }
-  static void advance(WriteReq* req, std::size_t done) {
-    while (done > 0) {
-      iovec& b = req->bufs[req->first];
-      if (done >= b.iov_len) {
-        done -= b.iov_len;
-        ++req->first;
-      } else {
-        b.iov_base = static_cast<char*>(b.iov_base) + done;
-        b.iov_len -= done;
-        done = 0;
-      }
-    }
+
+  // What `bytes` and then `then` left after writeNow's attempt wrote `done` of them: queued with
+  // no callback of their own (the Writable is idle; its next write queues behind them).
+  void queueRest(std::string_view bytes, const Buffer* then, std::size_t done,
+                 Buffer (*keep)(std::string_view)) {
+    OutQueue& out = st_->out;
+    const std::size_t fromBytes = std::min(done, bytes.size());
+    bytes.remove_prefix(fromBytes);
+    done -= fromBytes;
+    if (!bytes.empty()) out.push(keep ? keep(bytes) : Buffer::from(bytes.data(), bytes.size()));
+    if (then && then->length() > done) out.push(then->slice(static_cast<std::int64_t>(done)));
+    syncPoll(false);
   }
-  void continueWrite() {
-    WriteReq* req = st_->pending;
-    long r = fd::writeSome(fd_, req->bufs.data() + req->first, req->bufs.size() - req->first);
-    if (r == UV_EAGAIN) return;
-    if (r >= 0) {
-      st_->bytesWritten += static_cast<std::uint64_t>(r);
-      advance(req, static_cast<std::size_t>(r));
+
+  // The socket is writable (or the queue just got a file range): send what the kernel takes.
+  // When the queue empties, the batch's callback runs; an error fails it (or, for bytes
+  // writeNow left without a callback, the socket).
+  void sendQueued() {
+    OutQueue& out = st_->out;
+    const OutQueue::Sent sent = out.send(fd_, !isPipe_);
+    if (sent.sent) {
+      st_->bytesWritten += sent.sent;
       activity();
-      if (req->first < req->bufs.size()) return;
     }
-    st_->pending = nullptr;
-    WriteCallback cb = *req->cb;
-    WriteReq::release(req);
+    if (sent.result == UV_EAGAIN) {
+      syncPoll(false);
+      return;
+    }
+    std::optional<WriteCallback> done = out.takeDone();
     syncPoll(true);
-    if (r < 0) {
-      cb(Error::fromUv(static_cast<int>(r), "write"));
-    } else {
-      cb();
+    const Error err = sent.result < 0 ? Error::fromUv(sent.result, sent.syscall) : Error();
+    if (done) {
+      (*done)(err);
+    } else if (err) {
+      destroy(err);
     }
   }
 
@@ -473,31 +472,12 @@ struct internal::FdSocket final : Socket, evnode::detail::HandleWrap {
   void onClosed(const std::function<void(const Error&)>& done, const Error& err) {
     handleOpen_ = false;
     auto keep = std::move(self_);  // the stream's close tick holds its own reference
-    if (WriteReq* req = st_ ? std::exchange(st_->pending, nullptr) : nullptr) {
-      // As libuv cancels a stream's queued writes when it closes.
-      WriteCallback cb = *req->cb;
-      WriteReq::release(req);
-      cb(Error::fromUv(UV_ECANCELED, "write"));
-    }
     // Node counts a connection out when it is destroyed, so the server's `close` comes before
     // the last connection's; the server stays alive until that one's (emitCloseEvent).
     if (server) server->onConnectionClosed();
     done(err);
   }
 
-  FileSender& fileSender() {
-    State& st = state();
-    if (!st.files) {
-      st.files = std::make_unique<FileSender>(
-          fd_, !isPipe_,
-          [this](std::size_t n) {
-            state().bytesWritten += n;
-            activity();
-          },
-          [this] { syncPoll(false); });
-    }
-    return *st.files;
-  }
   // net::internal::setConsumer and writeNow (direct.h).
   static void setConsumer(Socket& s, SocketConsumer* c);
   static bool writeNow(Socket& s, std::string_view bytes, const Buffer* then,
@@ -505,9 +485,9 @@ struct internal::FdSocket final : Socket, evnode::detail::HandleWrap {
   static SocketConsumer* consumerOf(const Socket& s) { return s.consumer_; }
   static bool outputWaiting(const Socket& s) {
     if (s.writableLength() > 0) return true;
-    return s.st_ && (s.st_->pending || (s.st_->files && s.st_->files->waiting()));
+    return s.st_ && !s.st_->out.empty();
   }
-  // FileSender::usable and FileSender::send (the socket's internals are ours to touch).
+  // internal::canSendFile and internal::sendFile (the socket's internals are ours to touch).
   static bool canSendFile(const Socket& s);
   static void sendFile(const std::shared_ptr<Socket>& s, int fd, std::uint64_t offset,
                        std::uint64_t length, std::function<void(const Error&, std::uint64_t)> cb);
@@ -528,7 +508,9 @@ DuplexOptions duplexOptions(const SocketOptions& o) {
 
 Socket::Socket(SocketOptions opts) : Duplex(duplexOptions(opts)) {}
 
-Socket::~Socket() = default;
+Socket::~Socket() {
+  internal::dropCorkedOutput(*this);  // never left as the owner of the thread's cork buffer
+}
 
 Socket::State& Socket::state() {
   if (!st_) st_ = std::make_unique<State>();
@@ -665,10 +647,6 @@ void Socket::_write(const Buffer& chunk, WriteCallback cb) {
 }
 
 void Socket::_writev(std::vector<Buffer>& chunks, WriteCallback cb) {
-  if (st_ && st_->files && st_->files->claims(chunks)) {
-    st_->files->write(chunks, cb);  // a batch holding a file range (internal::sendFile)
-    return;
-  }
   if (connecting_ || !handleOpen_) {
     // Not connected yet: hold the data until `connect` (Node does the same).
     auto& conn = state().connecting();
@@ -708,7 +686,13 @@ void Socket::_destroy(const Error& err, std::function<void(const Error&)> cb) {
       st_->timer->close();
       st_->timer.reset();
     }
-    if (st_->files) st_->files->cancel(err);  // before the descriptor it sends on is closed
+    if (std::optional<WriteCallback> done = st_->out.clear()) {
+      // The batch in flight fails after destroy() returns. A peer that left (ECONNRESET met by
+      // a read) is why it stopped, whichever of the read and the write saw it first; otherwise,
+      // as libuv cancels a stream's queued writes when it closes, ECANCELED.
+      Error why = err ? err : Error::fromUv(UV_ECANCELED, "write");
+      evnode::detail::queueTick([cb = *done, why] { cb(why); });
+    }
   }
   FdSocket* im = impl();
   if (!im || !handleOpen_) {
@@ -870,7 +854,7 @@ bool FdSocket::canSendFile(const Socket& s) {
   return s.hasHandle_ && s.handleOpen_ && !s.connecting_ && !s.destroyed() && s.writable();
 #else
   (void)s;
-  return false;  // FileSender speaks Linux's sendfile(2) only
+  return false;  // the queue speaks Linux's sendfile(2) only
 #endif
 }
 
@@ -893,19 +877,19 @@ void FdSocket::sendFile(const std::shared_ptr<Socket>& s, int fd, std::uint64_t 
   range->fd = fd;
   range->offset = offset;
   range->left = length;
-  Buffer marker = s->impl()->fileSender().add(range);
+  Buffer marker = s->state().out.addFile(range);
   std::weak_ptr<Socket> weak = s;
   // Socket::write, so that a head written in this same tick leaves in one batch with the file.
   s->write(std::move(marker), [weak, range, cb = std::move(cb)](const Error& err) {
     if (auto keep = weak.lock()) {
-      if (keep->st_ && keep->st_->files) keep->st_->files->remove(range.get());
+      if (keep->st_) keep->st_->out.removeFile(range.get());
     }
     cb(err, range->sent);
   });
 }
 
 namespace {
-// writeNow's way back to the ordinary path: `bytes` kept in a Buffer, then `then`, one batch.
+// writeNow's ordinary path: `bytes` kept in a Buffer, then `then`, one batch.
 bool writeRest(Socket& s, std::string_view bytes, const Buffer* then,
                Buffer (*keep)(std::string_view)) {
   Buffer head;
@@ -951,44 +935,40 @@ bool FdSocket::writeNow(Socket& s, std::string_view bytes, const Buffer* then,
   FdSocket* im = s.impl();
   // The simple state: connected, open, nothing queued, in flight or corked, and small enough
   // that write() would not ask for `drain` either.
-  if (im && s.handleOpen_ && !s.closing_ && !s.connecting_ && s.writable() &&
-      s.writableLength() == 0 && s.writableCorked() == 0 && !(s.st_ && s.st_->pending) &&
-      total < s.writableHighWaterMark()) {
-    iovec iov[2];
-    std::size_t n = 0;
-    if (!bytes.empty()) iov[n++] = {const_cast<char*>(bytes.data()), bytes.size()};
-    if (then && !then->empty()) {
-      iov[n++] = {const_cast<std::uint8_t*>(then->data()), then->length()};
-    }
-    long r = fd::writeSome(im->fd_, iov, n);
-    State& st = s.state();
-    if (r > 0) {
-      st.bytesWritten += static_cast<std::uint64_t>(r);
-      im->activity();
-      if (static_cast<std::size_t>(r) == total) return true;
-      // The rest waits for the kernel to take more: the write below need not ask it again.
-      std::size_t done = static_cast<std::size_t>(r);
-      std::size_t fromBytes = std::min(done, bytes.size());
-      bytes.remove_prefix(fromBytes);
-      done -= fromBytes;
-      if (then && done > 0) {
-        Buffer rest = then->slice(static_cast<std::int64_t>(done));
-        st.nextWrite = UV_EAGAIN;
-        bool ok = writeRest(s, bytes, &rest, keep);
-        if (s.st_) s.st_->nextWrite = 0;
-        return ok;
-      }
-    }
-    // Nothing taken: EAGAIN, or an error that the ordinary write reports as its own.
-    st.nextWrite = static_cast<std::int16_t>(r < 0 ? r : static_cast<long>(UV_EAGAIN));
-    bool ok = writeRest(s, bytes, then, keep);
-    if (s.st_) s.st_->nextWrite = 0;  // used by the write above, unless it never got that far
-    return ok;
+  if (!im || !s.handleOpen_ || s.closing_ || s.connecting_ || !s.writable() ||
+      s.writableLength() != 0 || s.writableCorked() != 0 || (s.st_ && !s.st_->out.empty()) ||
+      total >= s.writableHighWaterMark()) {
+    return writeRest(s, bytes, then, keep);
   }
-  return writeRest(s, bytes, then, keep);
+  iovec iov[2];
+  std::size_t n = 0;
+  if (!bytes.empty()) iov[n++] = {const_cast<char*>(bytes.data()), bytes.size()};
+  if (then && !then->empty()) {
+    iov[n++] = {const_cast<std::uint8_t*>(then->data()), then->length()};
+  }
+  const long r = fd::writeSome(im->fd_, iov, n);
+  State& st = s.state();
+  if (r == static_cast<long>(total)) {
+    st.bytesWritten += total;
+    im->activity();
+    return true;
+  }
+  if (r < 0 && r != UV_EAGAIN) {
+    // The socket's error, as an ordinary write's failure is, once the caller is done with it.
+    evnode::detail::queueTick(
+        [im, keep = s.self(), err = Error::fromUv(static_cast<int>(r), "write")] {
+          im->destroy(err);
+        });
+    return true;
+  }
+  const std::size_t done = r > 0 ? static_cast<std::size_t>(r) : 0;
+  if (done) {
+    st.bytesWritten += done;
+    im->activity();
+  }
+  im->queueRest(bytes, then, done, keep);
+  return true;
 }
-
-bool FileSender::usable(const Socket& s) { return FdSocket::canSendFile(s); }
 
 Error internal::startAttempt(Socket& socket, const std::string& ip, int family, int port,
                              int localPort) {
@@ -1008,9 +988,11 @@ bool internal::writeNow(Socket& socket, std::string_view bytes, const Buffer* th
   return FdSocket::writeNow(socket, bytes, then, keep);
 }
 
-void FileSender::send(const std::shared_ptr<Socket>& s, int fd, std::uint64_t offset,
-                      std::uint64_t length, std::function<void(const Error&, std::uint64_t)> cb) {
-  FdSocket::sendFile(s, fd, offset, length, std::move(cb));
+bool internal::canSendFile(const Socket& socket) { return FdSocket::canSendFile(socket); }
+
+void internal::sendFile(const std::shared_ptr<Socket>& socket, int fd, std::uint64_t offset,
+                        std::uint64_t length, std::function<void(const Error&, std::uint64_t)> cb) {
+  FdSocket::sendFile(socket, fd, offset, length, std::move(cb));
 }
 
 std::shared_ptr<Socket> connect(const ConnectOptions& opts, std::function<void()> cb) {

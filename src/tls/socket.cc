@@ -12,7 +12,7 @@
 #include "core/thread_instance.h"
 #include "evnode/loop.h"
 #include "net/read_slab.h"
-#include "net/write_req.h"
+#include "net/write_one.h"
 #include "tls/internal.h"
 #include "tls/server_side.h"
 

@@ -327,4 +327,59 @@ TEST(NetDirect, ADetachedConsumerGetsNothingAndTheSocketIsPlainAgain) {
   EXPECT_EQ(rec.closes, 0);
 }
 
+// The thread's cork buffer holds one socket's bytes at a time: a second socket that takes it
+// writes the first one's bytes out first; a socket destroyed with bytes corked loses them (and
+// the buffer is free for the next); what is uncorked goes with `then` in one write.
+TEST(NetDirect, TheCorkBufferHoldsOneSocketsBytesAtATime) {
+  EVNODE_WATCHDOG(30);
+  std::vector<std::shared_ptr<Socket>> accepted;
+  std::shared_ptr<Server> server;
+  std::string gotA, gotB, gotC;
+  int closed = 0;
+  server = net::createServer([&](const std::shared_ptr<Socket>& s) {
+    accepted.push_back(s);
+    if (accepted.size() < 3) return;
+    Socket& a = *accepted[0];
+    Socket& b = *accepted[1];
+    Socket& c = *accepted[2];
+    net::internal::corkedOutput(a) += "a1 ";
+    net::internal::corkedOutput(a) += "a2 ";
+    net::internal::corkedOutput(b) += "b1 ";  // writes a's bytes out first
+    EXPECT_EQ(a.bytesWritten(), 6u);
+    net::internal::corkedOutput(a) += "a3";  // and b's
+    EXPECT_EQ(b.bytesWritten(), 3u);
+    Buffer tail = Buffer::from(" tail");
+    net::internal::uncorkOutput(a, &tail);
+    net::internal::uncorkOutput(b);  // nothing of b's is corked any more
+    net::internal::corkedOutput(c) += "lost";
+    c.destroy();
+    net::internal::uncorkOutput(c);  // destroyed: dropped
+    net::internal::corkedOutput(b) += "b2";
+    net::internal::uncorkOutput(b);
+    EXPECT_EQ(c.bytesWritten(), 0u);
+    a.end();
+    b.end();
+  });
+  server->listen(0, "127.0.0.1");
+  auto connect = [&](std::string& got) {
+    auto c = net::connect(server->address().port, "127.0.0.1");
+    c->on(Socket::Events::data, [&got](const Buffer& b) { got.append(b.view()); });
+    c->on(Socket::Events::error, [](const Error&) {});
+    c->on(Socket::Events::close, [&](bool) {
+      if (++closed == 3) server->close();
+    });
+    return c;
+  };
+  // One at a time, so that accepted[] is in connection order.
+  auto ca = connect(gotA);
+  ca->on(Socket::Events::connect, [&] {
+    auto cb = connect(gotB);
+    cb->on(Socket::Events::connect, [&] { connect(gotC); });
+  });
+  run();
+  EXPECT_EQ(gotA, "a1 a2 a3 tail");
+  EXPECT_EQ(gotB, "b1 b2");
+  EXPECT_EQ(gotC, "");
+}
+
 }  // namespace

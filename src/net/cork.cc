@@ -1,0 +1,80 @@
+// The thread's cork buffer (direct.h): one socket's small writes of a loop callback gathered
+// into one write, as uWebSockets' corked buffer does.
+#include <cstring>
+#include <memory>
+
+#include "core/thread_instance.h"
+#include "net/direct.h"
+
+namespace evnode::net::internal {
+
+namespace {
+struct Cork {
+  evnode::detail::ByteBuffer bytes;
+  Socket* owner = nullptr;
+};
+Cork* cork() { return evnode::detail::threadInstance<Cork>(); }
+
+// Small: a socket that cannot take its bytes keeps a view, and with it the whole slab, alive
+// until they are written.
+constexpr std::size_t kSlabSize = 16 * 1024;
+
+struct Slab {
+  std::shared_ptr<std::uint8_t[]> data;
+  std::size_t used = 0;
+};
+
+// `bytes` copied into a Buffer cut from a per-thread slab: no allocation per write once warm
+// (a slab is reused from its start as soon as no write holds a view of it any more).
+Buffer keepCorked(std::string_view bytes) {
+  // A batch bigger than this is rare (many pipelined responses at once): its own Buffer.
+  if (bytes.size() > kSlabSize / 4) return Buffer::from(bytes.data(), bytes.size());
+  Slab* s = evnode::detail::threadInstance<Slab>();
+  if (!s) return Buffer::from(bytes.data(), bytes.size());  // the thread is exiting
+  Slab& slab = *s;
+  // Writes usually complete at once: then nothing views the slab and it starts over, warm in
+  // the cache.
+  if (slab.data && slab.data.use_count() == 1) slab.used = 0;
+  if (!slab.data || kSlabSize - slab.used < bytes.size()) {
+    slab.data = std::make_shared_for_overwrite<std::uint8_t[]>(kSlabSize);
+    slab.used = 0;
+  }
+  std::memcpy(slab.data.get() + slab.used, bytes.data(), bytes.size());
+  Buffer out(slab.data, slab.used, bytes.size());
+  slab.used += bytes.size();
+  return out;
+}
+}  // namespace
+
+evnode::detail::ByteBuffer& corkedOutput(Socket& socket) {
+  // Called from the loop's callbacks, while the thread's objects exist.
+  Cork& c = *cork();
+  if (c.owner != &socket) {
+    if (c.owner) uncorkOutput(*c.owner);
+    c.owner = &socket;
+  }
+  return c.bytes;
+}
+
+void uncorkOutput(Socket& socket, const Buffer* then) {
+  Cork* c = cork();
+  if (!c) return;  // the thread is exiting: nothing was corked
+  const bool mine = c->owner == &socket;
+  if (!mine && !then) return;
+  if (mine) c->owner = nullptr;
+  // A socket already gone takes nothing (see ServerResponse::sendBody).
+  if (!socket.destroyed() && socket.writable()) {
+    writeNow(socket, mine ? c->bytes.view() : std::string_view(), then, &keepCorked);
+  }
+  if (mine) c->bytes.clear();
+}
+
+void dropCorkedOutput(const Socket& socket) {
+  Cork* c = cork();
+  if (c && c->owner == &socket) {
+    c->owner = nullptr;
+    c->bytes.clear();
+  }
+}
+
+}  // namespace evnode::net::internal
