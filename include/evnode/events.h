@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "evnode/error.h"
+#include "evnode/ref_count.h"
 
 namespace evnode {
 
@@ -56,12 +57,12 @@ struct ListenerBase {
   // Listeners come and go with every connection: recycled per thread, not malloc'd each time.
   static void* operator new(std::size_t n);
   static void operator delete(void* p, std::size_t n) noexcept;
-  void ref();
+  void ref() { refs.add(); }
   void unref() {
-    if (--refs == 0) delete this;
+    if (refs.drop()) delete this;
   }
   ListenerId id = 0;
-  std::uint16_t refs = 1;  // one per list holding it: the live list plus one per nested emit
+  RefCount<std::uint16_t> refs;  // one per list holding it: the live list plus one per nested emit
   bool once;
   bool fired = false;  // a once listener ran (seen by every list that holds it)
 };
@@ -93,13 +94,13 @@ struct ListenerList {
     const void* key;
     ListenerBase* fn;
   };
-  std::uint32_t refs;  // the emitter's own, plus one per emit iterating this list
+  RefCount<std::uint32_t> refs;  // the emitter's own, plus one per emit iterating this list
   std::uint32_t size;
   Slot* begin() { return reinterpret_cast<Slot*>(this + 1); }
   Slot* end() { return begin() + size; }
   // Frees the list and drops its references to the listeners.
   static void release(ListenerList* list) {
-    if (--list->refs == 0) destroy(list);
+    if (list->refs.drop()) destroy(list);
   }
   static void destroy(ListenerList* list);
 };
@@ -214,7 +215,7 @@ class EventEmitter {
 
  private:
   struct Snapshot {
-    explicit Snapshot(detail::ListenerList* l) : list(l) { ++list->refs; }
+    explicit Snapshot(detail::ListenerList* l) : list(l) { list->refs.add(); }
     ~Snapshot() { detail::ListenerList::release(list); }
     Snapshot(const Snapshot&) = delete;
     Snapshot& operator=(const Snapshot&) = delete;

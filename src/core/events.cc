@@ -43,7 +43,7 @@ using Slot = ListenerList::Slot;
 ListenerList* allocList(std::uint32_t size) {
   void* p = detail::getSmall(sizeof(ListenerList) + size * sizeof(Slot));
   auto* l = static_cast<ListenerList*>(p);
-  l->refs = 1;
+  l->refs = detail::RefCount<std::uint32_t>(1);
   l->size = size;
   return l;
 }
@@ -67,12 +67,6 @@ bool hasId(ListenerList* l, ListenerId id) {
 
 void* detail::ListenerBase::operator new(std::size_t n) { return getSmall(n); }
 void detail::ListenerBase::operator delete(void* p, std::size_t n) noexcept { putSmall(p, n); }
-
-void detail::ListenerBase::ref() {
-  // Each nested emit that changes the listeners adds a list: the stack runs out long before.
-  if (refs == UINT16_MAX) std::abort();
-  ++refs;
-}
 
 void detail::ListenerList::destroy(ListenerList* list) {
   // Nobody else can reach this list any more (the emitter holds another one, or none).
@@ -106,7 +100,7 @@ ListenerId EventEmitter::insertSlot(const void* key, ListenerBase* fn, bool prep
   if (!prepend) *out = Slot{key, fn};
   list_ = l;
   if (old) {
-    if (old->refs == 1) {
+    if (old->refs.unique()) {
       freeList(old);  // the references moved to the new list
     } else {
       // An emit still iterates the old list: both hold the listeners now.

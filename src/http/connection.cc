@@ -109,7 +109,7 @@ Connection* Connection::start(Server* server, const SocketPtr& socket, bool plai
   // Reads, an error (a reset peer: the `close` that follows cleans up) and `close` come as
   // calls. The connection's own reference is given up on `close` or when the socket is handed
   // over (detach()).
-  ++c->refs_;
+  c->refs_.add();
   net::internal::setConsumer(*socket, c);
   server->state_->add(server, c);
   if (server->opts_.timeout) {
@@ -200,8 +200,8 @@ void Connection::onEnd() {
 }
 
 void Connection::onClose() {
-  Ref drop(this);
-  --refs_;  // the consumer's reference (the socket detached us): `drop` is now the last
+  // The consumer's reference (the socket detached us), let go when this returns.
+  Ref drop = Ref::adopt(this);
   phase_ = Phase::kClosed;
   server_->state_->remove(this);
   if (!work_) return;
@@ -235,7 +235,7 @@ void Connection::detach() {
   net::internal::setConsumer(*socket_, nullptr);
   server_->state_->remove(this);
   phase_ = Phase::kClosed;
-  --refs_;  // the consumer's reference: callers hold one of their own (handOver)
+  Ref::adopt(this);  // the consumer's reference goes: callers hold one of their own (handOver)
 }
 
 void Connection::onData(const Buffer& chunk) {

@@ -39,20 +39,8 @@ class Connection final : public net::internal::SocketConsumer {
   // (until `close` or a hand-over), and so does any call that may outlive that: the last
   // reference deletes it. (Counted by hand: a shared_ptr's control block and weak
   // self-reference would make every idle connection a third bigger.)
-  class Ref {
-   public:
-    explicit Ref(Connection* c) : c_(c) { ++c_->refs_; }
-    Ref(const Ref& o) : c_(o.c_) { ++c_->refs_; }
-    Ref(Ref&& o) noexcept : c_(o.c_) { o.c_ = nullptr; }
-    Ref& operator=(const Ref&) = delete;
-    ~Ref() {
-      if (c_ && --c_->refs_ == 0) delete c_;
-    }
-    Connection* operator->() const { return c_; }
-
-   private:
-    Connection* c_;
-  };
+  using Ref = evnode::detail::CountedRef<Connection>;
+  evnode::detail::RefCount<std::uint32_t>& refCount() { return refs_; }
   // Serves `socket`; the connection lives as long as it is the socket's consumer. `plainTcp`: the
   // socket was accepted by the server itself (a kernel socket, no TLS or other layer on it).
   static Connection* start(Server* server, const SocketPtr& socket, bool plainTcp = false);
@@ -116,7 +104,7 @@ class Connection final : public net::internal::SocketConsumer {
   // start (the head timeout of a connection that sent nothing yet counts from there).
   std::uint64_t lastActivity_ = 0;
   std::uint32_t requests_ = 0;  // stops counting at its maximum
-  std::uint32_t refs_ = 0;
+  evnode::detail::RefCount<std::uint32_t> refs_{0};
   // sendTimeout: the socket's bytesWritten() (low bits) at the last check, and how many checks
   // in a row found output waiting and that count unmoved. (Kept small: every idle connection
   // carries them.)
