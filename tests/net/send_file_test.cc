@@ -16,6 +16,7 @@
 
 #include "evnode/loop.h"
 #include "evnode/net.h"
+#include "net/direct.h"
 #include "net/send_file.h"
 #include "support/testing.h"
 
@@ -115,6 +116,49 @@ TEST(NetSendFile, UnixSocketSlowReader) {
   EVNODE_WATCHDOG(90);
   et::TempDir dir;
   headFileTail(dir.file("s.sock"), true);
+}
+
+// One output queue: bytes that a direct write (writeNow) left while the kernel was full, a file
+// range, and ordinary writes after it leave in the order they were made.
+TEST(NetSendFile, AFileQueuesBehindWhatADirectWriteLeft) {
+  EVNODE_WATCHDOG(60);
+  DataFile file(3 << 20, 11);
+  std::string want;
+  Sent sent;
+  std::shared_ptr<Server> server;
+  std::shared_ptr<Socket> client;
+  std::uint64_t written = 0;
+  server = net::createServer([&](const std::shared_ptr<Socket>& s) {
+    // The client reads nothing yet: direct writes until one leaves bytes queued.
+    std::size_t i = 0;
+    while (!net::internal::outputWaiting(*s) && i < 100000) {
+      std::string p = et::randomBytes(16 * 1024, ++i);
+      want += p;
+      net::internal::writeNow(*s, p);
+    }
+    EXPECT_EQ(s->writableLength(), 0u);  // the leftover waits in the socket's own queue
+    net::internal::sendFile(s, file.fd, 5, file.data.size() - 5, sent.cb());
+    want += file.data.substr(5);
+    s->write("after the file");
+    want += "after the file";
+    s->end();
+    s->on(Socket::Events::close, [&, raw = s.get()](bool) {
+      written = raw->bytesWritten();
+      server->close();
+    });
+    client->resume();
+  });
+  server->listen(0, "127.0.0.1");
+  std::string got;
+  client = collect(server->address().port, "", false, got);
+  client->pause();
+  run();
+  EXPECT_EQ(sent.calls, 1);
+  EXPECT_FALSE(sent.err) << sent.err.message;
+  EXPECT_EQ(sent.bytes, file.data.size() - 5);
+  EXPECT_EQ(got.size(), want.size());
+  EXPECT_TRUE(got == want) << "the bytes differ";
+  EXPECT_EQ(written, want.size());
 }
 
 TEST(NetSendFile, ManyFilesInOneBatchAndEmptyRanges) {
