@@ -20,6 +20,7 @@ struct Site {
   std::string root;  // the served directory, canonical (realpath), without a trailing slash
   bool writable = false;
   bool quiet = false;                // no access log
+  bool gzip = false;                 // --gzip: text-like files sent br/gzip-coded
   std::unique_ptr<FileCache> cache;  // small files kept fresh with inotify (serve_cache.h)
 
   // Whether a canonical path is the root or below it (symlinks resolved by the caller).
