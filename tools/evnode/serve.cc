@@ -134,7 +134,7 @@ bool answerFromCache(const std::shared_ptr<const Site>& sitePtr, const http::Req
     ex->site = sitePtr;
     ex->head = head;
     ex->log = startLog(site, req, res);
-    sendCached(ex, *file);
+    sendCached(ex, file);
     return true;
   }
   if (!site.quiet) startLog(site, req, res)->bytes = head ? 0 : file->size;
@@ -193,9 +193,10 @@ const char kUsage[] =
     "yet; an aborted upload leaves no file); a client that takes no byte of a response for\n"
     "--send-timeout seconds (default 60) is disconnected. 0 turns either off.\n"
     "--gzip: text-like files (text/*, JSON, JavaScript, SVG, XML) go out compressed with br or\n"
-    "gzip when Accept-Encoding accepts it (q-values honoured), chunked, with Vary:\n"
-    "Accept-Encoding and an ETag of their own (\"...-gzip\"); FILE.br or FILE.gz next to the\n"
-    "file is sent instead when it exists. Range requests get the uncompressed bytes.\n";
+    "gzip when Accept-Encoding accepts it (q-values honoured), with Vary: Accept-Encoding and\n"
+    "an ETag of their own (\"...-gzip\"): cached files compressed once and kept, larger ones\n"
+    "compressed as they are read and sent chunked. FILE.br or FILE.gz next to the file is sent\n"
+    "instead when it exists. Range requests get the uncompressed bytes.\n";
 
 }  // namespace
 

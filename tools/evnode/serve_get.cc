@@ -155,10 +155,55 @@ void sendIdentity(const ExchangePtr& ex, const FileFacts& f, const FileSource& s
                     });
 }
 
+zlib::BrotliOptions brotliOptions(std::uint64_t size) {
+  // Quality 5: most of brotli's gain at a speed fit for compressing on every request.
+  zlib::BrotliOptions o;
+  o.params[zlib::constants::BROTLI_PARAM_QUALITY] = 5;
+  o.params[zlib::constants::BROTLI_PARAM_MODE] = zlib::constants::BROTLI_MODE_TEXT;
+  o.params[zlib::constants::BROTLI_PARAM_SIZE_HINT] =
+      static_cast<std::uint32_t>(std::min<std::uint64_t>(size, UINT32_MAX));
+  return o;
+}
+
+// A coded body in memory: sent whole, with its length.
+void sendCodedBody(const ExchangePtr& ex, FileFacts f, const std::string& coding,
+                   const Buffer& body) {
+  const std::string etag = codedETag(f.etag, coding);
+  f.etag = etag;
+  f.contentEncoding = coding;
+  f.size = body.size();
+  BodyPlan plan = startFileResponse(ex, f);
+  if (plan.done) return;
+  ex->log->bytes += body.size();
+  ex->res->end(body);
+}
+
+// A cached file: its coded body is compressed once, on the thread pool, and kept in the entry
+// for the requests after.
+void sendCachedCoded(const ExchangePtr& ex, const FileFacts& f, const FileSource& src,
+                     const std::string& coding) {
+  const CachedFile& file = *src.file;
+  Buffer& kept = coding == "br" ? file.brBody : file.gzipBody;
+  if (!kept.empty()) return sendCodedBody(ex, f, coding, kept);
+  auto done = [ex, src, coding](const Error& err, Buffer out) {
+    if (gone(ex)) return;
+    if (err) return ex->reply(500);
+    Buffer& slot = coding == "br" ? src.file->brBody : src.file->gzipBody;
+    slot = out;
+    sendCodedBody(ex, factsOf(*src.file), coding, out);
+  };
+  if (coding == "br") {
+    zlib::brotliCompress(file.body, brotliOptions(file.size), std::move(done));
+  } else {
+    zlib::gzip(file.body, std::move(done));
+  }
+}
+
 // Compressed now, with the first coding the client prefers; chunked, as its length is not known
 // before the end.
 void sendCompressed(const ExchangePtr& ex, FileFacts f, const FileSource& src,
                     const std::string& coding) {
+  if (src.fd < 0) return sendCachedCoded(ex, f, src, coding);
   const std::string etag = codedETag(f.etag, coding);
   f.etag = etag;
   f.contentEncoding = coding;
@@ -167,26 +212,15 @@ void sendCompressed(const ExchangePtr& ex, FileFacts f, const FileSource& src,
   if (plan.done) return release(src);
   std::shared_ptr<zlib::ZlibBase> encoder;
   if (coding == "br") {
-    // Quality 5: most of brotli's gain at a speed fit for compressing on every request.
-    zlib::BrotliOptions o;
-    o.params[zlib::constants::BROTLI_PARAM_QUALITY] = 5;
-    o.params[zlib::constants::BROTLI_PARAM_MODE] = zlib::constants::BROTLI_MODE_TEXT;
-    o.params[zlib::constants::BROTLI_PARAM_SIZE_HINT] =
-        static_cast<std::uint32_t>(std::min<std::uint64_t>(f.size, UINT32_MAX));
-    encoder = zlib::createBrotliCompress(o);
+    encoder = zlib::createBrotliCompress(brotliOptions(f.size));
   } else {
     encoder = zlib::createGzip();
   }
   encoder->on(Readable::Events::data, [log = ex->log](const Buffer& b) { log->bytes += b.size(); });
-  std::shared_ptr<Readable> source;
-  if (src.fd >= 0) {
-    fs::ReadStreamOptions ro;
-    ro.fd = src.fd;
-    ro.start = 0;
-    source = fs::createReadStream(src.file->real, ro);
-  } else {
-    source = readableFrom({src.file->body});
-  }
+  fs::ReadStreamOptions ro;
+  ro.fd = src.fd;
+  ro.start = 0;
+  std::shared_ptr<Readable> source = fs::createReadStream(src.file->real, ro);
   http::ServerResponse* res = ex->res.get();
   pipeline({source, encoder, ex->res}, [res](const Error& err) {
     // A client gone or a read failed halfway: the response cannot be completed honestly.
@@ -360,7 +394,8 @@ void serveDirectory(const ExchangePtr& ex, const std::string& real) {
 
 }  // namespace
 
-void sendCached(const ExchangePtr& ex, const CachedFile& file) {
+void sendCached(const ExchangePtr& ex, const CachedFilePtr& entry) {
+  const CachedFile& file = *entry;
   FileFacts facts;
   facts.contentType = file.contentType;
   facts.etag = file.etag;
@@ -368,8 +403,7 @@ void sendCached(const ExchangePtr& ex, const CachedFile& file) {
   facts.mtime = file.mtime;
   facts.size = file.size;
   if (ex->site && ex->site->gzip && compressible(file.contentType)) {
-    // A copy of the entry (the body is shared) outlives the asynchronous steps.
-    return sendNegotiated(ex, FileSource{std::make_shared<CachedFile>(file), -1});
+    return sendNegotiated(ex, FileSource{entry, -1});
   }
   BodyPlan plan = startFileResponse(ex, facts);
   if (plan.done) return;
@@ -384,7 +418,7 @@ void serveGet(const ExchangePtr& ex) {
     std::string_view url = ex->req->url;
     auto file = ex->site->cache->load(url.substr(0, url.find('?')), ex->target.segments,
                                       ex->target.trailingSlash ? "index.html" : nullptr);
-    if (file) return sendCached(ex, *file);
+    if (file) return sendCached(ex, file);
   }
   const std::string path = ex->site->pathOf(ex->target.segments);
   fs::realpath(path, [ex](const Error& err, const std::string& real) {
