@@ -193,10 +193,10 @@ const char kUsage[] =
     "yet; an aborted upload leaves no file); a client that takes no byte of a response for\n"
     "--send-timeout seconds (default 60) is disconnected. 0 turns either off.\n"
     "--gzip: text-like files (text/*, JSON, JavaScript, SVG, XML) go out compressed with br or\n"
-    "gzip when Accept-Encoding accepts it (q-values honoured), with Vary: Accept-Encoding and\n"
-    "an ETag of their own (\"...-gzip\"): cached files compressed once and kept, larger ones\n"
-    "compressed as they are read and sent chunked. FILE.br or FILE.gz next to the file is sent\n"
-    "instead when it exists. Range requests get the uncompressed bytes.\n";
+    "gzip when Accept-Encoding accepts it (q-values honoured), chunked, with Vary:\n"
+    "Accept-Encoding and an ETag of their own (\"...-gzip\"); cached files are compressed once\n"
+    "and kept. FILE.br or FILE.gz next to the file is sent instead when it exists. Range\n"
+    "requests get the uncompressed bytes.\n";
 
 }  // namespace
 

@@ -165,17 +165,20 @@ zlib::BrotliOptions brotliOptions(std::uint64_t size) {
   return o;
 }
 
-// A coded body in memory: sent whole, with its length.
+// A coded body in memory. It goes out chunked, as one compressed while read does: the agreed
+// CLI (../shared/CLI.md) promises coded responses without Content-Length, whichever path
+// made them.
 void sendCodedBody(const ExchangePtr& ex, FileFacts f, const std::string& coding,
                    const Buffer& body) {
   const std::string etag = codedETag(f.etag, coding);
   f.etag = etag;
   f.contentEncoding = coding;
-  f.size = body.size();
+  f.lengthUnknown = true;
   BodyPlan plan = startFileResponse(ex, f);
   if (plan.done) return;
   ex->log->bytes += body.size();
-  ex->res->end(body);
+  ex->res->write(body);
+  ex->res->end();
 }
 
 // A cached file: its coded body is compressed once, on the thread pool, and kept in the entry
