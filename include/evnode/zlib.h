@@ -26,6 +26,8 @@
 #include <memory>
 #include <optional>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "evnode/buffer.h"
 #include "evnode/error.h"
@@ -221,7 +223,8 @@ class ZlibBase : public Transform {
   std::size_t outPos_ = 0;
   std::uint64_t bytesWritten_ = 0, bytesOut_ = 0;
   std::optional<std::uint64_t> maxOutput_;
-  std::vector<int> flushKinds_;  // flush() requests, in order, for their empty writes
+  // flush() requests, in order: the storage of the empty write each made, and its kind.
+  std::vector<std::pair<std::shared_ptr<std::uint8_t[]>, int>> flushKinds_;
   std::size_t chunkSize_;
   int flush_, finishFlush_;
   Mode mode_;

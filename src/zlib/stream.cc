@@ -32,9 +32,9 @@ int ZlibBase::defaultFullFlush() const {
 
 void ZlibBase::_transform(const Buffer& chunk, TransformCallback cb) {
   jobFlush_ = flush_;
-  if (chunk.empty() && !flushKinds_.empty()) {
-    // The empty write flush() made.
-    jobFlush_ = flushKinds_.front();
+  if (chunk.empty() && !flushKinds_.empty() && chunk.storage() == flushKinds_.front().first) {
+    // The empty write flush() made (known by its storage: a user's own empty write is not it).
+    jobFlush_ = flushKinds_.front().second;
     flushKinds_.erase(flushKinds_.begin());
   }
   in_ = chunk;
@@ -126,8 +126,9 @@ void ZlibBase::flush(int kind, std::function<void()> cb) {
     if (cb) nextTick(std::move(cb));
     return;
   }
-  flushKinds_.push_back(kind);
-  write(Buffer(), [cb = std::move(cb)](const Error&) {
+  Buffer marker(std::shared_ptr<std::uint8_t[]>(new std::uint8_t[1]), 0, 0);
+  flushKinds_.emplace_back(marker.storage(), kind);
+  write(marker, [cb = std::move(cb)](const Error&) {
     if (cb) cb();
   });
 }
