@@ -165,6 +165,26 @@ TEST(ZlibStream, FlushGivesTheOutputSoFar) {
   }
 }
 
+TEST(ZlibStream, AnEmptyWriteIsNotTakenForAFlush) {
+  // The user's empty write is queued before flush()'s own: the flush still comes after "abc".
+  auto s = createDeflate();
+  std::string out, partial;
+  s->on(Readable::Events::data, [&](const Buffer& b) { out.append(b.view()); });
+  s->cork();
+  s->write(Buffer());
+  s->write(buf("abc"));
+  s->flush(Z_SYNC_FLUSH, [&] {
+    Options o;
+    o.finishFlush = Z_SYNC_FLUSH;
+    partial = str(inflateSync(buf(out), o));
+    s->end();
+  });
+  s->uncork();
+  run();
+  EXPECT_EQ(partial, "abc");
+  EXPECT_EQ(str(inflateSync(buf(out))), "abc");
+}
+
 TEST(ZlibStream, ParamsChangeTheLevelMidStream) {
   const std::string text = sampleText(200 * 1024, 12);
   Options o;
