@@ -165,35 +165,31 @@ zlib::BrotliOptions brotliOptions(std::uint64_t size) {
   return o;
 }
 
-// A coded body in memory. It goes out chunked, as one compressed while read does: the agreed
-// CLI (../shared/CLI.md) promises coded responses without Content-Length, whichever path
-// made them.
-void sendCodedBody(const ExchangePtr& ex, FileFacts f, const std::string& coding,
-                   const Buffer& body) {
+// A cached file, coded: compressed once, on the thread pool, and the coded body kept in the
+// entry for the requests after (a 304 or a HEAD needs none). It goes out chunked, as one
+// compressed while read does: the agreed CLI (../shared/CLI.md) promises coded responses
+// without Content-Length, whichever path made them.
+void sendCachedCoded(const ExchangePtr& ex, FileFacts f, const FileSource& src,
+                     const std::string& coding) {
   const std::string etag = codedETag(f.etag, coding);
   f.etag = etag;
   f.contentEncoding = coding;
   f.lengthUnknown = true;
   BodyPlan plan = startFileResponse(ex, f);
   if (plan.done) return;
-  ex->log->bytes += body.size();
-  ex->res->write(body);
-  ex->res->end();
-}
-
-// A cached file: its coded body is compressed once, on the thread pool, and kept in the entry
-// for the requests after.
-void sendCachedCoded(const ExchangePtr& ex, const FileFacts& f, const FileSource& src,
-                     const std::string& coding) {
+  auto send = [ex](const Buffer& body) {
+    ex->log->bytes += body.size();
+    ex->res->write(body);
+    ex->res->end();
+  };
   const CachedFile& file = *src.file;
-  Buffer& kept = coding == "br" ? file.brBody : file.gzipBody;
-  if (!kept.empty()) return sendCodedBody(ex, f, coding, kept);
-  auto done = [ex, src, coding](const Error& err, Buffer out) {
+  const Buffer& kept = coding == "br" ? file.brBody : file.gzipBody;
+  if (!kept.empty()) return send(kept);
+  auto done = [ex, src, coding, send](const Error& err, Buffer out) {
     if (gone(ex)) return;
-    if (err) return ex->reply(500);
-    Buffer& slot = coding == "br" ? src.file->brBody : src.file->gzipBody;
-    slot = out;
-    sendCodedBody(ex, factsOf(*src.file), coding, out);
+    if (err) return ex->res->destroy();  // the head is out: cutting it short is all there is
+    (coding == "br" ? src.file->brBody : src.file->gzipBody) = out;
+    send(out);
   };
   if (coding == "br") {
     zlib::brotliCompress(file.body, brotliOptions(file.size), std::move(done));
