@@ -55,14 +55,14 @@ set(CPACK_PACKAGE_NAME evnode)
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGE_CONTACT "evnode maintainers <evnode@localhost>")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "${PROJECT_DESCRIPTION}")
-set(CPACK_PACKAGE_DESCRIPTION
-    "Node.js's networking API (event loop, streams, net, http, https, tls, dgram, dns)\n"
-    "as a C++20 library, with the evnode command-line tool.")
+set(CPACK_PACKAGE_DESCRIPTION "Node.js's networking API (event loop, streams, net, http, https, \
+tls, dgram, dns, zlib)\nas a C++20 library, with the evnode command-line tool.")
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION libdevel)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-set(CPACK_DEBIAN_PACKAGE_DEPENDS
-    "libuv1-dev, libc-ares-dev, libssl-dev (>= 3), libidn2-dev, pkg-config")
+# One string: set() would join several with ";".
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "libuv1-dev, libc-ares-dev, libssl-dev (>= 3), libidn2-dev, \
+zlib1g-dev, libbrotli-dev, pkg-config")
 set(CPACK_PACKAGE_INSTALL_DIRECTORY evnode)
 set(CPACK_SET_DESTDIR OFF)
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)

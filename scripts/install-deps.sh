@@ -21,6 +21,7 @@ required=(
   build-essential cmake ninja-build pkg-config
   libuv1-dev libssl-dev openssl libc-ares-dev
   libidn2-dev  # IDNA for the URL parser's hosts (src/url/host.cc)
+  zlib1g-dev libbrotli-dev  # gzip, deflate and brotli (src/zlib/)
 )
 # Tests, fuzzing, benchmarks and their peers.
 for_tests=(

@@ -26,8 +26,9 @@
 #include "evnode/url.h"
 #include "evnode/version.h"
 #include "evnode/when.h"
+#include "evnode/zlib.h"
 
 /// \namespace evnode
 /// Node.js's networking stack in C++, with Node's names. The loop and timers (loop.h), events
 /// (events.h), Buffer (buffer.h), streams (stream.h), errors (error.h) and URL (url.h) are here;
-/// each module has its own namespace (net, http, https, tls, dgram, dns, fs, process).
+/// each module has its own namespace (net, http, https, tls, dgram, dns, fs, process, zlib).

@@ -250,12 +250,13 @@ TEST(CliGetCurl, SilentHidesErrorsUnlessShowError) {
   EXPECT_TRUE(isOneErrorLine(r.err)) << r.err;
 }
 
-TEST(CliGetCurl, CompressedSaysWhatIsMissing) {
+// --compressed is an ordinary option (gzip_test.cc decodes with it): the run gets as far as
+// the connection.
+TEST(CliGetCurl, CompressedIsAccepted) {
   EVNODE_WATCHDOG(30);
   auto r = evnodeGet({"--compressed", "http://127.0.0.1:1/"});
-  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.status, 7);
   EXPECT_TRUE(isOneErrorLine(r.err)) << r.err;
-  EXPECT_NE(r.err.find("zlib"), std::string::npos) << r.err;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -121,7 +121,8 @@ for f in ./usr/bin/evnode ./usr/include/evnode/evnode.h ./usr/include/evnode/ver
   grep -q " $f\$" <<<"$files" || fail "$f is not in the package"
 done
 depends=$(dpkg-deb -f "$deb" Depends)
-for d in libuv1 libc-ares2 libssl3 libidn2-0 libuv1-dev libc-ares-dev libssl-dev libidn2-dev; do
+for d in libuv1 libc-ares2 libssl3 libidn2-0 zlib1g libbrotli1 libuv1-dev libc-ares-dev libssl-dev \
+         libidn2-dev zlib1g-dev libbrotli-dev; do
   grep -Eq "(^|, )$d( |,|$)" <<<"$depends" || fail "Depends lacks $d: $depends"
 done
 step "  $(basename "$deb"): Depends: $depends"

@@ -18,6 +18,7 @@
 #include "evnode/loop.h"
 #include "evnode/process.h"
 #include "evnode/url.h"
+#include "evnode/zlib.h"
 #include "tools/evnode/commands.h"
 
 namespace evnode::cli {
@@ -28,12 +29,14 @@ const char kUsage[] =
     "usage: evnode get URL [-X METHOD] [-H 'Name: value']... [-d DATA | --data-file F]\n"
     "                  [-o FILE | -O] [-i] [-I] [-L] [-s] [-S] [-v] [--unix-socket PATH]\n"
     "                  [--cacert F] [-k] [--resolve HOST:PORT:ADDRESS]... [--timeout SECONDS]\n"
-    "                  [--fail]\n"
+    "                  [--fail] [--compressed]\n"
     "Sends one request and writes the response body to stdout, or to FILE with -o (-O: the\n"
     "URL's last path segment); a progress bar then goes to stderr when it is a terminal.\n"
     "  -i  print the status line and headers first      -I  send HEAD, print the headers\n"
     "  -L  follow redirects (at most 20)                 -v  print both heads on stderr\n"
     "  -s  no progress bar, no error text (-S: but errors)\n"
+    "--compressed asks for deflate, gzip or br (Accept-Encoding) and decodes the body; -i and\n"
+    "-v show the headers as they came.\n"
     "-d (or --data-file, '-' for stdin) sends a body and implies POST unless -X is given.\n"
     "--timeout bounds the whole request (seconds, fractions allowed). --resolve (as curl's)\n"
     "connects to ADDRESS for HOST:PORT; Host, SNI and the certificate check keep HOST.\n"
@@ -41,7 +44,7 @@ const char kUsage[] =
     "Exit status (curl's): 0 a response arrived, 3 malformed URL, 6 name not resolved,\n"
     "7 connect failed, 18 body cut short, 22 --fail and status >= 400, 23 writing the output\n"
     "failed, 28 timeout, 35 TLS handshake failed, 47 too many redirects, 60 certificate\n"
-    "rejected, 1 anything else.\n";
+    "rejected, 61 a body that does not decode (--compressed), 1 anything else.\n";
 
 // curl's exit statuses, where curl has one.
 enum Exit : int {
@@ -57,6 +60,7 @@ enum Exit : int {
   kTlsHandshake = 35,
   kTooManyRedirects = 47,
   kCertificate = 60,
+  kBadContentEncoding = 61,
 };
 constexpr int kMaxRedirects = 20;
 
@@ -188,6 +192,7 @@ struct Options {
   std::optional<std::string> output;
   bool include = false, head = false, follow = false, verbose = false;
   bool silent = false, showErrors = false, failOnError = false;
+  bool compressed = false;  // --compressed: ask for and decode deflate, gzip, br
   std::optional<std::string> unixSocket;
   std::optional<std::string> ca;  // --cacert's contents
   bool insecure = false;
@@ -310,6 +315,9 @@ class Fetch {
     } else if (o_.data && !hasHeader(r.headers, "content-type")) {
       r.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
     }
+    // curl's list, unless the command line gave its own.
+    if (o_.compressed && !hasHeader(r.headers, "accept-encoding"))
+      r.headers.emplace_back("Accept-Encoding", "deflate, gzip, br");
 
     std::shared_ptr<fs::ReadStream> bodyFile;
     if (withBody && o_.dataFile && *o_.dataFile != "-") {
@@ -413,11 +421,30 @@ class Fetch {
       progress_ = std::make_shared<Progress>(total);
     }
     http::IncomingMessage* raw = res.get();
-    res->on(http::IncomingMessage::Events::data, [this, raw](const Buffer& chunk) {
+    // --compressed: the body goes through a decoder for its Content-Encoding, made with the
+    // first byte (an empty body, as HEAD's, has nothing to decode).
+    std::string coding;
+    if (o_.compressed) {
+      if (auto ce = res->headers.get("content-encoding")) coding = *ce;
+      try {
+        if (!zlib::createDecoder(coding)) coding.clear();
+      } catch (const Exception&) {
+        finish("unrecognized content encoding '" + coding +
+                   "' (--compressed decodes deflate, gzip and br)",
+               kBadContentEncoding);
+        return;
+      }
+    }
+    res->on(http::IncomingMessage::Events::data, [this, raw, coding](const Buffer& chunk) {
       if (progress_) progress_->add(chunk.length());
-      if (!sink()->write(chunk)) {
+      Writable* to = sink();
+      if (!coding.empty()) {
+        if (!decoder_) startDecoder(raw, coding);
+        to = decoder_.get();
+      }
+      if (!to->write(chunk)) {
         raw->pause();
-        sink()->once(Writable::Events::drain, [raw] { raw->resume(); });
+        to->once(Writable::Events::drain, [raw] { raw->resume(); });
       }
     });
     res->on(http::IncomingMessage::Events::error, [this](const Error& err) {
@@ -428,15 +455,42 @@ class Fetch {
     if (o_.output) sink();  // even an empty body makes the file
     res->on(http::IncomingMessage::Events::end, [this] {
       if (progress_) progress_->finish();
-      if (file_) {
-        // The exit waits for the file's last write: a failed one is still exit 23.
-        file_->end([this](const Error& err) {
-          if (!err) finish("", 0);  // a failed write is the file's `error` event: exit 23
-        });
-      } else {
-        finish("", 0);
+      if (decoder_) {
+        decoder_->end();  // its own `end` finishes the run (bodyDone)
+        return;
+      }
+      bodyDone();
+    });
+  }
+
+  // The decoded body goes to the sink with backpressure; a body that does not decode is
+  // curl's exit 61.
+  void startDecoder(http::IncomingMessage* raw, const std::string& coding) {
+    decoder_ = zlib::createDecoder(coding);
+    zlib::ZlibBase* d = decoder_.get();
+    d->on(Readable::Events::data, [this, d](const Buffer& out) {
+      if (!sink()->write(out)) {
+        d->pause();
+        sink()->once(Writable::Events::drain, [d] { d->resume(); });
       }
     });
+    d->on(Readable::Events::end, [this] { bodyDone(); });
+    d->on(Stream::Events::error, [this, raw, coding](const Error& err) {
+      raw->resume();
+      finish("the " + coding + " body does not decode: " + describe(err), kBadContentEncoding);
+    });
+  }
+
+  // The whole body is out (decoded if it was encoded).
+  void bodyDone() {
+    if (file_) {
+      // The exit waits for the file's last write: a failed one is still exit 23.
+      file_->end([this](const Error& err) {
+        if (!err) finish("", 0);  // a failed write is the file's `error` event: exit 23
+      });
+    } else {
+      finish("", 0);
+    }
   }
 
   void redirect(const http::IncomingMessagePtr& res, const std::string& location,
@@ -534,6 +588,7 @@ class Fetch {
   http::ClientRequestPtr req_;
   std::shared_ptr<fs::WriteStream> file_;
   std::shared_ptr<Progress> progress_;
+  std::shared_ptr<zlib::ZlibBase> decoder_;
   TimeoutPtr deadline_;
   int redirects_ = 0;
   bool headTraced_ = false;
@@ -564,7 +619,7 @@ int cmdGet(Args& args) {
   o.silent = args.flag("-s|--silent");
   o.showErrors = args.flag("-S|--show-error");
   o.verbose = args.flag("-v|--verbose");
-  bool compressed = args.flag("--compressed");
+  o.compressed = args.flag("--compressed");
   o.unixSocket = args.value("--unix-socket");
   auto cacert = args.value("--cacert");
   o.insecure = args.flag("-k|--insecure");
@@ -577,10 +632,6 @@ int cmdGet(Args& args) {
   if (o.head && (o.data || o.dataFile))
     fail("-I sends HEAD, which has no body: drop -d/--data-file", kUsageError);
   if (o.output && saveUnderRemoteName) fail("use either -o or -O, not both", kUsageError);
-  if (compressed) {
-    fail("--compressed needs zlib support, which this build of evnode does not have yet",
-         kUsageError);
-  }
   if (timeoutText) {
     o.timeoutMs = parseTimeout(*timeoutText);
     o.timeoutText = *timeoutText;

@@ -14,6 +14,7 @@
 #include "tools/evnode/commands.h"
 #include "tools/evnode/serve.h"
 #include "tools/evnode/serve_cache.h"
+#include "tools/evnode/serve_gzip.h"
 
 namespace evnode::cli {
 
@@ -117,19 +118,23 @@ std::shared_ptr<LogState> startLog(const Site& site, const http::RequestPtr& req
 
 // A cached file for a request with no validators or range: the head and the body in one write,
 // without the bookkeeping of an Exchange.
-bool answerFromCache(const Site& site, const http::RequestPtr& req, const http::ResponsePtr& res,
-                     bool head) {
+bool answerFromCache(const std::shared_ptr<const Site>& sitePtr, const http::RequestPtr& req,
+                     const http::ResponsePtr& res, bool head) {
+  const Site& site = *sitePtr;
   std::string_view url = req->url;
   CachedFilePtr file = site.cache->find(url.substr(0, url.find('?')));
   if (!file) return false;
   const auto& h = req->headers;
-  if (h.has("if-none-match") || h.has("if-modified-since") || h.has("range")) {
+  // --gzip: a text-like file's answer depends on Accept-Encoding (serve_get.cc decides).
+  if (h.has("if-none-match") || h.has("if-modified-since") || h.has("range") ||
+      (site.gzip && compressible(file->contentType))) {
     auto ex = std::make_shared<Exchange>();
     ex->req = req;
     ex->res = res;
+    ex->site = sitePtr;
     ex->head = head;
     ex->log = startLog(site, req, res);
-    sendCached(ex, *file);
+    sendCached(ex, file);
     return true;
   }
   if (!site.quiet) startLog(site, req, res)->bytes = head ? 0 : file->size;
@@ -149,7 +154,7 @@ bool answerFromCache(const Site& site, const http::RequestPtr& req, const http::
 void onRequest(const std::shared_ptr<const Site>& site, const http::RequestPtr& req,
                const http::ResponsePtr& res, bool expectContinue) {
   const bool head = req->method == "HEAD";
-  if (site->cache && (head || req->method == "GET") && answerFromCache(*site, req, res, head))
+  if (site->cache && (head || req->method == "GET") && answerFromCache(site, req, res, head))
     return;
   auto ex = std::make_shared<Exchange>();
   ex->req = req;
@@ -173,6 +178,7 @@ void onRequest(const std::shared_ptr<const Site>& site, const http::RequestPtr& 
 const char kUsage[] =
     "usage: evnode serve [DIR] [--port 8080] [--host 127.0.0.1] [--writable]\n"
     "                    [--tls-cert F --tls-key F] [-q] [--body-timeout S] [--send-timeout S]\n"
+    "                    [--gzip]\n"
     "Static file server for DIR (default '.'). GET and HEAD, with ETag/Last-Modified (304),\n"
     "byte ranges (206/416), index.html or a listing for directories. --writable accepts PUT\n"
     "uploads (201 new, 204 replaced). With --tls-cert/--tls-key (PEM files) it serves HTTPS.\n"
@@ -185,7 +191,12 @@ const char kUsage[] =
     "Timeouts: a request body that sends no byte for --body-timeout seconds (default 30), or\n"
     "averages under 512 bytes/s after that long, ends its connection (408 if nothing was sent\n"
     "yet; an aborted upload leaves no file); a client that takes no byte of a response for\n"
-    "--send-timeout seconds (default 60) is disconnected. 0 turns either off.\n";
+    "--send-timeout seconds (default 60) is disconnected. 0 turns either off.\n"
+    "--gzip: text-like files (text/*, JSON, JavaScript, SVG, XML) go out compressed with br or\n"
+    "gzip when Accept-Encoding accepts it (q-values honoured), chunked, with Vary:\n"
+    "Accept-Encoding and an ETag of their own (\"...-gzip\"); cached files are compressed once\n"
+    "and kept. FILE.br or FILE.gz next to the file is sent instead when it exists. Range\n"
+    "requests get the uncompressed bytes.\n";
 
 }  // namespace
 
@@ -200,6 +211,7 @@ int cmdServe(Args& args) {
   std::string host = args.value("--host").value_or("127.0.0.1");
   bool writable = args.flag("--writable");
   bool quiet = args.flag("-q|--quiet");
+  bool gzip = args.flag("--gzip");
   // Seconds; 0 turns a timeout off.
   long bodyTimeout = args.number("--body-timeout", 30, 0, 1000000);
   long sendTimeout = args.number("--send-timeout", 60, 0, 1000000);
@@ -224,6 +236,7 @@ int cmdServe(Args& args) {
   site->writable = writable;
 
   site->quiet = quiet;
+  site->gzip = gzip;
   site->cache = std::make_unique<serve::FileCache>(site->root);
 
   http::ServerOptions opts;

@@ -20,6 +20,7 @@ struct Site {
   std::string root;  // the served directory, canonical (realpath), without a trailing slash
   bool writable = false;
   bool quiet = false;                // no access log
+  bool gzip = false;                 // --gzip: text-like files sent br/gzip-coded
   std::unique_ptr<FileCache> cache;  // small files kept fresh with inotify (serve_cache.h)
 
   // Whether a canonical path is the root or below it (symlinks resolved by the caller).
@@ -62,7 +63,7 @@ using ExchangePtr = std::shared_ptr<Exchange>;
 // GET and HEAD: files (conditional, ranges), directory redirects, index.html, listings.
 void serveGet(const ExchangePtr& ex);
 // GET and HEAD of a file from the cache, with the same validators and ranges.
-void sendCached(const ExchangePtr& ex, const CachedFile& file);
+void sendCached(const ExchangePtr& ex, const std::shared_ptr<const CachedFile>& file);
 // PUT with --writable: the body goes to a temporary file that replaces the target at the end.
 void servePut(const ExchangePtr& ex);
 

@@ -35,6 +35,10 @@ struct CachedFile {
   std::time_t mtime = 0;  // seconds, as Last-Modified and If-Modified-Since compare
   std::string contentType, etag, lastModified, contentLength;
   Buffer body;  // the whole file
+  // `serve --gzip`: the body compressed, made on the thread pool by the first request that
+  // asks for that coding and kept with the entry (dropped with it when the file changes).
+  // Only the loop thread touches them.
+  mutable Buffer gzipBody, brBody;
 };
 using CachedFilePtr = std::shared_ptr<const CachedFile>;
 

@@ -2,13 +2,17 @@
 // inside the served directory; files go out with validators, conditional 304s and byte
 // ranges — small ones from the cache (serve_cache.h), read inline on a miss, larger ones sent
 // with sendfile(2) (over TLS read and streamed with backpressure); directories get a redirect
-// to their slash form, their index.html, or a listing.
+// to their slash form, their index.html, or a listing. With --gzip, text-like files are sent
+// coded (br or gzip, as Accept-Encoding prefers): a precompressed FILE.br / FILE.gz when there
+// is one, else compressed on the fly and sent chunked.
 #include <cmath>
 #include <functional>
 
 #include "evnode/fs.h"
+#include "evnode/zlib.h"
 #include "tools/evnode/serve.h"
 #include "tools/evnode/serve_cache.h"
+#include "tools/evnode/serve_gzip.h"
 #include "tools/evnode/serve_http.h"
 #include "tools/evnode/serve_listing.h"
 #include "tools/evnode/serve_mime.h"
@@ -29,6 +33,11 @@ struct FileFacts {
   std::string_view contentType, etag, lastModified;
   std::time_t mtime = 0;
   std::uint64_t size = 0;
+  // --gzip: the coding of the body sent ("" none), whether the response varies with
+  // Accept-Encoding, and whether its length is unknown (compressed on the fly: chunked).
+  std::string_view contentEncoding;
+  bool vary = false;
+  bool lengthUnknown = false;
 };
 
 // The body bytes to send, once the head is out; `done` when the response is complete already
@@ -50,22 +59,43 @@ BodyPlan startFileResponse(const ExchangePtr& ex, const FileFacts& f) {
     notModified = since && f.mtime <= *since;
   }
   if (notModified) {
-    ex->reply(304, {{"ETag", std::string(f.etag)}, {"Last-Modified", std::string(f.lastModified)}});
+    http::HeaderList h{{"ETag", std::string(f.etag)},
+                       {"Last-Modified", std::string(f.lastModified)}};
+    if (f.vary) h.emplace_back("Vary", "Accept-Encoding");
+    ex->reply(304, h);
     return {};
   }
 
-  http::HeaderList h{{"Content-Type", std::string(f.contentType)},
-                     {"Last-Modified", std::string(f.lastModified)},
-                     {"ETag", std::string(f.etag)},
-                     {"Accept-Ranges", "bytes"}};
+  http::HeaderList h{{"Content-Type", std::string(f.contentType)}};
+  if (!f.contentEncoding.empty())
+    h.emplace_back("Content-Encoding", std::string(f.contentEncoding));
+  h.emplace_back("Last-Modified", std::string(f.lastModified));
+  h.emplace_back("ETag", std::string(f.etag));
+  if (f.vary) h.emplace_back("Vary", "Accept-Encoding");
   int status = 200;
   BodyPlan plan{false, 0, f.size};
+  if (!f.contentEncoding.empty()) {
+    // A coded body is sent whole: ranges are answered from the identity representation.
+    if (!f.lengthUnknown) h.emplace_back("Content-Length", std::to_string(f.size));
+    ex->res->writeHead(200, std::move(h));
+    if (ex->head || (plan.length == 0 && !f.lengthUnknown)) {
+      // HEAD of a body compressed on the fly: its length is not known, so none is announced
+      // (an end() alone would say Content-Length: 0).
+      if (f.lengthUnknown) ex->res->flushHeaders();
+      ex->res->end();
+      return {};
+    }
+    return plan;
+  }
+  h.emplace_back("Accept-Ranges", "bytes");
   auto range = headers.get("range");
   auto ifRange = headers.get("if-range");
   if (range && (!ifRange || ifRangeHolds(*ifRange, f.etag, f.mtime))) {
     ByteRange r = parseRange(*range, f.size);
     if (r.kind == ByteRange::kUnsatisfiable) {
-      ex->reply(416, {{"Content-Range", "bytes */" + std::to_string(f.size)}});
+      http::HeaderList rh{{"Content-Range", "bytes */" + std::to_string(f.size)}};
+      if (f.vary) rh.emplace_back("Vary", "Accept-Encoding");
+      ex->reply(416, rh);
       return {};
     }
     if (r.kind == ByteRange::kSatisfiable) {
@@ -85,6 +115,173 @@ BodyPlan startFileResponse(const ExchangePtr& ex, const FileFacts& f) {
   return plan;
 }
 
+// A file under --gzip negotiation, owned across the asynchronous steps: its facts (a cache
+// entry, or one made for this request) and its bytes, an open descriptor (closed when done
+// with) or the cached body.
+struct FileSource {
+  std::shared_ptr<const CachedFile> file;
+  int fd = -1;
+};
+
+FileFacts factsOf(const CachedFile& c) {
+  FileFacts f;
+  f.contentType = c.contentType;
+  f.etag = c.etag;
+  f.lastModified = c.lastModified;
+  f.mtime = c.mtime;
+  f.size = c.size;
+  f.vary = true;
+  return f;
+}
+
+void release(const FileSource& src) {
+  if (src.fd >= 0) closeQuietly(src.fd);
+}
+
+// The identity representation (also for every Range request under --gzip).
+void sendIdentity(const ExchangePtr& ex, const FileFacts& f, const FileSource& src) {
+  BodyPlan plan = startFileResponse(ex, f);
+  if (plan.done) return release(src);
+  if (src.fd < 0) {
+    ex->log->bytes += plan.length;
+    ex->res->end(src.file->body.slice(static_cast<std::int64_t>(plan.first),
+                                      static_cast<std::int64_t>(plan.first + plan.length)));
+    return;
+  }
+  ex->res->sendFile(src.fd, plan.first, plan.length,
+                    [fd = src.fd, log = ex->log](const Error&, std::uint64_t sent) {
+                      log->bytes += sent;
+                      closeQuietly(fd);
+                    });
+}
+
+zlib::BrotliOptions brotliOptions(std::uint64_t size) {
+  // Quality 5: most of brotli's gain at a speed fit for compressing on every request.
+  zlib::BrotliOptions o;
+  o.params[zlib::constants::BROTLI_PARAM_QUALITY] = 5;
+  o.params[zlib::constants::BROTLI_PARAM_MODE] = zlib::constants::BROTLI_MODE_TEXT;
+  o.params[zlib::constants::BROTLI_PARAM_SIZE_HINT] =
+      static_cast<std::uint32_t>(std::min<std::uint64_t>(size, UINT32_MAX));
+  return o;
+}
+
+// A cached file, coded: compressed once, on the thread pool, and the coded body kept in the
+// entry for the requests after (a 304 or a HEAD needs none). It goes out chunked, as one
+// compressed while read does: the agreed CLI (../shared/CLI.md) promises coded responses
+// without Content-Length, whichever path made them.
+void sendCachedCoded(const ExchangePtr& ex, FileFacts f, const FileSource& src,
+                     const std::string& coding) {
+  const std::string etag = codedETag(f.etag, coding);
+  f.etag = etag;
+  f.contentEncoding = coding;
+  f.lengthUnknown = true;
+  BodyPlan plan = startFileResponse(ex, f);
+  if (plan.done) return;
+  auto send = [ex](const Buffer& body) {
+    ex->log->bytes += body.size();
+    ex->res->write(body);
+    ex->res->end();
+  };
+  const CachedFile& file = *src.file;
+  const Buffer& kept = coding == "br" ? file.brBody : file.gzipBody;
+  if (!kept.empty()) return send(kept);
+  auto done = [ex, src, coding, send](const Error& err, Buffer out) {
+    if (gone(ex)) return;
+    if (err) return ex->res->destroy();  // the head is out: cutting it short is all there is
+    (coding == "br" ? src.file->brBody : src.file->gzipBody) = out;
+    send(out);
+  };
+  if (coding == "br") {
+    zlib::brotliCompress(file.body, brotliOptions(file.size), std::move(done));
+  } else {
+    zlib::gzip(file.body, std::move(done));
+  }
+}
+
+// Compressed now, with the first coding the client prefers; chunked, as its length is not known
+// before the end.
+void sendCompressed(const ExchangePtr& ex, FileFacts f, const FileSource& src,
+                    const std::string& coding) {
+  if (src.fd < 0) return sendCachedCoded(ex, f, src, coding);
+  const std::string etag = codedETag(f.etag, coding);
+  f.etag = etag;
+  f.contentEncoding = coding;
+  f.lengthUnknown = true;
+  BodyPlan plan = startFileResponse(ex, f);
+  if (plan.done) return release(src);
+  std::shared_ptr<zlib::ZlibBase> encoder;
+  if (coding == "br") {
+    encoder = zlib::createBrotliCompress(brotliOptions(f.size));
+  } else {
+    encoder = zlib::createGzip();
+  }
+  encoder->on(Readable::Events::data, [log = ex->log](const Buffer& b) { log->bytes += b.size(); });
+  fs::ReadStreamOptions ro;
+  ro.fd = src.fd;
+  ro.start = 0;
+  std::shared_ptr<Readable> source = fs::createReadStream(src.file->real, ro);
+  http::ServerResponse* res = ex->res.get();
+  pipeline({source, encoder, ex->res}, [res](const Error& err) {
+    // A client gone or a read failed halfway: the response cannot be completed honestly.
+    if (err && !res->destroyed()) res->destroy();
+  });
+}
+
+// A precompressed sibling (FILE.br, FILE.gz) for codings[i..], in the client's order; the
+// first that exists inside the served directory is sent as it is. None: compressed now.
+void trySibling(const ExchangePtr& ex, const FileSource& src, std::vector<std::string> codings,
+                std::size_t i) {
+  if (i == codings.size()) return sendCompressed(ex, factsOf(*src.file), src, codings[0]);
+  const std::string path = src.file->real + (codings[i] == "br" ? ".br" : ".gz");
+  fs::realpath(path, [ex, src, codings, i](const Error& err, const std::string& real) {
+    if (gone(ex)) return release(src);
+    if (err || !ex->site->contains(real)) return trySibling(ex, src, codings, i + 1);
+    fs::open(real, "r", [ex, src, codings, i](const Error& err, int fd) {
+      if (gone(ex)) {
+        if (!err) closeQuietly(fd);
+        return release(src);
+      }
+      if (err) return trySibling(ex, src, codings, i + 1);
+      fs::fstat(fd, [ex, src, codings, i, fd](const Error& err, const fs::Stats& st) {
+        if (err || !st.isFile() || !mayServe(st.mode) || gone(ex)) {
+          closeQuietly(fd);
+          if (gone(ex)) return release(src);
+          return trySibling(ex, src, codings, i + 1);
+        }
+        release(src);
+        // The sibling's own validators: a new FILE.gz is a new representation.
+        FileFacts g = factsOf(*src.file);
+        const std::string etag = codedETag(makeETag(st.size, st.mtimeMs), codings[i]);
+        g.mtime = static_cast<std::time_t>(std::floor(st.mtimeMs / 1000));
+        const std::string lastModified = formatHttpDate(g.mtime);
+        g.etag = etag;
+        g.lastModified = lastModified;
+        g.size = st.size;
+        g.contentEncoding = codings[i];
+        BodyPlan plan = startFileResponse(ex, g);
+        if (plan.done) return closeQuietly(fd);
+        ex->res->sendFile(fd, 0, st.size, [fd, log = ex->log](const Error&, std::uint64_t sent) {
+          log->bytes += sent;
+          closeQuietly(fd);
+        });
+      });
+    });
+  });
+}
+
+// --gzip, a text-like file: the representation Accept-Encoding asks for, Vary always.
+void sendNegotiated(const ExchangePtr& ex, const FileSource& src) {
+  const FileFacts f = factsOf(*src.file);
+  const auto& headers = ex->req->headers;
+  AcceptedCodings accepted = acceptedCodings(headers.get("accept-encoding"));
+  if (accepted.codings.empty() && !accepted.identityOk) {
+    release(src);
+    return ex->reply(406, {{"Vary", "Accept-Encoding"}});
+  }
+  if (accepted.codings.empty() || headers.has("range")) return sendIdentity(ex, f, src);
+  trySibling(ex, src, std::move(accepted.codings), 0);
+}
+
 void sendFile(const ExchangePtr& ex, const std::string& real, int fd, const fs::Stats& st) {
   const std::string etag = makeETag(st.size, st.mtimeMs);
   FileFacts facts;
@@ -94,6 +291,16 @@ void sendFile(const ExchangePtr& ex, const std::string& real, int fd, const fs::
   facts.etag = etag;
   facts.lastModified = lastModified;
   facts.size = st.size;
+  if (ex->site->gzip && compressible(facts.contentType)) {
+    auto file = std::make_shared<CachedFile>();
+    file->real = real;
+    file->size = st.size;
+    file->mtime = facts.mtime;
+    file->contentType = facts.contentType;
+    file->etag = etag;
+    file->lastModified = lastModified;
+    return sendNegotiated(ex, FileSource{std::move(file), fd});
+  }
   BodyPlan plan = startFileResponse(ex, facts);
   if (plan.done) return closeQuietly(fd);
   const std::uint64_t first = plan.first, length = plan.length;
@@ -186,8 +393,17 @@ void serveDirectory(const ExchangePtr& ex, const std::string& real) {
 
 }  // namespace
 
-void sendCached(const ExchangePtr& ex, const CachedFile& file) {
-  FileFacts facts{file.contentType, file.etag, file.lastModified, file.mtime, file.size};
+void sendCached(const ExchangePtr& ex, const CachedFilePtr& entry) {
+  const CachedFile& file = *entry;
+  FileFacts facts;
+  facts.contentType = file.contentType;
+  facts.etag = file.etag;
+  facts.lastModified = file.lastModified;
+  facts.mtime = file.mtime;
+  facts.size = file.size;
+  if (ex->site && ex->site->gzip && compressible(file.contentType)) {
+    return sendNegotiated(ex, FileSource{entry, -1});
+  }
   BodyPlan plan = startFileResponse(ex, facts);
   if (plan.done) return;
   ex->log->bytes += plan.length;
@@ -201,7 +417,7 @@ void serveGet(const ExchangePtr& ex) {
     std::string_view url = ex->req->url;
     auto file = ex->site->cache->load(url.substr(0, url.find('?')), ex->target.segments,
                                       ex->target.trailingSlash ? "index.html" : nullptr);
-    if (file) return sendCached(ex, *file);
+    if (file) return sendCached(ex, file);
   }
   const std::string path = ex->site->pathOf(ex->target.segments);
   fs::realpath(path, [ex](const Error& err, const std::string& real) {
