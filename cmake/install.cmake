@@ -62,7 +62,7 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION libdevel)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_DEPENDS
-    "libuv1-dev, libc-ares-dev, libssl-dev (>= 3), libidn2-dev, pkg-config")
+    "libuv1-dev, libc-ares-dev, libssl-dev (>= 3), libidn2-dev, zlib1g-dev, pkg-config")
 set(CPACK_PACKAGE_INSTALL_DIRECTORY evnode)
 set(CPACK_SET_DESTDIR OFF)
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
