@@ -72,7 +72,7 @@ class WebSocket;
 using WebSocketPtr = std::shared_ptr<WebSocket>;  ///< a WebSocket
 
 /// Options of a client connection (`new WebSocket(url, protocols, options)`).
-struct ClientOptions : https::TlsOptions {
+struct ClientOptions {
   /// Subprotocols offered (Sec-WebSocket-Protocol), in order of preference.
   std::vector<std::string> protocols{};
   /// Extra request headers (Origin, Authorization, ...).
@@ -89,6 +89,9 @@ struct ClientOptions : https::TlsOptions {
   bool autoPong = true;
   /// How long close() waits for the peer's close before destroying the socket (ms).
   std::uint64_t closeTimeout = 30000;
+  /// wss://: TLS options as https.request's (`ca`, `rejectUnauthorized`, `servername`, ...);
+  /// the server's certificate is verified against the system's CAs unless told otherwise.
+  https::TlsOptions tls{};
 };
 
 /// npm `ws`'s WebSocket: one end of a connection, client or server side.

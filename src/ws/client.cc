@@ -60,7 +60,7 @@ WebSocketPtr WebSocket::connect(std::string_view url, ClientOptions options) {
 
   https::RequestOptions ro;
   static_cast<http::RequestOptions&>(ro) = http::urlToHttpOptions(u);
-  static_cast<https::TlsOptions&>(ro) = options;
+  static_cast<https::TlsOptions&>(ro) = options.tls;
   ro.protocol = secure ? "https:" : "http:";
   ro.noAgent = true;  // the connection becomes the WebSocket's: no pool
   const std::string key = detail::newKey();

@@ -313,7 +313,7 @@ TEST(WsInterop, LargeMessageByteExactOverWss) {
   int closeCode = 0;
   https->listen(0, "127.0.0.1", [&] {
     ClientOptions co;
-    co.ca = {tlstest::certs().pem("ca.pem")};
+    co.tls.ca = {tlstest::certs().pem("ca.pem")};
     co.maxPayload = size;
     auto ws =
         WebSocket::connect("wss://localhost:" + std::to_string(https->address().port) + "/", co);
