@@ -10,13 +10,17 @@
 
 #include "evnode/loop.h"
 #include "evnode/ws.h"
+#include "net/direct.h"
 #include "ws/deflate.h"
 #include "ws/frame.h"
 
 namespace evnode::ws {
 
-struct WebSocket::Impl {
+// The socket's one consumer (src/net/direct.h): each read comes straight to onData() while
+// the socket flows, and no listener of its own is registered on the socket.
+struct WebSocket::Impl final : net::internal::SocketConsumer {
   explicit Impl(WebSocket* w) : ws(w) {}
+  ~Impl();
 
   WebSocket* ws;
   std::shared_ptr<WebSocket> self;        // held while connecting or while the socket is open
@@ -40,7 +44,8 @@ struct WebSocket::Impl {
   Buffer whole;                   // a one-frame message spanning reads, filled in place
   std::size_t wholeFill = 0;
   detail::Utf8Validator utf8;
-  std::uint8_t ctrl[125];
+  // A control frame's payload while it arrives (made on demand: an idle connection has none).
+  std::unique_ptr<std::uint8_t[]> ctrl;
   std::size_t ctrlLen = 0;
 
   // Closing.
@@ -60,7 +65,8 @@ struct WebSocket::Impl {
 
   // Takes over a connected socket whose handshake is done; `head` holds bytes already read.
   void start(const http::SocketPtr& socket, const Buffer& head);
-  void onData(const Buffer& chunk);
+  void onData(const Buffer& chunk) override;
+  void onClose() override { onSocketClose(); }
   // Parses as much of `chunk` as there is; the bytes are unmasked in place.
   void process(Buffer chunk);
   bool startFrame();

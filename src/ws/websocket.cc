@@ -66,6 +66,12 @@ std::string acceptKey(std::string_view key) {
   return Buffer::from(md, len).toString("base64");
 }
 
+WebSocket::Impl::~Impl() {
+  if (ws->socket_ && net::internal::consumerOf(*ws->socket_) == this) {
+    net::internal::setConsumer(*ws->socket_, nullptr);
+  }
+}
+
 WebSocket::WebSocket() : impl_(std::make_unique<Impl>(this)) {}
 WebSocket::~WebSocket() = default;
 
@@ -205,11 +211,9 @@ void WebSocket::Impl::start(const http::SocketPtr& socket, const Buffer& head) {
   ws->state_ = OPEN;
   socket->setTimeout(0);
   socket->setNoDelay(true);
-  WebSocket* raw = ws;
-  socket->on(net::Socket::Events::data, [raw](const Buffer& b) { raw->impl_->onData(b); });
-  socket->on(net::Socket::Events::close, [raw] { raw->impl_->onSocketClose(); });
-  // The close that follows reports it (1006).
-  socket->on(net::Socket::Events::error, [](const Error&) {});
+  // Errors reach onError() (ignored: the close that follows reports them, 1006), so a peer's
+  // reset never ends the process.
+  net::internal::setConsumer(*socket, this);
   if (ws->userPaused_) socket->pause();
 }
 
@@ -293,6 +297,7 @@ bool WebSocket::Impl::startFrame() {
   const bool control = (frame.opcode & 0x08) != 0;
   if (control) {
     ctrlLen = 0;
+    if (!ctrl && frame.length) ctrl = std::make_unique<std::uint8_t[]>(125);
   } else {
     if (frame.opcode == detail::kContinuation) {
       if (!msgOpcode) {
@@ -334,7 +339,7 @@ void WebSocket::Impl::payload(Buffer& chunk, std::uint8_t* p, std::size_t n) {
   remaining -= n;
   const bool last = remaining == 0;
   if (frame.opcode & 0x08) {
-    std::memcpy(ctrl + ctrlLen, p, n);
+    std::memcpy(ctrl.get() + ctrlLen, p, n);
     ctrlLen += n;
     if (last) {
       inPayload = false;
@@ -416,7 +421,8 @@ void WebSocket::Impl::endMessage() {
 }
 
 void WebSocket::Impl::controlFrame() {
-  Buffer data = ctrlLen ? Buffer::from(ctrl, ctrlLen) : Buffer();
+  Buffer data = ctrlLen ? Buffer::from(ctrl.get(), ctrlLen) : Buffer();
+  ctrl.reset();  // pings are rare: the payload's room is not kept
   switch (frame.opcode) {
     case detail::kClose: {
       if (ctrlLen == 1) {
@@ -425,12 +431,12 @@ void WebSocket::Impl::controlFrame() {
       }
       int code = 1005;
       if (ctrlLen >= 2) {
-        code = (ctrl[0] << 8) | ctrl[1];
+        code = (data[0] << 8) | data[1];
         if (!detail::isValidCloseCode(code)) {
           return fail(1002, "WS_ERR_INVALID_CLOSE_CODE",
                       "Invalid WebSocket frame: invalid status code " + std::to_string(code));
         }
-        if (!detail::isValidUtf8(ctrl + 2, ctrlLen - 2)) {
+        if (!detail::isValidUtf8(data.data() + 2, ctrlLen - 2)) {
           return fail(1007, "WS_ERR_INVALID_UTF8",
                       "Invalid WebSocket frame: invalid UTF-8 sequence");
         }
