@@ -1,4 +1,4 @@
-// name: ws_echo — a WebSocket echo server, as the npm `ws` README's first server example.
+// ws_echo: a WebSocket echo server, the npm `ws` README's echo server (it greets each client).
 // Node.js:
 //   const { WebSocketServer } = require('ws');
 //   const wss = new WebSocketServer({ port: 8080 });
