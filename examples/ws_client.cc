@@ -1,5 +1,5 @@
 // ws_client: a WebSocket client that sends a message, prints what comes back, and closes.
-// Node.js (npm `ws`):
+// Node.js:
 //   const WebSocket = require('ws');
 //   const ws = new WebSocket('ws://127.0.0.1:8080/');
 //   ws.on('error', console.error);
