@@ -28,6 +28,7 @@
 #include <string_view>
 #include <vector>
 
+#include "evnode/async_generator.h"
 #include "evnode/buffer.h"
 #include "evnode/events.h"
 #include "evnode/http.h"
@@ -278,6 +279,23 @@ class WebSocketServer : public EventEmitter, public std::enable_shared_from_this
   bool ownServer_ = false;
   bool closed_ = false;
 };
+
+/// One message of messages(): its bytes and whether it was binary.
+struct Message {
+  Buffer data;          ///< the message's bytes (valid UTF-8 for text)
+  bool binary = false;  ///< opcode 2 (else text)
+};
+
+/// The messages of `ws` as an async generator (Node's `for await (const [data, isBinary] of
+/// events.on(ws, 'message'))`), ending when the connection closes:
+///
+///   auto gen = ws::messages(sock);
+///   while (auto m = co_await gen.next()) sock->send(m->data, {.binary = m->binary});
+///
+/// Messages that arrive while the consumer is busy wait in order; when 16 wait, reading pauses
+/// until the consumer catches up. A protocol error ends the generator like a close. Destroying
+/// the generator removes its listeners.
+AsyncGenerator<Message> messages(WebSocketPtr ws);
 
 /// The Sec-WebSocket-Accept value for a Sec-WebSocket-Key (RFC 6455 §4.2.2).
 std::string acceptKey(std::string_view key);
