@@ -590,7 +590,7 @@ void WebSocket::Impl::sendClose(int code, std::string_view reason) {
     buf[0] = static_cast<std::uint8_t>(code >> 8);
     buf[1] = static_cast<std::uint8_t>(code);
     n = 2 + std::min<std::size_t>(reason.size(), 123);
-    std::memcpy(buf + 2, reason.data(), n - 2);
+    if (n > 2) std::memcpy(buf + 2, reason.data(), n - 2);
   }
   closeSent = true;
   sendFrame(detail::kClose, true, false, buf, n, nullptr, nullptr);
