@@ -85,10 +85,8 @@ WsEcho setupWsEcho(const WsEchoOptions& o) {
                   raw->once(ws::WebSocket::Events::drain, [raw] { raw->resume(); });
                 }
               });
-              socket->on(ws::WebSocket::Events::error, [who](const Error& err) {
-                std::fprintf(::stderr, "ws: %s error %s: %s\n", who.c_str(), err.code.c_str(),
-                             err.message.c_str());
-              });
+              // No `error` listener: a protocol error shows as the close it causes (1002,
+              // 1007, 1009; 1006 for a reset), and an idle connection keeps one listener less.
               socket->on(ws::WebSocket::Events::close, [who](int code, const Buffer& reason) {
                 std::fprintf(::stderr, "ws: %s closed %d %s\n", who.c_str(), code,
                              std::string(reason.view()).c_str());
