@@ -187,7 +187,9 @@ void WebSocketServer::handleUpgrade(
     out += "\r\n";
   }
   out += "\r\n";
-  socket->write(out);
+  // Straight to the kernel when it takes it (it does, on a fresh connection): the socket's write
+  // queue is never set up for it, so an idle WebSocket does not carry one.
+  net::internal::writeNow(*socket, out);
 
   ws->url_ = req->url;
   im.maxPayload = opts_.maxPayload;
