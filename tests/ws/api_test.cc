@@ -311,6 +311,60 @@ TEST(WsApi, PeerThatNeverReadsIsPausedAndBounded) {
   EXPECT_LT(messages * 4000, 64u << 20);
 }
 
+// A slow peer: it sends half a frame and then nothing, and never answers a close. The server's
+// close() gives up after closeTimeout and destroys the connection (close 1006), and what the
+// peer sent so far was not mistaken for a message.
+TEST(WsApi, SlowPeerIsCutOffByTheCloseTimeout) {
+  EVNODE_WATCHDOG(20);
+  ServerOptions o;
+  o.port = 0;
+  o.host = "127.0.0.1";
+  o.closeTimeout = 300;
+  auto wss = WebSocketServer::create(o);
+  int messages = 0, code = 0;
+  std::uint64_t closedAfter = 0;
+  std::shared_ptr<net::Socket> client;
+  std::string got;
+  wss->on(WebSocketServer::Events::connection,
+          [&](const WebSocketPtr& ws, const http::RequestPtr&) {
+            ws->on(WebSocket::Events::message, [&](const Buffer&, bool) { ++messages; });
+            WebSocket* w = ws.get();
+            // Give the half frame time to arrive, then close.
+            setTimeout(
+                [&, w] {
+                  std::uint64_t start = Loop::current().now();
+                  w->on(WebSocket::Events::close, [&, start](int c, const Buffer&) {
+                    code = c;
+                    closedAfter = Loop::current().now() - start;
+                    client->destroy();
+                    wss->close();
+                  });
+                  w->close(1001, "bye");
+                },
+                100);
+          });
+  wss->on(WebSocketServer::Events::listening, [&] {
+    client = net::connect(wss->address().port, "127.0.0.1");
+    client->on(net::Socket::Events::error, [](const Error&) {});
+    client->on(net::Socket::Events::data, [&](const Buffer& b) { got.append(b.view()); });
+    client->on(net::Socket::Events::connect, [&] {
+      std::string half = frame(1, "Hello, world").substr(0, 9);
+      client->write(
+          "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+          "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n" +
+          half);
+    });
+  });
+  run();
+  EXPECT_EQ(messages, 0);
+  EXPECT_EQ(code, 1006);  // no close frame came back
+  EXPECT_GE(closedAfter, 290u);
+  EXPECT_LT(closedAfter, 2000u);
+  auto frames = parseFrames(got.substr(got.find("\r\n\r\n") + 4));
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_EQ(frames[0], "8:1001:bye");
+}
+
 TEST(WsApi, ExtensionNegotiation) {
   using namespace detail;
   auto parsed = parseExtensions(
