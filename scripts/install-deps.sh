@@ -21,7 +21,7 @@ required=(
   build-essential cmake ninja-build pkg-config
   libuv1-dev libssl-dev openssl libc-ares-dev
   libidn2-dev  # IDNA for the URL parser's hosts (src/url/host.cc)
-  zlib1g-dev libbrotli-dev  # gzip, deflate and brotli (src/zlib/)
+  zlib1g-dev libbrotli-dev  # gzip, deflate and brotli (src/zlib/), permessage-deflate (src/ws/)
 )
 # Tests, fuzzing, benchmarks and their peers.
 for_tests=(
@@ -32,6 +32,7 @@ for_tests=(
   curl socat wrk dnsmasq python3 netcat-openbsd procps ca-certificates
   testssl.sh  # tests/tls/testssl_test.cc scans our TLS server's configuration
   doxygen     # the API reference (`make docs`); the suite fails on any Doxygen warning
+  node-ws python3-websockets  # WebSocket interop peers (tests/ws/)
 )
 if [[ $mode == test ]]; then
   required+=("${for_tests[@]}")

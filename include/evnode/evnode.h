@@ -27,6 +27,7 @@
 #include "evnode/version.h"
 #include "evnode/when.h"
 #include "evnode/zlib.h"
+#include "evnode/ws.h"
 
 /// \namespace evnode
 /// Node.js's networking stack in C++, with Node's names. The loop and timers (loop.h), events

@@ -153,6 +153,16 @@ std::vector<std::string> Args::finish() {
   return pos;
 }
 
+std::optional<std::string> Args::firstPositional() const {
+  for (std::size_t i = 0; i < args_.size(); ++i) {
+    const std::string& a = args_[i];
+    if (a == "--") return i + 1 < args_.size() ? std::optional(args_[i + 1]) : std::nullopt;
+    if (isValue_[i] || (a.size() > 1 && a[0] == '-')) continue;
+    return a;
+  }
+  return std::nullopt;
+}
+
 void fail(const std::string& message, int status) { throw Failure{message, status}; }
 
 void die(const std::string& message, int status) {

@@ -27,6 +27,9 @@ class Args {
   bool help() { return flag("-h|--help"); }
   // The positional arguments; throws on an unknown option.
   std::vector<std::string> finish();
+  // The first positional argument (a subcommand's mode, `ws echo`) without claiming anything,
+  // so that the mode can claim its own options before finish().
+  std::optional<std::string> firstPositional() const;
 
  private:
   std::vector<std::string> args_;

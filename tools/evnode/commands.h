@@ -11,4 +11,5 @@ int cmdDns(Args& args);
 int cmdServe(Args& args);
 int cmdGet(Args& args);
 int cmdBench(Args& args);
+int cmdWs(Args& args);
 }  // namespace evnode::cli

@@ -1,0 +1,88 @@
+#!/bin/bash
+# WebSocket echo benchmarks (issue 20): `evnode ws echo` against npm `ws` on Node.js (Debian's
+# node-ws) and against floor_ws (a C epoll server that echoes frames with no validation), and
+# the idle cost of a WebSocket connection.
+#
+#   bench/ws/run.sh [EVNODE_BINARY] [SECONDS]
+#     EVNODE_BINARY  a release build of the CLI (default build/bin/evnode)
+#     SECONDS        per run (default 10)
+#
+# echo: 64 connections, each with one 16-byte text message in flight (masked, as a browser
+# sends). The server is pinned to CPU 1 (taskset), the client to CPU 0; the client saturates
+# its own core first, so the figure to read is messages per server CPU-second (from the
+# server's utime+stime in /proc), with server user-space microseconds per message. Clients:
+# ws_client (C, epoll) and `evnode ws bench`.
+# idle: the server's RSS growth for 10,000 idle WebSocket connections (handshake done), per
+# connection; `evnode echo` with 10,000 idle plain TCP connections is the baseline of what a
+# socket alone costs evnode.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+EVNODE=${1:-build/bin/evnode}
+SECS=${2:-10}
+OUT=${OUT:-/tmp/evnode-ws-bench}
+mkdir -p "$OUT"
+cc -O2 -o "$OUT/floor_ws" bench/ws/floor_ws.c -lcrypto
+cc -O2 -o "$OUT/ws_client" bench/ws/ws_client.c
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true  # 10,000 idle connections need fds
+HZ=$(getconf CLK_TCK)
+
+start() { # LABEL PORT CMD... -> PID in $SPID, waits for the ready line
+  local label=$1 port=$2; shift 2
+  taskset -c 1 "$@" >"$OUT/$label.out" 2>/dev/null &
+  SPID=$!
+  for _ in $(seq 100); do grep -q "listening on" "$OUT/$label.out" 2>/dev/null && return 0; sleep 0.05; done
+  echo "$label did not start" >&2; return 1
+}
+cpu() { awk '{print $14, $15}' "/proc/$1/stat"; }
+rss() { awk '/VmRSS/ {print $2 * 1024}' "/proc/$1/status"; }
+
+echo_run() { # LABEL PORT CLIENT(c|evnode) CMD...
+  local label=$1 port=$2 client=$3; shift 3
+  start "$label" "$port" "$@"
+  read -r u0 s0 < <(cpu "$SPID")
+  local msgs
+  if [ "$client" = c ]; then
+    msgs=$(taskset -c 0 "$OUT/ws_client" echo "$port" 64 "$SECS" 16 | awk '{print $2}')
+  else
+    msgs=$(taskset -c 0 "$EVNODE" ws bench "ws://127.0.0.1:$port/" -c 64 -d "$SECS" --json |
+      sed 's/.*"messages":\([0-9]*\).*/\1/')
+  fi
+  read -r u1 s1 < <(cpu "$SPID")
+  kill "$SPID"; wait "$SPID" 2>/dev/null || true
+  awk -v l="$label" -v c="$client" -v m="$msgs" -v u=$((u1 - u0)) -v s=$((s1 - s0)) -v hz="$HZ" \
+    -v secs="$SECS" 'BEGIN {
+      cpu = (u + s) / hz; us = u / hz * 1e6 / (m ? m : 1)
+      printf "echo\t%s\tclient=%s\tmsgs/s=%.0f\tserver_cpu_s=%.2f\tmsgs_per_cpu_s=%.0f\tuser_us_per_msg=%.2f\n",
+        l, c, m / secs, cpu, (cpu ? m / cpu : 0), us }'
+}
+
+idle_run() { # LABEL PORT MODE(idle|tcpidle) CMD...
+  local label=$1 port=$2 mode=$3; shift 3
+  start "$label" "$port" "$@"
+  sleep 0.3
+  local before after
+  before=$(rss "$SPID")
+  taskset -c 0 "$OUT/ws_client" "$mode" "$port" 10000 4 >"$OUT/idle.out" &
+  local cpid=$!
+  for _ in $(seq 300); do grep -q ready "$OUT/idle.out" 2>/dev/null && break; sleep 0.1; done
+  sleep 1
+  after=$(rss "$SPID")
+  kill "$SPID"; wait "$SPID" 2>/dev/null || true
+  wait "$cpid" 2>/dev/null || true
+  awk -v l="$label" -v b="$before" -v a="$after" -v m="$mode" \
+    'BEGIN { printf "idle\t%s\t%s\tbytes_per_conn=%.0f\n", l, m, (a - b) / 10000 }'
+}
+
+NODE_OK=0
+NODE_PATH=/usr/share/nodejs node -e "require('ws')" 2>/dev/null && NODE_OK=1
+for client in c evnode; do
+  echo_run floor_ws 18301 "$client" "$OUT/floor_ws" 18301
+  echo_run evnode 18302 "$client" "$EVNODE" ws echo --port 18302
+  if [ "$NODE_OK" = 1 ]; then
+    echo_run node_ws 18303 "$client" env NODE_PATH=/usr/share/nodejs node bench/ws/node_ws_echo.js 18303
+  fi
+done
+idle_run evnode 18304 idle "$EVNODE" ws echo --port 18304
+idle_run evnode_tcp_echo 18305 tcpidle "$EVNODE" echo --port 18305
+[ "$NODE_OK" = 1 ] && idle_run node_ws 18306 idle env NODE_PATH=/usr/share/nodejs node bench/ws/node_ws_echo.js 18306
+exit 0

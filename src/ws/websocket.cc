@@ -1,0 +1,653 @@
+// WebSocket, both ends: the frame reader, sending, the closing handshake and backpressure.
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "ws/impl.h"
+
+namespace evnode::ws {
+
+using detail::FrameHeader;
+using detail::HeaderResult;
+
+namespace detail {
+
+Buffer frameBuffer(std::size_t n) {
+  constexpr std::size_t kSlab = 64 * 1024;
+  if (n > 4096) return Buffer::allocUnsafe(n);
+  thread_local Buffer slab;
+  thread_local std::size_t used = 0;
+  if (slab.empty() || slab.size() - used < n) {
+    slab = Buffer::allocUnsafe(kSlab);
+    used = 0;
+  }
+  Buffer b = slab.subarray(static_cast<std::int64_t>(used), static_cast<std::int64_t>(used + n));
+  used += (n + 7) & ~std::size_t{7};
+  return b;
+}
+
+std::string newKey() {
+  std::uint8_t raw[16];
+  secureRandom(raw, sizeof raw);
+  return Buffer::from(raw, sizeof raw).toString("base64");
+}
+
+bool parseTokenList(std::string_view value, std::vector<std::string>& out) {
+  std::size_t i = 0;
+  while (true) {
+    while (i < value.size() && (value[i] == ' ' || value[i] == '\t')) ++i;
+    std::size_t start = i;
+    while (i < value.size() && value[i] != ',' && value[i] != ' ' && value[i] != '\t') {
+      char c = value[i];
+      if (c <= 32 || c >= 127 || std::strchr("()<>@;:\\\"/[]?={}", c)) return false;
+      ++i;
+    }
+    std::string tok(value.substr(start, i - start));
+    if (tok.empty()) return false;
+    if (std::find(out.begin(), out.end(), tok) != out.end()) return false;
+    out.push_back(std::move(tok));
+    while (i < value.size() && (value[i] == ' ' || value[i] == '\t')) ++i;
+    if (i == value.size()) return true;
+    if (value[i] != ',') return false;
+    ++i;
+  }
+}
+
+// Frames sent while a connection handles a read (echoes, pongs, a close) gather here and leave
+// in one write when the read is handled: many messages in one read cost one system call, and a
+// small frame costs no Buffer, no tick and no trip through the socket's write queue.
+struct ReadBatch {
+  WebSocket::Impl* owner = nullptr;
+  std::string bytes;
+};
+ReadBatch& readBatch() {
+  static thread_local ReadBatch b;
+  return b;
+}
+
+}  // namespace detail
+
+std::string acceptKey(std::string_view key) {
+  static constexpr std::string_view kGuid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+  std::string in(key);
+  in += kGuid;
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  // Fetched once: OpenSSL 3's implicit fetch behind EVP_sha1() costs a lookup per handshake.
+  static EVP_MD* const kSha1 = EVP_MD_fetch(nullptr, "SHA1", nullptr);
+  EVP_Digest(in.data(), in.size(), md, &len, kSha1, nullptr);
+  return Buffer::from(md, len).toString("base64");
+}
+
+WebSocket::Impl::~Impl() {
+  if (detail::readBatch().owner == this) {
+    detail::readBatch().owner = nullptr;
+    detail::readBatch().bytes.clear();
+  }
+  if (ws->socket_ && net::internal::consumerOf(*ws->socket_) == this) {
+    net::internal::setConsumer(*ws->socket_, nullptr);
+  }
+}
+
+WebSocket::WebSocket() : impl_(std::make_unique<Impl>(this)) {}
+WebSocket::~WebSocket() = default;
+
+std::size_t WebSocket::bufferedAmount() const {
+  return socket_ && !socket_->destroyed() ? socket_->writableLength() : 0;
+}
+
+namespace {
+const char* stateName(int s) {
+  static const char* const kNames[] = {"CONNECTING", "OPEN", "CLOSING", "CLOSED"};
+  return kNames[s & 3];
+}
+Error notOpen(int state) {
+  return Error("ERR_WS_NOT_OPEN", std::string("WebSocket is not open: readyState ") +
+                                      std::to_string(state) + " (" + stateName(state) + ")");
+}
+void failLater(std::function<void(const Error&)> cb, Error err) {
+  if (cb) nextTick([cb = std::move(cb), err = std::move(err)] { cb(err); });
+}
+}  // namespace
+
+bool WebSocket::send(const Buffer& data, SendOptions options,
+                     std::function<void(const Error&)> cb) {
+  if (state_ == CONNECTING) throw Exception("ERR_WS_NOT_OPEN", notOpen(state_).message);
+  Impl& im = *impl_;
+  if (state_ != OPEN || im.closeSent) {
+    failLater(std::move(cb), notOpen(state_));
+    return false;
+  }
+  const bool first = im.sendOpcode == 0;
+  const std::uint8_t op =
+      first ? (options.binary ? detail::kBinary : detail::kText) : detail::kContinuation;
+  if (first) {
+    im.sendCompressed = im.pmd && options.compress && data.size() >= im.pmd->threshold();
+  }
+  bool ok;
+  if (im.sendCompressed) {
+    thread_local std::vector<std::uint8_t> out;
+    out.clear();
+    if (!im.pmd->compress(data.data(), data.size(), options.fin, out)) {
+      im.fail(1011, "ERR_WS_DEFLATE", "compression failed");
+      failLater(std::move(cb), notOpen(state_));
+      return false;
+    }
+    ok = im.sendFrame(op, options.fin, first, out.data(), out.size(), nullptr, std::move(cb));
+    if (out.capacity() > 1024 * 1024) out = {};  // a large message's scratch is not kept
+  } else {
+    ok = im.sendFrame(op, options.fin, false, data.data(), data.size(), &data, std::move(cb));
+  }
+  im.sendOpcode = options.fin ? 0 : (first ? op : im.sendOpcode);
+  if (!ok) im.watchDrain();
+  return ok;
+}
+
+namespace {
+void checkControl(const WebSocket& ws, const Buffer& data) {
+  if (ws.readyState() == WebSocket::CONNECTING) {
+    throw Exception("ERR_WS_NOT_OPEN", notOpen(ws.readyState()).message);
+  }
+  if (data.size() > 125) {
+    throw Exception("ERR_OUT_OF_RANGE", "The data size must not be greater than 125 bytes");
+  }
+}
+}  // namespace
+
+void WebSocket::ping(const Buffer& data, std::function<void(const Error&)> cb) {
+  checkControl(*this, data);
+  if (state_ != OPEN || impl_->closeSent) return failLater(std::move(cb), notOpen(state_));
+  impl_->sendFrame(detail::kPing, true, false, data.data(), data.size(), nullptr, std::move(cb));
+}
+
+void WebSocket::pong(const Buffer& data, std::function<void(const Error&)> cb) {
+  checkControl(*this, data);
+  if (state_ != OPEN || impl_->closeSent) return failLater(std::move(cb), notOpen(state_));
+  impl_->sendFrame(detail::kPong, true, false, data.data(), data.size(), nullptr, std::move(cb));
+}
+
+void WebSocket::close(int code, std::string_view reason) {
+  if (state_ == CLOSED) return;
+  if (code != 0 && code != 1000 && !(code >= 3000 && code <= 4999) &&
+      !detail::isValidCloseCode(code)) {
+    throw Exception("ERR_INVALID_ARG_VALUE", "First argument must be a valid error code number");
+  }
+  if (reason.size() > 123) {
+    throw Exception("ERR_INVALID_ARG_VALUE", "The message must not be greater than 123 bytes");
+  }
+  if (code == 0 && !reason.empty()) {
+    throw Exception("ERR_INVALID_ARG_VALUE", "A reason needs a close code");
+  }
+  Impl& im = *impl_;
+  if (state_ == CONNECTING) {
+    terminate();
+    return;
+  }
+  if (im.closeSent) {
+    if (im.closeReceived && socket_) {
+      im.flushBatch();
+      socket_->end();
+    }
+    return;
+  }
+  state_ = CLOSING;
+  im.sendClose(code, reason);
+  if (im.closeReceived && socket_) {
+    im.flushBatch();
+    socket_->end();
+  }
+  im.armCloseTimer();
+}
+
+void WebSocket::terminate() {
+  Impl& im = *impl_;
+  if (state_ == CLOSED) return;
+  if (state_ == CONNECTING) {
+    auto keep = im.self;
+    if (im.request) im.request->destroy();
+    im.request.reset();
+    im.emitError(
+        Error("ERR_WS_ABORTED", "WebSocket was closed before the connection was established"));
+    im.emitClose();
+    return;
+  }
+  state_ = CLOSING;
+  if (socket_) {
+    im.flushBatch();  // what was sent before terminate() still goes, as a socket's writes would
+    socket_->destroy();
+  }
+}
+
+void WebSocket::pause() {
+  userPaused_ = true;
+  if (socket_) socket_->pause();
+}
+
+void WebSocket::resume() {
+  userPaused_ = false;
+  if (socket_ && !impl_->pausedForWrite) socket_->resume();
+}
+
+// --- the reader ---------------------------------------------------------------------------
+
+void WebSocket::Impl::start(const http::SocketPtr& socket, const Buffer& head) {
+  (void)head;
+  ws->socket_ = socket;
+  self = ws->shared_from_this();
+  ws->state_ = OPEN;
+  socket->setTimeout(0);
+  socket->setNoDelay(true);
+  // Errors reach onError() (ignored: the close that follows reports them, 1006), so a peer's
+  // reset never ends the process.
+  net::internal::setConsumer(*socket, this);
+  if (ws->userPaused_) socket->pause();
+}
+
+void WebSocket::Impl::onData(const Buffer& chunk) {
+  auto keep = self;
+  inRead = true;
+  process(chunk);
+  inRead = false;
+  flushBatch();
+  const auto& s = ws->socket_;
+  if (s && !pausedForWrite && !s->destroyed() && s->writableNeedDrain()) {
+    // The peer does not read what we send (our answers pile up): stop reading it until the
+    // socket drains, so memory stays bounded by what the application itself sends.
+    pausedForWrite = true;
+    s->pause();
+    watchDrain();
+  }
+}
+
+void WebSocket::Impl::process(Buffer chunk) {
+  std::uint8_t* p = chunk.data();
+  const std::size_t n = chunk.size();
+  std::size_t off = 0;
+  while (off < n && !failed && !closeReceived && ws->state_ != CLOSED) {
+    if (!inPayload) {
+      FrameHeader h;
+      HeaderResult r;
+      std::size_t used;
+      const bool rsv1 = pmd != nullptr;
+      if (partialLen) {
+        std::size_t add = std::min<std::size_t>(sizeof partial - partialLen, n - off);
+        std::memcpy(partial + partialLen, p + off, add);
+        r = detail::parseHeader(partial, partialLen + add, rsv1, h);
+        if (r == HeaderResult::kNeedMore) {
+          partialLen = static_cast<std::uint8_t>(partialLen + add);
+          return;
+        }
+        used = h.headerSize - partialLen;
+        partialLen = 0;
+      } else {
+        r = detail::parseHeader(p + off, n - off, rsv1, h);
+        if (r == HeaderResult::kNeedMore) {
+          partialLen = static_cast<std::uint8_t>(n - off);
+          std::memcpy(partial, p + off, partialLen);
+          return;
+        }
+        used = h.headerSize;
+      }
+      switch (r) {
+        case HeaderResult::kOk:
+          break;
+        case HeaderResult::kReservedBits:
+          return fail(1002, "WS_ERR_UNEXPECTED_RSV_1", "Invalid WebSocket frame: RSV bits set");
+        case HeaderResult::kBadOpcode:
+          return fail(1002, "WS_ERR_INVALID_OPCODE", "Invalid WebSocket frame: invalid opcode");
+        case HeaderResult::kControlFragment:
+          return fail(1002, "WS_ERR_INVALID_CONTROL_PAYLOAD_LENGTH",
+                      "Invalid WebSocket frame: control frame fragmented or over 125 bytes");
+        default:
+          return fail(1009, "WS_ERR_UNSUPPORTED_DATA_PAYLOAD_LENGTH",
+                      "Unsupported WebSocket frame: payload length > 2^63 - 1");
+      }
+      off += used;
+      frame = h;
+      if (!startFrame()) return;
+      continue;
+    }
+    std::size_t take = static_cast<std::size_t>(std::min<std::uint64_t>(remaining, n - off));
+    payload(chunk, p + off, take);
+    off += take;
+  }
+}
+
+bool WebSocket::Impl::startFrame() {
+  const bool isServer = !ws->isClient_;
+  if (isServer && !frame.masked) {
+    fail(1002, "WS_ERR_EXPECTED_MASK", "Invalid WebSocket frame: MASK must be set");
+    return false;
+  }
+  if (!isServer && frame.masked) {
+    fail(1002, "WS_ERR_UNEXPECTED_MASK", "Invalid WebSocket frame: MASK must be clear");
+    return false;
+  }
+  const bool control = (frame.opcode & 0x08) != 0;
+  if (control) {
+    ctrlLen = 0;
+    if (!ctrl && frame.length) ctrl = std::make_unique<std::uint8_t[]>(125);
+  } else {
+    if (frame.opcode == detail::kContinuation) {
+      if (!msgOpcode) {
+        fail(1002, "WS_ERR_INVALID_OPCODE", "Invalid WebSocket frame: invalid opcode 0");
+        return false;
+      }
+    } else {
+      if (msgOpcode) {
+        fail(1002, "WS_ERR_INVALID_OPCODE",
+             "Invalid WebSocket frame: invalid opcode " + std::to_string(frame.opcode));
+        return false;
+      }
+      msgOpcode = frame.opcode;
+      msgCompressed = frame.rsv1;
+      msgRawLen = 0;
+      utf8.reset();
+    }
+    msgRawLen += frame.length;
+    if (msgRawLen > maxPayload) {
+      fail(1009, "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH", "Max payload size exceeded");
+      return false;
+    }
+  }
+  remaining = frame.length;
+  maskPos = 0;
+  inPayload = remaining > 0;
+  if (!inPayload) {
+    if (control) {
+      controlFrame();
+    } else if (frame.fin) {
+      endMessage();
+    }
+  }
+  return !failed;
+}
+
+void WebSocket::Impl::payload(Buffer& chunk, std::uint8_t* p, std::size_t n) {
+  if (frame.masked) maskPos = detail::applyMask(p, n, frame.mask, maskPos);
+  remaining -= n;
+  const bool last = remaining == 0;
+  if (frame.opcode & 0x08) {
+    std::memcpy(ctrl.get() + ctrlLen, p, n);
+    ctrlLen += n;
+    if (last) {
+      inPayload = false;
+      controlFrame();
+    }
+    return;
+  }
+  const bool text = msgOpcode == detail::kText;
+  if (msgCompressed) {
+    auto r = pmd->decompress(p, n, false, maxPayload, msg);
+    if (r == detail::PerMessageDeflate::Inflate::kTooBig) {
+      return fail(1009, "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH", "Max payload size exceeded");
+    }
+    if (r != detail::PerMessageDeflate::Inflate::kOk) {
+      return fail(1007, "WS_ERR_INFLATE", "Invalid compressed data");
+    }
+  } else if (frame.fin && msg.empty() && wholeFill == 0 && n == frame.length) {
+    // The whole message in this read: delivered as a view of the read buffer, no copy.
+    if (text && !detail::isValidUtf8(p, n)) {
+      return fail(1007, "WS_ERR_INVALID_UTF8", "Invalid WebSocket frame: invalid UTF-8 sequence");
+    }
+    inPayload = false;
+    msgOpcode = 0;
+    std::int64_t at = p - chunk.data();
+    ws->emit(Events::message, chunk.subarray(at, at + static_cast<std::int64_t>(n)), !text);
+    return;
+  } else if (frame.fin && msg.empty()) {
+    // One frame spanning reads: filled in place in a Buffer of its exact size.
+    if (wholeFill == 0) whole = Buffer::allocUnsafe(static_cast<std::size_t>(frame.length));
+    std::memcpy(whole.data() + wholeFill, p, n);
+    wholeFill += n;
+    if (text && !utf8.feed(p, n)) {
+      return fail(1007, "WS_ERR_INVALID_UTF8", "Invalid WebSocket frame: invalid UTF-8 sequence");
+    }
+  } else {
+    msg.insert(msg.end(), p, p + n);
+    if (text && !utf8.feed(p, n)) {
+      return fail(1007, "WS_ERR_INVALID_UTF8", "Invalid WebSocket frame: invalid UTF-8 sequence");
+    }
+  }
+  if (last) {
+    inPayload = false;
+    if (frame.fin) endMessage();
+  }
+}
+
+void WebSocket::Impl::endMessage() {
+  const bool binary = msgOpcode == detail::kBinary;
+  Buffer out;
+  if (msgCompressed) {
+    auto r = pmd->decompress(nullptr, 0, true, maxPayload, msg);
+    if (r == detail::PerMessageDeflate::Inflate::kTooBig) {
+      return fail(1009, "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH", "Max payload size exceeded");
+    }
+    if (r != detail::PerMessageDeflate::Inflate::kOk) {
+      return fail(1007, "WS_ERR_INFLATE", "Invalid compressed data");
+    }
+    if (!binary && !detail::isValidUtf8(msg.data(), msg.size())) {
+      return fail(1007, "WS_ERR_INVALID_UTF8", "Invalid WebSocket frame: invalid UTF-8 sequence");
+    }
+    if (!msg.empty()) out = Buffer::from(msg.data(), msg.size());
+  } else {
+    if (!binary && !utf8.complete()) {
+      return fail(1007, "WS_ERR_INVALID_UTF8", "Invalid WebSocket frame: invalid UTF-8 sequence");
+    }
+    if (wholeFill) {
+      out = std::move(whole);
+      whole = Buffer();
+    } else if (!msg.empty()) {
+      out = Buffer::from(msg.data(), msg.size());
+    }
+  }
+  msg.clear();
+  if (msg.capacity() > 1024 * 1024) msg = {};  // a large message's memory is not kept
+  wholeFill = 0;
+  msgOpcode = 0;
+  msgCompressed = false;
+  ws->emit(Events::message, out, binary);
+}
+
+void WebSocket::Impl::controlFrame() {
+  Buffer data = ctrlLen ? Buffer::from(ctrl.get(), ctrlLen) : Buffer();
+  ctrl.reset();  // pings are rare: the payload's room is not kept
+  switch (frame.opcode) {
+    case detail::kClose: {
+      if (ctrlLen == 1) {
+        return fail(1002, "WS_ERR_INVALID_CONTROL_PAYLOAD_LENGTH",
+                    "Invalid WebSocket frame: invalid payload length 1");
+      }
+      int code = 1005;
+      if (ctrlLen >= 2) {
+        code = (data[0] << 8) | data[1];
+        if (!detail::isValidCloseCode(code)) {
+          return fail(1002, "WS_ERR_INVALID_CLOSE_CODE",
+                      "Invalid WebSocket frame: invalid status code " + std::to_string(code));
+        }
+        if (!detail::isValidUtf8(data.data() + 2, ctrlLen - 2)) {
+          return fail(1007, "WS_ERR_INVALID_UTF8",
+                      "Invalid WebSocket frame: invalid UTF-8 sequence");
+        }
+      }
+      closeReceived = true;
+      closeCode = code;
+      closeReason = ctrlLen > 2 ? data.subarray(2) : Buffer();
+      if (!closeSent) {
+        ws->state_ = CLOSING;
+        // Answered with the same code and reason (an empty close for none).
+        sendClose(code == 1005 ? 0 : code, closeReason.view());
+      }
+      if (ws->socket_) {
+        flushBatch();
+        ws->socket_->end();
+      }
+      armCloseTimer();
+      return;
+    }
+    case detail::kPing:
+      if (autoPong && ws->state_ == OPEN && !closeSent) {
+        sendFrame(detail::kPong, true, false, data.data(), data.size(), nullptr, nullptr);
+      }
+      ws->emit(Events::ping, data);
+      return;
+    default:
+      ws->emit(Events::pong, data);
+      return;
+  }
+}
+
+void WebSocket::Impl::fail(int code, const std::string& errCode, const std::string& message) {
+  if (failed) return;
+  failed = true;
+  auto keep = self;
+  if (ws->state_ == OPEN) ws->state_ = CLOSING;
+  if (!closeSent) sendClose(code, {});
+  if (ws->socket_) {
+    flushBatch();
+    ws->socket_->end();
+  }
+  armCloseTimer();
+  Error err(errCode, message);
+  err.errnum = code;  // the close code sent (ws keeps it as err[kStatusCode])
+  emitError(err);
+}
+
+// --- writing ------------------------------------------------------------------------------
+
+bool WebSocket::Impl::sendFrame(std::uint8_t opcode, bool fin, bool rsv1, const std::uint8_t* p,
+                                std::size_t n, const Buffer* data,
+                                std::function<void(const Error&)> cb) {
+  const auto& s = ws->socket_;
+  if (!s || s->destroyed() || s->writableEnded()) {
+    failLater(std::move(cb), notOpen(ws->state_));
+    return false;
+  }
+  std::uint8_t mask[4];
+  const bool masked = ws->isClient_;
+  if (masked) detail::randomMask(mask);
+  const std::size_t hs = 2 + (n < 126 ? 0 : n <= 0xFFFF ? 2 : 8) + (masked ? 4 : 0);
+  detail::ReadBatch& batch = detail::readBatch();
+  if (inRead && !cb && n <= 4096) {
+    if (batch.owner != this) {
+      if (batch.owner) batch.owner->flushBatch();
+      batch.owner = this;
+    }
+    std::size_t at = batch.bytes.size();
+    batch.bytes.resize(at + hs + n);
+    auto* out = reinterpret_cast<std::uint8_t*>(batch.bytes.data()) + at;
+    detail::writeHeader(out, fin, rsv1, opcode, n, masked ? mask : nullptr);
+    if (n) {
+      if (masked) {
+        detail::applyMaskCopy(out + hs, p, n, mask);
+      } else {
+        std::memcpy(out + hs, p, n);
+      }
+    }
+    // A big batch leaves now, and says whether to wait for `drain`.
+    return batch.bytes.size() < 16 * 1024 || flushBatch();
+  }
+  if (batch.owner == this) flushBatch();  // keeps the frames' order
+  net::Socket::Callback wcb;
+  if (cb) wcb = std::move(cb);
+  if (data && !masked && n > 4096) {
+    // A large unmasked payload goes out as it is, after its header: no copy.
+    Buffer h = detail::frameBuffer(hs);
+    detail::writeHeader(h.data(), fin, rsv1, opcode, n, nullptr);
+    s->write(h);
+    return s->write(*data, std::move(wcb));
+  }
+  Buffer b = detail::frameBuffer(hs + n);
+  detail::writeHeader(b.data(), fin, rsv1, opcode, n, masked ? mask : nullptr);
+  if (n) {
+    if (masked) {
+      detail::applyMaskCopy(b.data() + hs, p, n, mask);
+    } else {
+      std::memcpy(b.data() + hs, p, n);
+    }
+  }
+  return s->write(b, std::move(wcb));
+}
+
+bool WebSocket::Impl::flushBatch() {
+  detail::ReadBatch& batch = detail::readBatch();
+  if (batch.owner != this) return true;
+  batch.owner = nullptr;
+  bool ok = true;
+  const auto& s = ws->socket_;
+  if (!batch.bytes.empty() && s && !s->destroyed() && !s->writableEnded()) {
+    ok = net::internal::writeNow(*s, batch.bytes);
+    if (!ok) watchDrain();
+  }
+  batch.bytes.clear();
+  if (batch.bytes.capacity() > 256 * 1024) batch.bytes = std::string();
+  return ok;
+}
+
+void WebSocket::Impl::sendClose(int code, std::string_view reason) {
+  std::uint8_t buf[125];
+  std::size_t n = 0;
+  if (code) {
+    buf[0] = static_cast<std::uint8_t>(code >> 8);
+    buf[1] = static_cast<std::uint8_t>(code);
+    n = 2 + std::min<std::size_t>(reason.size(), 123);
+    if (n > 2) std::memcpy(buf + 2, reason.data(), n - 2);
+  }
+  closeSent = true;
+  sendFrame(detail::kClose, true, false, buf, n, nullptr, nullptr);
+}
+
+void WebSocket::Impl::armCloseTimer() {
+  if (closeTimer || !ws->socket_) return;
+  WebSocket* raw = ws;
+  closeTimer = setTimeout(
+      [raw] {
+        raw->impl_->closeTimer.reset();
+        if (raw->socket_) raw->socket_->destroy();
+      },
+      closeTimeout);
+}
+
+void WebSocket::Impl::watchDrain() {
+  if (drainWait || !ws->socket_) return;
+  drainWait = true;
+  WebSocket* raw = ws;
+  ws->socket_->once(net::Socket::Events::drain, [raw] {
+    Impl& im = *raw->impl_;
+    im.drainWait = false;
+    if (im.pausedForWrite) {
+      im.pausedForWrite = false;
+      if (!raw->userPaused_ && raw->socket_) raw->socket_->resume();
+    }
+    raw->emit(Events::drain);
+  });
+}
+
+void WebSocket::Impl::onSocketClose() { emitClose(); }
+
+void WebSocket::Impl::emitError(const Error& err) {
+  if (ws->listenerCount(EventEmitter::Events::error) > 0)
+    ws->emit(EventEmitter::Events::error, err);
+}
+
+void WebSocket::Impl::emitClose() {
+  if (closeEmitted) return;
+  closeEmitted = true;
+  ws->state_ = CLOSED;
+  if (closeTimer) clearTimeout(closeTimer);
+  closeTimer.reset();
+  if (handshakeTimer) clearTimeout(handshakeTimer);
+  handshakeTimer.reset();
+  request.reset();
+  auto keep = std::move(self);
+  if (auto srv = server.lock()) srv->forget(keep);
+  ws->emit(Events::close, closeReceived ? closeCode : 1006, closeReason);
+  ws->removeAllListeners();
+  ws->socket_.reset();
+  pmd.reset();
+  msg = {};
+  whole = Buffer();
+}
+
+}  // namespace evnode::ws

@@ -1,0 +1,369 @@
+// `evnode ws echo|connect|bench`: a WebSocket echo server, a wscat-like client and an echo load
+// generator, on evnode's ws module.
+#include <algorithm>
+#include <chrono>
+#include <cinttypes>
+#include <cmath>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "evnode/https.h"
+#include "evnode/loop.h"
+#include "evnode/process.h"
+#include "evnode/ws.h"
+#include "tools/evnode/commands.h"
+
+namespace evnode::cli {
+
+namespace {
+const char kUsage[] =
+    "usage: evnode ws echo [--port 8080] [--host 127.0.0.1] [--tls-cert F --tls-key F] "
+    "[--threads N]\n"
+    "       evnode ws connect URL [-H 'Name: value']... [--protocol P]... [--cacert F] [-k] "
+    "[--binary]\n"
+    "       evnode ws bench URL [-c 64] [-d 10] [--size 16] [--binary] [--threads N] [--json]\n"
+    "echo: WebSocket echo server on every path; prints 'listening on ws://HOST:PORT' (wss:// "
+    "with\n"
+    "  TLS); messages come back with their type; permessage-deflate is accepted; connections\n"
+    "  and closes are logged to stderr.\n"
+    "connect: each stdin line goes out as one message, each message received is printed on a\n"
+    "  line; at the end of stdin it closes (1000) and exits once the server answers.\n"
+    "bench: each connection keeps one message in flight; reports messages/s and latency.\n";
+
+std::string peerName(const http::RequestPtr& req) {
+  const auto& s = req->socket;
+  return s ? hostPort(s->remoteAddress(), s->remotePort()) : std::string("?");
+}
+
+// --- ws echo --------------------------------------------------------------------------------
+
+struct WsEchoOptions {
+  std::optional<std::string> cert, key;  // PEM contents: wss://
+};
+
+// Sets up a WebSocket echo server on this thread's loop, not yet listening: the HTTP(S) server
+// to listen on and the WebSocketServer on it. A multi-thread runner calls this once per thread
+// and listens each with reusePort.
+struct WsEcho {
+  std::shared_ptr<http::Server> http;
+  std::shared_ptr<ws::WebSocketServer> wss;
+};
+WsEcho setupWsEcho(const WsEchoOptions& o) {
+  WsEcho e;
+  if (o.cert) {
+    https::ServerOptions so;
+    so.cert = *o.cert;
+    so.key = *o.key;
+    auto s = https::createServer(so);
+    // A failed handshake (a scanner, a plain client) just closes that connection.
+    s->on(https::Server::Events::tlsClientError,
+          [](const Error&, const std::shared_ptr<tls::TLSSocket>&) {});
+    e.http = s;
+  } else {
+    e.http = http::Server::create();
+  }
+  ws::ServerOptions wo;
+  wo.server = e.http;
+  wo.perMessageDeflate.enabled = true;
+  wo.closeTimeout = 2000;
+  e.wss = ws::WebSocketServer::create(wo);
+  e.wss->on(ws::WebSocketServer::Events::connection,
+            [](const ws::WebSocketPtr& socket, const http::RequestPtr& req) {
+              std::string who = peerName(req);
+              std::fprintf(::stderr, "ws: connection from %s %s\n", who.c_str(), req->url.c_str());
+              ws::WebSocket* raw = socket.get();
+              socket->on(ws::WebSocket::Events::message, [raw](const Buffer& data, bool binary) {
+                if (!raw->send(data, {.binary = binary})) {
+                  // The peer is not reading our echoes: stop reading it until they drain.
+                  raw->pause();
+                  raw->once(ws::WebSocket::Events::drain, [raw] { raw->resume(); });
+                }
+              });
+              // No `error` listener: a protocol error shows as the close it causes (1002,
+              // 1007, 1009; 1006 for a reset), and an idle connection keeps one listener less.
+              socket->on(ws::WebSocket::Events::close, [who](int code, const Buffer& reason) {
+                std::fprintf(::stderr, "ws: %s closed %d %s\n", who.c_str(), code,
+                             std::string(reason.view()).c_str());
+              });
+            });
+  return e;
+}
+
+int wsEcho(Args& args) {
+  int port = static_cast<int>(args.number("--port", 8080, 0, 65535));
+  std::string host = args.value("--host").value_or("127.0.0.1");
+  auto cert = args.value("--tls-cert");
+  auto key = args.value("--tls-key");
+  // --threads is parsed here; the multi-thread runner calls setupWsEcho() once per thread.
+  long threads = args.number("--threads", 1, 0, 1024);
+  (void)threads;
+  auto pos = args.finish();
+  if (pos.size() != 1) fail("ws echo takes no positional arguments", 2);
+  if (cert.has_value() != key.has_value()) fail("--tls-cert and --tls-key go together", 2);
+  WsEchoOptions o;
+  if (cert) {
+    o.cert = readOptionFile(*cert, "--tls-cert");
+    o.key = readOptionFile(*key, "--tls-key");
+  }
+  WsEcho e = setupWsEcho(o);
+  listenAnnounced(e.http, host, port, "", cert ? "wss://" : "ws://");
+  onShutdownSignal(
+      [e] {
+        e.http->close();
+        // Every client is told the server is going away; the close handshake ends each.
+        std::vector<ws::WebSocketPtr> all(e.wss->clients().begin(), e.wss->clients().end());
+        for (const auto& c : all) c->close(1001, "server shutting down");
+      },
+      [e] {
+        std::size_t n = e.wss->clients().size();
+        return n ? countOf(n, "connection", "connections") + " closing" : std::string();
+      });
+  evnode::run();
+  return 0;
+}
+
+// --- ws connect -----------------------------------------------------------------------------
+
+int wsConnect(Args& args) {
+  auto headers = args.values("-H|--header");
+  auto protocols = args.values("--protocol");
+  auto cacert = args.value("--cacert");
+  bool insecure = args.flag("-k|--insecure");
+  bool binary = args.flag("--binary");
+  auto pos = args.finish();
+  if (pos.size() != 2) fail("ws connect needs exactly one URL (see 'evnode ws --help')", 2);
+  ws::ClientOptions o;
+  for (const auto& h : headers) {
+    auto colon = h.find(':');
+    if (colon == std::string::npos || colon == 0) fail("invalid header '" + h + "'", 2);
+    std::string value = h.substr(colon + 1);
+    value.erase(0, value.find_first_not_of(" \t"));
+    o.headers.emplace_back(h.substr(0, colon), value);
+  }
+  o.protocols = protocols;
+  if (cacert) o.tls.ca = {readOptionFile(*cacert, "--cacert")};
+  if (insecure) o.tls.rejectUnauthorized = false;
+  o.handshakeTimeout = 30000;
+  ws::WebSocketPtr sock;
+  try {
+    sock = ws::WebSocket::connect(pos[1], o);
+  } catch (const Exception& e) {
+    fail(std::string("ws: ") + e.what(), e.code() == "ERR_INVALID_URL" ? 3 : 1);
+  }
+  ws::WebSocket* raw = sock.get();
+  auto out = process::stdout();
+  auto in = process::stdin();
+  struct State {
+    std::string line;
+    bool closing = false;  // we sent the close (end of stdin)
+    bool failed = false;
+  };
+  auto st = std::make_shared<State>();
+  auto sendLine = [raw, binary, in](std::string line) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (!raw->send(Buffer::from(line), {.binary = binary})) {
+      in->pause();
+      raw->once(ws::WebSocket::Events::drain, [in] { in->resume(); });
+    }
+  };
+  sock->on(ws::WebSocket::Events::unexpectedResponse,
+           [raw, st](const http::ClientRequestPtr&, const http::IncomingMessagePtr& res) {
+             std::fprintf(::stderr, "evnode: ws: unexpected response %d\n", res->statusCode);
+             st->failed = true;
+             raw->terminate();
+           });
+  sock->on(ws::WebSocket::Events::error, [st](const Error& err) {
+    if (!st->failed) {
+      bool named = err.code.empty() || err.message.find(err.code) != std::string::npos;
+      std::fprintf(::stderr, "evnode: ws: %s%s\n", err.message.c_str(),
+                   named ? "" : (" (" + err.code + ")").c_str());
+    }
+    st->failed = true;
+  });
+  sock->on(ws::WebSocket::Events::open, [raw, in, st, sendLine] {
+    in->on(Readable::Events::data, [st, sendLine](const Buffer& b) {
+      st->line.append(b.view());
+      std::size_t nl;
+      while ((nl = st->line.find('\n')) != std::string::npos) {
+        std::string one = st->line.substr(0, nl);
+        st->line.erase(0, nl + 1);
+        sendLine(std::move(one));
+      }
+    });
+    in->on(Readable::Events::end, [raw, st, sendLine] {
+      if (!st->line.empty()) sendLine(std::exchange(st->line, {}));
+      if (raw->readyState() != ws::WebSocket::OPEN) return;
+      st->closing = true;
+      raw->close(1000);
+      // The server has 5 s to answer the close.
+      setTimeout([] { process::exit(0); }, 5000)->unref();
+    });
+  });
+  sock->on(ws::WebSocket::Events::message, [out](const Buffer& data, bool) {
+    out->write(data);
+    out->write("\n");
+  });
+  sock->on(ws::WebSocket::Events::close, [st, in](int code, const Buffer& reason) {
+    in->pause();
+    if (st->failed) process::exit(1);
+    if (st->closing) process::exit(0);
+    std::fprintf(::stderr, "evnode: ws: closed %d %s\n", code, std::string(reason.view()).c_str());
+    process::exit(code == 1000 || code == 1001 ? 0 : 1);
+  });
+  evnode::run();
+  return 0;
+}
+
+// --- ws bench -------------------------------------------------------------------------------
+
+double percentile(std::vector<std::uint32_t>& v, double p) {
+  if (v.empty()) return 0;
+  auto k = static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(v.size())));
+  k = std::min(v.size() - 1, k == 0 ? 0 : k - 1);
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
+  return v[k] / 1000.0;
+}
+
+double parseSeconds(const std::string& text) {
+  char* end = nullptr;
+  double n = std::strtod(text.c_str(), &end);
+  std::string_view unit(end);
+  double scale = unit.empty() || unit == "s" ? 1 : unit == "ms" ? 0.001 : unit == "m" ? 60 : 0;
+  double s = n * scale;
+  if (text.empty() || end == text.c_str() || scale == 0 || !(s >= 0.001) || s > 86400) {
+    fail("invalid value '" + text + "' for -d (expected seconds, or 500ms, 10s, 2m)", 2);
+  }
+  return s;
+}
+
+std::uint64_t nowUs() {
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                        std::chrono::steady_clock::now().time_since_epoch())
+                                        .count());
+}
+
+int wsBench(Args& args) {
+  long connections = args.number("-c|--connections", 64, 1, 100000);
+  auto durationText = args.value("-d|--duration");
+  long size = args.number("--size", 16, 0, 64L << 20);
+  bool binary = args.flag("--binary");
+  // --threads spreads connections over client threads once the CLI's thread runner is wired.
+  long threads = args.number("--threads", 1, 0, 1024);
+  (void)threads;
+  bool json = args.flag("--json");
+  auto pos = args.finish();
+  if (pos.size() != 2) fail("ws bench needs exactly one URL (see 'evnode ws --help')", 2);
+  double duration = durationText ? parseSeconds(*durationText) : 10;
+  const std::string url = pos[1];
+  Buffer payload = Buffer::alloc(static_cast<std::size_t>(size), 'x');
+
+  struct Stats {
+    std::uint64_t messages = 0, errors = 0;
+    std::map<std::string, std::uint64_t> errorsByCode;
+    std::vector<std::uint32_t> latencyUs;
+    bool running = true;
+  };
+  auto stats = std::make_shared<Stats>();
+  stats->latencyUs.reserve(1 << 20);
+  std::vector<ws::WebSocketPtr> conns;
+  ws::ClientOptions o;
+  o.perMessageDeflate.enabled = false;
+  o.tls.rejectUnauthorized = false;  // a load generator measures; it does not authenticate
+  for (long i = 0; i < connections; ++i) {
+    ws::WebSocketPtr c;
+    try {
+      c = ws::WebSocket::connect(url, o);
+    } catch (const Exception& e) {
+      fail(std::string("ws: ") + e.what(), 1);
+    }
+    ws::WebSocket* raw = c.get();
+    auto sentAt = std::make_shared<std::uint64_t>(0);
+    auto sendOne = [raw, payload, binary, sentAt] {
+      *sentAt = nowUs();
+      raw->send(payload, {.binary = binary});
+    };
+    c->on(ws::WebSocket::Events::open, sendOne);
+    c->on(ws::WebSocket::Events::message, [stats, sentAt, sendOne](const Buffer&, bool) {
+      if (!stats->running) return;
+      ++stats->messages;
+      stats->latencyUs.push_back(static_cast<std::uint32_t>(nowUs() - *sentAt));
+      sendOne();
+    });
+    c->on(ws::WebSocket::Events::error, [stats](const Error& e) {
+      if (!stats->running) return;
+      ++stats->errors;
+      ++stats->errorsByCode[e.code];
+    });
+    conns.push_back(c);
+  }
+  std::uint64_t started = nowUs();
+  double elapsed = 0;
+  TimeoutPtr end;
+  process::SignalListenerPtr sigint, sigterm;
+  auto stop = [&] {
+    if (!stats->running) return;
+    elapsed = static_cast<double>(nowUs() - started) / 1e6;
+    stats->running = false;
+    clearTimeout(end);
+    sigint->close();
+    sigterm->close();
+    for (auto& c : conns) c->terminate();
+  };
+  end = setTimeout(stop, static_cast<std::uint64_t>(std::ceil(duration * 1000)));
+  sigint = process::onSignal(SIGINT, stop);
+  sigterm = process::onSignal(SIGTERM, stop);
+  evnode::run();
+  double mps = elapsed > 0 ? static_cast<double>(stats->messages) / elapsed : 0;
+  auto& lat = stats->latencyUs;
+  double p50 = percentile(lat, 50), p90 = percentile(lat, 90), p99 = percentile(lat, 99);
+  double maxMs = lat.empty() ? 0 : *std::max_element(lat.begin(), lat.end()) / 1000.0;
+  if (json) {
+    std::string byCode = "{";
+    for (const auto& [code, n] : stats->errorsByCode) {
+      if (byCode.size() > 1) byCode += ',';
+      byCode += "\"" + code + "\":" + std::to_string(n);
+    }
+    byCode += "}";
+    std::printf(
+        "{\"url\":\"%s\",\"connections\":%ld,\"size\":%ld,\"duration_s\":%.3f,"
+        "\"messages\":%" PRIu64
+        ",\"messages_per_sec\":%.2f,\"latency_ms\":{\"p50\":%.3f,"
+        "\"p90\":%.3f,\"p99\":%.3f,\"max\":%.3f},\"errors\":%" PRIu64 ",\"errors_by_code\":%s}\n",
+        url.c_str(), connections, size, elapsed, stats->messages, mps, p50, p90, p99, maxMs,
+        stats->errors, byCode.c_str());
+  } else {
+    std::printf("%s: %ld connections, %ld-byte %s messages, %.2f s\n", url.c_str(), connections,
+                size, binary ? "binary" : "text", elapsed);
+    std::printf("  messages/s  %.2f  (%" PRIu64 " messages)\n", mps, stats->messages);
+    std::printf("  latency     p50 %.3f ms  p90 %.3f ms  p99 %.3f ms  max %.3f ms\n", p50, p90, p99,
+                maxMs);
+    std::printf("  errors      %" PRIu64 "\n", stats->errors);
+  }
+  std::fflush(::stdout);
+  if (stats->messages == 0) fail("no message echoed", 1);
+  return 0;
+}
+}  // namespace
+
+int cmdWs(Args& args) {
+  if (args.help()) {
+    std::fputs(kUsage, ::stdout);
+    return 0;
+  }
+  // The mode is the first positional argument; each mode claims its own options.
+  auto first = args.firstPositional();
+  if (!first) fail("ws needs a mode: echo, connect or bench (see 'evnode ws --help')", 2);
+  const std::string mode = *first;
+  if (mode == "echo") return wsEcho(args);
+  if (mode == "connect") return wsConnect(args);
+  if (mode == "bench") return wsBench(args);
+  fail("unknown ws mode '" + mode + "' (expected echo, connect or bench)", 2);
+}
+
+}  // namespace evnode::cli
