@@ -395,12 +395,8 @@ void serveDirectory(const ExchangePtr& ex, const std::string& real) {
 
 void sendCached(const ExchangePtr& ex, const CachedFilePtr& entry) {
   const CachedFile& file = *entry;
-  FileFacts facts;
-  facts.contentType = file.contentType;
-  facts.etag = file.etag;
-  facts.lastModified = file.lastModified;
-  facts.mtime = file.mtime;
-  facts.size = file.size;
+  FileFacts facts = factsOf(file);
+  facts.vary = false;  // the negotiated path below says Vary
   if (ex->site && ex->site->gzip && compressible(file.contentType)) {
     return sendNegotiated(ex, FileSource{entry, -1});
   }
