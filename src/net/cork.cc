@@ -56,17 +56,19 @@ evnode::detail::ByteBuffer& corkedOutput(Socket& socket) {
   return c.bytes;
 }
 
-void uncorkOutput(Socket& socket, const Buffer* then) {
+bool uncorkOutput(Socket& socket, const Buffer* then) {
   Cork* c = cork();
-  if (!c) return;  // the thread is exiting: nothing was corked
+  if (!c) return true;  // the thread is exiting: nothing was corked
   const bool mine = c->owner == &socket;
-  if (!mine && !then) return;
+  if (!mine && !then) return true;
   if (mine) c->owner = nullptr;
+  bool ok = true;
   // A socket already gone takes nothing (see ServerResponse::sendBody).
   if (!socket.destroyed() && socket.writable()) {
-    writeNow(socket, mine ? c->bytes.view() : std::string_view(), then, &keepCorked);
+    ok = writeNow(socket, mine ? c->bytes.view() : std::string_view(), then, &keepCorked);
   }
   if (mine) c->bytes.clear();
+  return ok;
 }
 
 void dropCorkedOutput(const Socket& socket) {

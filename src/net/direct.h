@@ -65,8 +65,9 @@ inline bool writeNow(Socket& socket, const Buffer& chunk) {
 // written out first). Append to it; uncorkOutput() writes them.
 evnode::detail::ByteBuffer& corkedOutput(Socket& socket);
 // Writes what `socket` has in the cork buffer and then `*then` (if given) with one writeNow,
-// unless the socket was destroyed or ended meanwhile (the bytes are dropped then).
-void uncorkOutput(Socket& socket, const Buffer* then = nullptr);
+// unless the socket was destroyed or ended meanwhile (the bytes are dropped then). Returns false
+// if the caller should wait for `drain` (writeNow's answer), true when nothing was written.
+bool uncorkOutput(Socket& socket, const Buffer* then = nullptr);
 // `socket` is going: bytes of it still in the cork buffer are dropped.
 void dropCorkedOutput(const Socket& socket);
 

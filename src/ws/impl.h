@@ -62,7 +62,7 @@ struct WebSocket::Impl final : net::internal::SocketConsumer {
   bool sendCompressed = false;
   bool pausedForWrite = false;  // reading stopped until the socket drains
   bool drainWait = false;       // a `drain` listener is on the socket
-  bool inRead = false;          // onData() is running: small frames gather in the read batch
+  bool inRead = false;          // onData() is running: small frames gather in the cork buffer
 
   // Takes over a connected socket whose handshake is done; `head` holds bytes already read.
   void start(const http::SocketPtr& socket, const Buffer& head);
@@ -79,7 +79,7 @@ struct WebSocket::Impl final : net::internal::SocketConsumer {
   bool sendFrame(std::uint8_t opcode, bool fin, bool rsv1, const std::uint8_t* p, std::size_t n,
                  const Buffer* whole, std::function<void(const Error&)> cb);
   void sendClose(int code, std::string_view reason);
-  // Writes what this connection's frames left in the per-thread read batch (before an end(), a
+  // Writes what this connection's frames left in the thread's cork buffer (before an end(), a
   // destroy(), a write that must keep its place, and at the end of each read).
   bool flushBatch();
   void armCloseTimer();

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "core/thread_instance.h"
 #include "ws/impl.h"
 
 namespace evnode::ws {
@@ -13,17 +14,31 @@ using detail::HeaderResult;
 
 namespace detail {
 
+namespace {
+// The thread's slab that small frames are cut from (thread_instance.h: it outlives the loop's
+// teardown, whose closes may still send frames).
+struct FrameSlab {
+  Buffer slab;
+  std::size_t used = 0;
+};
+}  // namespace
+
+// The thread's scratch for a compressed message.
+struct DeflateScratch {
+  std::vector<std::uint8_t> out;
+};
+
 Buffer frameBuffer(std::size_t n) {
   constexpr std::size_t kSlab = 64 * 1024;
-  if (n > 4096) return Buffer::allocUnsafe(n);
-  thread_local Buffer slab;
-  thread_local std::size_t used = 0;
-  if (slab.empty() || slab.size() - used < n) {
-    slab = Buffer::allocUnsafe(kSlab);
-    used = 0;
+  FrameSlab* f = evnode::detail::threadInstance<FrameSlab>();
+  if (n > 4096 || !f) return Buffer::allocUnsafe(n);
+  if (f->slab.empty() || f->slab.size() - f->used < n) {
+    f->slab = Buffer::allocUnsafe(kSlab);
+    f->used = 0;
   }
-  Buffer b = slab.subarray(static_cast<std::int64_t>(used), static_cast<std::int64_t>(used + n));
-  used += (n + 7) & ~std::size_t{7};
+  Buffer b =
+      f->slab.subarray(static_cast<std::int64_t>(f->used), static_cast<std::int64_t>(f->used + n));
+  f->used += (n + 7) & ~std::size_t{7};
   return b;
 }
 
@@ -54,18 +69,6 @@ bool parseTokenList(std::string_view value, std::vector<std::string>& out) {
   }
 }
 
-// Frames sent while a connection handles a read (echoes, pongs, a close) gather here and leave
-// in one write when the read is handled: many messages in one read cost one system call, and a
-// small frame costs no Buffer, no tick and no trip through the socket's write queue.
-struct ReadBatch {
-  WebSocket::Impl* owner = nullptr;
-  std::string bytes;
-};
-ReadBatch& readBatch() {
-  static thread_local ReadBatch b;
-  return b;
-}
-
 }  // namespace detail
 
 std::string acceptKey(std::string_view key) {
@@ -81,10 +84,7 @@ std::string acceptKey(std::string_view key) {
 }
 
 WebSocket::Impl::~Impl() {
-  if (detail::readBatch().owner == this) {
-    detail::readBatch().owner = nullptr;
-    detail::readBatch().bytes.clear();
-  }
+  if (ws->socket_) net::internal::dropCorkedOutput(*ws->socket_);
   if (ws->socket_ && net::internal::consumerOf(*ws->socket_) == this) {
     net::internal::setConsumer(*ws->socket_, nullptr);
   }
@@ -127,7 +127,9 @@ bool WebSocket::send(const Buffer& data, SendOptions options,
   }
   bool ok;
   if (im.sendCompressed) {
-    thread_local std::vector<std::uint8_t> out;
+    auto* scratch = evnode::detail::threadInstance<detail::DeflateScratch>();
+    detail::DeflateScratch exiting;  // the thread's scratch is gone
+    std::vector<std::uint8_t>& out = scratch ? scratch->out : exiting.out;
     out.clear();
     if (!im.pmd->compress(data.data(), data.size(), options.fin, out)) {
       im.fail(1011, "ERR_WS_DEFLATE", "compression failed");
@@ -528,15 +530,12 @@ bool WebSocket::Impl::sendFrame(std::uint8_t opcode, bool fin, bool rsv1, const 
   const bool masked = ws->isClient_;
   if (masked) detail::randomMask(mask);
   const std::size_t hs = 2 + (n < 126 ? 0 : n <= 0xFFFF ? 2 : 8) + (masked ? 4 : 0);
-  detail::ReadBatch& batch = detail::readBatch();
   if (inRead && !cb && n <= 4096) {
-    if (batch.owner != this) {
-      if (batch.owner) batch.owner->flushBatch();
-      batch.owner = this;
-    }
-    std::size_t at = batch.bytes.size();
-    batch.bytes.resize(at + hs + n);
-    auto* out = reinterpret_cast<std::uint8_t*>(batch.bytes.data()) + at;
+    // Frames sent while a connection handles a read (echoes, pongs, a close) gather in the
+    // thread's cork buffer (net/direct.h) and leave in one write when the read is handled: many
+    // messages in one read cost one system call, and a small frame costs no Buffer and no tick.
+    evnode::detail::ByteBuffer& corked = net::internal::corkedOutput(*s);
+    auto* out = reinterpret_cast<std::uint8_t*>(corked.room(hs + n));
     detail::writeHeader(out, fin, rsv1, opcode, n, masked ? mask : nullptr);
     if (n) {
       if (masked) {
@@ -545,10 +544,11 @@ bool WebSocket::Impl::sendFrame(std::uint8_t opcode, bool fin, bool rsv1, const 
         std::memcpy(out + hs, p, n);
       }
     }
+    corked.commit(reinterpret_cast<char*>(out) + hs + n);
     // A big batch leaves now, and says whether to wait for `drain`.
-    return batch.bytes.size() < 16 * 1024 || flushBatch();
+    return corked.size() < 16 * 1024 || flushBatch();
   }
-  if (batch.owner == this) flushBatch();  // keeps the frames' order
+  flushBatch();  // what is corked goes first: keeps the frames' order
   net::Socket::Callback wcb;
   if (cb) wcb = std::move(cb);
   if (data && !masked && n > 4096) {
@@ -571,18 +571,10 @@ bool WebSocket::Impl::sendFrame(std::uint8_t opcode, bool fin, bool rsv1, const 
 }
 
 bool WebSocket::Impl::flushBatch() {
-  detail::ReadBatch& batch = detail::readBatch();
-  if (batch.owner != this) return true;
-  batch.owner = nullptr;
-  bool ok = true;
   const auto& s = ws->socket_;
-  if (!batch.bytes.empty() && s && !s->destroyed() && !s->writableEnded()) {
-    ok = net::internal::writeNow(*s, batch.bytes);
-    if (!ok) watchDrain();
-  }
-  batch.bytes.clear();
-  if (batch.bytes.capacity() > 256 * 1024) batch.bytes = std::string();
-  return ok;
+  if (!s || net::internal::uncorkOutput(*s)) return true;
+  watchDrain();
+  return false;
 }
 
 void WebSocket::Impl::sendClose(int code, std::string_view reason) {
