@@ -99,6 +99,17 @@ void run(const Options& options, std::function<void(unsigned)> setup) {
     detail::keepLoopAlive(-1);
   };
 
+  // Listening before any thread starts: a signal that comes while they set up stops them too.
+  bool signalled = false;
+  if (options.handleSignals) {
+    auto onSignal = [&cluster, &signalled] {
+      if (signalled) process::exit(1);  // a second signal: give up on a graceful stop
+      signalled = true;
+      cluster.stop();
+    };
+    sigint = process::onSignal(SIGINT, onSignal);
+    sigterm = process::onSignal(SIGTERM, onSignal);
+  }
   std::latch loopsMade(n);
   std::vector<std::thread> threads;
   threads.reserve(n);
@@ -130,18 +141,8 @@ void run(const Options& options, std::function<void(unsigned)> setup) {
   }
   loopsMade.wait();
 
-  bool signalled = false;
   std::exception_ptr primaryError;
   try {
-    if (options.handleSignals) {
-      auto onSignal = [&cluster, &signalled] {
-        if (signalled) process::exit(1);  // a second signal: give up on a graceful stop
-        signalled = true;
-        cluster.stop();
-      };
-      sigint = process::onSignal(SIGINT, onSignal);
-      sigterm = process::onSignal(SIGTERM, onSignal);
-    }
     if (options.primary) options.primary(cluster);
   } catch (...) {
     primaryError = std::current_exception();
