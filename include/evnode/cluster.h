@@ -86,6 +86,12 @@ void run(const Options& options, std::function<void(unsigned index)> setup);
 /// run() did not start.
 void onStop(std::function<void()> fn);
 
+/// On a thread started by run(): `fn` runs on this thread once its loop has ended (or its setup
+/// threw), while the thread's Loop still exists — where per-thread state that holds this loop's
+/// objects is released, rather than by a thread-local destructor that may run after the Loop is
+/// gone. Throws Exception(ERR_INVALID_STATE) on a thread run() did not start.
+void atExit(std::function<void()> fn);
+
 /// The calling thread's index in run() (0 .. threads-1), or -1 on any other thread.
 int threadIndex();
 

@@ -20,6 +20,7 @@ namespace {
 struct ThreadContext {
   unsigned index = 0;
   std::vector<std::function<void()>> stops;
+  std::vector<std::function<void()>> exits;  // atExit()
   bool stopped = false;  // stop() reached this thread: later onStop() functions run at once
 };
 thread_local ThreadContext* current = nullptr;  // trivially destructible
@@ -77,6 +78,15 @@ void onStop(std::function<void()> fn) {
   ctx->stops.push_back(std::move(fn));
 }
 
+void atExit(std::function<void()> fn) {
+  ThreadContext* ctx = current;
+  if (!ctx) {
+    throw Exception("ERR_INVALID_STATE",
+                    "cluster::atExit: not on a thread started by cluster::run");
+  }
+  ctx->exits.push_back(std::move(fn));
+}
+
 int threadIndex() { return currentIndex; }
 
 void run(const Options& options, std::function<void(unsigned)> setup) {
@@ -132,8 +142,10 @@ void run(const Options& options, std::function<void(unsigned)> setup) {
         }
         cluster.stop();
       }
-      // What the stop functions hold goes now, while this thread's Loop still exists.
+      // What the stop and exit functions hold goes now, while this thread's Loop still exists.
       ctx.stops.clear();
+      for (auto& fn : ctx.exits) fn();
+      ctx.exits.clear();
       current = nullptr;
       primary.post([&ended, i] { ended(i); });
       // Returning destroys this thread's Loop (thread exit), which closes what is still open.
