@@ -4,6 +4,7 @@
 #include "evnode/abort.h"
 #include "evnode/async_generator.h"
 #include "evnode/buffer.h"
+#include "evnode/cluster.h"
 #include "evnode/dgram.h"
 #include "evnode/dns.h"
 #include "evnode/error.h"
@@ -26,6 +27,7 @@
 #include "evnode/url.h"
 #include "evnode/version.h"
 #include "evnode/when.h"
+#include "evnode/worker_threads.h"
 
 /// \namespace evnode
 /// Node.js's networking stack in C++, with Node's names. The loop and timers (loop.h), events
