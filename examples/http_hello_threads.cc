@@ -1,5 +1,5 @@
 // http_hello_threads: http_hello on N threads sharing one port (bench/threads measures it).
-// Node.js, with cluster (processes instead of threads):
+// Node.js: (cluster, with processes instead of threads)
 //
 //   if (cluster.isPrimary) {
 //     for (let i = 0; i < threads; i++) cluster.fork();

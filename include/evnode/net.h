@@ -327,6 +327,11 @@ class Server : public EventEmitter, public std::enable_shared_from_this<Server> 
   bool closing_ = false;
   bool refed_ = true;
   std::vector<std::function<void(const Error&)>> closeCbs_;
+
+ protected:
+  /// The last listen() shared its port (reusePort): another server may be taking over from
+  /// this one, which http::Server::close() allows for.
+  bool sharesPort_ = false;
 };
 
 /// Node's net.createServer(connectionListener): `connectionListener` listens for `connection`.

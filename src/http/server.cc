@@ -60,16 +60,17 @@ void Server::closeAllConnections() {
 Server& Server::close(std::function<void(const Error&)> cb) {
   net::Server::close(std::move(cb));
   state_->closing = true;
-  // Idle connections go at once, except one accepted a moment ago that has sent nothing yet:
-  // its client (one that connected just before the close, or whose connection another server
-  // sharing the port handed over) is likely sending its request right now. It gets a quarter
-  // of a second to do so, is answered, and closes after the response like every other.
+  // Idle connections go at once. On a shared port (reusePort: another server, a new process
+  // or another thread, takes over) one accepted a moment ago that has sent nothing yet is
+  // spared: its client connected just before the close, or its connection was just taken from
+  // the accept queue, and is likely sending its request right now. It gets a quarter of a
+  // second to do so, is answered, and closes after the response like every other.
   const std::uint64_t now = Loop::current().now();
   bool waiting = false;
   auto conns = state_->connections;  // closing edits the list
   for (Connection* c : conns) {
     c->closeAfterResponse = true;
-    if (c->awaitingFirstRequest(now)) {
+    if (sharesPort_ && c->awaitingFirstRequest(now)) {
       waiting = true;
     } else {
       c->closeIfIdle();

@@ -199,6 +199,7 @@ Server& Server::listen(const ListenOptions& o, std::function<void()> cb) {
       if (o.reusePort) {
         impl_->reusePort = ::setsockopt(sfd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) == 0;
       }
+      sharesPort_ = impl_->reusePort;
 #if defined(__linux__)
       // Linux copies TCP_NODELAY to every socket accept(2) returns: set once here, it saves a
       // setsockopt(2) per connection (the floor of a connection-per-request server is 6
