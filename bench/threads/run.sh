@@ -73,10 +73,13 @@ compare() {  # scenario labelA pidA portA labelB pidB portB
   ar=$(awk '{print $1}' "$work/a" | median); br=$(awk '{print $1}' "$work/b" | median)
   ac=$(awk -v d="$DUR" '$2 > 0 {print $1 * d / $2}' "$work/a" | median)
   bc=$(awk -v d="$DUR" '$2 > 0 {print $1 * d / $2}' "$work/b" | median)
+  # Ratios of the paired (back-to-back) runs, then their median: the machine's load drifts
+  # between runs far more than within one pair.
   local raw cpu
-  raw=$(awk -v a="$ar" -v b="$br" 'BEGIN {printf "%.3f", a / b}')
-  cpu=$(awk -v a="$ac" -v b="$bc" 'BEGIN {printf "%.3f", a / b}')
-  printf '%s: %s %.0f req/s (%.0f per server CPU-s), %s %.0f req/s (%.0f per server CPU-s): raw %s, per CPU-s %s\n' \
+  raw=$(paste "$work/a" "$work/b" | awk '$3 > 0 {print $1 / $3}' | median | awk '{printf "%.3f", $1}')
+  cpu=$(paste "$work/a" "$work/b" | awk '$2 > 0 && $4 > 0 && $3 > 0 {print ($1 / $2) / ($3 / $4)}' |
+    median | awk '{printf "%.3f", $1}')
+  printf '%s: %s %.0f req/s (%.0f per server CPU-s), %s %.0f req/s (%.0f per server CPU-s): paired ratios raw %s, per CPU-s %s\n' \
     "$scen" "$la" "$ar" "$ac" "$lb" "$br" "$bc" "$raw" "$cpu"
   printf '%s\t%s\t%s/%s\t%.0f\t%.0f\t%.0f\t%.0f\t%s\t%s\n' "$(date -u +%FT%TZ)" "$scen" "$la" "$lb" \
     "$ar" "$ac" "$br" "$bc" "$raw" "$cpu" >> "$OUT"
@@ -123,8 +126,8 @@ if [ -x "$FLOOR" ]; then
     echo "$e" >> "$work/e"; echo "$w" >> "$work/w"
   done
   em=$(median < "$work/e"); wm=$(median < "$work/w")
-  ratio=$(awk -v a="$em" -v b="$wm" 'BEGIN {printf "%.3f", a / b}')
-  printf 'client-2t-vs-wrk: evnode bench --threads 2 %.0f req/s, wrk -t2 %.0f req/s: %s (target >= 0.9)\n' "$em" "$wm" "$ratio"
+  ratio=$(paste "$work/e" "$work/w" | awk '$2 > 0 {print $1 / $2}' | median | awk '{printf "%.3f", $1}')
+  printf 'client-2t-vs-wrk: evnode bench --threads 2 %.0f req/s, wrk -t2 %.0f req/s: paired ratio %s (target >= 0.9)\n' "$em" "$wm" "$ratio"
   printf '%s\tclient-2t-vs-wrk\tevnode-bench-2t/wrk-t2\t%.0f\t-\t%.0f\t-\t%s\t-\n' "$(date -u +%FT%TZ)" "$em" "$wm" "$ratio" >> "$OUT"
   stop "$floor"
 else
