@@ -1,5 +1,6 @@
 # evnode's front door. `make run` serves examples/public on http://127.0.0.1:8080;
-# `make test` builds the release and ASan+UBSan trees and runs the whole suite in both.
+# `make test` builds the release and ASan+UBSan trees and runs the whole suite in both, and the
+# threaded tests under ThreadSanitizer (`make tsan` runs those alone).
 # The real build lives in CMakeLists.txt and CMakePresets.json; this file only sequences it.
 
 SHELL := /bin/bash
@@ -21,7 +22,9 @@ TEST_UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
 # Configure a preset only once: an existing tree re-runs cmake by itself when the lists change.
 configure = [ -f $(2)/CMakeCache.txt ] || $(CMAKE) --preset $(1)
 
-.PHONY: all deps test-deps build run test bench fuzz install deb docs format clean
+TEST_TSAN_OPTIONS ?= halt_on_error=1:second_deadlock_stack=1
+
+.PHONY: all deps test-deps build run test tsan bench fuzz install deb docs format clean
 
 all: build
 
@@ -38,7 +41,16 @@ build: deps
 run: build
 	exec build/bin/evnode serve examples/public --port $(PORT)
 
-# Both trees are built before either suite runs; both suites run even if the first fails. Then
+# The ThreadSanitizer tree (build-tsan): only the tests that run loops on several threads
+# (test_threads: posting between loops, cluster servers under load, stop during load, workers,
+# and the thread-exit tests), so it adds a few minutes, not a third full suite.
+tsan: test-deps
+	@$(call configure,tsan,build-tsan)
+	$(CMAKE) --build --preset tsan $(BUILD_FLAGS)
+	TSAN_OPTIONS=$(TEST_TSAN_OPTIONS) $(CTEST) --preset tsan
+
+# The three trees are built before any suite runs (the TSan one holds only the threaded tests);
+# every suite runs even if one fails. Then
 # every fuzz target is built (build-fuzz) and run for FUZZ_TEST_SECONDS over a scratch copy of
 # its corpus (scripts/fuzz-check.sh). The summaries are printed together at the end, and the
 # target fails if any of the three did.
@@ -48,18 +60,22 @@ test: test-deps
 	$(CMAKE) --build --preset release $(BUILD_FLAGS)
 	@$(call configure,asan,build-asan)
 	$(CMAKE) --build --preset asan $(BUILD_FLAGS)
+	@$(call configure,tsan,build-tsan)
+	$(CMAKE) --build --preset tsan $(BUILD_FLAGS)
 	@rc=0; \
 	$(CTEST) --preset release 2>&1 | tee build/ctest.log || rc=1; \
 	ASAN_OPTIONS=$(TEST_ASAN_OPTIONS) UBSAN_OPTIONS=$(TEST_UBSAN_OPTIONS) \
 	  $(CTEST) --preset asan 2>&1 | tee build-asan/ctest.log || rc=1; \
+	TSAN_OPTIONS=$(TEST_TSAN_OPTIONS) $(CTEST) --preset tsan 2>&1 | tee build-tsan/ctest.log \
+	  || rc=1; \
 	JOBS=$(JOBS) bash scripts/fuzz-check.sh $(FUZZ_TEST_SECONDS) 2>&1 | tee build/fuzz-check.log \
 	  || rc=1; \
-	for t in release:build asan:build-asan; do \
+	for t in release:build asan:build-asan tsan:build-tsan; do \
 	  echo; echo "== ctest $${t%%:*}"; \
 	  sed -n '/tests passed\|No tests were found/,$$p' "$${t#*:}/ctest.log"; \
 	done; \
 	echo; echo "== fuzz"; grep '^fuzz' build/fuzz-check.log || echo "fuzz: FAILED: no result"; \
-	totals=$$(cat build/ctest.log build-asan/ctest.log | sed -n \
+	totals=$$(cat build/ctest.log build-asan/ctest.log build-tsan/ctest.log | sed -n \
 	  's/.*tests passed, \([0-9]*\) tests\{0,1\} failed out of \([0-9]*\).*/\1 \2/p' | \
 	  awk '{f += $$1; t += $$2} END {print t - f " passed, " f " failed"}'); \
 	if [ $$rc -ne 0 ]; then echo; echo "make test: FAILED"; echo "$$totals"; exit 1; fi; \
@@ -110,4 +126,4 @@ format:
 	fi
 
 clean:
-	rm -rf build build-asan build-fuzz fuzz/corpus-work
+	rm -rf build build-asan build-tsan build-fuzz fuzz/corpus-work

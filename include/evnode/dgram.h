@@ -57,10 +57,12 @@ struct AddressInfo {
 struct SocketOptions {
   std::string type = "udp4";  ///< "udp4" or "udp6"
   bool reuseAddr = false;     ///< SO_REUSEADDR: bind even if another socket has the address
-  bool reusePort = false;     ///< SO_REUSEPORT (Linux, FreeBSD); other systems fail the bind
-  bool ipv6Only = false;      ///< udp6 bound to "::": IPv6 only, not dual-stack
-  int recvBufferSize = 0;     ///< SO_RCVBUF applied at bind; 0 = the system's default
-  int sendBufferSize = 0;     ///< SO_SNDBUF applied at bind
+  /// SO_REUSEPORT (Linux, FreeBSD; other systems fail the bind): sockets on several threads
+  /// (evnode/cluster.h) or processes share the port, datagrams spread by their source address.
+  bool reusePort = false;
+  bool ipv6Only = false;   ///< udp6 bound to "::": IPv6 only, not dual-stack
+  int recvBufferSize = 0;  ///< SO_RCVBUF applied at bind; 0 = the system's default
+  int sendBufferSize = 0;  ///< SO_SNDBUF applied at bind
   /// evnode's own: read datagrams in recvmmsg batches where the OS can (false: one recvmsg per
   /// datagram, as Node does). bench/udp_recv_bench compares the two.
   bool recvmmsg = true;

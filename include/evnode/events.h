@@ -110,7 +110,10 @@ void uncaughtError(const Error& err);  // may return if a handler is set
 
 /// Called for an `error` emitted with no listener. The default prints the error to stderr and
 /// exits with status 1 (Node's behaviour for an unhandled 'error' event). A handler that returns
-/// lets the process continue.
+/// lets the process continue. The handler is the process's (as Node's
+/// process.on('uncaughtException')): it is called on whichever thread's loop had the error, so
+/// with several loops (evnode/cluster.h, evnode/worker_threads.h) it may run on several threads
+/// at once. Setting it is thread-safe.
 void setUncaughtErrorHandler(std::function<void(const Error&)> handler);
 
 /// Node's EventEmitter, with typed events (see Event): the base of every class that emits.

@@ -4,6 +4,7 @@
 #include "evnode/abort.h"
 #include "evnode/async_generator.h"
 #include "evnode/buffer.h"
+#include "evnode/cluster.h"
 #include "evnode/dgram.h"
 #include "evnode/dns.h"
 #include "evnode/error.h"
@@ -28,6 +29,7 @@
 #include "evnode/when.h"
 #include "evnode/zlib.h"
 #include "evnode/ws.h"
+#include "evnode/worker_threads.h"
 
 /// \namespace evnode
 /// Node.js's networking stack in C++, with Node's names. The loop and timers (loop.h), events

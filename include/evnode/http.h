@@ -233,7 +233,11 @@ class Server : public net::Server {
   void closeIdleConnections();
   /// Destroys every connection now.
   void closeAllConnections();
-  /// net::Server::close also closes idle connections, and the rest after their response (Node 19+).
+  /// net::Server::close also closes idle connections, and the rest after their response (Node
+  /// 19+). On a shared port (ListenOptions::reusePort), a connection accepted less than a
+  /// second ago that has not sent a request yet gets 250 ms to send one (its client is likely
+  /// sending it now, while a new server takes the port over) and is answered, then closed; if
+  /// none comes it is closed then.
   Server& close(std::function<void(const Error&)> cb = nullptr) override;
   /// Serves HTTP on a connected socket that this server did not accept itself (Node's
   /// server.emit('connection', socket)): https::Server hands over each TLSSocket once its

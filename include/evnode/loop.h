@@ -9,12 +9,43 @@
 #pragma once
 
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <memory>
 
 struct uv_loop_s;
 
 namespace evnode {
+
+namespace detail {
+struct PostQueue;
+}
+
+/// A thread-safe reference to one thread's Loop, for other threads: post() runs a function on
+/// that loop's thread. Get it on the loop's own thread with Loop::current().handle(); copy it
+/// anywhere. It stays valid after the loop is gone (post() then returns false).
+class LoopHandle {
+ public:
+  /// Refers to no loop: post() returns false.
+  LoopHandle() = default;
+  /// Thread-safe: queues `fn` to run on the loop's thread, in the order posted, each in a
+  /// callback of its own (ticks and microtasks drain after each, as after any I/O callback).
+  /// The loop is woken once per batch of posts (one uv_async_send), not once per post. Returns
+  /// false when the loop was destroyed (its thread exited); `fn` is then destroyed on the
+  /// calling thread without running. A pending post does not keep the target loop running: one
+  /// whose run() already returned runs it on its next run(), and functions still queued when
+  /// the loop is destroyed are destroyed without running.
+  bool post(std::function<void()> fn) const;
+  /// Whether it refers to a loop that has not been destroyed yet.
+  bool alive() const;
+  /// Whether both refer to the same loop (or both to none).
+  bool operator==(const LoopHandle& other) const { return q_ == other.q_; }
+
+ private:
+  friend class Loop;
+  explicit LoopHandle(std::shared_ptr<detail::PostQueue> q) : q_(std::move(q)) {}
+  std::shared_ptr<detail::PostQueue> q_;
+};
 
 /// The event loop of one thread (libuv's), with Node's exit rule; most programs only call
 /// evnode::run().
@@ -33,6 +64,10 @@ class Loop {
   void stop();
   /// The loop's cached time in milliseconds.
   std::uint64_t now() const;
+  /// A handle other threads can post() to, and keep after this loop is gone.
+  LoopHandle handle() const;
+  /// Thread-safe (while this Loop exists): handle().post(fn).
+  bool post(std::function<void()> fn) const;
 
   Loop(const Loop&) = delete;
   Loop& operator=(const Loop&) = delete;
@@ -41,10 +76,19 @@ class Loop {
  private:
   Loop();
   uv_loop_s* loop_;
+  std::shared_ptr<detail::PostQueue> posts_;  // what other threads post to (src/core/post.cc)
 };
 
 /// Runs this thread's loop until nothing referenced remains.
 void run();
+
+/// Offloads blocking work to libuv's thread pool (UV_THREADPOOL_SIZE threads, 4 by default), as
+/// Node's asynchronous crypto and zlib calls do: `work` runs on a pool thread, then `done` runs
+/// on the calling thread's loop with the exception `work` threw (null when it returned). The
+/// pending work keeps the loop running. `work` must not touch objects of any loop (sockets,
+/// timers, emitters); it may compute, block on files or hash. Throws
+/// Exception(ERR_INVALID_ARG_TYPE) for an empty `work`.
+void queueWork(std::function<void()> work, std::function<void(std::exception_ptr)> done);
 
 /// Queues `fn` to run once the current callback returns, before the loop continues.
 void nextTick(std::function<void()> fn);

@@ -227,13 +227,17 @@ struct ServerOptions {
 
 /// Node's server.listen(options).
 struct ListenOptions {
-  int port = 0;            ///< 0: an ephemeral port (see address())
-  std::string host;        ///< empty: "::" (dual-stack) or "0.0.0.0"
-  std::string path;        ///< a Unix socket instead of host/port
-  int backlog = 511;       ///< the kernel's queue of pending connections
-  bool ipv6Only = false;   ///< with host "::": IPv6 only, not dual-stack
-  bool reusePort = false;  ///< SO_REUSEPORT: several servers share the port
-  bool exclusive = false;  ///< accepted for Node compatibility (no cluster here)
+  int port = 0;           ///< 0: an ephemeral port (see address())
+  std::string host;       ///< empty: "::" (dual-stack) or "0.0.0.0"
+  std::string path;       ///< a Unix socket instead of host/port
+  int backlog = 511;      ///< the kernel's queue of pending connections
+  bool ipv6Only = false;  ///< with host "::": IPv6 only, not dual-stack
+  /// SO_REUSEPORT: several servers (threads of evnode/cluster.h, other processes of the same
+  /// user) listen on the port, the kernel spreading connections over them. close() then takes
+  /// the connections still in this socket's accept queue before closing it (the kernel would
+  /// reset them), so a server handing the port over loses none.
+  bool reusePort = false;
+  bool exclusive = false;  ///< accepted for Node compatibility (no process-sharing cluster)
 };
 
 /// What `drop` reports about a connection refused by maxConnections.
@@ -323,6 +327,11 @@ class Server : public EventEmitter, public std::enable_shared_from_this<Server> 
   bool closing_ = false;
   bool refed_ = true;
   std::vector<std::function<void(const Error&)>> closeCbs_;
+
+ protected:
+  /// The last listen() shared its port (reusePort): another server may be taking over from
+  /// this one, which http::Server::close() allows for.
+  bool sharesPort_ = false;
 };
 
 /// Node's net.createServer(connectionListener): `connectionListener` listens for `connection`.

@@ -9,7 +9,11 @@
 // in Node), a pipe or socket (uv_pipe_t / uv_tcp_t; asynchronous with backpressure), a regular
 // file or device (reads on the thread pool; writes synchronous, as Node's SyncWriteStream), or
 // a closed descriptor (stdin ends at once, writes are discarded). Each is created on first
-// use, one per thread, on that thread's loop.
+// use, one per thread, on that thread's loop: with several loops (evnode/cluster.h,
+// evnode/worker_threads.h) each thread writes through its own stream to the same descriptor, so
+// whole writes do not interleave but their order between threads is the order they reach the
+// descriptor. Read stdin from one thread only. Signal listeners, exit() and kill() are the
+// process's; the uncaught-error handler (events.h) is one per process too.
 //
 // Note: glibc defines `stdin`, `stdout` and `stderr` as macros that expand to themselves, so
 // `process::stdin()` compiles; C libraries that define them differently (musl) do not.
@@ -78,7 +82,11 @@ class SignalListener {
 };
 using SignalListenerPtr = std::shared_ptr<SignalListener>;  ///< what onSignal() returns
 
-/// Calls `listener` on the loop thread each time `signum` arrives. Throws
+/// Calls `listener` on the loop thread each time `signum` arrives. A signal is process-wide
+/// but a listener belongs to the loop that installed it: with several loops (one per thread),
+/// every loop with a listener for `signum` gets the signal, whichever thread the kernel
+/// interrupted, and a thread without one does not hear it (evnode/cluster.h listens on the
+/// primary thread and posts the stop to each thread instead). Throws
 /// Exception(ERR_UNKNOWN_SIGNAL) for a signal that cannot be caught (SIGKILL, SIGSTOP, bad
 /// number).
 SignalListenerPtr onSignal(int signum, std::function<void()> listener);
@@ -88,7 +96,8 @@ Error kill(int pid, int signum);
 
 /// Writes out what this thread's stdout and stderr streams still hold (blocking) and C stdio's
 /// buffers, restores the terminal and descriptor modes, then ends the process with `code` at
-/// once: no 'exit' of pending I/O, no static destructors (Node's process.exit).
+/// once: no 'exit' of pending I/O, no static destructors (Node's process.exit). From any
+/// thread it ends the whole process, every thread's loop with it.
 [[noreturn]] void exit(int code = 0);
 
 int pid();  ///< this process's id (Node's process.pid)

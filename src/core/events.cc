@@ -5,25 +5,36 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
+#include <mutex>
 
 #include "core/block_cache.h"
 
 namespace evnode {
 
 namespace {
-std::function<void(const Error&)>& uncaughtHandler() {
-  static std::function<void(const Error&)> h;
-  return h;
-}
+// One handler per process, as Node's process.on('uncaughtException'); any thread's loop may
+// report through it, so it is read (copied) and replaced under a lock. Only the error path
+// takes it.
+std::mutex handlerMutex;
+std::shared_ptr<const std::function<void(const Error&)>> uncaughtHandler;
 }  // namespace
 
 void setUncaughtErrorHandler(std::function<void(const Error&)> handler) {
-  uncaughtHandler() = std::move(handler);
+  auto h = handler ? std::make_shared<const std::function<void(const Error&)>>(std::move(handler))
+                   : nullptr;
+  std::lock_guard<std::mutex> lock(handlerMutex);
+  uncaughtHandler.swap(h);
 }
 
 void detail::uncaughtError(const Error& err) {
-  if (uncaughtHandler()) {
-    uncaughtHandler()(err);
+  std::shared_ptr<const std::function<void(const Error&)>> h;
+  {
+    std::lock_guard<std::mutex> lock(handlerMutex);
+    h = uncaughtHandler;
+  }
+  if (h) {
+    (*h)(err);
     return;
   }
   std::fflush(stdout);

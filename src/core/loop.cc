@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/callback_scope.h"
+#include "core/post.h"
 #include "core/thread_instance.h"
 #include "core/tick.h"
 
@@ -31,9 +32,10 @@ struct ThreadState {
   int scopeDepth = 0;
   bool stopRequested = false;  // Loop::stop() was called during run()
   std::vector<std::shared_ptr<ImmediateImpl>> immediates;
-  std::size_t immediateRefs = 0;  // pending immediates that keep the loop alive
-  uv_check_t check;               // runs immediates after the poll phase
-  uv_idle_t idle;                 // active while immediates wait, so poll does not block
+  std::size_t immediateRefs = 0;       // pending immediates that keep the loop alive
+  uv_check_t check;                    // runs immediates after the poll phase
+  uv_idle_t idle;                      // active while immediates wait, so poll does not block
+  detail::PostQueue* posts = nullptr;  // the Loop's, for keepLoopAlive()
 };
 
 thread_local ThreadState* tls = nullptr;
@@ -233,7 +235,7 @@ Loop& Loop::current() {
   return loop;
 }
 
-Loop::Loop() : loop_(new uv_loop_t) {
+Loop::Loop() : loop_(new uv_loop_t), posts_(std::make_shared<detail::PostQueue>()) {
   detail::threadInstancesOutliveTheLoop();
   // A write to a reset socket must give EPIPE, never kill the process.
   std::signal(SIGPIPE, SIG_IGN);
@@ -245,9 +247,13 @@ Loop::Loop() : loop_(new uv_loop_t) {
   uv_unref(reinterpret_cast<uv_handle_t*>(&tls->check));
   uv_idle_init(loop_, &tls->idle);
   tls->idle.data = nullptr;
+  posts_->start(loop_);
+  tls->posts = posts_.get();
 }
 
 Loop::~Loop() {
+  // Other threads may hold a LoopHandle: from now on their posts are refused.
+  posts_->close();
   // Close whatever is still open (unref'd servers, timers) so nothing leaks at thread exit.
   uv_walk(
       loop_,
@@ -303,6 +309,20 @@ void Loop::stop() {
 }
 
 std::uint64_t Loop::now() const { return uv_now(loop_); }
+
+LoopHandle Loop::handle() const { return LoopHandle(posts_); }
+
+bool Loop::post(std::function<void()> fn) const { return handle().post(std::move(fn)); }
+
+void detail::keepLoopAlive(int delta) {
+  PostQueue* q = state().posts;
+  int before = q->keepAlive;
+  q->keepAlive += delta;
+  if (q->closed) return;  // being torn down: the handle is closing
+  auto* h = reinterpret_cast<uv_handle_t*>(&q->async);
+  if (before <= 0 && q->keepAlive > 0) uv_ref(h);
+  if (before > 0 && q->keepAlive <= 0) uv_unref(h);
+}
 
 void run() { Loop::current().run(); }
 

@@ -60,6 +60,11 @@ class Connection final : public net::internal::SocketConsumer {
   // Idle: no request in flight and no partial request buffered.
   bool idle() const;
   void closeIfIdle();
+  // Accepted less than a second before `now` and no request yet: its first request may still
+  // be on its way (Server::close gives it a moment).
+  bool awaitingFirstRequest(std::uint64_t now) const {
+    return requests_ == 0 && idle() && now - lastActivity_ < 1000;
+  }
   void destroy() { socket_->destroy(); }
 
   // Where this connection's response bytes go: the thread's cork buffer (net/direct.h), whose
@@ -135,11 +140,13 @@ class Connection final : public net::internal::SocketConsumer {
 struct Server::State {
   std::vector<Connection*> connections;
   TimeoutPtr checker;
-  bool closing = false;  // close() was called
+  TimeoutPtr closeGrace;  // close(): the second look at connections that had no request yet
+  bool closing = false;   // close() was called
   // The checker calls back into the server: it must not outlive it (a server dropped while
   // its checker still ran left a timer that fired into freed memory on the next run()).
   ~State() {
     if (checker) checker->close();
+    if (closeGrace) closeGrace->close();
   }
   void add(Server* server, Connection* c);
   void remove(Connection* c);

@@ -60,8 +60,30 @@ void Server::closeAllConnections() {
 Server& Server::close(std::function<void(const Error&)> cb) {
   net::Server::close(std::move(cb));
   state_->closing = true;
-  for (Connection* c : state_->connections) c->closeAfterResponse = true;
-  closeIdleConnections();
+  // Idle connections go at once. On a shared port (reusePort: another server, a new process
+  // or another thread, takes over) one accepted a moment ago that has sent nothing yet is
+  // spared: its client connected just before the close, or its connection was just taken from
+  // the accept queue, and is likely sending its request right now. It gets a quarter of a
+  // second to do so, is answered, and closes after the response like every other.
+  const std::uint64_t now = Loop::current().now();
+  bool waiting = false;
+  auto conns = state_->connections;  // closing edits the list
+  for (Connection* c : conns) {
+    c->closeAfterResponse = true;
+    if (sharesPort_ && c->awaitingFirstRequest(now)) {
+      waiting = true;
+    } else {
+      c->closeIfIdle();
+    }
+  }
+  if (waiting && !state_->closeGrace) {
+    state_->closeGrace = evnode::setTimeout(
+        [this] {
+          state_->closeGrace.reset();
+          closeIdleConnections();
+        },
+        250);
+  }
   return *this;
 }
 

@@ -1,6 +1,7 @@
 // Per-thread pool of read slabs (see read_slab.h).
 #include "net/read_slab.h"
 
+#include <atomic>
 #include <memory>
 #include <vector>
 
@@ -21,8 +22,15 @@ struct SlabPool {
   }
 };
 
-// A slab that only the pool holds: no Buffer views it any more.
-bool isFree(const std::shared_ptr<std::uint8_t[]>& s) { return s.use_count() == 1; }
+// A slab that only the pool holds: no Buffer views it any more. A view may have been dropped
+// on another thread (a Buffer moved into a worker_threads message): use_count() is a relaxed
+// load, so the acquire fence orders that thread's last reads before our next write into the
+// slab (no instruction on x86).
+bool isFree(const std::shared_ptr<std::uint8_t[]>& s) {
+  if (s.use_count() != 1) return false;
+  std::atomic_thread_fence(std::memory_order_acquire);
+  return true;
+}
 
 // The first free slab of the pool, or null. In sanitizer builds the search goes round the pool
 // and every other free slab is poisoned: a view read after its Buffer was dropped (a parser's

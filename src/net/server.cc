@@ -24,7 +24,10 @@ struct Server::Impl final : evnode::detail::HandleWrap {
   ~Impl() {
     if (isOpen) closeHandle();
   }
-  void forceClose() override { owner->Server::close(); }  // the loop is going: the socket only
+  void forceClose() override {
+    reusePort = false;  // the loop is going: the socket only, nothing accepted any more
+    owner->Server::close();
+  }
 
   // Opens the listening descriptor `descriptor` (closed on failure) on the thread's poller; it
   // is watched once it listens (start()).
@@ -70,6 +73,7 @@ struct Server::Impl final : evnode::detail::HandleWrap {
   bool isPipe = false;
   bool isOpen = false;
   bool noDelaySet = false;  // the listening socket has TCP_NODELAY, which accepted ones inherit
+  bool reusePort = false;   // listening with SO_REUSEPORT: close() takes the queue first
   std::string path;         // a Unix socket's file, removed when the server closes
 };
 
@@ -192,7 +196,10 @@ Server& Server::listen(const ListenOptions& o, std::function<void()> cb) {
     if (domain != AF_UNIX) {
       // As libuv: a restarted server can bind while old connections linger in TIME_WAIT.
       ::setsockopt(sfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-      if (o.reusePort) ::setsockopt(sfd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+      if (o.reusePort) {
+        impl_->reusePort = ::setsockopt(sfd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) == 0;
+      }
+      sharesPort_ = impl_->reusePort;
 #if defined(__linux__)
       // Linux copies TCP_NODELAY to every socket accept(2) returns: set once here, it saves a
       // setsockopt(2) per connection (the floor of a connection-per-request server is 6
@@ -267,6 +274,11 @@ Server& Server::close(std::function<void(const Error&)> cb) {
   }
   closing_ = true;
   if (impl_->isOpen) {
+    // With SO_REUSEPORT another socket (a new server process taking over, another thread)
+    // shares the port. The kernel resets the connections still in this socket's queue when it
+    // closes, though their clients consider them established: take them first. They are
+    // served as connections that came just before the close.
+    if (std::exchange(impl_->reusePort, false)) Impl::onReady(&impl_->watch, 0);
     listening_ = false;
     impl_->closeHandle();
   }

@@ -7,15 +7,19 @@
 #include <uv.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cinttypes>
 #include <cmath>
 #include <csignal>
 #include <cstdio>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "evnode/cluster.h"
 #include "evnode/http.h"
 #include "evnode/http_parser.h"
 #include "evnode/loop.h"
@@ -28,11 +32,14 @@ namespace evnode::cli {
 namespace {
 
 const char kUsage[] =
-    "usage: evnode bench URL [-c 64] [-d 10] [-p 1] [-m METHOD] [-H 'Name: value']... [--json]\n"
+    "usage: evnode bench URL [-c 64] [-d 10] [-p 1] [-m METHOD] [-H 'Name: value']...\n"
+    "                        [--threads N] [--json]\n"
     "Opens exactly -c keep-alive connections and keeps -p requests in flight on each for -d\n"
     "(seconds, or with a unit: 500ms, 10s, 2m), then prints requests/s, bytes/s, latency\n"
     "p50/p90/p99/max, non-2xx responses and errors by code. --json prints one JSON object\n"
     "instead. Progress is shown on a terminal. SIGINT ends the run early, with the summary.\n"
+    "--threads N (-t N) spreads the connections over N client threads, each with its own\n"
+    "event loop, as wrk -t does (default 1; 0 = one per core).\n"
     "Exits 1 (after the summary) when a full run got not a single response.\n";
 
 struct Stats {
@@ -263,6 +270,54 @@ std::string rate(double bytesPerSec) {
   return buf;
 }
 
+// One thread's share of the load (--threads spreads the connections as wrk -t does): its own
+// connections, counters and end timer, on its own loop. Never moved (connections refer to it).
+struct Run {
+  Config cfg;
+  Stats stats;
+  std::vector<std::shared_ptr<Connection>> conns;
+  TimeoutPtr end;
+  TimeoutPtr publisher;
+  std::uint64_t started = 0;
+  double elapsed = 0;
+  // stats.requests as of the last second, for the live progress of another thread.
+  std::atomic<std::uint64_t> published{0};
+
+  void start(long connections, double duration) {
+    started = uv_hrtime();
+    stats.latencyUs.reserve(1 << 18);
+    for (long i = 0; i < connections; ++i) {
+      conns.push_back(std::make_shared<Connection>(cfg, stats));
+      conns.back()->start();
+    }
+    end = setTimeout([this] { stop(); }, static_cast<std::uint64_t>(std::ceil(duration * 1000)));
+  }
+  void publishEverySecond() {
+    publisher = setInterval([this] { published.store(stats.requests); }, 1000);
+    publisher->unref();
+  }
+  void stop() {
+    if (!cfg.running) return;
+    elapsed = static_cast<double>(uv_hrtime() - started) / 1e9;
+    cfg.running = false;
+    clearTimeout(end);
+    if (publisher) clearInterval(publisher);
+    for (auto& c : conns) c->stop();
+  }
+  // Adds another thread's results to these (after that thread has ended).
+  void merge(Run& other) {
+    stats.requests += other.stats.requests;
+    stats.bytes += other.stats.bytes;
+    stats.non2xx += other.stats.non2xx;
+    stats.errors += other.stats.errors;
+    for (const auto& [code, n] : other.stats.errorsByCode) stats.errorsByCode[code] += n;
+    if (stats.firstError.empty()) stats.firstError = other.stats.firstError;
+    stats.latencyUs.insert(stats.latencyUs.end(), other.stats.latencyUs.begin(),
+                           other.stats.latencyUs.end());
+    elapsed = std::max(elapsed, other.elapsed);
+  }
+};
+
 }  // namespace
 
 int cmdBench(Args& args) {
@@ -276,6 +331,7 @@ int cmdBench(Args& args) {
   std::string method = args.value("-m|--method").value_or("GET");
   auto headerArgs = args.values("-H|--header");
   bool json = args.flag("--json");
+  long threads = args.number("-t|--threads", 1, 0, 1024);
   auto pos = args.finish();
   if (pos.size() != 1) fail("bench needs exactly one URL (see 'evnode bench --help')", 2);
   double duration = durationText ? parseDuration(*durationText) : 10;
@@ -329,55 +385,90 @@ int cmdBench(Args& args) {
   for (long i = 0; i < pipelining; ++i) all += request;
   cfg.requests = Buffer::from(all);
 
-  Stats stats;
-  stats.latencyUs.reserve(1 << 20);
-  std::vector<std::shared_ptr<Connection>> conns;
-  for (long i = 0; i < connections; ++i) {
-    conns.push_back(std::make_shared<Connection>(cfg, stats));
-    conns.back()->start();
+  unsigned nThreads = threads == 0 ? std::max(1u, std::thread::hardware_concurrency())
+                                   : static_cast<unsigned>(threads);
+  nThreads = static_cast<unsigned>(std::min<long>(nThreads, connections));  // as wrk: c >= t
+  std::vector<std::unique_ptr<Run>> runs;
+  for (unsigned t = 0; t < nThreads; ++t) {
+    runs.push_back(std::make_unique<Run>());
+    runs.back()->cfg = cfg;
   }
+  // Thread t's connections: an even share, the first ones one more.
+  auto share = [&](unsigned t) {
+    return connections / nThreads + (t < connections % nThreads ? 1 : 0);
+  };
 
   const bool live = !json && ::isatty(2);
-  std::uint64_t started = uv_hrtime();
   std::uint64_t lastCount = 0;
   int seconds = 0;
   TimeoutPtr ticker;
-  if (live) {
+  auto startTicker = [&](const std::function<std::uint64_t()>& requests,
+                         const std::function<std::uint64_t()>& errors) {
+    if (!live) return;
     ticker = setInterval(
-        [&] {
+        [&, requests, errors] {
           ++seconds;
+          std::uint64_t now = requests();
           std::fprintf(::stderr, "\r%3ds  %10" PRIu64 " req/s  %" PRIu64 " errors   ", seconds,
-                       stats.requests - lastCount, stats.errors);
+                       now - lastCount, errors());
           std::fflush(::stderr);
-          lastCount = stats.requests;
+          lastCount = now;
         },
         1000);
-  }
-  double elapsed = 0;
-  TimeoutPtr end;
+    ticker->unref();
+  };
   process::SignalListenerPtr sigint, sigterm;
   // The end of the run: at -d, or early on SIGINT/SIGTERM (the summary still says what was
   // measured until then).
   bool interrupted = false;
-  auto stop = [&] {
-    if (!cfg.running) return;
-    elapsed = static_cast<double>(uv_hrtime() - started) / 1e9;
-    cfg.running = false;
-    if (ticker) clearInterval(ticker);
-    clearTimeout(end);
-    sigint->close();
-    sigterm->close();
-    for (auto& c : conns) c->stop();
-  };
-  end = setTimeout(stop, static_cast<std::uint64_t>(std::ceil(duration * 1000)));
-  auto interrupt = [&] {
-    interrupted = true;
-    stop();
-  };
-  sigint = process::onSignal(SIGINT, interrupt);
-  sigterm = process::onSignal(SIGTERM, interrupt);
-  evnode::run();
+  Run& first = *runs[0];
+  if (nThreads == 1) {
+    first.start(connections, duration);
+    startTicker([&] { return first.stats.requests; }, [&] { return first.stats.errors; });
+    auto interrupt = [&] {
+      interrupted = true;
+      first.stop();
+    };
+    sigint = process::onSignal(SIGINT, interrupt);
+    sigterm = process::onSignal(SIGTERM, interrupt);
+    evnode::run();
+  } else {
+    cluster::Options o;
+    o.threads = nThreads;
+    o.handleSignals = false;  // ours: a signal ends the run early, never the process
+    cluster::Cluster* group = nullptr;
+    auto interrupt = [&] {
+      interrupted = true;
+      if (group) group->stop();
+    };
+    sigint = process::onSignal(SIGINT, interrupt);
+    sigterm = process::onSignal(SIGTERM, interrupt);
+    o.primary = [&](cluster::Cluster& g) {
+      group = &g;
+      if (interrupted) g.stop();
+      startTicker(
+          [&] {
+            std::uint64_t n = 0;
+            for (auto& r : runs) n += r->published.load();
+            return n;
+          },
+          [] { return std::uint64_t{0}; });
+    };
+    cluster::run(o, [&](unsigned t) {
+      Run& r = *runs[t];
+      r.start(share(t), duration);
+      if (live) r.publishEverySecond();
+      cluster::onStop([&r] { r.stop(); });
+      cluster::atExit([&r] { r.conns.clear(); });  // its sockets go with its loop
+    });
+    for (unsigned t = 1; t < nThreads; ++t) first.merge(*runs[t]);
+  }
+  if (ticker) clearInterval(ticker);
+  sigint->close();
+  sigterm->close();
   if (live) std::fputc('\n', ::stderr);
+  Stats& stats = first.stats;
+  double elapsed = first.elapsed;
 
   double rps = elapsed > 0 ? static_cast<double>(stats.requests) / elapsed : 0;
   double bps = elapsed > 0 ? static_cast<double>(stats.bytes) / elapsed : 0;

@@ -195,8 +195,9 @@ std::string readOptionFile(const std::string& path, const std::string& option) {
 }
 
 void println(const std::string& line) {
-  std::fwrite(line.data(), 1, line.size(), stdout);
-  std::fputc('\n', stdout);
+  // One fwrite: with several threads (--threads) a line never interleaves with another.
+  std::string withNewline = line + '\n';
+  std::fwrite(withNewline.data(), 1, withNewline.size(), stdout);
   std::fflush(stdout);
 }
 

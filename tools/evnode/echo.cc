@@ -7,13 +7,16 @@
 
 #include "evnode/tls.h"
 #include "tools/evnode/commands.h"
+#include "tools/evnode/threads.h"
 
 namespace evnode::cli {
 
 namespace {
 const char kUsage[] =
     "usage: evnode echo [--port 3000] [--host 127.0.0.1] [--unix PATH] [--tls-cert F --tls-key F]\n"
+    "                   [--threads N]\n"
     "TCP (or Unix-socket) echo server. Prints 'listening on HOST:PORT' when ready.\n"
+    "--threads N: N event loops sharing the port (SO_REUSEPORT); 0 = one per core.\n"
     "With --tls-cert/--tls-key (PEM files) it speaks TLS: 'listening on tls://HOST:PORT'.\n";
 
 // The open connections, so that SIGINT can end them: a slot each, reused once freed.
@@ -48,10 +51,9 @@ class Connections {
   std::vector<std::uint32_t> free_;
 };
 
-Connections& connections() {
-  static Connections c;
-  return c;
-}
+// Each thread's table (--threads): set by the thread's setup, freed when its loop has ended.
+thread_local Connections* currentConnections = nullptr;
+Connections& connections() { return *currentConnections; }
 
 // A connection's `data` listener: echoes the bytes back with backpressure. It also holds the
 // connection's slot and frees it when the socket releases it, which a stream does once it has
@@ -65,7 +67,7 @@ class Echoer {
   Echoer& operator=(const Echoer&) = delete;
   Echoer& operator=(Echoer&&) = delete;
   ~Echoer() {
-    if (slot_ != Connections::kNone) connections().remove(slot_);
+    if (slot_ != Connections::kNone && currentConnections) connections().remove(slot_);
   }
 
   void operator()(const Buffer& chunk) const {
@@ -101,39 +103,63 @@ int cmdEcho(Args& args) {
   std::string unixPath = args.value("--unix").value_or("");
   auto cert = args.value("--tls-cert");
   auto key = args.value("--tls-key");
+  long threads = threadsOption(args);
   if (!args.finish().empty()) fail("echo takes no positional arguments", 2);
   if (cert.has_value() != key.has_value()) fail("--tls-cert and --tls-key go together", 2);
 
-  // allowHalfOpen stays false: after the client's FIN the socket ends our side by itself, once
-  // the last echoed byte is flushed. One listener fewer per connection (idle memory).
-  std::shared_ptr<net::Server> server;
+  if (!unixPath.empty() && threads != -1 && threads != 1)
+    fail("--threads above 1 needs a TCP port, not --unix", 2);
+  std::string tlsCert, tlsKey;
   if (cert) {
-    tls::ServerOptions o;
-    o.cert = readOptionFile(*cert, "--tls-cert");
-    o.key = readOptionFile(*key, "--tls-key");
-    auto ts = tls::createServer(o, [](const std::shared_ptr<tls::TLSSocket>& s) { echo(s); });
-    // A failed handshake (a port scanner, a plain-TCP client) just closes that connection.
-    ts->on(tls::Server::Events::tlsClientError,
-           [](const Error&, const std::shared_ptr<tls::TLSSocket>&) {});
-    server = ts;
-  } else {
-    server = net::Server::create();
-    server->on(net::Server::Events::connection,
-               [](const std::shared_ptr<net::Socket>& s) { echo(s); });
+    tlsCert = readOptionFile(*cert, "--tls-cert");
+    tlsKey = readOptionFile(*key, "--tls-key");
   }
-  listenAnnounced(server, host, port, unixPath, cert ? "tls://" : "");
-  onShutdownSignal(
-      [server] {
-        server->close();
-        // An idle client is let go at once; one with echo bytes still queued gets them, then EOF.
-        for (auto* s : connections().all()) letGo(*s);
-      },
-      [] {
-        std::size_t n = connections().all().size();
-        return n ? countOf(n, "connection", "connections") + " flushing" : std::string();
-      });
-  evnode::run();
-  return 0;
+
+  ThreadsPlan plan;
+  plan.threads = threads;
+  plan.port = port;
+  plan.readyLine = [unixPath, scheme = std::string(cert ? "tls://" : "")](
+                       const std::string& address, int real) {
+    if (!unixPath.empty()) return "listening on unix:" + unixPath;
+    return "listening on " + scheme + hostPort(address, real);
+  };
+  plan.one = "connection";
+  plan.many = "connections";
+  plan.doing = " flushing";
+  return runServerThreads(plan, [&]() -> ServerThread {
+    // allowHalfOpen stays false: after the client's FIN the socket ends our side by itself,
+    // once the last echoed byte is flushed. One listener fewer per connection (idle memory).
+    std::shared_ptr<net::Server> server;
+    if (cert) {
+      tls::ServerOptions o;
+      o.cert = tlsCert;
+      o.key = tlsKey;
+      auto ts = tls::createServer(o, [](const std::shared_ptr<tls::TLSSocket>& s) { echo(s); });
+      // A failed handshake (a port scanner, a plain-TCP client) just closes that connection.
+      ts->on(tls::Server::Events::tlsClientError,
+             [](const Error&, const std::shared_ptr<tls::TLSSocket>&) {});
+      server = ts;
+    } else {
+      server = net::Server::create();
+      server->on(net::Server::Events::connection,
+                 [](const std::shared_ptr<net::Socket>& s) { echo(s); });
+    }
+    auto table = std::make_shared<Connections>();
+    currentConnections = table.get();
+    ServerThread t;
+    t.listen = listenServer(server, host, unixPath);
+    t.stop = [server] {
+      server->close();
+      // An idle client is let go at once; one with echo bytes still queued gets them, then EOF.
+      for (auto* s : connections().all()) letGo(*s);
+    };
+    t.inFlight = [] { return connections().all().size(); };
+    t.finish = [table]() mutable {
+      currentConnections = nullptr;
+      table.reset();
+    };
+    return t;
+  });
 }
 
 }  // namespace evnode::cli

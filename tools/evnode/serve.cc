@@ -15,6 +15,7 @@
 #include "tools/evnode/serve.h"
 #include "tools/evnode/serve_cache.h"
 #include "tools/evnode/serve_gzip.h"
+#include "tools/evnode/threads.h"
 
 namespace evnode::cli {
 
@@ -75,8 +76,9 @@ namespace {
 
 // The access log: lines gather during a loop iteration and go out in one write at its end
 // (and at a stop, and at exit), so a busy server pays one system call per batch, not per line.
-std::string pendingLog;
-bool logScheduled = false;
+// One batch per thread (--threads); each goes out with one fwrite, so lines never interleave.
+thread_local std::string pendingLog;
+thread_local bool logScheduled = false;
 
 void flushLog() {
   logScheduled = false;
@@ -178,7 +180,7 @@ void onRequest(const std::shared_ptr<const Site>& site, const http::RequestPtr& 
 const char kUsage[] =
     "usage: evnode serve [DIR] [--port 8080] [--host 127.0.0.1] [--writable]\n"
     "                    [--tls-cert F --tls-key F] [-q] [--body-timeout S] [--send-timeout S]\n"
-    "                    [--gzip]\n"
+    "                    [--gzip] [--threads N]\n"
     "Static file server for DIR (default '.'). GET and HEAD, with ETag/Last-Modified (304),\n"
     "byte ranges (206/416), index.html or a listing for directories. --writable accepts PUT\n"
     "uploads (201 new, 204 replaced). With --tls-cert/--tls-key (PEM files) it serves HTTPS.\n"
@@ -196,7 +198,10 @@ const char kUsage[] =
     "gzip when Accept-Encoding accepts it (q-values honoured), chunked, with Vary:\n"
     "Accept-Encoding and an ETag of their own (\"...-gzip\"); cached files are compressed once\n"
     "and kept. FILE.br or FILE.gz next to the file is sent instead when it exists. Range\n"
-    "requests get the uncompressed bytes.\n";
+    "requests get the uncompressed bytes.\n"
+    "--threads N: N event loops sharing the port (SO_REUSEPORT; 0 = one per core), each with\n"
+    "its own connections and file cache. With --threads (even 1) a second server can start on\n"
+    "the same port while this one stops: a restart without refused connections.\n";
 
 }  // namespace
 
@@ -217,6 +222,7 @@ int cmdServe(Args& args) {
   long sendTimeout = args.number("--send-timeout", 60, 0, 1000000);
   auto cert = args.value("--tls-cert");
   auto key = args.value("--tls-key");
+  long threads = threadsOption(args);
   std::vector<std::string> pos = args.finish();
   if (pos.size() > 1) fail("serve takes one directory (got '" + pos[1] + "' too)", 2);
   if (cert.has_value() != key.has_value()) fail("--tls-cert and --tls-key go together", 2);
@@ -231,60 +237,74 @@ int cmdServe(Args& args) {
   char real[PATH_MAX];
   if (!::realpath(dir.c_str(), real)) fail(dir + ": " + std::strerror(errno));
 
-  auto site = std::make_shared<serve::Site>();
-  site->root = real;
-  site->writable = writable;
-
-  site->quiet = quiet;
-  site->gzip = gzip;
-  site->cache = std::make_unique<serve::FileCache>(site->root);
-
-  http::ServerOptions opts;
-  // An upload of a large file may take longer than the 300 s Node allows a request body: it
-  // is bounded instead by the body timeouts (a stall, or a trickle below 512 bytes/s once
-  // it ran for --body-timeout seconds); slow heads are still cut by headersTimeout.
-  if (writable) opts.requestTimeout = 0;
-  opts.bodyTimeout = static_cast<std::uint64_t>(bodyTimeout) * 1000;
-  opts.bodyMinRate = 512;
-  opts.sendTimeout = static_cast<std::uint64_t>(sendTimeout) * 1000;
-  auto onRequest = [site](const http::RequestPtr& req, const http::ResponsePtr& res) {
-    serve::onRequest(site, req, res, false);
-  };
-  std::shared_ptr<http::Server> server;
+  std::string tlsCert, tlsKey;
   if (cert) {
-    https::ServerOptions tlsOpts;
-    static_cast<http::ServerOptions&>(tlsOpts) = opts;
-    tlsOpts.cert = readOptionFile(*cert, "--tls-cert");
-    tlsOpts.key = readOptionFile(*key, "--tls-key");
-    auto secure = https::createServer(tlsOpts, onRequest);
-    // A failed handshake (a scanner, a plain-HTTP client) just closes that connection.
-    secure->on(https::Server::Events::tlsClientError,
-               [](const Error&, const std::shared_ptr<tls::TLSSocket>&) {});
-    server = secure;
-  } else {
-    server = http::createServer(opts, onRequest);
+    tlsCert = readOptionFile(*cert, "--tls-cert");
+    tlsKey = readOptionFile(*key, "--tls-key");
   }
-  // With a listener here, 100 Continue is ours to send: an upload gets it only once its
-  // temporary file is open, and a request that will be refused gets the refusal instead.
-  server->on(http::Server::Events::checkContinue,
-             [site](const http::RequestPtr& req, const http::ResponsePtr& res) {
-               serve::onRequest(site, req, res, true);
-             });
-  listenAnnounced(server, host, port, "", cert ? "https://" : "http://");
-  // close() lets the connections with no request in progress go at once, so the ones left
-  // are the transfers being finished.
-  onShutdownSignal(
-      [server] {
-        serve::flushLog();
-        server->close();
-      },
-      [raw = server.get()] {
-        std::size_t n = raw->connections();
-        return n ? countOf(n, "transfer", "transfers") + " in flight" : std::string();
-      });
-  evnode::run();
-  serve::flushLog();
-  return 0;
+
+  ThreadsPlan plan;
+  plan.threads = threads;
+  plan.port = port;
+  plan.readyLine = [scheme = std::string(cert ? "https://" : "http://")](const std::string& address,
+                                                                         int real) {
+    return "listening on " + scheme + hostPort(address, real);
+  };
+  plan.one = "transfer";
+  plan.many = "transfers";
+  plan.doing = " in flight";
+  // Each thread has its own site: its own file cache (and inotify descriptor) and server.
+  return runServerThreads(plan, [&]() -> ServerThread {
+    auto site = std::make_shared<serve::Site>();
+    site->root = real;
+    site->writable = writable;
+    site->quiet = quiet;
+    site->gzip = gzip;
+    site->cache = std::make_unique<serve::FileCache>(site->root);
+
+    http::ServerOptions opts;
+    // An upload of a large file may take longer than the 300 s Node allows a request body: it
+    // is bounded instead by the body timeouts (a stall, or a trickle below 512 bytes/s once
+    // it ran for --body-timeout seconds); slow heads are still cut by headersTimeout.
+    if (writable) opts.requestTimeout = 0;
+    opts.bodyTimeout = static_cast<std::uint64_t>(bodyTimeout) * 1000;
+    opts.bodyMinRate = 512;
+    opts.sendTimeout = static_cast<std::uint64_t>(sendTimeout) * 1000;
+    auto onRequest = [site](const http::RequestPtr& req, const http::ResponsePtr& res) {
+      serve::onRequest(site, req, res, false);
+    };
+    std::shared_ptr<http::Server> server;
+    if (cert) {
+      https::ServerOptions tlsOpts;
+      static_cast<http::ServerOptions&>(tlsOpts) = opts;
+      tlsOpts.cert = tlsCert;
+      tlsOpts.key = tlsKey;
+      auto secure = https::createServer(tlsOpts, onRequest);
+      // A failed handshake (a scanner, a plain-HTTP client) just closes that connection.
+      secure->on(https::Server::Events::tlsClientError,
+                 [](const Error&, const std::shared_ptr<tls::TLSSocket>&) {});
+      server = secure;
+    } else {
+      server = http::createServer(opts, onRequest);
+    }
+    // With a listener here, 100 Continue is ours to send: an upload gets it only once its
+    // temporary file is open, and a request that will be refused gets the refusal instead.
+    server->on(http::Server::Events::checkContinue,
+               [site](const http::RequestPtr& req, const http::ResponsePtr& res) {
+                 serve::onRequest(site, req, res, true);
+               });
+    ServerThread t;
+    t.listen = listenServer(server, host);
+    // close() lets the connections with no request in progress go at once, so the ones left
+    // are the transfers being finished.
+    t.stop = [server] {
+      serve::flushLog();
+      server->close();
+    };
+    t.inFlight = [raw = server.get()] { return raw->connections(); };
+    t.finish = serve::flushLog;
+    return t;
+  });
 }
 
 }  // namespace evnode::cli

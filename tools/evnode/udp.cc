@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cstdio>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -14,16 +15,18 @@
 #include "evnode/dns.h"
 #include "evnode/loop.h"
 #include "tools/evnode/commands.h"
+#include "tools/evnode/threads.h"
 
 namespace evnode::cli {
 
 namespace {
 
 const char kUsage[] =
-    "usage: evnode udp listen [--port 41234] [--host 127.0.0.1] [--echo]\n"
+    "usage: evnode udp listen [--port 41234] [--host 127.0.0.1] [--echo] [--threads N]\n"
     "       evnode udp send HOST PORT MESSAGE [--wait-reply MS]\n"
     "listen prints 'listening on udp://HOST:PORT' when ready, then one line per datagram:\n"
     "'server got: MESSAGE from ADDRESS:PORT'; --echo sends each datagram back.\n"
+    "--threads N: N sockets on N threads sharing the port (SO_REUSEPORT; 0 = one per core).\n"
     "send sends MESSAGE as one datagram; --wait-reply prints the reply, or exits 1 if none\n"
     "arrives within MS milliseconds.\n";
 
@@ -33,7 +36,8 @@ const char kUsage[] =
 class TurnFlushedOutput {
  public:
   TurnFlushedOutput() {
-    std::setvbuf(stdout, nullptr, _IOFBF, 1 << 16);
+    static std::once_flag buffered;  // once per process, before any thread writes
+    std::call_once(buffered, [] { std::setvbuf(stdout, nullptr, _IOFBF, 1 << 16); });
     uv_check_init(Loop::current().uv(), &check_);
     check_.data = nullptr;  // not a HandleWrap: the loop's teardown just closes it
     uv_check_start(&check_, [](uv_check_t*) { std::fflush(stdout); });
@@ -60,8 +64,9 @@ class TurnFlushedOutput {
  private:
   std::string line_;
 
-  // Static storage: the loop may close the handle at thread exit, after this object is gone.
-  static inline uv_check_t check_;
+  // Static storage, one per thread (--threads): the loop may close the handle at thread exit,
+  // after this object is gone.
+  static inline thread_local uv_check_t check_;
 };
 
 // Both modes' options are read before the mode word, which is the first positional argument.
@@ -70,6 +75,7 @@ struct Options {
   std::optional<std::string> host;
   bool echo = false;
   long waitMs = -1;
+  long threads = -1;             // --threads (listen)
   std::vector<std::string> pos;  // after the mode word
 };
 
@@ -80,36 +86,44 @@ int listen(const Options& o) {
   std::string host = o.host.value_or("127.0.0.1");
   bool echo = o.echo;
 
-  auto sock = dgram::createSocket(dns::isIP(host) == 6 ? "udp6" : "udp4");
-  auto out = std::make_shared<TurnFlushedOutput>();
-  auto failure = std::make_shared<Error>();
-  dgram::Socket* raw = sock.get();  // listeners must not own the socket that holds them
-  sock->on(dgram::Socket::Events::message,
-           [raw, out, echo](const Buffer& msg, const dgram::RemoteInfo& from) {
-             out->got(msg.view(), from);
-             if (echo) raw->send(msg, from.port, from.address);
-           });
-  sock->on(dgram::Socket::Events::error, [raw, failure](const Error& err) {
-    if (!*failure) *failure = err;
-    raw->close();
+  ThreadsPlan plan;
+  plan.threads = o.threads;
+  plan.port = port;
+  plan.readyLine = [](const std::string& address, int real) {
+    return "listening on udp://" + hostPort(address, real);
+  };
+  return runServerThreads(plan, [&]() -> ServerThread {
+    dgram::SocketOptions so;
+    so.type = dns::isIP(host) == 6 ? "udp6" : "udp4";
+    so.reusePort = o.threads >= 0;  // --threads: every thread's socket shares the port
+    auto sock = dgram::createSocket(so);
+    auto out = std::make_shared<TurnFlushedOutput>();
+    dgram::Socket* raw = sock.get();  // listeners must not own the socket that holds them
+    sock->on(dgram::Socket::Events::message,
+             [raw, out, echo](const Buffer& msg, const dgram::RemoteInfo& from) {
+               out->got(msg.view(), from);
+               if (echo) raw->send(msg, from.port, from.address);
+             });
+    // A failure (the bind's, say) is the one-line error.
+    sock->on(dgram::Socket::Events::error, [](const Error& err) { die(err.message); });
+    ServerThread t;
+    t.listen = [sock, raw, host](int p, bool, Listening listening) {
+      raw->bind(p, host, [raw, listening = std::move(listening)] {
+        auto a = raw->address();
+        listening(a.address, a.port);
+      });
+    };
+    t.stop = [raw] { raw->close(); };
+    t.finish = [out]() mutable { out.reset(); };
+    return t;
   });
-  sock->on(dgram::Socket::Events::listening, [raw] {
-    auto a = raw->address();
-    println("listening on udp://" + hostPort(a.address, a.port));
-  });
-  sock->bind(port, host);
-  onShutdownSignal([raw, failure] {
-    if (!*failure) raw->close();
-  });
-  evnode::run();
-  if (*failure) fail(failure->message);
-  return 0;
 }
 
 int send(const Options& o) {
   if (o.port) fail("unknown option '--port' for udp send (the port is an argument)", 2);
   if (o.host) fail("unknown option '--host' for udp send (the host is an argument)", 2);
   if (o.echo) fail("unknown option '--echo' for udp send", 2);
+  if (o.threads >= 0) fail("unknown option '--threads' for udp send", 2);
   long waitMs = o.waitMs;
   const auto& pos = o.pos;
   if (pos.size() != 3) fail("udp send needs HOST PORT MESSAGE (see 'evnode udp --help')", 2);
@@ -195,6 +209,7 @@ int cmdUdp(Args& args) {
   o.host = args.value("--host");
   o.echo = args.flag("--echo");
   o.waitMs = args.number("--wait-reply", -1, 1, 24L * 3600 * 1000);
+  o.threads = threadsOption(args);
   o.pos = args.finish();
   if (o.pos.empty()) fail("udp needs a mode: listen or send (see 'evnode udp --help')", 2);
   std::string mode = o.pos.front();
