@@ -34,8 +34,10 @@ CallbackOperation<LookupAddress> lookup(const std::string& hostname, int family)
 /// lookupAll()'s (an Exception ERR_INVALID_ARG_VALUE says so at the call).
 CallbackOperation<LookupAddress> lookup(const std::string& hostname, const LookupOptions& options);
 /// Node's `await dnsPromises.lookup(hostname, {all: true, ...})`: every address.
+CallbackOperation<std::vector<LookupAddress>> lookupAll(const std::string& hostname);
+/// The same with options (family, hints, order).
 CallbackOperation<std::vector<LookupAddress>> lookupAll(const std::string& hostname,
-                                                        const LookupOptions& options = {});
+                                                        const LookupOptions& options);
 /// Node's `await dnsPromises.lookupService(address, port)`.
 CallbackOperation<LookupServiceResult> lookupService(const std::string& address, int port);
 

@@ -10,6 +10,7 @@
 #include "evnode/error.h"
 #include "evnode/events.h"
 #include "evnode/events_once.h"
+#include "evnode/fetch.h"
 #include "evnode/fs.h"
 #include "evnode/fs_promises.h"
 #include "evnode/http.h"

@@ -37,29 +37,38 @@ struct FileOptions {
   std::shared_ptr<AbortSignal> signal;  ///< aborts the await (AbortError)
 };
 
+// Each call with options has a twin without, rather than a defaulted `opts = {}`: a defaulted
+// options struct would be an aggregate temporary inside the co_await operand (task.h, GCC 12).
+
 /// Node's `await fsPromises.readFile(path)`: the whole file.
-CallbackOperation<Buffer> readFile(const std::string& path, const FileOptions& opts = {});
+CallbackOperation<Buffer> readFile(const std::string& path);
+/// Node's `await fsPromises.readFile(path, {signal})` (flag must be "r" or "").
+CallbackOperation<Buffer> readFile(const std::string& path, const FileOptions& opts);
 /// Node's `await fsPromises.writeFile(path, data)`: creates or truncates the file (flag "w").
-CallbackOperation<void> writeFile(const std::string& path, Buffer data,
-                                  const FileOptions& opts = {});
+CallbackOperation<void> writeFile(const std::string& path, Buffer data);
+/// The same with options (flag, mode, signal).
+CallbackOperation<void> writeFile(const std::string& path, Buffer data, const FileOptions& opts);
 /// The same with text (its UTF-8 bytes).
+CallbackOperation<void> writeFile(const std::string& path, std::string_view data);
+/// The same with text and options.
 CallbackOperation<void> writeFile(const std::string& path, std::string_view data,
-                                  const FileOptions& opts = {});
+                                  const FileOptions& opts);
 /// The same with a C string (keeps a string literal from choosing the Buffer form).
-inline CallbackOperation<void> writeFile(const std::string& path, const char* data,
-                                         const FileOptions& opts = {}) {
-  return writeFile(path, std::string_view(data), opts);
+inline CallbackOperation<void> writeFile(const std::string& path, const char* data) {
+  return writeFile(path, std::string_view(data));
 }
 /// Node's `await fsPromises.appendFile(path, data)` (flag "a").
-CallbackOperation<void> appendFile(const std::string& path, Buffer data,
-                                   const FileOptions& opts = {});
+CallbackOperation<void> appendFile(const std::string& path, Buffer data);
+/// The same with options.
+CallbackOperation<void> appendFile(const std::string& path, Buffer data, const FileOptions& opts);
 /// The same with text.
+CallbackOperation<void> appendFile(const std::string& path, std::string_view data);
+/// The same with text and options.
 CallbackOperation<void> appendFile(const std::string& path, std::string_view data,
-                                   const FileOptions& opts = {});
+                                   const FileOptions& opts);
 /// The same with a C string.
-inline CallbackOperation<void> appendFile(const std::string& path, const char* data,
-                                          const FileOptions& opts = {}) {
-  return appendFile(path, std::string_view(data), opts);
+inline CallbackOperation<void> appendFile(const std::string& path, const char* data) {
+  return appendFile(path, std::string_view(data));
 }
 
 /// Node's `await fsPromises.stat(path)`.

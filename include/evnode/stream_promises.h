@@ -128,9 +128,14 @@ class WriteOperation : public Operation<void, WriteOperation> {
 /// microtask); Writable::write itself is unchanged. A write after end() or to a destroyed
 /// stream throws its error (ERR_STREAM_WRITE_AFTER_END, ERR_STREAM_DESTROYED); an `error` or
 /// `close` while waiting for drain throws (ERR_STREAM_PREMATURE_CLOSE for a close).
-WriteOperation write(Writable& w, Buffer chunk, StreamOptions opts = {});
+WriteOperation write(Writable& w, Buffer chunk);
+/// The same, aborted by `opts.signal` while it waits for drain. (No defaulted options
+/// argument: it would be an aggregate temporary in the co_await operand; see task.h.)
+WriteOperation write(Writable& w, Buffer chunk, StreamOptions opts);
 /// The same with text (its UTF-8 bytes).
-WriteOperation write(Writable& w, std::string_view text, StreamOptions opts = {});
+WriteOperation write(Writable& w, std::string_view text);
+/// The same with text and options.
+WriteOperation write(Writable& w, std::string_view text, StreamOptions opts);
 
 /// What finished() returns: stream::finished(), awaited.
 class FinishedOperation : public Operation<void, FinishedOperation> {
@@ -155,7 +160,9 @@ class FinishedOperation : public Operation<void, FinishedOperation> {
 /// Node's `await finished(stream, {signal})`: resumes once the stream ended, finished, or
 /// closed; throws its error (ERR_STREAM_PREMATURE_CLOSE for an early close). An abort stops
 /// waiting; the stream is left as it is (as in Node).
-FinishedOperation finished(std::shared_ptr<Stream> stream, StreamOptions opts = {});
+FinishedOperation finished(std::shared_ptr<Stream> stream);
+/// The same with a signal.
+FinishedOperation finished(std::shared_ptr<Stream> stream, StreamOptions opts);
 
 /// What pipeline() returns: evnode::pipeline(), awaited.
 class PipelineOperation : public Operation<void, PipelineOperation> {
@@ -184,7 +191,9 @@ class PipelineOperation : public Operation<void, PipelineOperation> {
 /// Node's `await pipeline(source, ...transforms, destination, {signal})`: pipes the streams in
 /// order and resumes when the last has finished; the first error destroys them all and is
 /// thrown. At least two streams.
-PipelineOperation pipeline(std::vector<std::shared_ptr<Stream>> streams, StreamOptions opts = {});
+PipelineOperation pipeline(std::vector<std::shared_ptr<Stream>> streams);
+/// The same with a signal: an abort destroys every stream and throws AbortError.
+PipelineOperation pipeline(std::vector<std::shared_ptr<Stream>> streams, StreamOptions opts);
 
 }  // namespace promises
 

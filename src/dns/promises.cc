@@ -49,6 +49,10 @@ CallbackOperation<LookupAddress> lookup(const std::string& hostname, int family)
   return lookup(hostname, o);
 }
 
+CallbackOperation<std::vector<LookupAddress>> lookupAll(const std::string& hostname) {
+  return lookupAll(hostname, LookupOptions{});
+}
+
 CallbackOperation<std::vector<LookupAddress>> lookupAll(const std::string& hostname,
                                                         const LookupOptions& options) {
   if (options.family != 0 && options.family != 4 && options.family != 6) {

@@ -50,6 +50,24 @@ CallbackOperation<void> writeWith(const std::string& path, Buffer data, const Fi
 
 }  // namespace
 
+CallbackOperation<Buffer> readFile(const std::string& path) { return readFile(path, FileOptions{}); }
+
+CallbackOperation<void> writeFile(const std::string& path, Buffer data) {
+  return writeWith(path, std::move(data), FileOptions{}, "w");
+}
+
+CallbackOperation<void> writeFile(const std::string& path, std::string_view data) {
+  return writeWith(path, Buffer::from(data), FileOptions{}, "w");
+}
+
+CallbackOperation<void> appendFile(const std::string& path, Buffer data) {
+  return writeWith(path, std::move(data), FileOptions{}, "a");
+}
+
+CallbackOperation<void> appendFile(const std::string& path, std::string_view data) {
+  return writeWith(path, Buffer::from(data), FileOptions{}, "a");
+}
+
 CallbackOperation<Buffer> readFile(const std::string& path, const FileOptions& opts) {
   if (!opts.flag.empty() && opts.flag != "r") {
     throwInvalidArg("options.flag", "readFile reads with flag \"r\"");

@@ -232,6 +232,22 @@ void WriteOperation::stop() {
   w_->off(Writable::Events::close, closeId_);
 }
 
+WriteOperation write(Writable& w, Buffer chunk) {
+  return WriteOperation(w, std::move(chunk), StreamOptions{});
+}
+
+WriteOperation write(Writable& w, std::string_view text) {
+  return WriteOperation(w, Buffer::from(text), StreamOptions{});
+}
+
+FinishedOperation finished(std::shared_ptr<Stream> stream) {
+  return finished(std::move(stream), StreamOptions{});
+}
+
+PipelineOperation pipeline(std::vector<std::shared_ptr<Stream>> streams) {
+  return pipeline(std::move(streams), StreamOptions{});
+}
+
 WriteOperation write(Writable& w, Buffer chunk, StreamOptions opts) {
   return WriteOperation(w, std::move(chunk), std::move(opts));
 }
