@@ -158,9 +158,15 @@ class FileHandle {
   CallbackOperation<void> close();
   /// Node's `filehandle.createReadStream(options)`: a ReadStream over this descriptor; the
   /// stream closes it when done (autoClose), and the handle then no longer owns it.
-  std::shared_ptr<ReadStream> createReadStream(ReadStreamOptions opts = {});
+  std::shared_ptr<ReadStream> createReadStream(ReadStreamOptions opts);
+  /// The same with the default options (no defaulted argument: see task.h on GCC 12).
+  std::shared_ptr<ReadStream> createReadStream() { return createReadStream(ReadStreamOptions()); }
   /// Node's `filehandle.createWriteStream(options)` (see createReadStream()).
-  std::shared_ptr<WriteStream> createWriteStream(WriteStreamOptions opts = {});
+  std::shared_ptr<WriteStream> createWriteStream(WriteStreamOptions opts);
+  /// The same with the default options.
+  std::shared_ptr<WriteStream> createWriteStream() {
+    return createWriteStream(WriteStreamOptions());
+  }
 
  private:
   void checkOpen(const char* what) const;

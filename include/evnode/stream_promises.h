@@ -9,6 +9,7 @@
 //   co_await stream::promises::pipeline({src, gzip, dest});
 #pragma once
 
+#include <concepts>
 #include <memory>
 #include <string>
 #include <vector>
@@ -75,7 +76,7 @@ struct IteratorOptions {
   /// Leaving the iteration before the end (destroying the generator) destroys the stream.
   bool destroyOnReturn = true;
   /// Aborting makes the pending next() throw AbortError and destroys the stream.
-  std::shared_ptr<AbortSignal> signal;
+  std::shared_ptr<AbortSignal> signal{};
 };
 
 /// Node's `for await (const chunk of readable)`: an async generator of the stream's chunks,
@@ -97,7 +98,7 @@ namespace promises {
 
 /// Options of the awaitable stream calls.
 struct StreamOptions {
-  std::shared_ptr<AbortSignal> signal;  ///< aborts the await (AbortError)
+  std::shared_ptr<AbortSignal> signal{};  ///< aborts the await (AbortError)
 };
 
 /// What write() returns: writes at once when awaited, and waits for `drain` only if the write
@@ -177,7 +178,7 @@ class PipelineOperation : public Operation<void, PipelineOperation> {
   /// Operation's: pipes them.
   void start();
   /// Operation's: if the pipeline is still running (an abort, or the awaiting coroutine
-  /// destroyed), destroys every stream with AbortError, as Node's pipeline does on abort.
+  /// destroyed), destroys every stream, as Node's pipeline does on abort.
   void stop();
 
  private:
@@ -194,6 +195,13 @@ class PipelineOperation : public Operation<void, PipelineOperation> {
 PipelineOperation pipeline(std::vector<std::shared_ptr<Stream>> streams);
 /// The same with a signal: an abort destroys every stream and throws AbortError.
 PipelineOperation pipeline(std::vector<std::shared_ptr<Stream>> streams, StreamOptions opts);
+/// Node's spelling, `await pipeline(source, transform, destination)`. (GCC 12 rejects a braced
+/// list inside a co_await operand, "array used as initializer": this form needs none.)
+template <class... S>
+  requires(sizeof...(S) >= 2 && (std::convertible_to<S, std::shared_ptr<Stream>> && ...))
+PipelineOperation pipeline(S... streams) {
+  return pipeline(std::vector<std::shared_ptr<Stream>>{std::shared_ptr<Stream>(std::move(streams))...});
+}
 
 }  // namespace promises
 

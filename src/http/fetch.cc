@@ -138,7 +138,11 @@ void abortBodyOnSignal(const IncomingMessagePtr& res, const std::shared_ptr<Abor
   std::weak_ptr<IncomingMessage> weak = res;
   ListenerId id = signal->once(AbortSignal::Events::abort, [weak] {
     if (auto r = weak.lock()) {
-      if (!r->readableEnded()) r->destroy(AbortError::value());
+      if (r->readableEnded()) return;
+      // A reader hears of it through its own listener; an unread body must not report it as
+      // an uncaught error.
+      r->on(Readable::Events::error, [](const Error&) {});
+      r->destroy(AbortError::value());
     }
   });
   std::weak_ptr<AbortSignal> weakSignal = signal;

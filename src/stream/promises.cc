@@ -165,8 +165,10 @@ struct ReturnGuard {
 
 AsyncGenerator<Buffer> iterate(Readable& r, std::shared_ptr<Readable> keep, IteratorOptions opts) {
   (void)keep;  // held in the frame for the iteration's life
+  // An abort destroys the stream without an error: the consumer hears of it from next(), and
+  // an `error` nobody listens to would go to the uncaught path.
   if (opts.signal && opts.signal->aborted()) {
-    if (!r.destroyed()) r.destroy(AbortError::value());
+    if (!r.destroyed()) r.destroy();
     throw AbortError(opts.signal->reason());
   }
   ReturnGuard guard{r, opts.destroyOnReturn};
@@ -178,7 +180,7 @@ AsyncGenerator<Buffer> iterate(Readable& r, std::shared_ptr<Readable> keep, Iter
     }
     if (watch.aborted()) {
       guard.done = true;
-      if (!r.destroyed()) r.destroy(AbortError::value());
+      if (!r.destroyed()) r.destroy();
       throw AbortError(watch.signal()->reason());
     }
     if (std::optional<Buffer> chunk = r.read()) {
@@ -294,8 +296,10 @@ void PipelineOperation::stop() {
   link_->op = nullptr;
   link_ = nullptr;
   if (!running) return;
+  // Without an error: the awaiting coroutine hears of the abort itself, and the pipeline's
+  // listeners are gone with its callback.
   for (auto& s : streams_) {
-    if (!s->destroyed()) s->destroy(AbortError::value());
+    if (!s->destroyed()) s->destroy();
   }
 }
 
