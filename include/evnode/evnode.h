@@ -27,6 +27,7 @@
 #include "evnode/task.h"
 #include "evnode/timers_promises.h"
 #include "evnode/tls.h"
+#include "evnode/tls_promises.h"
 #include "evnode/url.h"
 #include "evnode/version.h"
 #include "evnode/when.h"

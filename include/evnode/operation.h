@@ -19,6 +19,7 @@
 
 #include "evnode/abort.h"
 #include "evnode/result.h"
+#include "evnode/task.h"
 
 namespace evnode {
 
@@ -197,3 +198,52 @@ class CallbackOperation : public Operation<T, CallbackOperation<T>> {
 };
 
 }  // namespace evnode
+
+namespace evnode::detail {
+
+/// A coroutine suspended until an event arrives (events::on, stream::iterator): wake() resumes
+/// it as a microtask. Destroying the Wakeup (with the suspended coroutine's frame) cancels a
+/// resumption that was queued but has not run yet, so it never touches a destroyed frame.
+class Wakeup {
+ public:
+  Wakeup() = default;
+  Wakeup(const Wakeup&) = delete;
+  Wakeup& operator=(const Wakeup&) = delete;
+  ~Wakeup() {
+    if (pending_) pending_->cancelled = true;
+  }
+  /// Whether a coroutine is suspended on it.
+  bool waiting() const { return static_cast<bool>(waiter_); }
+  /// Resumes the suspended coroutine (if any) as a microtask.
+  void wake() {
+    if (!waiter_) return;
+    auto p = std::make_shared<Pending>();
+    p->h = std::exchange(waiter_, nullptr);
+    pending_ = p;
+    queueMicrotask([p, this] {
+      if (p->cancelled) return;
+      pending_ = nullptr;
+      resumeNested(p->h);
+    });
+  }
+  /// `co_await wakeup.wait()`: suspends until wake().
+  auto wait() {
+    struct Awaiter {
+      Wakeup& w;
+      bool await_ready() const noexcept { return false; }
+      void await_suspend(std::coroutine_handle<> h) noexcept { w.waiter_ = h; }
+      void await_resume() const noexcept {}
+    };
+    return Awaiter{*this};
+  }
+
+ private:
+  struct Pending {
+    std::coroutine_handle<> h;
+    bool cancelled = false;
+  };
+  std::coroutine_handle<> waiter_;
+  std::shared_ptr<Pending> pending_;
+};
+
+}  // namespace evnode::detail

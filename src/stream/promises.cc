@@ -105,7 +105,6 @@ class IterationWatch {
     r_.off(Readable::Events::error, errorId_);
     r_.off(Readable::Events::close, closeId_);
     if (signal_) signal_->off(AbortSignal::Events::abort, abortId_);
-    if (pending_) pending_->cancelled = true;  // a resumption queued but not yet run
   }
   IterationWatch(const IterationWatch&) = delete;
   IterationWatch& operator=(const IterationWatch&) = delete;
@@ -117,37 +116,14 @@ class IterationWatch {
   const std::shared_ptr<AbortSignal>& signal() const { return signal_; }
 
   // co_await watch.next(): suspends until one of the events.
-  auto next() {
-    struct Awaiter {
-      IterationWatch& w;
-      bool await_ready() const noexcept { return false; }
-      void await_suspend(std::coroutine_handle<> h) noexcept { w.waiter_ = h; }
-      void await_resume() const noexcept {}
-    };
-    return Awaiter{*this};
-  }
+  auto next() { return wakeup_.wait(); }
 
  private:
-  // A queued resumption, cancelled if the generator is destroyed before it runs.
-  struct Pending {
-    std::coroutine_handle<> h;
-    bool cancelled = false;
-  };
-  void wake() {
-    if (!waiter_) return;
-    auto p = std::make_shared<Pending>(Pending{std::exchange(waiter_, nullptr)});
-    pending_ = p;
-    queueMicrotask([p, this] {
-      if (p->cancelled) return;
-      pending_ = nullptr;
-      detail::resumeNested(p->h);
-    });
-  }
+  void wake() { wakeup_.wake(); }
 
   Readable& r_;
   std::shared_ptr<AbortSignal> signal_;
-  std::coroutine_handle<> waiter_;
-  std::shared_ptr<Pending> pending_;
+  detail::Wakeup wakeup_;  // cancels a queued resumption when the generator is destroyed
   Error error_;
   bool ended_ = false, closed_ = false;
   ListenerId readableId_ = 0, endId_ = 0, errorId_ = 0, closeId_ = 0, abortId_ = 0;
