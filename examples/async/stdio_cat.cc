@@ -1,13 +1,11 @@
-// stdio_cat: copies stdin to stdout with an awaited pipeline, whatever they are (terminal,
-// pipe, file); with --upper, through a Transform that upper-cases ASCII letters. Node.js:
+// stdio_cat: copies stdin to stdout chunk by chunk, whatever they are (terminal, pipe, file),
+// awaiting `drain` when stdout is full; with --upper, ASCII letters are upper-cased on the way.
+// Node.js:
 //
-//   const upper = new Transform({
-//     transform(chunk, encoding, cb) {
-//       cb(null, chunk.map(c => (c >= 97 && c <= 122 ? c - 32 : c)));  // a-z -> A-Z
-//     },
-//   });
-//   await (flag ? pipeline(process.stdin, upper, process.stdout)
-//               : pipeline(process.stdin, process.stdout));
+//   const upper = chunk => chunk.map(c => (c >= 97 && c <= 122 ? c - 32 : c));  // a-z -> A-Z
+//   for await (const chunk of process.stdin) {
+//     if (!process.stdout.write(flag ? upper(chunk) : chunk)) await once(process.stdout, 'drain');
+//   }
 //
 //   stdio_cat [--upper]
 #include <evnode/evnode.h>
@@ -20,21 +18,18 @@
 using namespace evnode;
 
 Task<int> amain(bool upper) {
-  auto in = process::stdin();
   auto out = process::stdout();
   try {
-    if (upper) {
-      TransformOptions opts;
-      opts.transform = [](Transform&, const Buffer& chunk, TransformCallback cb) {
-        Buffer copy = Buffer::from(chunk.data(), chunk.size());
+    auto chunks = stream::iterator(process::stdin());
+    while (auto chunk = co_await chunks.next()) {
+      if (upper) {
+        Buffer copy = Buffer::from(chunk->data(), chunk->size());
         for (std::uint8_t& c : std::span(copy.data(), copy.size())) {
           c = static_cast<std::uint8_t>(std::toupper(c));
         }
-        cb({}, copy);
-      };
-      co_await stream::promises::pipeline(in, std::make_shared<Transform>(std::move(opts)), out);
-    } else {
-      co_await stream::promises::pipeline(in, out);
+        *chunk = copy;
+      }
+      co_await stream::promises::write(*out, *chunk);
     }
     co_return 0;
   } catch (const SystemError& e) {

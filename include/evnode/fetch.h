@@ -108,7 +108,8 @@ class FetchResponse {
   std::string url;          ///< the final URL, after redirects
   bool redirected = false;  ///< whether a redirect was followed
   /// The body as a Readable (the response IncomingMessage), for reading chunk by chunk (e.g.
-  /// with stream::iterator); null for a response that has none (HEAD, 204, 304).
+  /// with stream::iterator); null for a response that has none (HEAD, 204, 304). Its headers
+  /// were moved into `headers` above.
   IncomingMessagePtr body;
 
   /// Node's `await res.text()`: the whole body as UTF-8 text. The body is read once: a second
@@ -140,8 +141,9 @@ namespace promises {
 /// request.
 class RequestOperation : public Operation<IncomingMessagePtr, RequestOperation> {
  public:
-  /// Makes the request with `make` when awaited.
-  RequestOperation(std::function<ClientRequestPtr()> make, RequestBody body,
+  /// A request made with `options` when awaited, through http::globalAgent() (or, when
+  /// `secure`, https::globalAgent(), with `options.tls`) unless options.agent says otherwise.
+  RequestOperation(RequestOptions options, bool secure, RequestBody body,
                    std::shared_ptr<AbortSignal> signal);
   /// Moves one not yet awaited.
   RequestOperation(RequestOperation&& o) noexcept;
@@ -154,11 +156,11 @@ class RequestOperation : public Operation<IncomingMessagePtr, RequestOperation> 
   const ClientRequestPtr& req() const { return req_; }
 
  private:
-  std::function<ClientRequestPtr()> make_;
+  RequestOptions opts_;
   RequestBody body_;
   ClientRequestPtr req_;
   ListenerId responseId_ = 0, errorId_ = 0;
-  bool listening_ = false, answered_ = false;
+  bool secure_, listening_ = false, answered_ = false;
 };
 
 /// `co_await http::promises::request(options, body)`: Node's `http.request(options)` written

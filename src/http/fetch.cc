@@ -44,18 +44,30 @@ Exception fetchFailed(const std::string& why) {
 
 namespace promises {
 
-RequestOperation::RequestOperation(std::function<ClientRequestPtr()> make, RequestBody body,
+RequestOperation::RequestOperation(RequestOptions options, bool secure, RequestBody body,
                                    std::shared_ptr<AbortSignal> signal)
-    : Operation(std::move(signal)), make_(std::move(make)), body_(std::move(body)) {}
+    : Operation(std::move(signal)),
+      opts_(std::move(options)),
+      body_(std::move(body)),
+      secure_(secure) {}
 
 RequestOperation::RequestOperation(RequestOperation&& o) noexcept
-    : Operation(std::move(o)), make_(std::move(o.make_)), body_(std::move(o.body_)) {}
+    : Operation(std::move(o)),
+      opts_(std::move(o.opts_)),
+      body_(std::move(o.body_)),
+      secure_(o.secure_) {}
 
 RequestOperation::~RequestOperation() { stop(); }
 
 void RequestOperation::start() {
   try {
-    req_ = make_();
+    // What http::request and https::request do, without a response callback to wrap.
+    if (secure_) {
+      if (!opts_.tls) opts_.tls = std::make_shared<const https::TlsOptions>();
+      req_ = internal::request(std::move(opts_), https::globalAgent(), nullptr);
+    } else {
+      req_ = internal::request(std::move(opts_), globalAgent(), nullptr);
+    }
   } catch (const SystemError& e) {
     return reject(e.error());
   } catch (const Exception& e) {
@@ -93,9 +105,7 @@ void RequestOperation::stop() {
 
 RequestOperation request(RequestOptions options, RequestBody body,
                          std::shared_ptr<AbortSignal> signal) {
-  return RequestOperation(
-      [o = std::move(options)]() mutable { return http::request(std::move(o)); }, std::move(body),
-      std::move(signal));
+  return RequestOperation(std::move(options), false, std::move(body), std::move(signal));
 }
 
 RequestOperation request(std::string_view url) { return promises::request(parseUrl(url)); }
@@ -158,15 +168,9 @@ promises::RequestOperation oneRequest(const URL& url, const std::string& method,
   RequestOptions base = urlToHttpOptions(url);
   base.method = method;
   base.headers = headers;
-  if (base.protocol == "https:") {
-    https::RequestOptions r;
-    static_cast<RequestOptions&>(r) = std::move(base);
-    if (opts.tls) static_cast<https::TlsOptions&>(r) = *opts.tls;
-    return promises::RequestOperation(
-        [r = std::move(r)]() mutable { return https::request(std::move(r)); }, body, opts.signal);
-  }
-  return promises::RequestOperation(
-      [o = std::move(base)]() mutable { return http::request(std::move(o)); }, body, opts.signal);
+  bool secure = base.protocol == "https:";
+  if (secure) base.tls = opts.tls;  // shared, not copied: the agent keys its pool by its value
+  return promises::RequestOperation(std::move(base), secure, body, opts.signal);
 }
 
 }  // namespace
@@ -242,7 +246,7 @@ Task<FetchResponse> fetch(std::string urlText, FetchOptions opts) {
     out.status = status;
     out.ok = status >= 200 && status <= 299;
     out.statusText = res->statusMessage;
-    out.headers = res->headers;
+    out.headers = std::move(res->headers);  // FetchResponse::headers is where they are read
     out.url = url.href();
     out.redirected = redirects > 0;
     bool noBody = method == "HEAD" || status == 204 || status == 304;
@@ -262,9 +266,10 @@ namespace evnode::https::promises {
 
 http::promises::RequestOperation request(RequestOptions options, http::RequestBody body,
                                          std::shared_ptr<AbortSignal> signal) {
-  return http::promises::RequestOperation(
-      [o = std::move(options)]() mutable { return https::request(std::move(o)); },
-      std::move(body), std::move(signal));
+  http::RequestOptions base = options;
+  base.tls = std::make_shared<const TlsOptions>(static_cast<const TlsOptions&>(options));
+  return http::promises::RequestOperation(std::move(base), true, std::move(body),
+                                          std::move(signal));
 }
 
 http::promises::RequestOperation request(std::string_view url) {

@@ -393,8 +393,9 @@ TEST(FetchTest, HttpsWithAPrivateCa) {
   so.cert = tlstest::certs().pem("leaf.pem");
   std::set<net::Socket*> sockets;  // the connections requests came on
   auto server = https::createServer(so, [&](const http::RequestPtr& req,
-                                            const http::ResponsePtr& res) {
+                                            const http::ResponsePtr& res) -> Task<void> {
     sockets.insert(req->socket.get());
+    co_await timers::promises::setImmediate();  // a coroutine handler over TLS
     res->end("tls " + req->url);
   });
   server->listen(0, "127.0.0.1");
