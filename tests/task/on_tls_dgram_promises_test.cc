@@ -162,3 +162,77 @@ TEST(TlsPromisesTest, ConnectResolvesAtSecureConnect) {
 
 }  // namespace
 }  // namespace evnode
+
+namespace evnode {
+namespace {
+
+// The adapters resume as microtasks: after the nextTicks the completing callback queued, before
+// its setImmediate; in completion order.
+TEST(AdapterOrderTest, ResumeAfterTicksBeforeImmediates) {
+  EVNODE_WATCHDOG(10);
+  auto bell = std::make_shared<Bell>();
+  auto source = std::make_shared<PassThrough>();
+  std::vector<std::string> log;
+  auto onReader = [&]() -> Task<void> {
+    auto rings = events::on(bell, Bell::Events::ring);
+    co_await rings.next();
+    log.push_back("on resumed");
+  };
+  auto textReader = [&]() -> Task<void> {
+    std::string t = co_await stream::consumers::text(source);
+    log.push_back("text resumed: " + t);
+  };
+  spawn(onReader());
+  spawn(textReader());
+  setTimeout(
+      [&] {
+        bell->emit(Bell::Events::ring, 1, std::string("x"));
+        setImmediate([&] { log.push_back("immediate"); });
+        nextTick([&] { log.push_back("tick"); });
+        queueMicrotask([&] { log.push_back("microtask"); });
+      },
+      5);
+  setTimeout([&] { source->end(Buffer::from("body")); }, 10);
+  run();
+  ASSERT_GE(log.size(), 4u);
+  EXPECT_EQ(log[0], "tick");
+  EXPECT_EQ(log[1], "on resumed");  // queued by the emit, before the callback's own microtask
+  EXPECT_EQ(log[2], "microtask");
+  EXPECT_EQ(log[3], "immediate");
+  EXPECT_EQ(log.back(), "text resumed: body");
+}
+
+TEST(AdapterDestroyTest, IteratorAndConsumerDestroyedMidAwait) {
+  EVNODE_WATCHDOG(10);
+  auto a = std::make_shared<PassThrough>();
+  auto b = std::make_shared<PassThrough>();
+  auto iterate = [&]() -> Task<void> {
+    auto it = stream::iterator(a);
+    co_await it.next();
+    ADD_FAILURE() << "resumed";
+  };
+  auto consume = [&]() -> Task<void> {
+    co_await stream::consumers::text(b);
+    ADD_FAILURE() << "resumed";
+  };
+  Task<void> t1 = iterate(), t2 = consume();
+  detail::resumeNested(t1.handle());
+  detail::resumeNested(t2.handle());
+  setTimeout(
+      [&] {
+        a->write(Buffer::from("x"));  // queues the iterator's resumption...
+        t1 = Task<void>();            // ...which must not run on the destroyed frame
+        t2 = Task<void>();
+        b->write(Buffer::from("y"));
+        b->end();
+      },
+      5);
+  run();
+  EXPECT_TRUE(a->destroyed());  // leaving the iteration early destroys the stream (Node's break)
+  EXPECT_EQ(a->listenerCount(Readable::Events::readable), 0u);
+  EXPECT_EQ(b->listenerCount(Readable::Events::data), 0u);
+  EXPECT_EQ(b->listenerCount(Readable::Events::end), 0u);
+}
+
+}  // namespace
+}  // namespace evnode
