@@ -96,20 +96,18 @@ int main() {
   wo.write = [](Writable&, const Buffer&, WriteCallback cb) { cb(); };
   auto sink = std::make_shared<Writable>(wo);
   Buffer chunk = Buffer::from("x");
-  perAwait("co_await stream::promises::write(w, b) (no drain)", [&]() -> Task<void> {
-    co_await stream::promises::write(*sink, chunk);
-  });
+  perAwait("co_await stream::promises::write(w, b) (no drain)",
+           [&]() -> Task<void> { co_await stream::promises::write(*sink, chunk); });
   // The numbers above include the Task frame of each loop body (1 allocation).
 
-  auto cb = http::createServer([](const http::RequestPtr&, const http::ResponsePtr& res) {
-    res->end("Hello HTTP");
-  });
+  auto cb = http::createServer(
+      [](const http::RequestPtr&, const http::ResponsePtr& res) { res->end("Hello HTTP"); });
   double perCb = allocsPerRequest(cb, 2000);
-  auto co = http::createServer([](const http::RequestPtr&, const http::ResponsePtr& res)
-                                   -> Task<void> {
-    res->end("Hello HTTP");
-    co_return;
-  });
+  auto co =
+      http::createServer([](const http::RequestPtr&, const http::ResponsePtr& res) -> Task<void> {
+        res->end("Hello HTTP");
+        co_return;
+      });
   double perCo = allocsPerRequest(co, 2000);
   std::printf("%-52s %6.2f allocations (callback handler: %.2f, both sides and fetch)\n",
               "per request, coroutine handler", perCo, perCb);

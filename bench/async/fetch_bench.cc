@@ -52,7 +52,8 @@ void callbackLoop(const std::string& url) {
   // The same work as the fetch loop: the body is collected whole.
   auto req = http::get(url, [url](const http::IncomingMessagePtr& res) {
     auto chunks = std::make_shared<std::vector<Buffer>>();
-    res->on(http::IncomingMessage::Events::data, [chunks](const Buffer& b) { chunks->push_back(b); });
+    res->on(http::IncomingMessage::Events::data,
+            [chunks](const Buffer& b) { chunks->push_back(b); });
     res->on(http::IncomingMessage::Events::end, [url, chunks] {
       Buffer all = Buffer::concat(*chunks);
       if (!all.empty()) ++done;

@@ -58,4 +58,6 @@ Task<int> amain(std::string url) {
   }
 }
 
-int main(int argc, char** argv) { return run(amain(argc > 1 ? argv[1] : "http://127.0.0.1:1334/")); }
+int main(int argc, char** argv) {
+  return run(amain(argc > 1 ? argv[1] : "http://127.0.0.1:1334/"));
+}

@@ -16,12 +16,12 @@ using namespace evnode;
 
 int main(int argc, char** argv) {
   int port = argc > 1 ? std::atoi(argv[1]) : 3000;
-  auto server = http::createServer([](const http::RequestPtr&, const http::ResponsePtr& res)
-                                       -> Task<void> {
-    res->writeHead(200, {{"Content-Type", "text/plain"}});
-    res->end("Hello HTTP");
-    co_return;
-  });
+  auto server =
+      http::createServer([](const http::RequestPtr&, const http::ResponsePtr& res) -> Task<void> {
+        res->writeHead(200, {{"Content-Type", "text/plain"}});
+        res->end("Hello HTTP");
+        co_return;
+      });
   server->listen(port, "127.0.0.1", [server] {
     std::printf("listening on http://127.0.0.1:%d\n", server->address().port);
     std::fflush(stdout);

@@ -27,12 +27,12 @@ Task<int> amain(std::string cert, std::string key, int port) {
     std::fprintf(stderr, "https_server: %s\n", e.what());
     co_return 1;
   }
-  auto server = https::createServer(options, [](http::RequestPtr, http::ResponsePtr res)
-                                                 -> Task<void> {
-    res->writeHead(200, {{"Content-Type", "text/plain"}});
-    res->end("Hello HTTP");
-    co_return;
-  });
+  auto server =
+      https::createServer(options, [](http::RequestPtr, http::ResponsePtr res) -> Task<void> {
+        res->writeHead(200, {{"Content-Type", "text/plain"}});
+        res->end("Hello HTTP");
+        co_return;
+      });
   https::Server* srv = server.get();
   server->listen(port, "127.0.0.1", [srv] {
     std::printf("listening on https://127.0.0.1:%d\n", srv->address().port);

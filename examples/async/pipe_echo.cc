@@ -20,8 +20,8 @@ Task<void> echo(std::shared_ptr<net::Socket> socket) {
 int main(int argc, char** argv) {
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
   int port = argc > 1 ? std::atoi(argv[1]) : 3000;
-  auto server = net::createServer(
-      [](const std::shared_ptr<net::Socket>& socket) { spawn(echo(socket)); });
+  auto server =
+      net::createServer([](const std::shared_ptr<net::Socket>& socket) { spawn(echo(socket)); });
   net::Server* srv = server.get();
   server->listen(port, "127.0.0.1",
                  [srv] { std::printf("Echo server listening on port %d\n", srv->address().port); });

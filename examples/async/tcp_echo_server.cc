@@ -35,9 +35,8 @@ Task<void> serve(std::shared_ptr<net::Socket> socket) {
 int main(int argc, char** argv) {
   std::setvbuf(stdout, nullptr, _IOLBF, 0);  // one line at a time, even into a pipe
   int port = argc > 1 ? std::atoi(argv[1]) : 3000;
-  auto server = net::createServer([](const std::shared_ptr<net::Socket>& socket) {
-    spawn(serve(socket));
-  });
+  auto server =
+      net::createServer([](const std::shared_ptr<net::Socket>& socket) { spawn(serve(socket)); });
   net::Server* srv = server.get();
   server->listen(port,
                  [srv] { std::printf("TCP server running on port %d\n", srv->address().port); });

@@ -35,8 +35,8 @@ Task<void> serve(std::shared_ptr<net::Socket> socket) {
 int main(int argc, char** argv) {
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
   int port = argc > 1 ? std::atoi(argv[1]) : 3000;
-  auto server = net::createServer(
-      [](const std::shared_ptr<net::Socket>& socket) { spawn(serve(socket)); });
+  auto server =
+      net::createServer([](const std::shared_ptr<net::Socket>& socket) { spawn(serve(socket)); });
   net::Server* srv = server.get();
   server->listen(port,
                  [srv] { std::printf("TCP server listening on port %d\n", srv->address().port); });

@@ -34,8 +34,8 @@ int main(int argc, char** argv) {
   // A socket file left by an earlier run would make listen() fail with EADDRINUSE.
   struct stat st;
   if (lstat(path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode)) unlink(path.c_str());
-  auto server = net::createServer(
-      [](const std::shared_ptr<net::Socket>& socket) { spawn(echo(socket)); });
+  auto server =
+      net::createServer([](const std::shared_ptr<net::Socket>& socket) { spawn(echo(socket)); });
   server->on(net::Server::Events::error, [](const Error& err) {
     std::fprintf(stderr, "unix_echo: %s\n", err.message.c_str());
     std::exit(1);

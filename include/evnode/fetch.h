@@ -58,8 +58,7 @@ class RequestBody {
   /// A stream, piped into the request (sent chunked unless Content-Length is set); it can be
   /// sent only once, so a 307/308 redirect of it fails.
   template <class R>
-    requires std::derived_from<R, Readable>
-  RequestBody(std::shared_ptr<R> stream)  // NOLINT
+  requires std::derived_from<R, Readable> RequestBody(std::shared_ptr<R> stream)  // NOLINT
       : v_(std::static_pointer_cast<Readable>(std::move(stream))) {}
 
   /// Whether there is a body.

@@ -175,7 +175,6 @@ class FileHandle {
 
 /// Node's `await fsPromises.open(path, flags, mode)`: an open FileHandle.
 CallbackOperation<std::shared_ptr<FileHandle>> open(const std::string& path,
-                                                    std::string_view flags = "r",
-                                                    int mode = 0666);
+                                                    std::string_view flags = "r", int mode = 0666);
 
 }  // namespace evnode::fs::promises

@@ -278,9 +278,7 @@ using TaskHandler = std::function<Task<void>(const RequestPtr&, const ResponsePt
 /// Whether F is a coroutine request handler (returns Task<void>), rather than a callback.
 template <class F>
 concept TaskRequestHandler = std::is_invocable_v<F&, const RequestPtr&, const ResponsePtr&> &&
-                             std::same_as<std::invoke_result_t<F&, const RequestPtr&,
-                                                               const ResponsePtr&>,
-                                          Task<void>>;
+    std::same_as<std::invoke_result_t<F&, const RequestPtr&, const ResponsePtr&>, Task<void>>;
 
 namespace detail {
 // The `request` listener that runs a coroutine handler per request (src/http/task_handler.cc).
@@ -295,16 +293,14 @@ std::function<void(const RequestPtr&, const ResponsePtr&)> taskListener(TaskHand
 /// as an unhandled rejection (spawn()'s path: by default printed, exit status 1). The handler
 /// object is kept until the server and every request still running are gone. Callback
 /// handlers are not affected: they take the overload above, which this adds nothing to.
-template <class F>
-  requires TaskRequestHandler<F>
+template <TaskRequestHandler F>
 std::shared_ptr<Server> createServer(F handler) {
   auto s = createServer(nullptr);
   s->on(Server::Events::request, detail::taskListener(TaskHandler(std::move(handler))));
   return s;
 }
 /// Node's `http.createServer(options, async (req, res) => {...})` (see createServer(F)).
-template <class F>
-  requires TaskRequestHandler<F>
+template <TaskRequestHandler F>
 std::shared_ptr<Server> createServer(ServerOptions opts, F handler) {
   auto s = createServer(std::move(opts), nullptr);
   s->on(Server::Events::request, detail::taskListener(TaskHandler(std::move(handler))));

@@ -98,8 +98,7 @@ std::shared_ptr<Server> createServer(
         nullptr);
 /// Node's `https.createServer(options, async (req, res) => {...})`: a coroutine handler, as
 /// http::createServer(F) (an exception answers 500 or destroys the socket, and is reported).
-template <class F>
-  requires http::TaskRequestHandler<F>
+template <http::TaskRequestHandler F>
 std::shared_ptr<Server> createServer(ServerOptions opts, F handler) {
   auto s = createServer(std::move(opts), nullptr);
   s->on(Server::Events::request, http::detail::taskListener(http::TaskHandler(std::move(handler))));

@@ -37,8 +37,7 @@ class ConsumeOperation : public Operation<T, ConsumeOperation<T>> {
 
  public:
   /// Reads `r`; `keep` (may be null) holds it meanwhile.
-  ConsumeOperation(Readable& r, std::shared_ptr<Readable> keep)
-      : r_(&r), keep_(std::move(keep)) {}
+  ConsumeOperation(Readable& r, std::shared_ptr<Readable> keep) : r_(&r), keep_(std::move(keep)) {}
   /// Moves one not yet awaited.
   ConsumeOperation(ConsumeOperation&& o) noexcept
       : Base(std::move(o)), r_(o.r_), keep_(std::move(o.keep_)) {}
@@ -195,12 +194,16 @@ class PipelineOperation : public Operation<void, PipelineOperation> {
 PipelineOperation pipeline(std::vector<std::shared_ptr<Stream>> streams);
 /// The same with a signal: an abort destroys every stream and throws AbortError.
 PipelineOperation pipeline(std::vector<std::shared_ptr<Stream>> streams, StreamOptions opts);
+/// What pipeline(a, b, ...) takes: a shared_ptr to any stream.
+template <class S>
+concept StreamPointer = std::convertible_to<S, std::shared_ptr<Stream>>;
 /// Node's spelling, `await pipeline(source, transform, destination)`. (GCC 12 rejects a braced
 /// list inside a co_await operand, "array used as initializer": this form needs none.)
-template <class... S>
-  requires(sizeof...(S) >= 2 && (std::convertible_to<S, std::shared_ptr<Stream>> && ...))
-PipelineOperation pipeline(S... streams) {
-  return pipeline(std::vector<std::shared_ptr<Stream>>{std::shared_ptr<Stream>(std::move(streams))...});
+template <StreamPointer A, StreamPointer B, StreamPointer... Rest>
+PipelineOperation pipeline(A first, B second, Rest... rest) {
+  return pipeline(std::vector<std::shared_ptr<Stream>>{
+      std::shared_ptr<Stream>(std::move(first)), std::shared_ptr<Stream>(std::move(second)),
+      std::shared_ptr<Stream>(std::move(rest))...});
 }
 
 }  // namespace promises

@@ -76,12 +76,12 @@ CallbackOperation<LookupServiceResult> lookupService(const std::string& address,
 
 // ---- Resolver (a copy of the callback resolver shares its channel, so `r` is captured) ----
 
-#define EVNODE_RESOLVER_QUERY(Type, name)                                            \
-  CallbackOperation<std::vector<Type>> Resolver::name(const std::string& hostname) { \
+#define EVNODE_RESOLVER_QUERY(Type, name)                                                \
+  CallbackOperation<std::vector<Type>> Resolver::name(const std::string& hostname) {     \
     return records<Type>([r = r_, hostname](auto cb) mutable { r.name(hostname, cb); }); \
-  }                                                                                  \
-  CallbackOperation<std::vector<Type>> name(const std::string& hostname) {           \
-    return records<Type>([hostname](auto cb) { dns::name(hostname, cb); });          \
+  }                                                                                      \
+  CallbackOperation<std::vector<Type>> name(const std::string& hostname) {               \
+    return records<Type>([hostname](auto cb) { dns::name(hostname, cb); });              \
   }
 
 EVNODE_RESOLVER_QUERY(std::string, resolve4)

@@ -41,16 +41,17 @@ CallbackOperation<void> writeWith(const std::string& path, Buffer data, const Fi
   fs::detail::parseFlags(w.flags);  // a bad flag throws at the call, not at the await
   return CallbackOperation<void>(
       [path, data = std::move(data), w = std::move(w)](CallbackOperation<void>::Settle settle) {
-        fs::writeFile(path, data, w, [settle](const Error& e) {
-          settle(e ? Result<void>(e) : Result<void>());
-        });
+        fs::writeFile(path, data, w,
+                      [settle](const Error& e) { settle(e ? Result<void>(e) : Result<void>()); });
       },
       opts.signal);
 }
 
 }  // namespace
 
-CallbackOperation<Buffer> readFile(const std::string& path) { return readFile(path, FileOptions{}); }
+CallbackOperation<Buffer> readFile(const std::string& path) {
+  return readFile(path, FileOptions{});
+}
 
 CallbackOperation<void> writeFile(const std::string& path, Buffer data) {
   return writeWith(path, std::move(data), FileOptions{}, "w");
@@ -90,8 +91,7 @@ CallbackOperation<void> writeFile(const std::string& path, std::string_view data
   return writeWith(path, Buffer::from(data), opts, "w");
 }
 
-CallbackOperation<void> appendFile(const std::string& path, Buffer data,
-                                   const FileOptions& opts) {
+CallbackOperation<void> appendFile(const std::string& path, Buffer data, const FileOptions& opts) {
   return writeWith(path, std::move(data), opts, "a");
 }
 
@@ -126,17 +126,16 @@ CallbackOperation<std::vector<Dirent>> readdirWithFileTypes(const std::string& p
 CallbackOperation<std::vector<std::string>> readdir(const std::string& path) {
   using Op = CallbackOperation<std::vector<std::string>>;
   return Op([path](Op::Settle settle) {
-    submit(
-        [&](uv_loop_t* l, uv_fs_t* r, uv_fs_cb c) {
-          return uv_fs_scandir(l, r, path.c_str(), 0, c);
-        },
-        [settle, path](uv_fs_t& r) {
-          if (r.result < 0) return settle(makeError(static_cast<int>(r.result), "scandir", path));
-          std::vector<std::string> names;
-          uv_dirent_t ent;
-          while (uv_fs_scandir_next(&r, &ent) != UV_EOF) names.emplace_back(ent.name);
-          settle(std::move(names));
-        });
+    submit([&](uv_loop_t* l, uv_fs_t* r,
+               uv_fs_cb c) { return uv_fs_scandir(l, r, path.c_str(), 0, c); },
+           [settle, path](uv_fs_t& r) {
+             if (r.result < 0)
+               return settle(makeError(static_cast<int>(r.result), "scandir", path));
+             std::vector<std::string> names;
+             uv_dirent_t ent;
+             while (uv_fs_scandir_next(&r, &ent) != UV_EOF) names.emplace_back(ent.name);
+             settle(std::move(names));
+           });
   });
 }
 
@@ -151,9 +150,8 @@ CallbackOperation<std::string> realpath(const std::string& path) {
 
 CallbackOperation<void> rename(const std::string& oldPath, const std::string& newPath) {
   return CallbackOperation<void>([oldPath, newPath](CallbackOperation<void>::Settle settle) {
-    fs::rename(oldPath, newPath, [settle](const Error& e) {
-      settle(e ? Result<void>(e) : Result<void>());
-    });
+    fs::rename(oldPath, newPath,
+               [settle](const Error& e) { settle(e ? Result<void>(e) : Result<void>()); });
   });
 }
 
@@ -192,12 +190,12 @@ CallbackOperation<std::string> mkdtemp(const std::string& prefix) {
   using Op = CallbackOperation<std::string>;
   return Op([prefix](Op::Settle settle) {
     std::string tpl = prefix + "XXXXXX";
-    submit([&](uv_loop_t* l, uv_fs_t* r,
-               uv_fs_cb c) { return uv_fs_mkdtemp(l, r, tpl.c_str(), c); },
-           [settle, tpl](uv_fs_t& r) {
-             if (r.result < 0) return settle(makeError(static_cast<int>(r.result), "mkdtemp", tpl));
-             settle(std::string(r.path));
-           });
+    submit(
+        [&](uv_loop_t* l, uv_fs_t* r, uv_fs_cb c) { return uv_fs_mkdtemp(l, r, tpl.c_str(), c); },
+        [settle, tpl](uv_fs_t& r) {
+          if (r.result < 0) return settle(makeError(static_cast<int>(r.result), "mkdtemp", tpl));
+          settle(std::string(r.path));
+        });
   });
 }
 
@@ -367,8 +365,8 @@ std::shared_ptr<WriteStream> FileHandle::createWriteStream(WriteStreamOptions op
   return fs::createWriteStream("", std::move(opts));
 }
 
-CallbackOperation<std::shared_ptr<FileHandle>> open(const std::string& path,
-                                                    std::string_view flags, int mode) {
+CallbackOperation<std::shared_ptr<FileHandle>> open(const std::string& path, std::string_view flags,
+                                                    int mode) {
   fs::detail::parseFlags(flags);  // a bad flag throws at the call
   using Op = CallbackOperation<std::shared_ptr<FileHandle>>;
   return Op([path, flags = std::string(flags), mode](Op::Settle settle) {

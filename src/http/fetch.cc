@@ -17,7 +17,8 @@ bool equalsIgnoreCase(std::string_view a, std::string_view b) {
 }
 
 bool hasHeader(const HeaderList& h, std::string_view name) {
-  return std::any_of(h.begin(), h.end(), [&](const auto& p) { return equalsIgnoreCase(p.first, name); });
+  return std::any_of(h.begin(), h.end(),
+                     [&](const auto& p) { return equalsIgnoreCase(p.first, name); });
 }
 
 void removeHeader(HeaderList& h, std::string_view name) {
@@ -209,8 +210,7 @@ Task<FetchResponse> fetch(std::string urlText, FetchOptions opts) {
     if (protocol != "http:" && protocol != "https:") {
       throw fetchFailed("unsupported scheme " + protocol);
     }
-    IncomingMessagePtr res =
-        co_await oneRequest(url, method, headers, body, opts);
+    IncomingMessagePtr res = co_await oneRequest(url, method, headers, body, opts);
     int status = res->statusCode;
     std::optional<std::string> location = res->headers.get("location");
     bool isRedirect =

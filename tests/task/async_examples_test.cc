@@ -59,9 +59,8 @@ TEST(AsyncExamples, HttpServersAnswerCurl) {
   Server echo({example("http_echo_body"), "0"}, "listening on");
   std::string big(3 << 20, 'x');
   for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>('a' + (i * 13) % 26);
-  auto e = et::runProcess({"curl", "-s", "--data-binary", "@-", "-H", "Content-Type: text/x-big",
-                           echo.url()},
-                          big, 30);
+  auto e = et::runProcess(
+      {"curl", "-s", "--data-binary", "@-", "-H", "Content-Type: text/x-big", echo.url()}, big, 30);
   EXPECT_TRUE(e.out == big) << "echoed " << e.out.size() << " bytes";
 
   et::TempDir dir;
@@ -92,7 +91,8 @@ TEST(AsyncExamples, FetchClientsAgainstNode) {
   EXPECT_NE(get.out.find("\"x-test\":\"yes\""), std::string::npos);
   EXPECT_TRUE(get.out.ends_with("}\nGET /a?b=1 -\n")) << get.out;
   auto post = et::runProcess({example("http_post_chunked"), base + "/upload"}, "", 20);
-  EXPECT_EQ(post.out, "STATUS: 200\nPOST /upload chunked\nline 1\nline 2\nline 3\nline 4\nline 5\n");
+  EXPECT_EQ(post.out,
+            "STATUS: 200\nPOST /upload chunked\nline 1\nline 2\nline 3\nline 4\nline 5\n");
   auto unix = et::runProcess({example("http_unix_socket"), et::TempDir().file("h.sock")}, "", 20);
   EXPECT_EQ(unix.out, "you asked for GET /over/unix\n") << unix.err;
 }

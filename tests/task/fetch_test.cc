@@ -5,10 +5,10 @@
 
 #include <atomic>
 #include <chrono>
-#include <thread>
 #include <memory>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "evnode/evnode.h"
@@ -159,8 +159,7 @@ TEST(FetchTest, SequentialFetchesShareOneConnectionAndTheProgramEndsAtOnce) {
   run(amain());
   // The idle pooled socket is unref'd: run() returned without waiting for Node's 5 s keep-alive
   // timeout.
-  EXPECT_LT(std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count(),
-            2500);
+  EXPECT_LT(std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count(), 2500);
   EXPECT_EQ(node.connections(), 1);
 }
 
@@ -174,8 +173,8 @@ TEST(FetchTest, ConnectionRefusedThrowsSystemError) {
     } catch (const SystemError& e) {
       EXPECT_EQ(e.error().code, "ECONNREFUSED");
     }
-    auto r = co_await http::promises::request("http://127.0.0.1:" + std::to_string(port) + "/")
-                 .result();
+    auto r =
+        co_await http::promises::request("http://127.0.0.1:" + std::to_string(port) + "/").result();
     EXPECT_EQ(r.error().code, "ECONNREFUSED");
   };
   run(amain());
@@ -256,8 +255,7 @@ TEST(FetchTest, DestroyingTheTaskMidAwaitLeavesNothingBehind) {
   setTimeout([&] { t = Task<void>(); }, 50);
   auto t0 = Clock::now();
   run();  // the destroyed task's request was destroyed: the loop ends
-  EXPECT_LT(std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count(),
-            2000);
+  EXPECT_LT(std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count(), 2000);
 }
 
 // Our server: /r/N redirects N times (302) to /r/0; /see-other answers 303, /temp 307, /perm
@@ -282,8 +280,9 @@ struct OurServer {
         res->writeHead(code, {{"Location", "/echo"}});
         res->end();
       } else if (u == "/abs") {
-        res->writeHead(301, {{"Location", "http://127.0.0.1:" + std::to_string(
-                                                   req->socket->address().port) + "/echo"}});
+        res->writeHead(
+            301, {{"Location",
+                   "http://127.0.0.1:" + std::to_string(req->socket->address().port) + "/echo"}});
         res->end();
       } else {
         res->setHeader("X-Auth", req->headers.value("authorization", "-"));
@@ -392,12 +391,12 @@ TEST(FetchTest, HttpsWithAPrivateCa) {
   so.key = tlstest::certs().pem("leaf.key");
   so.cert = tlstest::certs().pem("leaf.pem");
   std::set<net::Socket*> sockets;  // the connections requests came on
-  auto server = https::createServer(so, [&](const http::RequestPtr& req,
-                                            const http::ResponsePtr& res) -> Task<void> {
-    sockets.insert(req->socket.get());
-    co_await timers::promises::setImmediate();  // a coroutine handler over TLS
-    res->end("tls " + req->url);
-  });
+  auto server = https::createServer(
+      so, [&](const http::RequestPtr& req, const http::ResponsePtr& res) -> Task<void> {
+        sockets.insert(req->socket.get());
+        co_await timers::promises::setImmediate();  // a coroutine handler over TLS
+        res->end("tls " + req->url);
+      });
   server->listen(0, "127.0.0.1");
   std::string base = "https://localhost:" + std::to_string(server->address().port);
   auto amain = [&]() -> Task<void> {
@@ -428,19 +427,19 @@ TEST(TaskServerTest, ThrowingHandlerAnswers500AndIsReported) {
   EVNODE_WATCHDOG(30);
   std::vector<Error> reported;
   setUncaughtErrorHandler([&](const Error& e) { reported.push_back(e); });
-  auto server = http::createServer([](const http::RequestPtr& req,
-                                      const http::ResponsePtr& res) -> Task<void> {
-    co_await tp::setTimeout(5);
-    if (req->url == "/throw") throw std::runtime_error("handler failed");
-    if (req->url == "/late") {
-      res->writeHead(200, {{"Content-Type", "text/plain"}});
-      res->write("partial");
-      co_await tp::setTimeout(5);
-      throw std::runtime_error("after the head");
-    }
-    res->setHeader("X-Req", req->url);  // req and res are the task's own copies
-    res->end("fine");
-  });
+  auto server = http::createServer(
+      [](const http::RequestPtr& req, const http::ResponsePtr& res) -> Task<void> {
+        co_await tp::setTimeout(5);
+        if (req->url == "/throw") throw std::runtime_error("handler failed");
+        if (req->url == "/late") {
+          res->writeHead(200, {{"Content-Type", "text/plain"}});
+          res->write("partial");
+          co_await tp::setTimeout(5);
+          throw std::runtime_error("after the head");
+        }
+        res->setHeader("X-Req", req->url);  // req and res are the task's own copies
+        res->end("fine");
+      });
   server->listen(0, "127.0.0.1");
   int port = server->address().port;
   std::string base = "http://127.0.0.1:" + std::to_string(port);

@@ -172,7 +172,8 @@ TEST(DnsPromisesTest, LookupLocalhostAndAnAddress) {
     EXPECT_EQ(v6.family, 6);
     auto all = co_await dns::promises::lookupAll("localhost");
     EXPECT_FALSE(all.empty());
-    bool has4 = std::any_of(all.begin(), all.end(), [](auto& x) { return x.address == "127.0.0.1"; });
+    bool has4 =
+        std::any_of(all.begin(), all.end(), [](auto& x) { return x.address == "127.0.0.1"; });
     EXPECT_TRUE(has4);
     try {
       co_await dns::promises::lookup("nosuch.invalid");

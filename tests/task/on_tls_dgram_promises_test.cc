@@ -88,7 +88,7 @@ TEST(EventsOnTest, DestroyedWhileAResumptionIsQueued) {
   setTimeout(
       [&] {
         bell->emit(Bell::Events::ring, 1, std::string("x"));  // queues the resumption
-        t = Task<void>();                                       // and the frame goes first
+        t = Task<void>();                                     // and the frame goes first
       },
       5);
   run();

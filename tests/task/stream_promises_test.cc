@@ -181,7 +181,7 @@ TEST(StreamPromisesTest, WriteWaitsForDrainOnlyWhenNeeded) {
       setTimeout([cb] { cb(); }, 2);
     };
     auto w = std::make_shared<Writable>(wo);
-    co_await sp::write(*w, "12345");         // under the mark: no wait
+    co_await sp::write(*w, "12345");  // under the mark: no wait
     EXPECT_FALSE(w->writableNeedDrain());
     co_await sp::write(*w, "1234567890ab");  // over it: resumes after drain
     EXPECT_FALSE(w->writableNeedDrain());
