@@ -4,14 +4,52 @@
 
 #include "evnode/operation.h"
 
+#include <cstddef>
 #include <string>
 #include <utility>
 
+#include "core/block_cache.h"
 #include "core/tick.h"
 #include "evnode/events.h"
 #include "evnode/loop.h"
 
 namespace evnode::detail {
+
+namespace {
+constexpr std::size_t kFrameClass = 32;
+constexpr std::size_t kFrameClasses = 16;  // up to 512 bytes
+
+template <std::size_t... I>
+void* getFrame(std::size_t cls, std::index_sequence<I...>) {
+  void* p = nullptr;
+  ((cls == I ? (p = BlockCache<SizeClass<(I + 1) * kFrameClass>>::get((I + 1) * kFrameClass), true)
+             : false) ||
+   ...);
+  return p;
+}
+
+template <std::size_t... I>
+void putFrame(void* p, std::size_t cls, std::index_sequence<I...>) noexcept {
+  ((cls == I ? (BlockCache<SizeClass<(I + 1) * kFrameClass>>::put(p, (I + 1) * kFrameClass), true)
+             : false) ||
+   ...);
+}
+}  // namespace
+
+void* allocFrame(std::size_t n) {
+  std::size_t cls = n == 0 ? 0 : (n - 1) / kFrameClass;
+  if (cls >= kFrameClasses) return ::operator new(n);
+  return getFrame(cls, std::make_index_sequence<kFrameClasses>());
+}
+
+void freeFrame(void* p, std::size_t n) noexcept {
+  std::size_t cls = n == 0 ? 0 : (n - 1) / kFrameClass;
+  if (cls >= kFrameClasses) {
+    ::operator delete(p);
+    return;
+  }
+  putFrame(p, cls, std::make_index_sequence<kFrameClasses>());
+}
 
 namespace {
 Error errorOf(std::exception_ptr e) {

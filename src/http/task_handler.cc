@@ -1,13 +1,9 @@
 // Coroutine request handlers (createServer(F) in http.h): each request runs the handler's task
 // under a small driver coroutine; an exception answers 500 or destroys the socket, then goes to
 // the uncaught path.
-#include <coroutine>
-#include <cstdlib>
 #include <exception>
 #include <memory>
-#include <new>
 #include <utility>
-#include <vector>
 
 #include "evnode/http.h"
 
@@ -15,51 +11,9 @@ namespace evnode::http::detail {
 
 namespace {
 
-// The drivers' frames all have one size: a per-thread free list of them saves the allocator a
-// round trip per request (the handler's own Task frame is the only allocation left).
-struct FramePool {
-  std::vector<void*> free;
-  std::size_t size = 0;
-  ~FramePool() {
-    for (void* p : free) ::operator delete(p);
-  }
-};
-thread_local FramePool framePool;
-constexpr std::size_t kMaxPooledFrames = 4096;
-
-// A coroutine nobody awaits, started at once, freeing itself at its end (evnode::detail::
-// Detached, with pooled frames).
-struct Driver {
-  struct promise_type {
-    static void* operator new(std::size_t n) {
-      FramePool& pool = framePool;
-      if (n == pool.size && !pool.free.empty()) {
-        void* p = pool.free.back();
-        pool.free.pop_back();
-        return p;
-      }
-      return ::operator new(n);
-    }
-    static void operator delete(void* p, std::size_t n) {
-      FramePool& pool = framePool;
-      if (pool.size == 0) pool.size = n;
-      if (n == pool.size && pool.free.size() < kMaxPooledFrames) {
-        pool.free.push_back(p);
-      } else {
-        ::operator delete(p);
-      }
-    }
-    Driver get_return_object() noexcept {
-      return {std::coroutine_handle<promise_type>::from_promise(*this)};
-    }
-    std::suspend_always initial_suspend() noexcept { return {}; }
-    std::suspend_never final_suspend() noexcept { return {}; }
-    void return_void() noexcept {}
-    void unhandled_exception() noexcept { std::terminate(); }
-  };
-  std::coroutine_handle<> h;
-  void start() { evnode::detail::resumeNested(h); }
-};
+// Each request's driver is a Detached coroutine (task.h): its frame, as the handler's Task
+// frame, comes from the per-thread frame caches.
+using Driver = evnode::detail::Detached;
 
 // What a failed handler leaves: a 500 if nothing went out yet, else a destroyed socket.
 void answerFailure(const ResponsePtr& res) {
