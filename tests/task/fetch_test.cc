@@ -279,10 +279,10 @@ struct OurServer {
         int code = u == "/see-other" ? 303 : u == "/found" ? 302 : u == "/temp" ? 307 : 308;
         res->writeHead(code, {{"Location", "/echo"}});
         res->end();
-      } else if (u == "/abs") {
-        res->writeHead(
-            301, {{"Location",
-                   "http://127.0.0.1:" + std::to_string(req->socket->address().port) + "/echo"}});
+      } else if (u == "/abs" || u.starts_with("/cross?to=")) {
+        // An absolute Location: this server, or (/cross?to=PORT) another origin.
+        std::string port = u == "/abs" ? std::to_string(req->socket->localPort()) : u.substr(10);
+        res->writeHead(301, {{"Location", "http://127.0.0.1:" + port + "/echo"}});
         res->end();
       } else {
         res->setHeader("X-Auth", req->headers.value("authorization", "-"));
@@ -300,7 +300,7 @@ struct OurServer {
 
 TEST(FetchTest, RedirectsAsTheFetchStandardSays) {
   EVNODE_WATCHDOG(30);
-  OurServer site;
+  OurServer site, other;  // two origins
   auto amain = [&]() -> Task<void> {
     http::FetchResponse r = co_await http::fetch(site.url("/r/3"));
     EXPECT_EQ(r.status, 200);
@@ -343,6 +343,17 @@ TEST(FetchTest, RedirectsAsTheFetchStandardSays) {
     } catch (const Exception& e) {
       EXPECT_NE(std::string(e.what()).find("redirect count exceeded"), std::string::npos);
     }
+    // Authorization goes along a same-origin redirect, not to another origin.
+    http::FetchOptions auth;
+    auth.headers = {{"Authorization", "Bearer s3cret"}};
+    http::FetchResponse same = co_await http::fetch(site.url("/abs"), auth);
+    EXPECT_EQ(same.headers.get("x-auth").value_or(""), "Bearer s3cret");
+    co_await same.text();
+    http::FetchResponse cross =
+        co_await http::fetch(site.url("/cross?to=" + std::to_string(other.port)), auth);
+    EXPECT_EQ(cross.headers.get("x-auth").value_or(""), "-");
+    EXPECT_EQ(cross.url, other.url("/echo"));
+    co_await cross.text();
     // A stream body cannot be replayed for a 307.
     http::FetchOptions streamed;
     streamed.method = "POST";
@@ -350,6 +361,8 @@ TEST(FetchTest, RedirectsAsTheFetchStandardSays) {
     EXPECT_THROW(co_await http::fetch(site.url("/temp"), streamed), Exception);
     site.server->close();
     site.server->closeIdleConnections();
+    other.server->close();
+    other.server->closeIdleConnections();
   };
   run(amain());
   EXPECT_LE(site.connections, 2);  // one keep-alive connection (two if one was closed mid-way)
