@@ -1,6 +1,6 @@
 // fs::promises and dns::promises: real files in a temporary directory, real lookups of
-// localhost and 127.0.0.1, and the resolver against a DNS server that never answers (python3)
-// for cancellation.
+// localhost and 127.0.0.1, every query against dnsmasq (tests/dns/dns_testing.h), and the
+// resolver against a DNS server that never answers (python3) for cancellation.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "dns/dns_testing.h"
 #include "evnode/evnode.h"
 #include "support/testing.h"
 
@@ -219,6 +220,65 @@ while True: s.recvfrom(512)
     setTimeout([&] { slow.cancel(); }, 50);
     auto mx = co_await slow.resolveMx("example.test").result();
     EXPECT_EQ(mx.error().code, "ECANCELLED");
+  };
+  run(amain());
+}
+
+}  // namespace
+}  // namespace evnode
+
+namespace evnode {
+namespace {
+
+// Every resolve* awaited, against dnsmasq with the records of tests/dns/dns_testing.h.
+TEST(DnsPromisesTest, EveryQueryAgainstDnsmasq) {
+  EVNODE_NEED_DNSMASQ();
+  EVNODE_WATCHDOG(30);
+  // Expected lists named outside the co_await expressions (GCC 12: no braced lists there).
+  using Names = std::vector<std::string>;
+  const Names h4{"10.0.0.2"}, h6{"fd00::2"}, cname{"h.test"}, ptr{"ptr.test"};
+  auto amain = [&]() -> Task<void> {
+    dns::promises::Resolver r({.timeout = 2000, .tries = 2});
+    r.setServers({dnstest::Dnsmasq::shared().server()});
+    EXPECT_EQ(co_await r.resolve4("h.test"), h4);
+    EXPECT_EQ(co_await r.resolve6("h.test"), h6);
+    dns::ResolveOptions withTtl{.ttl = true};
+    auto ttl = co_await r.resolve4("h.test", withTtl);
+    EXPECT_EQ(ttl.size(), 1u);
+    auto mx = co_await r.resolveMx("m.test");
+    std::sort(mx.begin(), mx.end(), [](auto& a, auto& b) { return a.priority < b.priority; });
+    EXPECT_EQ(mx.size(), 2u);
+    if (mx.size() == 2) {
+      EXPECT_EQ(mx[0].exchange, "mail1.m.test");
+    }
+    auto txt = co_await r.resolveTxt("t2.test");
+    EXPECT_EQ(txt.size(), 1u);
+    auto srv = co_await r.resolveSrv("_sip._udp.s.test");
+    EXPECT_EQ(srv.size(), 2u);
+    EXPECT_EQ(co_await r.resolveCname("c.test"), cname);
+    EXPECT_EQ(co_await r.resolvePtr("4.3.2.1.in-addr.arpa"), ptr);
+    auto naptr = co_await r.resolveNaptr("n.test");
+    EXPECT_EQ(naptr.size(), 1u);
+    auto ns = co_await r.resolveNs("z.test");
+    EXPECT_EQ(ns.size(), 1u);
+    dns::SoaRecord soa = co_await r.resolveSoa("z.test");
+    EXPECT_FALSE(soa.nsname.empty());
+    auto caa = co_await r.resolveCaa("caa.test");
+    EXPECT_EQ(caa.size(), 1u);
+    auto any = co_await r.resolve("m.test", "MX");
+    EXPECT_EQ(any.size(), 2u);
+    auto rev = co_await r.reverse("1.2.3.4");
+    EXPECT_EQ(rev, ptr);
+    try {
+      co_await r.resolve4("nothing.test");
+      ADD_FAILURE() << "no exception";
+    } catch (const SystemError& e) {
+      EXPECT_EQ(e.error().code, "ENOTFOUND");
+    }
+    // The module-level queries use the default resolver, which dns::setServers() points.
+    dns::setServers({dnstest::Dnsmasq::shared().server()});
+    EXPECT_EQ(co_await dns::promises::resolve4("h.test"), h4);
+    EXPECT_EQ((co_await dns::promises::resolveMx("m.test")).size(), 2u);
   };
   run(amain());
 }
