@@ -4,6 +4,7 @@
 
 #include "evnode/operation.h"
 
+#include <array>
 #include <cstddef>
 #include <string>
 #include <utility>
@@ -19,27 +20,31 @@ namespace {
 constexpr std::size_t kFrameClass = 32;
 constexpr std::size_t kFrameClasses = 16;  // up to 512 bytes
 
-template <std::size_t... I>
-void* getFrame(std::size_t cls, std::index_sequence<I...>) {
-  void* p = nullptr;
-  ((cls == I ? (p = BlockCache<SizeClass<(I + 1) * kFrameClass>>::get((I + 1) * kFrameClass), true)
-             : false) ||
-   ...);
-  return p;
+// One cache per class, reached through a table indexed by class (no search).
+template <std::size_t I>
+void* getFrameOf() {
+  return BlockCache<SizeClass<(I + 1) * kFrameClass>>::get((I + 1) * kFrameClass);
 }
-
-template <std::size_t... I>
-void putFrame(void* p, std::size_t cls, std::index_sequence<I...>) noexcept {
-  ((cls == I ? (BlockCache<SizeClass<(I + 1) * kFrameClass>>::put(p, (I + 1) * kFrameClass), true)
-             : false) ||
-   ...);
+template <std::size_t I>
+void putFrameOf(void* p) noexcept {
+  BlockCache<SizeClass<(I + 1) * kFrameClass>>::put(p, (I + 1) * kFrameClass);
 }
+template <std::size_t... I>
+constexpr auto frameGetters(std::index_sequence<I...>) {
+  return std::array<void* (*)(), sizeof...(I)>{&getFrameOf<I>...};
+}
+template <std::size_t... I>
+constexpr auto framePutters(std::index_sequence<I...>) {
+  return std::array<void (*)(void*) noexcept, sizeof...(I)>{&putFrameOf<I>...};
+}
+constexpr auto kGetFrame = frameGetters(std::make_index_sequence<kFrameClasses>());
+constexpr auto kPutFrame = framePutters(std::make_index_sequence<kFrameClasses>());
 }  // namespace
 
 void* allocFrame(std::size_t n) {
   std::size_t cls = n == 0 ? 0 : (n - 1) / kFrameClass;
   if (cls >= kFrameClasses) return ::operator new(n);
-  return getFrame(cls, std::make_index_sequence<kFrameClasses>());
+  return kGetFrame[cls]();
 }
 
 void freeFrame(void* p, std::size_t n) noexcept {
@@ -48,7 +53,7 @@ void freeFrame(void* p, std::size_t n) noexcept {
     ::operator delete(p);
     return;
   }
-  putFrame(p, cls, std::make_index_sequence<kFrameClasses>());
+  kPutFrame[cls](p);
 }
 
 namespace {
