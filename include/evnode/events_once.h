@@ -1,14 +1,19 @@
-// evnode/events_once.h — Node's events.once(emitter, name, {signal}): await an event.
+// evnode/events_once.h — Node's events.once(emitter, name, {signal}): await an event; and
+// events.on(emitter, name, {signal}): iterate over its emissions.
 //
 //   auto [err, address, family, host] = co_await events::once(socket, net::Socket::Events::lookup);
+//   auto messages = events::on(udp, dgram::Socket::Events::message);
+//   while (auto m = co_await messages.next()) { auto& [msg, rinfo] = *m; ... }
 #pragma once
 
+#include <deque>
 #include <memory>
 #include <tuple>
 #include <type_traits>
 #include <utility>
 
 #include "evnode/abort.h"
+#include "evnode/async_generator.h"
 #include "evnode/events.h"
 #include "evnode/operation.h"
 
@@ -74,6 +79,86 @@ template <class E, class... A>
 OnceOperation<A...> once(const std::shared_ptr<E>& em, const Event<A...>& ev,
                          OnceOptions opts = {}) {
   return OnceOperation<A...>(*em, em, ev, std::move(opts));
+}
+
+/// Node's events.on options.
+struct OnOptions {
+  std::shared_ptr<AbortSignal> signal{};  ///< aborts the iteration: next() throws AbortError
+};
+
+namespace detail {
+template <class... A>
+AsyncGenerator<std::tuple<std::decay_t<A>...>> onImpl(EventEmitter& em,
+                                                      std::shared_ptr<EventEmitter> keep,
+                                                      const Event<A...>& ev, OnOptions opts) {
+  using Args = std::tuple<std::decay_t<A>...>;
+  // Listeners live as long as the generator: emissions are queued while the consumer is busy
+  // (unbounded, as in Node), and the guard removes every listener when the frame goes.
+  struct State {
+    State(EventEmitter& e, const Event<A...>& v, std::shared_ptr<AbortSignal> s)
+        : em(e), ev(v), signal(std::move(s)) {}
+    EventEmitter& em;
+    const Event<A...>& ev;
+    std::shared_ptr<AbortSignal> signal;
+    std::deque<Args> queue;
+    Error error;
+    ListenerId id = 0, errorId = 0, abortId = 0;
+    bool watchError = false;
+    evnode::detail::Wakeup wakeup;
+    ~State() {
+      em.off(ev, id);
+      if (watchError) em.off(EventEmitter::Events::error, errorId);
+      if (signal) signal->off(AbortSignal::Events::abort, abortId);
+    }
+  };
+  (void)keep;  // holds the emitter for the generator's life
+  if (opts.signal && opts.signal->aborted()) throw AbortError(opts.signal->reason());
+  State st(em, ev, opts.signal);
+  st.id = em.on(ev, [&st](A... a) {
+    st.queue.emplace_back(a...);
+    st.wakeup.wake();
+  });
+  if (static_cast<const void*>(&ev) != static_cast<const void*>(&EventEmitter::Events::error)) {
+    st.watchError = true;
+    st.errorId = em.on(EventEmitter::Events::error, [&st](const Error& e) {
+      if (!st.error) st.error = e;
+      st.wakeup.wake();
+    });
+  }
+  if (st.signal) {
+    st.abortId = st.signal->on(AbortSignal::Events::abort, [&st] { st.wakeup.wake(); });
+  }
+  for (;;) {
+    if (!st.queue.empty()) {
+      Args next = std::move(st.queue.front());
+      st.queue.pop_front();
+      co_yield std::move(next);
+      continue;
+    }
+    if (st.error) throw SystemError(st.error);
+    if (st.signal && st.signal->aborted()) throw AbortError(st.signal->reason());
+    co_await st.wakeup.wait();
+  }
+}
+}  // namespace detail
+
+/// Node's `for await (const args of events.on(emitter, name, {signal}))`: an async generator
+/// of each `ev`'s arguments as a tuple, from the first next() on, in order. Emissions that come
+/// while the consumer is busy are queued. An `error` event makes next() throw SystemError (once
+/// the queue before it is drained); an abort makes it throw AbortError. It never ends by
+/// itself: stop by destroying the generator (Node's `break`), which removes every listener.
+/// `em` must outlive the generator (or use the shared_ptr form).
+template <class... A>
+AsyncGenerator<std::tuple<std::decay_t<A>...>> on(EventEmitter& em, const Event<A...>& ev,
+                                                  OnOptions opts = {}) {
+  return detail::onImpl(em, nullptr, ev, std::move(opts));
+}
+
+/// As on(EventEmitter&, ...), holding the emitter for the generator's life.
+template <class E, class... A>
+AsyncGenerator<std::tuple<std::decay_t<A>...>> on(const std::shared_ptr<E>& em,
+                                                  const Event<A...>& ev, OnOptions opts = {}) {
+  return detail::onImpl(*em, em, ev, std::move(opts));
 }
 
 }  // namespace evnode::events

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <array>
+#include <concepts>
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
@@ -21,6 +22,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -28,6 +30,7 @@
 #include "evnode/loop.h"
 #include "evnode/net.h"
 #include "evnode/stream.h"
+#include "evnode/task.h"
 #include "evnode/url.h"
 
 namespace evnode::https {
@@ -273,6 +276,42 @@ std::shared_ptr<Server> createServer(
 std::shared_ptr<Server> createServer(
     ServerOptions opts,
     std::function<void(const RequestPtr&, const ResponsePtr&)> requestListener = nullptr);
+
+/// A request handler written as a coroutine: `co_await` inside it, as in Node's `async (req, res)
+/// => {...}`. See createServer(F).
+using TaskHandler = std::function<Task<void>(const RequestPtr&, const ResponsePtr&)>;
+
+/// Whether F is a coroutine request handler (returns Task<void>), rather than a callback.
+template <class F>
+concept TaskRequestHandler = std::is_invocable_v<F&, const RequestPtr&, const ResponsePtr&> &&
+    std::same_as<std::invoke_result_t<F&, const RequestPtr&, const ResponsePtr&>, Task<void>>;
+
+namespace detail {
+// The `request` listener that runs a coroutine handler per request (src/http/task_handler.cc).
+std::function<void(const RequestPtr&, const ResponsePtr&)> taskListener(TaskHandler handler);
+}  // namespace detail
+
+/// Node's `http.createServer(async (req, res) => {...})`: `handler` returns Task<void>, and is
+/// started for each request (running until its first suspension inside the `request` event,
+/// as an async function does). The task holds its own copies of req and res, so the handler may
+/// take them by reference. An exception escaping it answers 500 (no body, `Connection: close`)
+/// if no part of the response was sent yet, or else destroys the socket, and is then reported
+/// as an unhandled rejection (spawn()'s path: by default printed, exit status 1). The handler
+/// object is kept until the server and every request still running are gone. Callback
+/// handlers are not affected: they take the overload above, which this adds nothing to.
+template <TaskRequestHandler F>
+std::shared_ptr<Server> createServer(F handler) {
+  auto s = createServer(nullptr);
+  s->on(Server::Events::request, detail::taskListener(TaskHandler(std::move(handler))));
+  return s;
+}
+/// Node's `http.createServer(options, async (req, res) => {...})` (see createServer(F)).
+template <TaskRequestHandler F>
+std::shared_ptr<Server> createServer(ServerOptions opts, F handler) {
+  auto s = createServer(std::move(opts), nullptr);
+  s->on(Server::Events::request, detail::taskListener(TaskHandler(std::move(handler))));
+  return s;
+}
 
 /// The response to one request. A Writable: write() returns false when the socket is backed
 /// up, and `drain` follows. Header helpers throw ERR_HTTP_HEADERS_SENT once the head is out,

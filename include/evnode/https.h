@@ -96,6 +96,14 @@ std::shared_ptr<Server> createServer(
     ServerOptions opts,
     std::function<void(const http::RequestPtr&, const http::ResponsePtr&)> requestListener =
         nullptr);
+/// Node's `https.createServer(options, async (req, res) => {...})`: a coroutine handler, as
+/// http::createServer(F) (an exception answers 500 or destroys the socket, and is reported).
+template <http::TaskRequestHandler F>
+std::shared_ptr<Server> createServer(ServerOptions opts, F handler) {
+  auto s = createServer(std::move(opts), nullptr);
+  s->on(Server::Events::request, http::detail::taskListener(http::TaskHandler(std::move(handler))));
+  return s;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Client

@@ -11,12 +11,15 @@
 #pragma once
 
 #include <coroutine>
+#include <functional>
 #include <memory>
 #include <optional>
+#include <type_traits>
 #include <utility>
 
 #include "evnode/abort.h"
 #include "evnode/result.h"
+#include "evnode/task.h"
 
 namespace evnode {
 
@@ -128,3 +131,119 @@ class Operation {
 };
 
 }  // namespace evnode
+
+namespace evnode {
+
+/// An Operation around a callback API: `begin(settle)` starts the work and must call `settle`
+/// (a copyable function taking a Result<T>) once, later or at once. The work itself is not
+/// cancelled by an abort or by the awaiting coroutine's destruction (a libuv fs or getaddrinfo
+/// request runs to its end on the thread pool, as in Node): the awaiter settles at once and the
+/// late outcome is dropped, since `settle` only holds a link the operation cuts when it settles.
+/// dns::promises and fs::promises are built on it.
+template <class T>
+class CallbackOperation : public Operation<T, CallbackOperation<T>> {
+  using Base = Operation<T, CallbackOperation<T>>;
+  // What `settle` holds: the operation while it waits, null after.
+  struct Link {
+    CallbackOperation* op;
+  };
+
+ public:
+  /// What begin() is given: call it with the outcome (a T, or an Error).
+  class Settle {
+   public:
+    /// Settles the operation with `r`, if it still waits (otherwise drops it).
+    void operator()(Result<T> r) const {
+      CallbackOperation* op = link_->op;
+      if (!op) return;
+      if (!r) {
+        op->reject(r.error());
+      } else if constexpr (std::is_void_v<T>) {
+        op->resolve();
+      } else {
+        op->resolve(std::move(*r));
+      }
+    }
+
+   private:
+    friend class CallbackOperation;
+    explicit Settle(std::shared_ptr<Link> l) : link_(std::move(l)) {}
+    std::shared_ptr<Link> link_;
+  };
+  /// The function that starts the work.
+  using Begin = std::function<void(Settle)>;
+
+  /// An operation running `begin` when awaited, aborted by `signal` if given.
+  explicit CallbackOperation(Begin begin, std::shared_ptr<AbortSignal> signal = nullptr)
+      : Base(std::move(signal)), begin_(std::move(begin)) {}
+  /// Moves one not yet awaited.
+  CallbackOperation(CallbackOperation&& o) noexcept
+      : Base(std::move(o)), begin_(std::move(o.begin_)) {}
+  ~CallbackOperation() { stop(); }
+
+  /// Operation's: calls begin().
+  void start() {
+    link_ = std::make_shared<Link>(Link{this});
+    begin_(Settle(link_));
+  }
+  /// Operation's: cuts the link, so a late outcome is dropped.
+  void stop() {
+    if (link_) link_->op = nullptr;
+    link_ = nullptr;
+  }
+
+ private:
+  Begin begin_;
+  std::shared_ptr<Link> link_;
+};
+
+}  // namespace evnode
+
+namespace evnode::detail {
+
+/// A coroutine suspended until an event arrives (events::on, stream::iterator): wake() resumes
+/// it as a microtask. Destroying the Wakeup (with the suspended coroutine's frame) cancels a
+/// resumption that was queued but has not run yet, so it never touches a destroyed frame.
+class Wakeup {
+ public:
+  Wakeup() = default;
+  Wakeup(const Wakeup&) = delete;
+  Wakeup& operator=(const Wakeup&) = delete;
+  ~Wakeup() {
+    if (pending_) pending_->cancelled = true;
+  }
+  /// Whether a coroutine is suspended on it.
+  bool waiting() const { return static_cast<bool>(waiter_); }
+  /// Resumes the suspended coroutine (if any) as a microtask.
+  void wake() {
+    if (!waiter_) return;
+    auto p = std::make_shared<Pending>();
+    p->h = std::exchange(waiter_, nullptr);
+    pending_ = p;
+    queueMicrotask([p, this] {
+      if (p->cancelled) return;
+      pending_ = nullptr;
+      resumeNested(p->h);
+    });
+  }
+  /// `co_await wakeup.wait()`: suspends until wake().
+  auto wait() {
+    struct Awaiter {
+      Wakeup& w;
+      bool await_ready() const noexcept { return false; }
+      void await_suspend(std::coroutine_handle<> h) noexcept { w.waiter_ = h; }
+      void await_resume() const noexcept {}
+    };
+    return Awaiter{*this};
+  }
+
+ private:
+  struct Pending {
+    std::coroutine_handle<> h;
+    bool cancelled = false;
+  };
+  std::coroutine_handle<> waiter_;
+  std::shared_ptr<Pending> pending_;
+};
+
+}  // namespace evnode::detail

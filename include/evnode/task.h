@@ -39,6 +39,7 @@
 #pragma once
 
 #include <coroutine>
+#include <cstddef>
 #include <exception>
 #include <optional>
 #include <utility>
@@ -60,8 +61,17 @@ void transfer(std::coroutine_handle<> h);
 // plain code), restoring the enclosing loop's state after.
 void resumeNested(std::coroutine_handle<> h);
 
+// Coroutine frames (Tasks, spawn()'s and whenAll's drivers, coroutine request handlers) come
+// from per-thread caches of freed frames by 32-byte size class up to 512 bytes (the heap past
+// that): a task started per request costs no trip to malloc once the caches are warm.
+void* allocFrame(std::size_t n);
+void freeFrame(void* p, std::size_t n) noexcept;
+
 // What every Task's promise has: the coroutine waiting for it and the exception it ended with.
 struct TaskPromiseBase {
+  static void* operator new(std::size_t n) { return allocFrame(n); }
+  static void operator delete(void* p, std::size_t n) noexcept { freeFrame(p, n); }
+
   std::coroutine_handle<> continuation;
   std::exception_ptr error;
   bool root = false;  // run()'s task: a failure stops the loop
@@ -111,6 +121,8 @@ struct TaskPromise<void> : TaskPromiseBase {
 // it ends (spawn(), whenAll(), whenAny()).
 struct Detached {
   struct promise_type {
+    static void* operator new(std::size_t n) { return allocFrame(n); }
+    static void operator delete(void* p, std::size_t n) noexcept { freeFrame(p, n); }
     Detached get_return_object() noexcept {
       return {std::coroutine_handle<promise_type>::from_promise(*this)};
     }

@@ -4,14 +4,57 @@
 
 #include "evnode/operation.h"
 
+#include <array>
+#include <cstddef>
 #include <string>
 #include <utility>
 
+#include "core/block_cache.h"
 #include "core/tick.h"
 #include "evnode/events.h"
 #include "evnode/loop.h"
 
 namespace evnode::detail {
+
+namespace {
+constexpr std::size_t kFrameClass = 32;
+constexpr std::size_t kFrameClasses = 16;  // up to 512 bytes
+
+// One cache per class, reached through a table indexed by class (no search).
+template <std::size_t I>
+void* getFrameOf() {
+  return BlockCache<SizeClass<(I + 1) * kFrameClass>>::get((I + 1) * kFrameClass);
+}
+template <std::size_t I>
+void putFrameOf(void* p) noexcept {
+  BlockCache<SizeClass<(I + 1) * kFrameClass>>::put(p, (I + 1) * kFrameClass);
+}
+template <std::size_t... I>
+constexpr auto frameGetters(std::index_sequence<I...>) {
+  return std::array<void* (*)(), sizeof...(I)>{&getFrameOf<I>...};
+}
+template <std::size_t... I>
+constexpr auto framePutters(std::index_sequence<I...>) {
+  return std::array<void (*)(void*) noexcept, sizeof...(I)>{&putFrameOf<I>...};
+}
+constexpr auto kGetFrame = frameGetters(std::make_index_sequence<kFrameClasses>());
+constexpr auto kPutFrame = framePutters(std::make_index_sequence<kFrameClasses>());
+}  // namespace
+
+void* allocFrame(std::size_t n) {
+  std::size_t cls = n == 0 ? 0 : (n - 1) / kFrameClass;
+  if (cls >= kFrameClasses) return ::operator new(n);
+  return kGetFrame[cls]();
+}
+
+void freeFrame(void* p, std::size_t n) noexcept {
+  std::size_t cls = n == 0 ? 0 : (n - 1) / kFrameClass;
+  if (cls >= kFrameClasses) {
+    ::operator delete(p);
+    return;
+  }
+  kPutFrame[cls](p);
+}
 
 namespace {
 Error errorOf(std::exception_ptr e) {

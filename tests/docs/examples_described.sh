@@ -1,14 +1,18 @@
 #!/bin/bash
 # tests/docs/examples_described.sh SOURCE_DIR -- every program in examples/ says what it is: its
 # file opens with a comment that names it ("// NAME: ...") and shows the Node.js program it
-# mirrors ("Node.js:"), and README.md's table of examples lists it (`NAME`). Prints one line per
-# example that falls short; exits non-zero if any does.
+# mirrors ("Node.js:"), and README.md's table of examples lists it (`NAME`; `async/NAME` for the
+# co_await versions in examples/async/). Prints one line per example that falls short; exits
+# non-zero if any does.
 set -euo pipefail
 src=$(cd "$1" && pwd)
 bad=0
 n=0
-for f in "$src"/examples/*.cc; do
+for f in "$src"/examples/*.cc "$src"/examples/async/*.cc; do
+  [ -e "$f" ] || continue
   name=$(basename "$f" .cc)
+  listed=$name
+  case $f in */examples/async/*) listed=async/$name ;; esac
   n=$((n + 1))
   header=$(sed -n '/^\/\//!q; p' "$f")
   if ! head -1 "$f" | grep -q "^// $name: "; then
@@ -19,8 +23,8 @@ for f in "$src"/examples/*.cc; do
     printf 'docs: FAILED: examples/%s.cc: its opening comment shows no Node.js program\n' "$name"
     bad=1
   fi
-  if ! grep -q "^| [^|]*\`$name\`[^|]* |" "$src/README.md"; then
-    printf "docs: FAILED: README.md's table of examples does not list %s\n" "$name"
+  if ! grep -q "^| [^|]*\`$listed\`[^|]* |" "$src/README.md"; then
+    printf "docs: FAILED: README.md's table of examples does not list %s\n" "$listed"
     bad=1
   fi
 done

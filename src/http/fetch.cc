@@ -1,0 +1,286 @@
+// fetch() and the awaitable http/https requests it is built on.
+#include "evnode/fetch.h"
+
+#include <algorithm>
+#include <cctype>
+#include <utility>
+
+namespace evnode::http {
+
+namespace {
+
+bool equalsIgnoreCase(std::string_view a, std::string_view b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
+    return std::tolower(static_cast<unsigned char>(x)) ==
+           std::tolower(static_cast<unsigned char>(y));
+  });
+}
+
+bool hasHeader(const HeaderList& h, std::string_view name) {
+  return std::any_of(h.begin(), h.end(),
+                     [&](const auto& p) { return equalsIgnoreCase(p.first, name); });
+}
+
+void removeHeader(HeaderList& h, std::string_view name) {
+  std::erase_if(h, [&](const auto& p) { return equalsIgnoreCase(p.first, name); });
+}
+
+// The Fetch Standard normalises these methods' case.
+std::string normalizeMethod(std::string m) {
+  std::string up = m;
+  for (char& c : up) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  for (const char* known : {"DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"}) {
+    if (up == known) return up;
+  }
+  return m;
+}
+
+Exception fetchFailed(const std::string& why) {
+  return Exception("ERR_FETCH_FAILED", "fetch failed: " + why);
+}
+
+}  // namespace
+
+// ---- the awaitable request ----
+
+namespace promises {
+
+RequestOperation::RequestOperation(RequestOptions options, bool secure, RequestBody body,
+                                   std::shared_ptr<AbortSignal> signal)
+    : Operation(std::move(signal)),
+      opts_(std::move(options)),
+      body_(std::move(body)),
+      secure_(secure) {}
+
+RequestOperation::RequestOperation(RequestOperation&& o) noexcept
+    : Operation(std::move(o)),
+      opts_(std::move(o.opts_)),
+      body_(std::move(o.body_)),
+      secure_(o.secure_) {}
+
+RequestOperation::~RequestOperation() { stop(); }
+
+void RequestOperation::start() {
+  try {
+    // What http::request and https::request do, without a response callback to wrap.
+    if (secure_) {
+      if (!opts_.tls) opts_.tls = std::make_shared<const https::TlsOptions>();
+      req_ = internal::request(std::move(opts_), https::globalAgent(), nullptr);
+    } else {
+      req_ = internal::request(std::move(opts_), globalAgent(), nullptr);
+    }
+  } catch (const SystemError& e) {
+    return reject(e.error());
+  } catch (const Exception& e) {
+    return reject(Error(e.code(), e.what()));
+  }
+  responseId_ = req_->on(ClientRequest::Events::response, [this](const IncomingMessagePtr& res) {
+    answered_ = true;
+    resolve(res);
+  });
+  errorId_ = req_->on(ClientRequest::Events::error, [this](const Error& e) { reject(e); });
+  listening_ = true;
+  if (const std::string* t = body_.text()) {
+    req_->end(*t);
+  } else if (const Buffer* b = body_.bytes()) {
+    req_->end(*b);
+  } else if (const std::shared_ptr<Readable>* s = body_.stream()) {
+    (*s)->pipe(req_);
+  } else {
+    req_->end();
+  }
+}
+
+void RequestOperation::stop() {
+  if (!listening_) return;
+  listening_ = false;
+  req_->off(ClientRequest::Events::response, responseId_);
+  req_->off(ClientRequest::Events::error, errorId_);
+  if (!answered_) {
+    // Nobody waits for it any more: whatever its destruction reports goes nowhere.
+    req_->on(ClientRequest::Events::error, [](const Error&) {});
+    if (const std::shared_ptr<Readable>* s = body_.stream()) (*s)->unpipe(req_);
+    req_->destroy();
+  }
+}
+
+RequestOperation request(RequestOptions options, RequestBody body,
+                         std::shared_ptr<AbortSignal> signal) {
+  return RequestOperation(std::move(options), false, std::move(body), std::move(signal));
+}
+
+RequestOperation request(std::string_view url) { return promises::request(parseUrl(url)); }
+
+RequestOperation request(std::string_view url, RequestOptions options, RequestBody body,
+                         std::shared_ptr<AbortSignal> signal) {
+  return promises::request(parseUrl(url, std::move(options)), std::move(body), std::move(signal));
+}
+
+}  // namespace promises
+
+// ---- the response ----
+
+void FetchResponse::take() {
+  if (used_) {
+    throw Exception("ERR_INVALID_STATE", "Body is unusable: Body has already been read");
+  }
+  used_ = true;
+}
+
+stream::consumers::ConsumeOperation<std::string> FetchResponse::text() {
+  take();
+  if (!body) return stream::consumers::text(readableFrom({}));
+  return stream::consumers::text(std::static_pointer_cast<Readable>(body));
+}
+
+stream::consumers::ConsumeOperation<Buffer> FetchResponse::arrayBuffer() {
+  take();
+  if (!body) return stream::consumers::buffer(readableFrom({}));
+  return stream::consumers::buffer(std::static_pointer_cast<Readable>(body));
+}
+
+// ---- fetch ----
+
+namespace {
+
+// After the response: an abort destroys the body with AbortError, until the body closes.
+void abortBodyOnSignal(const IncomingMessagePtr& res, const std::shared_ptr<AbortSignal>& signal) {
+  if (!signal || res->destroyed()) return;
+  std::weak_ptr<IncomingMessage> weak = res;
+  ListenerId id = signal->once(AbortSignal::Events::abort, [weak] {
+    if (auto r = weak.lock()) {
+      if (r->readableEnded()) return;
+      // A reader hears of it through its own listener; an unread body must not report it as
+      // an uncaught error.
+      r->on(Readable::Events::error, [](const Error&) {});
+      r->destroy(AbortError::value());
+    }
+  });
+  std::weak_ptr<AbortSignal> weakSignal = signal;
+  res->once(Readable::Events::close, [weakSignal, id] {
+    if (auto s = weakSignal.lock()) s->off(AbortSignal::Events::abort, id);
+  });
+}
+
+// One request of the fetch: the operation for `url` with these options.
+promises::RequestOperation oneRequest(const URL& url, const std::string& method,
+                                      const HeaderList& headers, const RequestBody& body,
+                                      const FetchOptions& opts) {
+  RequestOptions base = urlToHttpOptions(url);
+  base.method = method;
+  base.headers = headers;
+  bool secure = base.protocol == "https:";
+  if (secure) base.tls = opts.tls;  // shared, not copied: the agent keys its pool by its value
+  return promises::RequestOperation(std::move(base), secure, body, opts.signal);
+}
+
+}  // namespace
+
+Task<FetchResponse> fetch(std::string url) { return fetch(std::move(url), FetchOptions{}); }
+
+Task<FetchResponse> fetch(std::string urlText, FetchOptions opts) {
+  URL url = [&] {
+    try {
+      return URL(urlText);
+    } catch (const Exception&) {
+      throw Exception("ERR_INVALID_URL", "Failed to parse URL from " + urlText);
+    }
+  }();
+  std::string method = normalizeMethod(opts.method);
+  if (opts.redirect != "follow" && opts.redirect != "manual" && opts.redirect != "error") {
+    throwInvalidArg("options.redirect", "must be \"follow\", \"manual\" or \"error\"");
+  }
+  if (!opts.body.empty() && (method == "GET" || method == "HEAD")) {
+    throw Exception("ERR_INVALID_ARG_VALUE", "Request with GET/HEAD method cannot have body.");
+  }
+  HeaderList headers = opts.headers;
+  for (const auto& [name, value] : headers) {
+    validateHeaderName(name);
+    validateHeaderValue(name, value);
+  }
+  RequestBody body = opts.body;
+  if (body.text() && !hasHeader(headers, "content-type")) {
+    headers.emplace_back("Content-Type", "text/plain;charset=UTF-8");
+  }
+  if (!hasHeader(headers, "accept")) headers.emplace_back("Accept", "*/*");
+
+  constexpr int kMaxRedirects = 20;
+  for (int redirects = 0;; ++redirects) {
+    std::string protocol = url.protocol();
+    if (protocol != "http:" && protocol != "https:") {
+      throw fetchFailed("unsupported scheme " + protocol);
+    }
+    IncomingMessagePtr res = co_await oneRequest(url, method, headers, body, opts);
+    int status = res->statusCode;
+    std::optional<std::string> location = res->headers.get("location");
+    bool isRedirect =
+        status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+    if (isRedirect && location && opts.redirect != "manual") {
+      res->resume();  // drain it, so its keep-alive connection goes back to the pool
+      if (opts.redirect == "error") throw fetchFailed("unexpected redirect");
+      if (redirects + 1 > kMaxRedirects) throw fetchFailed("redirect count exceeded");
+      URL next = [&] {
+        try {
+          return URL(*location, url);
+        } catch (const Exception&) {
+          throw fetchFailed("invalid redirect location " + *location);
+        }
+      }();
+      if (((status == 301 || status == 302) && method == "POST") ||
+          (status == 303 && method != "GET" && method != "HEAD")) {
+        method = "GET";
+        body = RequestBody();
+        for (const char* h : {"content-type", "content-length", "content-encoding",
+                              "content-language", "content-location", "transfer-encoding"}) {
+          removeHeader(headers, h);
+        }
+      } else if (body.isStream()) {
+        throw fetchFailed("a stream body cannot be sent again to follow a " +
+                          std::to_string(status) + " redirect");
+      }
+      if (next.origin() != url.origin()) removeHeader(headers, "authorization");
+      url = std::move(next);
+      continue;
+    }
+    FetchResponse out;
+    out.status = status;
+    out.ok = status >= 200 && status <= 299;
+    out.statusText = res->statusMessage;
+    out.headers = std::move(res->headers);  // FetchResponse::headers is where they are read
+    out.url = url.href();
+    out.redirected = redirects > 0;
+    bool noBody = method == "HEAD" || status == 204 || status == 304;
+    if (noBody) {
+      res->resume();
+    } else {
+      abortBodyOnSignal(res, opts.signal);
+      out.body = std::move(res);
+    }
+    co_return out;
+  }
+}
+
+}  // namespace evnode::http
+
+namespace evnode::https::promises {
+
+http::promises::RequestOperation request(RequestOptions options, http::RequestBody body,
+                                         std::shared_ptr<AbortSignal> signal) {
+  http::RequestOptions base = options;
+  base.tls = std::make_shared<const TlsOptions>(static_cast<const TlsOptions&>(options));
+  return http::promises::RequestOperation(std::move(base), true, std::move(body),
+                                          std::move(signal));
+}
+
+http::promises::RequestOperation request(std::string_view url) {
+  return https::promises::request(url, RequestOptions());
+}
+
+http::promises::RequestOperation request(std::string_view url, RequestOptions options,
+                                         http::RequestBody body,
+                                         std::shared_ptr<AbortSignal> signal) {
+  static_cast<http::RequestOptions&>(options) = http::parseUrl(url, options);
+  return https::promises::request(std::move(options), std::move(body), std::move(signal));
+}
+
+}  // namespace evnode::https::promises
