@@ -283,4 +283,29 @@ TEST(CliThreads, BenchOnTwoThreadsAgainstServeOnTwo) {
   EXPECT_EQ(server.wait(10), 0);
 }
 
+// `ws echo --threads 2`: two listeners on one port, echoes from both (each connection wholly on
+// its thread), `ws bench --threads 2` against it, and a graceful stop of both threads.
+TEST(CliThreads, WsEchoAndWsBenchOnTwoThreads) {
+  EVNODE_WATCHDOG(60);
+  et::Process server(evnode({"ws", "echo", "--port", "0", "--threads", "2"}));
+  int port = et::parsePortFromListeningLine(server.waitForLine("listening on ws://", 30));
+  ASSERT_GT(port, 0);
+  EXPECT_EQ(listenersOn(port), 2);
+  const std::string url = "ws://127.0.0.1:" + std::to_string(port) + "/";
+  for (int i = 0; i < 4; ++i) {
+    auto r = et::runProcess(evnode({"ws", "connect", url}),
+                            "hello " + std::to_string(i) + "\nsecond line\n");
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.out, "hello " + std::to_string(i) + "\nsecond line\n");
+  }
+  auto r = et::runProcess(
+      evnode({"ws", "bench", url, "-c", "8", "-d", "1", "--threads", "2", "--json"}));
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("\"connections\":8,"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\"errors\":0,"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("\"messages\":0,"), std::string::npos) << r.out;
+  server.kill(SIGTERM);
+  EXPECT_EQ(server.wait(10), 0);
+}
+
 }  // namespace

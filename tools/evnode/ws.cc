@@ -11,13 +11,16 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "evnode/cluster.h"
 #include "evnode/https.h"
 #include "evnode/loop.h"
 #include "evnode/process.h"
 #include "evnode/ws.h"
 #include "tools/evnode/commands.h"
+#include "tools/evnode/threads.h"
 
 namespace evnode::cli {
 
@@ -34,7 +37,9 @@ const char kUsage[] =
     "  and closes are logged to stderr.\n"
     "connect: each stdin line goes out as one message, each message received is printed on a\n"
     "  line; at the end of stdin it closes (1000) and exits once the server answers.\n"
-    "bench: each connection keeps one message in flight; reports messages/s and latency.\n";
+    "bench: each connection keeps one message in flight; reports messages/s and latency.\n"
+    "--threads N (0: one per core): echo runs N loops sharing the port (SO_REUSEPORT); bench\n"
+    "  spreads its connections over N client threads.\n";
 
 std::string peerName(const http::RequestPtr& req) {
   const auto& s = req->socket;
@@ -100,9 +105,7 @@ int wsEcho(Args& args) {
   std::string host = args.value("--host").value_or("127.0.0.1");
   auto cert = args.value("--tls-cert");
   auto key = args.value("--tls-key");
-  // --threads is parsed here; the multi-thread runner calls setupWsEcho() once per thread.
-  long threads = args.number("--threads", 1, 0, 1024);
-  (void)threads;
+  long threads = threadsOption(args);
   auto pos = args.finish();
   if (pos.size() != 1) fail("ws echo takes no positional arguments", 2);
   if (cert.has_value() != key.has_value()) fail("--tls-cert and --tls-key go together", 2);
@@ -111,21 +114,30 @@ int wsEcho(Args& args) {
     o.cert = readOptionFile(*cert, "--tls-cert");
     o.key = readOptionFile(*key, "--tls-key");
   }
-  WsEcho e = setupWsEcho(o);
-  listenAnnounced(e.http, host, port, "", cert ? "wss://" : "ws://");
-  onShutdownSignal(
-      [e] {
-        e.http->close();
-        // Every client is told the server is going away; the close handshake ends each.
-        std::vector<ws::WebSocketPtr> all(e.wss->clients().begin(), e.wss->clients().end());
-        for (const auto& c : all) c->close(1001, "server shutting down");
-      },
-      [e] {
-        std::size_t n = e.wss->clients().size();
-        return n ? countOf(n, "connection", "connections") + " closing" : std::string();
-      });
-  evnode::run();
-  return 0;
+  ThreadsPlan plan;
+  plan.threads = threads;
+  plan.port = port;
+  plan.readyLine = [scheme = std::string(cert ? "wss://" : "ws://")](const std::string& address,
+                                                                     int real) {
+    return "listening on " + scheme + hostPort(address, real);
+  };
+  plan.one = "connection";
+  plan.many = "connections";
+  plan.doing = " closing";
+  // Each thread has its own HTTP server and WebSocketServer (and so its own clients).
+  return runServerThreads(plan, [&]() -> ServerThread {
+    WsEcho e = setupWsEcho(o);
+    ServerThread t;
+    t.listen = listenServer(e.http, host);
+    t.stop = [e] {
+      e.http->close();
+      // Every client is told the server is going away; the close handshake ends each.
+      std::vector<ws::WebSocketPtr> all(e.wss->clients().begin(), e.wss->clients().end());
+      for (const auto& c : all) c->close(1001, "server shutting down");
+    };
+    t.inFlight = [raw = e.wss.get()] { return raw->clients().size(); };
+    return t;
+  });
 }
 
 // --- ws connect -----------------------------------------------------------------------------
@@ -248,77 +260,136 @@ std::uint64_t nowUs() {
                                         .count());
 }
 
+// One thread's share of the load (--threads spreads the connections as wrk -t does): its
+// connections, each keeping one message in flight, and what they measured.
+struct WsRun {
+  std::string url;
+  Buffer payload;
+  bool binary = false;
+  std::uint64_t messages = 0, errors = 0;
+  std::map<std::string, std::uint64_t> errorsByCode;
+  std::vector<std::uint32_t> latencyUs;
+  std::vector<ws::WebSocketPtr> conns;
+  bool running = true;
+  std::uint64_t started = 0;
+  double elapsed = 0;
+  TimeoutPtr end;
+
+  // Opens `count` connections on this thread's loop; the run stops after `duration` seconds.
+  void start(long count, double duration) {
+    latencyUs.reserve(1 << 20);
+    ws::ClientOptions o;
+    o.perMessageDeflate.enabled = false;
+    o.tls.rejectUnauthorized = false;  // a load generator measures; it does not authenticate
+    for (long i = 0; i < count; ++i) {
+      ws::WebSocketPtr c;
+      try {
+        c = ws::WebSocket::connect(url, o);
+      } catch (const Exception& e) {
+        fail(std::string("ws: ") + e.what(), 1);
+      }
+      ws::WebSocket* raw = c.get();
+      auto sentAt = std::make_shared<std::uint64_t>(0);
+      auto sendOne = [raw, p = payload, b = binary, sentAt] {
+        *sentAt = nowUs();
+        raw->send(p, {.binary = b});
+      };
+      c->on(ws::WebSocket::Events::open, sendOne);
+      c->on(ws::WebSocket::Events::message, [this, sentAt, sendOne](const Buffer&, bool) {
+        if (!running) return;
+        ++messages;
+        latencyUs.push_back(static_cast<std::uint32_t>(nowUs() - *sentAt));
+        sendOne();
+      });
+      c->on(ws::WebSocket::Events::error, [this](const Error& e) {
+        if (!running) return;
+        ++errors;
+        ++errorsByCode[e.code];
+      });
+      conns.push_back(c);
+    }
+    started = nowUs();
+    end = setTimeout([this] { stop(); }, static_cast<std::uint64_t>(std::ceil(duration * 1000)));
+  }
+  void stop() {
+    if (!running) return;
+    elapsed = static_cast<double>(nowUs() - started) / 1e6;
+    running = false;
+    clearTimeout(end);
+    for (auto& c : conns) c->terminate();
+  }
+  // Adds another thread's results to these (after that thread has ended).
+  void merge(WsRun& o) {
+    messages += o.messages;
+    errors += o.errors;
+    for (const auto& [code, n] : o.errorsByCode) errorsByCode[code] += n;
+    latencyUs.insert(latencyUs.end(), o.latencyUs.begin(), o.latencyUs.end());
+    elapsed = std::max(elapsed, o.elapsed);
+  }
+};
+
 int wsBench(Args& args) {
   long connections = args.number("-c|--connections", 64, 1, 100000);
   auto durationText = args.value("-d|--duration");
   long size = args.number("--size", 16, 0, 64L << 20);
   bool binary = args.flag("--binary");
-  // --threads spreads connections over client threads once the CLI's thread runner is wired.
-  long threads = args.number("--threads", 1, 0, 1024);
-  (void)threads;
+  long threads = args.number("-t|--threads", 1, 0, 1024);
   bool json = args.flag("--json");
   auto pos = args.finish();
   if (pos.size() != 2) fail("ws bench needs exactly one URL (see 'evnode ws --help')", 2);
   double duration = durationText ? parseSeconds(*durationText) : 10;
   const std::string url = pos[1];
-  Buffer payload = Buffer::alloc(static_cast<std::size_t>(size), 'x');
 
-  struct Stats {
-    std::uint64_t messages = 0, errors = 0;
-    std::map<std::string, std::uint64_t> errorsByCode;
-    std::vector<std::uint32_t> latencyUs;
-    bool running = true;
-  };
-  auto stats = std::make_shared<Stats>();
-  stats->latencyUs.reserve(1 << 20);
-  std::vector<ws::WebSocketPtr> conns;
-  ws::ClientOptions o;
-  o.perMessageDeflate.enabled = false;
-  o.tls.rejectUnauthorized = false;  // a load generator measures; it does not authenticate
-  for (long i = 0; i < connections; ++i) {
-    ws::WebSocketPtr c;
-    try {
-      c = ws::WebSocket::connect(url, o);
-    } catch (const Exception& e) {
-      fail(std::string("ws: ") + e.what(), 1);
-    }
-    ws::WebSocket* raw = c.get();
-    auto sentAt = std::make_shared<std::uint64_t>(0);
-    auto sendOne = [raw, payload, binary, sentAt] {
-      *sentAt = nowUs();
-      raw->send(payload, {.binary = binary});
-    };
-    c->on(ws::WebSocket::Events::open, sendOne);
-    c->on(ws::WebSocket::Events::message, [stats, sentAt, sendOne](const Buffer&, bool) {
-      if (!stats->running) return;
-      ++stats->messages;
-      stats->latencyUs.push_back(static_cast<std::uint32_t>(nowUs() - *sentAt));
-      sendOne();
-    });
-    c->on(ws::WebSocket::Events::error, [stats](const Error& e) {
-      if (!stats->running) return;
-      ++stats->errors;
-      ++stats->errorsByCode[e.code];
-    });
-    conns.push_back(c);
+  unsigned nThreads = threads == 0 ? std::max(1u, std::thread::hardware_concurrency())
+                                   : static_cast<unsigned>(threads);
+  nThreads = static_cast<unsigned>(std::min<long>(nThreads, connections));  // as wrk: c >= t
+  std::vector<std::unique_ptr<WsRun>> runs;
+  for (unsigned t = 0; t < nThreads; ++t) {
+    auto r = std::make_unique<WsRun>();
+    r->url = url;
+    r->payload = Buffer::alloc(static_cast<std::size_t>(size), 'x');
+    r->binary = binary;
+    runs.push_back(std::move(r));
   }
-  std::uint64_t started = nowUs();
-  double elapsed = 0;
-  TimeoutPtr end;
-  process::SignalListenerPtr sigint, sigterm;
-  auto stop = [&] {
-    if (!stats->running) return;
-    elapsed = static_cast<double>(nowUs() - started) / 1e6;
-    stats->running = false;
-    clearTimeout(end);
-    sigint->close();
-    sigterm->close();
-    for (auto& c : conns) c->terminate();
+  // Thread t's connections: an even share, the first ones one more.
+  auto share = [&](unsigned t) {
+    return connections / nThreads + (t < connections % nThreads ? 1 : 0);
   };
-  end = setTimeout(stop, static_cast<std::uint64_t>(std::ceil(duration * 1000)));
-  sigint = process::onSignal(SIGINT, stop);
-  sigterm = process::onSignal(SIGTERM, stop);
-  evnode::run();
+  process::SignalListenerPtr sigint, sigterm;
+  WsRun& first = *runs[0];
+  if (nThreads == 1) {
+    first.start(connections, duration);
+    sigint = process::onSignal(SIGINT, [&] { first.stop(); });
+    sigterm = process::onSignal(SIGTERM, [&] { first.stop(); });
+    evnode::run();
+  } else {
+    cluster::Options o;
+    o.threads = nThreads;
+    o.handleSignals = false;  // ours: a signal ends the run early, never the process
+    cluster::Cluster* group = nullptr;
+    bool interrupted = false;
+    auto interrupt = [&] {
+      interrupted = true;
+      if (group) group->stop();
+    };
+    sigint = process::onSignal(SIGINT, interrupt);
+    sigterm = process::onSignal(SIGTERM, interrupt);
+    o.primary = [&](cluster::Cluster& g) {
+      group = &g;
+      if (interrupted) g.stop();
+    };
+    cluster::run(o, [&](unsigned t) {
+      WsRun& r = *runs[t];
+      r.start(share(t), duration);
+      cluster::onStop([&r] { r.stop(); });
+      cluster::atExit([&r] { r.conns.clear(); });  // its sockets go with its loop
+    });
+    for (unsigned t = 1; t < nThreads; ++t) first.merge(*runs[t]);
+  }
+  sigint->close();
+  sigterm->close();
+  const double elapsed = first.elapsed;
+  WsRun* stats = &first;
   double mps = elapsed > 0 ? static_cast<double>(stats->messages) / elapsed : 0;
   auto& lat = stats->latencyUs;
   double p50 = percentile(lat, 50), p90 = percentile(lat, 90), p99 = percentile(lat, 99);
