@@ -1,5 +1,6 @@
 // The thread's cork buffer (direct.h): one socket's small writes of a loop callback gathered
 // into one write, as uWebSockets' corked buffer does.
+#include <atomic>
 #include <cstring>
 #include <memory>
 
@@ -34,7 +35,13 @@ Buffer keepCorked(std::string_view bytes) {
   Slab& slab = *s;
   // Writes usually complete at once: then nothing views the slab and it starts over, warm in
   // the cache.
-  if (slab.data && slab.data.use_count() == 1) slab.used = 0;
+  if (slab.data && slab.data.use_count() == 1) {
+    // A view may have been dropped on another thread (a Buffer moved into a worker_threads
+    // message): use_count() is a relaxed load, so the fence orders that thread's last reads
+    // before our next write into the slab (no instruction on x86).
+    std::atomic_thread_fence(std::memory_order_acquire);
+    slab.used = 0;
+  }
   if (!slab.data || kSlabSize - slab.used < bytes.size()) {
     slab.data = std::make_shared_for_overwrite<std::uint8_t[]>(kSlabSize);
     slab.used = 0;
