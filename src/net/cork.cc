@@ -12,7 +12,6 @@ namespace evnode::net::internal {
 namespace {
 struct Cork {
   evnode::detail::ByteBuffer bytes;
-  Socket* owner = nullptr;
 };
 Cork* cork() { return evnode::detail::threadInstance<Cork>(); }
 
@@ -53,22 +52,24 @@ Buffer keepCorked(std::string_view bytes) {
 }
 }  // namespace
 
+thread_local Socket* corkOwner = nullptr;
+
 evnode::detail::ByteBuffer& corkedOutput(Socket& socket) {
   // Called from the loop's callbacks, while the thread's objects exist.
   Cork& c = *cork();
-  if (c.owner != &socket) {
-    if (c.owner) uncorkOutput(*c.owner);
-    c.owner = &socket;
+  if (corkOwner != &socket) {
+    if (corkOwner) uncorkOutput(*corkOwner);
+    corkOwner = &socket;
   }
   return c.bytes;
 }
 
 bool uncorkOutput(Socket& socket, const Buffer* then) {
+  const bool mine = corkOwner == &socket;
+  if (!mine && !then) return true;
   Cork* c = cork();
   if (!c) return true;  // the thread is exiting: nothing was corked
-  const bool mine = c->owner == &socket;
-  if (!mine && !then) return true;
-  if (mine) c->owner = nullptr;
+  if (mine) corkOwner = nullptr;
   bool ok = true;
   // A socket already gone takes nothing (see ServerResponse::sendBody).
   if (!socket.destroyed() && socket.writable()) {
@@ -78,12 +79,9 @@ bool uncorkOutput(Socket& socket, const Buffer* then) {
   return ok;
 }
 
-void dropCorkedOutput(const Socket& socket) {
-  Cork* c = cork();
-  if (c && c->owner == &socket) {
-    c->owner = nullptr;
-    c->bytes.clear();
-  }
+void dropCorkedBytes() {
+  corkOwner = nullptr;
+  if (Cork* c = cork()) c->bytes.clear();
 }
 
 }  // namespace evnode::net::internal

@@ -68,8 +68,14 @@ evnode::detail::ByteBuffer& corkedOutput(Socket& socket);
 // unless the socket was destroyed or ended meanwhile (the bytes are dropped then). Returns false
 // if the caller should wait for `drain` (writeNow's answer), true when nothing was written.
 bool uncorkOutput(Socket& socket, const Buffer* then = nullptr);
+// The socket whose bytes the thread's cork buffer holds (a plain pointer: readable at any time,
+// also while the thread exits).
+extern thread_local Socket* corkOwner;
+void dropCorkedBytes();
 // `socket` is going: bytes of it still in the cork buffer are dropped.
-void dropCorkedOutput(const Socket& socket);
+inline void dropCorkedOutput(const Socket& socket) {
+  if (corkOwner == &socket) dropCorkedBytes();
+}
 
 // Whether bytes written to `socket` wait for the kernel to take them (a write the kernel did
 // not take at once, a file transfer waiting for room, or queued writes): while this holds and

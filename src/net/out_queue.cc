@@ -82,7 +82,7 @@ void OutQueue::push(Buffer chunk) {
   items_.push_back(std::move(chunk));
 }
 
-std::optional<WriteCallback> OutQueue::clear() {
+std::optional<WriteCallback> OutQueue::clearAll() {
   items_.clear();
   index_ = skip_ = 0;
   ranges_.clear();  // markers still in the Writable fail with it, as any queued write

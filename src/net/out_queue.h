@@ -60,10 +60,14 @@ class OutQueue {
   // The callback of the batch in the queue, taken (the queue is empty, or failed).
   std::optional<WriteCallback> takeDone() { return std::exchange(done_, std::nullopt); }
   // Drops everything queued (the socket is closing); returns the batch's callback.
-  std::optional<WriteCallback> clear();
+  std::optional<WriteCallback> clear() {
+    if (items_.empty() && ranges_.empty() && !done_) return std::nullopt;  // the usual close
+    return clearAll();
+  }
 
  private:
   FileRange* rangeOf(const Buffer& chunk) const;
+  std::optional<WriteCallback> clearAll();
 
   std::vector<Buffer> items_;
   std::size_t index_ = 0;  // the next item to send

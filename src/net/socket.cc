@@ -33,6 +33,10 @@ namespace evnode::net {
 using internal::FdSocket;
 using internal::SocketConsumer;
 
+namespace {
+const Error kNoError;  // what a close without an error reports
+}  // namespace
+
 struct Socket::State {
   // Made by a connection's first read: recycled per thread, not malloc'd per connection.
   static void* operator new(std::size_t n) { return evnode::detail::BlockCache<State>::get(n); }
@@ -468,14 +472,15 @@ struct internal::FdSocket final : Socket, evnode::detail::HandleWrap {
     return s.impl()->startTcp(ip, family, port, "", localPort);
   }
 
-  // The end of _destroy, a tick later (where libuv's close callback would come).
-  void onClosed(const std::function<void(const Error&)>& done, const Error& err) {
+  // The end of _destroy, a tick later (where libuv's close callback would come). `err` is null
+  // for the usual close without an error: its tick makes and destroys no Error.
+  void onClosed(const std::function<void(const Error&)>& done, const Error* err) {
     handleOpen_ = false;
     auto keep = std::move(self_);  // the stream's close tick holds its own reference
     // Node counts a connection out when it is destroyed, so the server's `close` comes before
     // the last connection's; the server stays alive until that one's (emitCloseEvent).
     if (server) server->onConnectionClosed();
-    done(err);
+    done(err ? *err : kNoError);
   }
 
   // net::internal::setConsumer and writeNow (direct.h).
@@ -708,9 +713,9 @@ void Socket::_destroy(const Error& err, std::function<void(const Error&)> cb) {
   // The rest comes later, as after a libuv handle's close; the socket holds itself (self_)
   // until then. (Most sockets close without an error: their tick carries no copy of one.)
   if (err) {
-    evnode::detail::queueTick([im, cb = std::move(cb), err] { im->onClosed(cb, err); });
+    evnode::detail::queueTick([im, cb = std::move(cb), err] { im->onClosed(cb, &err); });
   } else {
-    evnode::detail::queueTick([im, cb = std::move(cb)] { im->onClosed(cb, Error()); });
+    evnode::detail::queueTick([im, cb = std::move(cb)] { im->onClosed(cb, nullptr); });
   }
 }
 
