@@ -46,7 +46,9 @@ int checkBits(int bits, const char* name) {
 }  // namespace
 
 WebSocketServer::WebSocketServer(ServerOptions options) : opts_(std::move(options)) {}
-WebSocketServer::~WebSocketServer() = default;
+WebSocketServer::~WebSocketServer() {
+  for (const auto& ws : clients_) ws->impl()->server = nullptr;
+}
 
 std::shared_ptr<WebSocketServer> WebSocketServer::create(ServerOptions options) {
   int given =
@@ -161,8 +163,8 @@ void WebSocketServer::handleUpgrade(
   if (socket->destroyed() || !socket->writable()) return;
   if (closed_) return abortHandshake(socket, 503, "");
 
-  auto ws = std::make_shared<WebSocket>();
-  WebSocket::Impl& im = *ws->impl_;
+  WebSocketPtr ws = std::make_shared<WebSocket::Impl>();
+  WebSocket::Impl& im = *ws->impl();
   std::vector<std::string> lines = {"HTTP/1.1 101 Switching Protocols", "Upgrade: websocket",
                                     "Connection: Upgrade",
                                     "Sec-WebSocket-Accept: " + acceptKey(key)};
@@ -171,12 +173,12 @@ void WebSocketServer::handleUpgrade(
         opts_.handleProtocols ? opts_.handleProtocols(protocols, req) : protocols.front();
     if (!chosen.empty()) {
       lines.push_back("Sec-WebSocket-Protocol: " + chosen);
-      ws->protocol_ = chosen;
+      im.agreedState().protocol = chosen;
     }
   }
   if (deflate) {
-    ws->extensions_ = detail::formatResponse(*deflate);
-    lines.push_back("Sec-WebSocket-Extensions: " + ws->extensions_);
+    im.agreedState().extensions = detail::formatResponse(*deflate);
+    lines.push_back("Sec-WebSocket-Extensions: " + im.agreed->extensions);
     im.pmd = std::make_unique<detail::PerMessageDeflate>(
         *deflate, true, opts_.perMessageDeflate.level, opts_.perMessageDeflate.threshold);
   }
@@ -198,7 +200,7 @@ void WebSocketServer::handleUpgrade(
   im.start(socket, head);
   if (opts_.clientTracking) {
     clients_.insert(ws);
-    im.server = weak_from_this();
+    im.server = this;
   }
   if (cb) cb(ws, req);
   if (!head.empty()) im.onData(head);
