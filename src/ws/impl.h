@@ -138,6 +138,9 @@ namespace detail {
 // The Buffer a small outgoing frame is written into: slices of a per-thread 64 KiB slab, so a
 // small message costs no allocation of its own.
 Buffer frameBuffer(std::size_t n);
+// The Sec-WebSocket-Accept value for `key` (28 characters) into `out`, without an allocation;
+// returns its length.
+std::size_t acceptKeyInto(std::string_view key, char out[29]);
 // The base64 of 16 random bytes (Sec-WebSocket-Key).
 std::string newKey();
 // Comma-separated tokens of a header value (Sec-WebSocket-Protocol); false if one is not a token

@@ -165,28 +165,51 @@ void WebSocketServer::handleUpgrade(
 
   WebSocketPtr ws = std::make_shared<WebSocket::Impl>();
   WebSocket::Impl& im = *ws->impl();
-  std::vector<std::string> lines = {"HTTP/1.1 101 Switching Protocols", "Upgrade: websocket",
-                                    "Connection: Upgrade",
-                                    "Sec-WebSocket-Accept: " + acceptKey(key)};
+  std::string chosen;
   if (!protocols.empty()) {
-    std::string chosen =
-        opts_.handleProtocols ? opts_.handleProtocols(protocols, req) : protocols.front();
-    if (!chosen.empty()) {
-      lines.push_back("Sec-WebSocket-Protocol: " + chosen);
-      im.agreedState().protocol = chosen;
-    }
+    chosen = opts_.handleProtocols ? opts_.handleProtocols(protocols, req) : protocols.front();
+    if (!chosen.empty()) im.agreedState().protocol = chosen;
   }
   if (deflate) {
     im.agreedState().extensions = detail::formatResponse(*deflate);
-    lines.push_back("Sec-WebSocket-Extensions: " + im.agreed->extensions);
     im.pmd = std::make_unique<detail::PerMessageDeflate>(
         *deflate, true, opts_.perMessageDeflate.level, opts_.perMessageDeflate.threshold);
   }
-  emit(Events::headers, lines, req);
-  std::string out;
-  for (const auto& l : lines) {
-    out += l;
+  char accept[29];
+  const std::string_view acceptValue(accept, detail::acceptKeyInto(key, accept));
+  // The response is built in the thread's scratch string: a handshake leaves no freed
+  // temporaries of its own between the connections' long-lived objects (heap fragmentation
+  // showed in the idle cost per connection).
+  thread_local std::string out;
+  if (listenerCount(Events::headers) > 0) {
+    std::vector<std::string> lines = {"HTTP/1.1 101 Switching Protocols", "Upgrade: websocket",
+                                      "Connection: Upgrade",
+                                      "Sec-WebSocket-Accept: " + std::string(acceptValue)};
+    if (!chosen.empty()) lines.push_back("Sec-WebSocket-Protocol: " + chosen);
+    if (deflate) lines.push_back("Sec-WebSocket-Extensions: " + im.agreed->extensions);
+    emit(Events::headers, lines, req);
+    out.clear();
+    for (const auto& l : lines) {
+      out += l;
+      out += "\r\n";
+    }
+  } else {
+    out.clear();
+    out +=
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        "Sec-WebSocket-Accept: ";
+    out += acceptValue;
     out += "\r\n";
+    if (!chosen.empty()) {
+      out += "Sec-WebSocket-Protocol: ";
+      out += chosen;
+      out += "\r\n";
+    }
+    if (deflate) {
+      out += "Sec-WebSocket-Extensions: ";
+      out += im.agreed->extensions;
+      out += "\r\n";
+    }
   }
   out += "\r\n";
   // Straight to the kernel when it takes it (it does, on a fresh connection): the socket's write

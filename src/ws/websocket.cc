@@ -68,16 +68,30 @@ ReadBatch& readBatch() {
 
 }  // namespace detail
 
-std::string acceptKey(std::string_view key) {
+std::size_t detail::acceptKeyInto(std::string_view key, char out[29]) {
   static constexpr std::string_view kGuid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
-  std::string in(key);
-  in += kGuid;
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
   // Fetched once: OpenSSL 3's implicit fetch behind EVP_sha1() costs a lookup per handshake.
   static EVP_MD* const kSha1 = EVP_MD_fetch(nullptr, "SHA1", nullptr);
-  EVP_Digest(in.data(), in.size(), md, &len, kSha1, nullptr);
-  return Buffer::from(md, len).toString("base64");
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  // The key and the GUID side by side (on the stack for any real key: 24 characters).
+  char buf[128];
+  std::string big;
+  char* in = buf;
+  if (key.size() + kGuid.size() > sizeof buf) {
+    big.resize(key.size() + kGuid.size());
+    in = big.data();
+  }
+  std::memcpy(in, key.data(), key.size());
+  std::memcpy(in + key.size(), kGuid.data(), kGuid.size());
+  EVP_Digest(in, key.size() + kGuid.size(), md, &len, kSha1, nullptr);
+  return static_cast<std::size_t>(
+      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out), md, static_cast<int>(len)));
+}
+
+std::string acceptKey(std::string_view key) {
+  char out[29];
+  return std::string(out, detail::acceptKeyInto(key, out));
 }
 
 WebSocket::Impl::~Impl() {
