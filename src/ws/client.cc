@@ -56,7 +56,7 @@ WebSocketPtr WebSocket::connect(std::string_view url, ClientOptions options) {
   im.self = ws;
   im.maxPayload = options.maxPayload;
   im.autoPong = options.autoPong;
-  im.closeTimeout = options.closeTimeout;
+  im.setCloseTimeout(options.closeTimeout);
 
   https::RequestOptions ro;
   static_cast<http::RequestOptions&>(ro) = http::urlToHttpOptions(u);
@@ -81,14 +81,13 @@ WebSocketPtr WebSocket::connect(std::string_view url, ClientOptions options) {
 
   http::ClientRequestPtr req =
       secure ? https::request(ro) : http::request(static_cast<http::RequestOptions>(ro));
-  im.connecting = std::make_unique<Impl::Connecting>();
-  im.connecting->request = req;
+  im.rareState().request = req;
   WebSocket* raw = ws.get();
   auto failHandshake = [raw](const Error& err) {
     Impl& im = *raw->impl();
     if (raw->state_ != CONNECTING) return;
     auto keep = im.self;
-    if (im.connecting && im.connecting->request) im.connecting->request->destroy();
+    if (im.rare && im.rare->request) im.rare->request->destroy();
     im.endConnecting();
     im.emitError(err);
     im.emitClose();
@@ -101,7 +100,7 @@ WebSocketPtr WebSocket::connect(std::string_view url, ClientOptions options) {
             if (raw->state_ != CONNECTING) return;
             if (raw->listenerCount(Events::unexpectedResponse) > 0) {
               auto keep = im.self;
-              http::ClientRequestPtr req = im.connecting ? im.connecting->request : nullptr;
+              http::ClientRequestPtr req = im.rare ? im.rare->request : nullptr;
               raw->emit(Events::unexpectedResponse, req, res);
               return;
             }
@@ -135,7 +134,7 @@ WebSocketPtr WebSocket::connect(std::string_view url, ClientOptions options) {
           if (std::find(offered.begin(), offered.end(), *prot) == offered.end()) {
             return bad("Server sent an invalid subprotocol");
           }
-          im.agreedState().protocol = *prot;
+          im.rareState().protocol = *prot;
         } else if (!offered.empty()) {
           return bad("Server sent no subprotocol");
         }
@@ -154,7 +153,7 @@ WebSocketPtr WebSocket::connect(std::string_view url, ClientOptions options) {
           }
           im.pmd = std::make_unique<detail::PerMessageDeflate>(*params, false, pmdOpts.level,
                                                                pmdOpts.threshold);
-          im.agreedState().extensions = *ext;
+          im.rareState().extensions = *ext;
         }
         im.endConnecting();
         raw->emit(Events::upgrade, res);
@@ -164,10 +163,10 @@ WebSocketPtr WebSocket::connect(std::string_view url, ClientOptions options) {
         if (!head.empty() && raw->state_ == OPEN) im.onData(head);
       });
   req->end();
-  if (options.handshakeTimeout && im.connecting) {
-    im.connecting->timer = setTimeout(
+  if (options.handshakeTimeout && im.rare && im.rare->request) {
+    im.rare->handshakeTimer = setTimeout(
         [raw, failHandshake] {
-          raw->impl()->connecting->timer.reset();
+          raw->impl()->rare->handshakeTimer.reset();
           failHandshake(Error("WS_ERR_HANDSHAKE_TIMEOUT", "Opening handshake has timed out"));
         },
         options.handshakeTimeout);

@@ -3,6 +3,7 @@
 // Shared by websocket.cc (both ends), server.cc (accepting) and client.cc (connecting).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -32,39 +33,32 @@ struct WebSocket::Impl final : WebSocket, net::internal::SocketConsumer {
     std::vector<std::uint8_t> msg;  // a fragmented or compressed message so far
     Buffer whole;                   // a one-frame message spanning reads, filled in place
     std::size_t wholeFill = 0;
+    std::uint64_t rawLen = 0;  // bytes of a fragmented message so far, compressed or not
   };
-  // The closing handshake.
-  struct Closing {
-    Buffer reason;
-    TimeoutPtr timer;
-  };
-  // The client's opening handshake, while it runs.
-  struct Connecting {
-    TimeoutPtr timer;
-    http::ClientRequestPtr request;
-  };
-  // What the handshake agreed on, when not "".
-  struct Agreed {
-    std::string protocol, extensions;
+  // What only some connections, or only a connection's start or end, need.
+  struct Rare {
+    std::string protocol, extensions;  // what the handshake agreed on, when not ""
+    Buffer closeReason;                // the closing handshake
+    TimeoutPtr closeTimer;
+    TimeoutPtr handshakeTimer;       // the client's opening handshake, while it runs
+    http::ClientRequestPtr request;  // (also)
   };
 
   std::shared_ptr<WebSocket> self;    // held while connecting or while the socket is open
   WebSocketServer* server = nullptr;  // to leave its clients() at close (cleared by its dtor)
   std::size_t maxPayload = kDefaultMaxPayload;
-  std::uint64_t closeTimeout = 30000;
   std::unique_ptr<detail::PerMessageDeflate> pmd;
   std::unique_ptr<Assembly> assembly;
-  std::unique_ptr<Closing> closing;
-  std::unique_ptr<Connecting> connecting;
-  std::unique_ptr<Agreed> agreed;
+  std::unique_ptr<Rare> rare;
   // A control frame's payload while it arrives (made on demand, freed after the frame).
   std::unique_ptr<std::uint8_t[]> ctrl;
 
   // Reading.
-  detail::FrameHeader frame;    // the frame whose payload is being read
-  std::uint64_t remaining = 0;  // payload bytes of `frame` still to come
-  std::uint64_t msgRawLen = 0;  // bytes received for the message, compressed or not
-  std::uint8_t partial[14];     // an incomplete frame header carried over from the last read
+  detail::FrameHeader frame;           // the frame whose payload is being read
+  std::uint64_t remaining = 0;         // payload bytes of `frame` still to come
+  std::uint32_t closeTimeout = 30000;  // ms (the options' value, at most 2^32 - 1)
+  std::uint16_t closeCode = 1006;      // the peer's, once its close frame came
+  std::uint8_t partial[14];            // an incomplete frame header carried over from the last read
   std::uint8_t partialLen = 0;
   std::uint8_t maskPos = 0;
   std::uint8_t ctrlLen = 0;
@@ -77,7 +71,6 @@ struct WebSocket::Impl final : WebSocket, net::internal::SocketConsumer {
   // Closing.
   bool failed = false;  // a protocol error: nothing more is parsed
   bool closeSent = false, closeReceived = false, closeEmitted = false;
-  std::uint16_t closeCode = 1006;
 
   // Writing.
   std::uint8_t sendOpcode = 0;  // an outgoing message left open by send({fin: false})
@@ -90,18 +83,19 @@ struct WebSocket::Impl final : WebSocket, net::internal::SocketConsumer {
     if (!assembly) assembly = std::make_unique<Assembly>();
     return *assembly;
   }
-  Closing& closingState() {
-    if (!closing) closing = std::make_unique<Closing>();
-    return *closing;
+  Rare& rareState() {
+    if (!rare) rare = std::make_unique<Rare>();
+    return *rare;
   }
-  Agreed& agreedState() {
-    if (!agreed) agreed = std::make_unique<Agreed>();
-    return *agreed;
+  void setCloseTimeout(std::uint64_t ms) {
+    closeTimeout = static_cast<std::uint32_t>(std::min<std::uint64_t>(ms, UINT32_MAX));
   }
   // The opening handshake is over (or failed): its timer and request go.
   void endConnecting() {
-    if (connecting && connecting->timer) clearTimeout(connecting->timer);
-    connecting.reset();
+    if (!rare) return;
+    if (rare->handshakeTimer) clearTimeout(rare->handshakeTimer);
+    rare->handshakeTimer.reset();
+    rare->request.reset();
   }
   // Whether a message is being assembled out of place (fragments, or a frame spanning reads).
   bool assembling() const { return assembly && (!assembly->msg.empty() || assembly->wholeFill); }

@@ -168,10 +168,10 @@ void WebSocketServer::handleUpgrade(
   std::string chosen;
   if (!protocols.empty()) {
     chosen = opts_.handleProtocols ? opts_.handleProtocols(protocols, req) : protocols.front();
-    if (!chosen.empty()) im.agreedState().protocol = chosen;
+    if (!chosen.empty()) im.rareState().protocol = chosen;
   }
   if (deflate) {
-    im.agreedState().extensions = detail::formatResponse(*deflate);
+    im.rareState().extensions = detail::formatResponse(*deflate);
     im.pmd = std::make_unique<detail::PerMessageDeflate>(
         *deflate, true, opts_.perMessageDeflate.level, opts_.perMessageDeflate.threshold);
   }
@@ -186,7 +186,7 @@ void WebSocketServer::handleUpgrade(
                                       "Connection: Upgrade",
                                       "Sec-WebSocket-Accept: " + std::string(acceptValue)};
     if (!chosen.empty()) lines.push_back("Sec-WebSocket-Protocol: " + chosen);
-    if (deflate) lines.push_back("Sec-WebSocket-Extensions: " + im.agreed->extensions);
+    if (deflate) lines.push_back("Sec-WebSocket-Extensions: " + im.rare->extensions);
     emit(Events::headers, lines, req);
     out.clear();
     for (const auto& l : lines) {
@@ -207,7 +207,7 @@ void WebSocketServer::handleUpgrade(
     }
     if (deflate) {
       out += "Sec-WebSocket-Extensions: ";
-      out += im.agreed->extensions;
+      out += im.rare->extensions;
       out += "\r\n";
     }
   }
@@ -219,7 +219,7 @@ void WebSocketServer::handleUpgrade(
   ws->url_ = req->url;
   im.maxPayload = opts_.maxPayload;
   im.autoPong = opts_.autoPong;
-  im.closeTimeout = opts_.closeTimeout;
+  im.setCloseTimeout(opts_.closeTimeout);
   im.start(socket, head);
   if (opts_.clientTracking) {
     clients_.insert(ws);

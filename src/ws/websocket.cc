@@ -115,11 +115,11 @@ const std::string& orEmpty(const std::string* s) {
 }  // namespace
 
 const std::string& WebSocket::protocol() const {
-  const auto& a = static_cast<const Impl*>(this)->agreed;
+  const auto& a = static_cast<const Impl*>(this)->rare;
   return orEmpty(a ? &a->protocol : nullptr);
 }
 const std::string& WebSocket::extensions() const {
-  const auto& a = static_cast<const Impl*>(this)->agreed;
+  const auto& a = static_cast<const Impl*>(this)->rare;
   return orEmpty(a ? &a->extensions : nullptr);
 }
 
@@ -235,7 +235,7 @@ void WebSocket::terminate() {
   if (state_ == CLOSED) return;
   if (state_ == CONNECTING) {
     auto keep = im.self;
-    if (im.connecting && im.connecting->request) im.connecting->request->destroy();
+    if (im.rare && im.rare->request) im.rare->request->destroy();
     im.endConnecting();
     im.emitError(
         Error("ERR_WS_ABORTED", "WebSocket was closed before the connection was established"));
@@ -372,11 +372,16 @@ bool WebSocket::Impl::startFrame() {
       }
       msgOpcode = frame.opcode;
       msgCompressed = frame.rsv1;
-      msgRawLen = 0;
       utf8.reset();
     }
-    msgRawLen += frame.length;
-    if (msgRawLen > maxPayload) {
+    // A message in one frame is bounded by its length; a fragmented one counts in its assembly.
+    std::uint64_t rawLen = frame.length;
+    if (!frame.fin || frame.opcode == detail::kContinuation) {
+      Assembly& a = assemble();
+      if (frame.opcode != detail::kContinuation) a.rawLen = 0;
+      rawLen = a.rawLen += frame.length;
+    }
+    if (rawLen > maxPayload) {
       fail(1009, "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH", "Max payload size exceeded");
       return false;
     }
@@ -512,7 +517,7 @@ void WebSocket::Impl::controlFrame() {
       }
       closeReceived = true;
       closeCode = static_cast<std::uint16_t>(code);
-      Buffer& reason = closingState().reason;
+      Buffer& reason = rareState().closeReason;
       reason = ctrlLen > 2 ? data.subarray(2) : Buffer();
       if (!closeSent) {
         state_ = CLOSING;
@@ -639,11 +644,11 @@ void WebSocket::Impl::sendClose(int code, std::string_view reason) {
 }
 
 void WebSocket::Impl::armCloseTimer() {
-  if ((closing && closing->timer) || !socket_) return;
+  if ((rare && rare->closeTimer) || !socket_) return;
   Impl* raw = this;
-  closingState().timer = setTimeout(
+  rareState().closeTimer = setTimeout(
       [raw] {
-        raw->closing->timer.reset();
+        raw->rare->closeTimer.reset();
         if (raw->socket_) raw->socket_->destroy();
       },
       closeTimeout);
@@ -674,20 +679,20 @@ void WebSocket::Impl::emitClose() {
   if (closeEmitted) return;
   closeEmitted = true;
   state_ = CLOSED;
-  if (closing && closing->timer) {
-    clearTimeout(closing->timer);
-    closing->timer.reset();
+  if (rare && rare->closeTimer) {
+    clearTimeout(rare->closeTimer);
+    rare->closeTimer.reset();
   }
   endConnecting();
   auto keep = std::move(self);
   if (WebSocketServer* srv = std::exchange(server, nullptr)) srv->forget(keep);
   static const Buffer kNoReason;
-  emit(Events::close, closeReceived ? int{closeCode} : 1006, closing ? closing->reason : kNoReason);
+  emit(Events::close, closeReceived ? int{closeCode} : 1006, rare ? rare->closeReason : kNoReason);
   removeAllListeners();
   socket_.reset();
   pmd.reset();
   assembly.reset();
-  closing.reset();
+  if (rare) rare->closeReason = Buffer();  // (protocol() and extensions() stay)
 }
 
 }  // namespace evnode::ws
