@@ -15,6 +15,9 @@
 # idle: the server's RSS growth for 10,000 idle WebSocket connections (handshake done), per
 # connection; `evnode echo` with 10,000 idle plain TCP connections is the baseline of what a
 # socket alone costs evnode.
+# idle_warm: the same growth for 10,000 connections made after 1,000 others, so what the first
+# connections touch once (code pages, per-thread caches and slabs: about 300 bytes per connection
+# of the `idle` figure for evnode ws) is not counted: the marginal cost of one more connection.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 EVNODE=${1:-build/bin/evnode}
@@ -69,8 +72,37 @@ idle_run() { # LABEL PORT MODE(idle|tcpidle) CMD...
   after=$(rss "$SPID")
   kill "$SPID"; wait "$SPID" 2>/dev/null || true
   wait "$cpid" 2>/dev/null || true
+  if ! grep -q ready "$OUT/idle.out"; then  # a refused or failed connection: no figure
+    printf "idle\t%s\t%s\tfailed: not every connection was made\n" "$label" "$mode"
+    return 0
+  fi
   awk -v l="$label" -v b="$before" -v a="$after" -v m="$mode" \
     'BEGIN { printf "idle\t%s\t%s\tbytes_per_conn=%.0f\n", l, m, (a - b) / 10000 }'
+}
+
+idle_warm_run() { # LABEL PORT MODE(idle|tcpidle) CMD...
+  local label=$1 port=$2 mode=$3; shift 3
+  start "$label" "$port" "$@"
+  taskset -c 0 "$OUT/ws_client" "$mode" "$port" 1000 30 >"$OUT/warm.out" &
+  local wpid=$!
+  for _ in $(seq 300); do grep -q ready "$OUT/warm.out" 2>/dev/null && break; sleep 0.1; done
+  sleep 0.5
+  local before after
+  before=$(rss "$SPID")
+  taskset -c 0 "$OUT/ws_client" "$mode" "$port" 10000 4 >"$OUT/idle.out" &
+  local cpid=$!
+  for _ in $(seq 300); do grep -q ready "$OUT/idle.out" 2>/dev/null && break; sleep 0.1; done
+  sleep 1
+  after=$(rss "$SPID")
+  kill "$SPID"; wait "$SPID" 2>/dev/null || true
+  kill "$wpid" 2>/dev/null || true
+  wait "$cpid" "$wpid" 2>/dev/null || true
+  if ! grep -q ready "$OUT/idle.out" || ! grep -q ready "$OUT/warm.out"; then
+    printf "idle_warm\t%s\t%s\tfailed: not every connection was made\n" "$label" "$mode"
+    return 0
+  fi
+  awk -v l="$label" -v b="$before" -v a="$after" -v m="$mode" \
+    'BEGIN { printf "idle_warm\t%s\t%s\tbytes_per_conn=%.0f\n", l, m, (a - b) / 10000 }'
 }
 
 NODE_OK=0
@@ -85,4 +117,6 @@ done
 idle_run evnode 18304 idle "$EVNODE" ws echo --port 18304
 idle_run evnode_tcp_echo 18305 tcpidle "$EVNODE" echo --port 18305
 [ "$NODE_OK" = 1 ] && idle_run node_ws 18306 idle env NODE_PATH=/usr/share/nodejs node bench/ws/node_ws_echo.js 18306
+idle_warm_run evnode 18307 idle "$EVNODE" ws echo --port 18307
+idle_warm_run evnode_tcp_echo 18308 tcpidle "$EVNODE" echo --port 18308
 exit 0

@@ -159,9 +159,9 @@ class WebSocket : public EventEmitter, public std::enable_shared_from_this<WebSo
   /// Bytes given to send() (framed, compressed) that the socket has not written yet.
   std::size_t bufferedAmount() const;
   /// The subprotocol both ends agreed on ("" if none).
-  const std::string& protocol() const { return protocol_; }
+  const std::string& protocol() const;
   /// The extensions agreed on, as the Sec-WebSocket-Extensions header value ("" if none).
-  const std::string& extensions() const { return extensions_; }
+  const std::string& extensions() const;
   /// The URL connected to (client), or the request target (server).
   const std::string& url() const { return url_; }
   /// The underlying connection (nullptr until open on the client; after close).
@@ -171,17 +171,15 @@ class WebSocket : public EventEmitter, public std::enable_shared_from_this<WebSo
 
   struct Impl;  ///< the frame reader, deflate state and timers (src/ws)
 
-  /// \cond INTERNAL
-  // Made by WebSocketServer::handleUpgrade and connect(); use those.
-  WebSocket();
-  /// \endcond
-
  private:
+  // Only Impl, which derives from WebSocket, is ever made (by WebSocketServer::handleUpgrade
+  // and connect()): the WebSocket and its state are one allocation (an idle connection's cost).
+  WebSocket();
+  Impl* impl();
   friend struct Impl;
   friend class WebSocketServer;
-  std::unique_ptr<Impl> impl_;
   http::SocketPtr socket_;
-  std::string protocol_, extensions_, url_;
+  std::string url_;
   int state_ = CONNECTING;
   bool isClient_ = false;
   bool userPaused_ = false;

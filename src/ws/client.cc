@@ -49,14 +49,14 @@ WebSocketPtr WebSocket::connect(std::string_view url, ClientOptions options) {
     }
   }
 
-  auto ws = std::make_shared<WebSocket>();
+  WebSocketPtr ws = std::make_shared<Impl>();
   ws->isClient_ = true;
   ws->url_ = std::string(url);
-  Impl& im = *ws->impl_;
+  Impl& im = *ws->impl();
   im.self = ws;
   im.maxPayload = options.maxPayload;
   im.autoPong = options.autoPong;
-  im.closeTimeout = options.closeTimeout;
+  im.setCloseTimeout(options.closeTimeout);
 
   https::RequestOptions ro;
   static_cast<http::RequestOptions&>(ro) = http::urlToHttpOptions(u);
@@ -81,14 +81,14 @@ WebSocketPtr WebSocket::connect(std::string_view url, ClientOptions options) {
 
   http::ClientRequestPtr req =
       secure ? https::request(ro) : http::request(static_cast<http::RequestOptions>(ro));
-  im.request = req;
+  im.rareState().request = req;
   WebSocket* raw = ws.get();
   auto failHandshake = [raw](const Error& err) {
-    Impl& im = *raw->impl_;
+    Impl& im = *raw->impl();
     if (raw->state_ != CONNECTING) return;
     auto keep = im.self;
-    if (im.request) im.request->destroy();
-    im.request.reset();
+    if (im.rare && im.rare->request) im.rare->request->destroy();
+    im.endConnecting();
     im.emitError(err);
     im.emitClose();
   };
@@ -96,11 +96,12 @@ WebSocketPtr WebSocket::connect(std::string_view url, ClientOptions options) {
           [failHandshake](const Error& err) { failHandshake(err); });
   req->on(http::ClientRequest::Events::response,
           [raw, failHandshake](const http::IncomingMessagePtr& res) {
-            Impl& im = *raw->impl_;
+            Impl& im = *raw->impl();
             if (raw->state_ != CONNECTING) return;
             if (raw->listenerCount(Events::unexpectedResponse) > 0) {
               auto keep = im.self;
-              raw->emit(Events::unexpectedResponse, im.request, res);
+              http::ClientRequestPtr req = im.rare ? im.rare->request : nullptr;
+              raw->emit(Events::unexpectedResponse, req, res);
               return;
             }
             failHandshake(Error("WS_ERR_UNEXPECTED_RESPONSE",
@@ -110,7 +111,7 @@ WebSocketPtr WebSocket::connect(std::string_view url, ClientOptions options) {
       http::ClientRequest::Events::upgrade,
       [raw, key, pmdOpts, offered = options.protocols, failHandshake](
           const http::IncomingMessagePtr& res, const http::SocketPtr& socket, const Buffer& head) {
-        Impl& im = *raw->impl_;
+        Impl& im = *raw->impl();
         if (raw->state_ != CONNECTING) {
           socket->destroy();
           return;
@@ -133,7 +134,7 @@ WebSocketPtr WebSocket::connect(std::string_view url, ClientOptions options) {
           if (std::find(offered.begin(), offered.end(), *prot) == offered.end()) {
             return bad("Server sent an invalid subprotocol");
           }
-          raw->protocol_ = *prot;
+          im.rareState().protocol = *prot;
         } else if (!offered.empty()) {
           return bad("Server sent no subprotocol");
         }
@@ -152,11 +153,9 @@ WebSocketPtr WebSocket::connect(std::string_view url, ClientOptions options) {
           }
           im.pmd = std::make_unique<detail::PerMessageDeflate>(*params, false, pmdOpts.level,
                                                                pmdOpts.threshold);
-          raw->extensions_ = *ext;
+          im.rareState().extensions = *ext;
         }
-        if (im.handshakeTimer) clearTimeout(im.handshakeTimer);
-        im.handshakeTimer.reset();
-        im.request.reset();
+        im.endConnecting();
         raw->emit(Events::upgrade, res);
         if (raw->state_ != CONNECTING) return;
         im.start(socket, head);
@@ -164,10 +163,10 @@ WebSocketPtr WebSocket::connect(std::string_view url, ClientOptions options) {
         if (!head.empty() && raw->state_ == OPEN) im.onData(head);
       });
   req->end();
-  if (options.handshakeTimeout) {
-    im.handshakeTimer = setTimeout(
+  if (options.handshakeTimeout && im.rare && im.rare->request) {
+    im.rare->handshakeTimer = setTimeout(
         [raw, failHandshake] {
-          raw->impl_->handshakeTimer.reset();
+          raw->impl()->rare->handshakeTimer.reset();
           failHandshake(Error("WS_ERR_HANDSHAKE_TIMEOUT", "Opening handshake has timed out"));
         },
         options.handshakeTimeout);

@@ -3,6 +3,7 @@
 // Shared by websocket.cc (both ends), server.cc (accepting) and client.cc (connecting).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -18,44 +19,58 @@ namespace evnode::ws {
 
 // The socket's one consumer (src/net/direct.h): each read comes straight to onData() while
 // the socket flows, and no listener of its own is registered on the socket.
-struct WebSocket::Impl final : net::internal::SocketConsumer {
-  explicit Impl(WebSocket* w) : ws(w) {}
+//
+// The WebSocket object is an Impl (one allocation for both), and an idle connection carries
+// only what every read needs: what only some connections need (a message spanning reads or
+// fragments, a control frame's payload, the closing handshake, the client's opening handshake,
+// a subprotocol or extension) is allocated when it first happens.
+struct WebSocket::Impl final : WebSocket, net::internal::SocketConsumer {
+  Impl() = default;
   ~Impl();
 
-  WebSocket* ws;
-  std::shared_ptr<WebSocket> self;        // held while connecting or while the socket is open
-  std::weak_ptr<WebSocketServer> server;  // to leave its clients() at close
+  // A message that spans reads or frames, while it arrives (kept for the next one).
+  struct Assembly {
+    std::vector<std::uint8_t> msg;  // a fragmented or compressed message so far
+    Buffer whole;                   // a one-frame message spanning reads, filled in place
+    std::size_t wholeFill = 0;
+    std::uint64_t rawLen = 0;  // bytes of a fragmented message so far, compressed or not
+  };
+  // What only some connections, or only a connection's start or end, need.
+  struct Rare {
+    std::string protocol, extensions;  // what the handshake agreed on, when not ""
+    Buffer closeReason;                // the closing handshake
+    TimeoutPtr closeTimer;
+    TimeoutPtr handshakeTimer;       // the client's opening handshake, while it runs
+    http::ClientRequestPtr request;  // (also)
+  };
+
+  std::shared_ptr<WebSocket> self;    // held while connecting or while the socket is open
+  WebSocketServer* server = nullptr;  // to leave its clients() at close (cleared by its dtor)
   std::size_t maxPayload = kDefaultMaxPayload;
-  std::uint64_t closeTimeout = 30000;
-  bool autoPong = true;
   std::unique_ptr<detail::PerMessageDeflate> pmd;
+  std::unique_ptr<Assembly> assembly;
+  std::unique_ptr<Rare> rare;
+  // A control frame's payload while it arrives (made on demand, freed after the frame).
+  std::unique_ptr<std::uint8_t[]> ctrl;
 
   // Reading.
-  std::uint8_t partial[14];  // an incomplete frame header carried over from the last read
+  detail::FrameHeader frame;           // the frame whose payload is being read
+  std::uint64_t remaining = 0;         // payload bytes of `frame` still to come
+  std::uint32_t closeTimeout = 30000;  // ms (the options' value, at most 2^32 - 1)
+  std::uint16_t closeCode = 1006;      // the peer's, once its close frame came
+  std::uint8_t partial[14];            // an incomplete frame header carried over from the last read
   std::uint8_t partialLen = 0;
-  detail::FrameHeader frame;  // the frame whose payload is being read
-  bool inPayload = false;
-  std::uint64_t remaining = 0;  // payload bytes of `frame` still to come
-  std::size_t maskPos = 0;
+  std::uint8_t maskPos = 0;
+  std::uint8_t ctrlLen = 0;
   std::uint8_t msgOpcode = 0;  // kText or kBinary while a message is open
-  bool msgCompressed = false;
-  std::uint64_t msgRawLen = 0;    // bytes received for the message, compressed or not
-  std::vector<std::uint8_t> msg;  // a fragmented or compressed message so far
-  Buffer whole;                   // a one-frame message spanning reads, filled in place
-  std::size_t wholeFill = 0;
   detail::Utf8Validator utf8;
-  // A control frame's payload while it arrives (made on demand: an idle connection has none).
-  std::unique_ptr<std::uint8_t[]> ctrl;
-  std::size_t ctrlLen = 0;
+  bool inPayload = false;
+  bool msgCompressed = false;
+  bool autoPong = true;
 
   // Closing.
   bool failed = false;  // a protocol error: nothing more is parsed
   bool closeSent = false, closeReceived = false, closeEmitted = false;
-  int closeCode = 1006;
-  Buffer closeReason;
-  TimeoutPtr closeTimer;
-  TimeoutPtr handshakeTimer;
-  http::ClientRequestPtr request;  // the client's handshake request, while connecting
 
   // Writing.
   std::uint8_t sendOpcode = 0;  // an outgoing message left open by send({fin: false})
@@ -63,6 +78,27 @@ struct WebSocket::Impl final : net::internal::SocketConsumer {
   bool pausedForWrite = false;  // reading stopped until the socket drains
   bool drainWait = false;       // a `drain` listener is on the socket
   bool inRead = false;          // onData() is running: small frames gather in the cork buffer
+
+  Assembly& assemble() {
+    if (!assembly) assembly = std::make_unique<Assembly>();
+    return *assembly;
+  }
+  Rare& rareState() {
+    if (!rare) rare = std::make_unique<Rare>();
+    return *rare;
+  }
+  void setCloseTimeout(std::uint64_t ms) {
+    closeTimeout = static_cast<std::uint32_t>(std::min<std::uint64_t>(ms, UINT32_MAX));
+  }
+  // The opening handshake is over (or failed): its timer and request go.
+  void endConnecting() {
+    if (!rare) return;
+    if (rare->handshakeTimer) clearTimeout(rare->handshakeTimer);
+    rare->handshakeTimer.reset();
+    rare->request.reset();
+  }
+  // Whether a message is being assembled out of place (fragments, or a frame spanning reads).
+  bool assembling() const { return assembly && (!assembly->msg.empty() || assembly->wholeFill); }
 
   // Takes over a connected socket whose handshake is done; `head` holds bytes already read.
   void start(const http::SocketPtr& socket, const Buffer& head);
@@ -90,10 +126,15 @@ struct WebSocket::Impl final : net::internal::SocketConsumer {
   void emitClose();
 };
 
+inline WebSocket::Impl* WebSocket::impl() { return static_cast<Impl*>(this); }
+
 namespace detail {
 // The Buffer a small outgoing frame is written into: slices of a per-thread 64 KiB slab, so a
 // small message costs no allocation of its own.
 Buffer frameBuffer(std::size_t n);
+// The Sec-WebSocket-Accept value for `key` (28 characters) into `out`, without an allocation;
+// returns its length.
+std::size_t acceptKeyInto(std::string_view key, char out[29]);
 // The base64 of 16 random bytes (Sec-WebSocket-Key).
 std::string newKey();
 // Comma-separated tokens of a header value (Sec-WebSocket-Protocol); false if one is not a token

@@ -46,7 +46,9 @@ int checkBits(int bits, const char* name) {
 }  // namespace
 
 WebSocketServer::WebSocketServer(ServerOptions options) : opts_(std::move(options)) {}
-WebSocketServer::~WebSocketServer() = default;
+WebSocketServer::~WebSocketServer() {
+  for (const auto& ws : clients_) ws->impl()->server = nullptr;
+}
 
 std::shared_ptr<WebSocketServer> WebSocketServer::create(ServerOptions options) {
   int given =
@@ -161,30 +163,53 @@ void WebSocketServer::handleUpgrade(
   if (socket->destroyed() || !socket->writable()) return;
   if (closed_) return abortHandshake(socket, 503, "");
 
-  auto ws = std::make_shared<WebSocket>();
-  WebSocket::Impl& im = *ws->impl_;
-  std::vector<std::string> lines = {"HTTP/1.1 101 Switching Protocols", "Upgrade: websocket",
-                                    "Connection: Upgrade",
-                                    "Sec-WebSocket-Accept: " + acceptKey(key)};
+  WebSocketPtr ws = std::make_shared<WebSocket::Impl>();
+  WebSocket::Impl& im = *ws->impl();
+  std::string chosen;
   if (!protocols.empty()) {
-    std::string chosen =
-        opts_.handleProtocols ? opts_.handleProtocols(protocols, req) : protocols.front();
-    if (!chosen.empty()) {
-      lines.push_back("Sec-WebSocket-Protocol: " + chosen);
-      ws->protocol_ = chosen;
-    }
+    chosen = opts_.handleProtocols ? opts_.handleProtocols(protocols, req) : protocols.front();
+    if (!chosen.empty()) im.rareState().protocol = chosen;
   }
   if (deflate) {
-    ws->extensions_ = detail::formatResponse(*deflate);
-    lines.push_back("Sec-WebSocket-Extensions: " + ws->extensions_);
+    im.rareState().extensions = detail::formatResponse(*deflate);
     im.pmd = std::make_unique<detail::PerMessageDeflate>(
         *deflate, true, opts_.perMessageDeflate.level, opts_.perMessageDeflate.threshold);
   }
-  emit(Events::headers, lines, req);
-  std::string out;
-  for (const auto& l : lines) {
-    out += l;
+  char accept[29];
+  const std::string_view acceptValue(accept, detail::acceptKeyInto(key, accept));
+  // The response is built in the thread's scratch string: a handshake leaves no freed
+  // temporaries of its own between the connections' long-lived objects (heap fragmentation
+  // showed in the idle cost per connection).
+  thread_local std::string out;
+  if (listenerCount(Events::headers) > 0) {
+    std::vector<std::string> lines = {"HTTP/1.1 101 Switching Protocols", "Upgrade: websocket",
+                                      "Connection: Upgrade",
+                                      "Sec-WebSocket-Accept: " + std::string(acceptValue)};
+    if (!chosen.empty()) lines.push_back("Sec-WebSocket-Protocol: " + chosen);
+    if (deflate) lines.push_back("Sec-WebSocket-Extensions: " + im.rare->extensions);
+    emit(Events::headers, lines, req);
+    out.clear();
+    for (const auto& l : lines) {
+      out += l;
+      out += "\r\n";
+    }
+  } else {
+    out.clear();
+    out +=
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        "Sec-WebSocket-Accept: ";
+    out += acceptValue;
     out += "\r\n";
+    if (!chosen.empty()) {
+      out += "Sec-WebSocket-Protocol: ";
+      out += chosen;
+      out += "\r\n";
+    }
+    if (deflate) {
+      out += "Sec-WebSocket-Extensions: ";
+      out += im.rare->extensions;
+      out += "\r\n";
+    }
   }
   out += "\r\n";
   // Straight to the kernel when it takes it (it does, on a fresh connection): the socket's write
@@ -194,11 +219,11 @@ void WebSocketServer::handleUpgrade(
   ws->url_ = req->url;
   im.maxPayload = opts_.maxPayload;
   im.autoPong = opts_.autoPong;
-  im.closeTimeout = opts_.closeTimeout;
+  im.setCloseTimeout(opts_.closeTimeout);
   im.start(socket, head);
   if (opts_.clientTracking) {
     clients_.insert(ws);
-    im.server = weak_from_this();
+    im.server = this;
   }
   if (cb) cb(ws, req);
   if (!head.empty()) im.onData(head);

@@ -71,27 +71,57 @@ bool parseTokenList(std::string_view value, std::vector<std::string>& out) {
 
 }  // namespace detail
 
-std::string acceptKey(std::string_view key) {
+std::size_t detail::acceptKeyInto(std::string_view key, char out[29]) {
   static constexpr std::string_view kGuid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
-  std::string in(key);
-  in += kGuid;
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
   // Fetched once: OpenSSL 3's implicit fetch behind EVP_sha1() costs a lookup per handshake.
   static EVP_MD* const kSha1 = EVP_MD_fetch(nullptr, "SHA1", nullptr);
-  EVP_Digest(in.data(), in.size(), md, &len, kSha1, nullptr);
-  return Buffer::from(md, len).toString("base64");
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  // The key and the GUID side by side (on the stack for any real key: 24 characters).
+  char buf[128];
+  std::string big;
+  char* in = buf;
+  if (key.size() + kGuid.size() > sizeof buf) {
+    big.resize(key.size() + kGuid.size());
+    in = big.data();
+  }
+  std::memcpy(in, key.data(), key.size());
+  std::memcpy(in + key.size(), kGuid.data(), kGuid.size());
+  EVP_Digest(in, key.size() + kGuid.size(), md, &len, kSha1, nullptr);
+  return static_cast<std::size_t>(
+      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out), md, static_cast<int>(len)));
+}
+
+std::string acceptKey(std::string_view key) {
+  char out[29];
+  return std::string(out, detail::acceptKeyInto(key, out));
 }
 
 WebSocket::Impl::~Impl() {
-  if (ws->socket_) net::internal::dropCorkedOutput(*ws->socket_);
-  if (ws->socket_ && net::internal::consumerOf(*ws->socket_) == this) {
-    net::internal::setConsumer(*ws->socket_, nullptr);
+  if (socket_) net::internal::dropCorkedOutput(*socket_);
+  if (socket_ && net::internal::consumerOf(*socket_) == this) {
+    net::internal::setConsumer(*socket_, nullptr);
   }
 }
 
-WebSocket::WebSocket() : impl_(std::make_unique<Impl>(this)) {}
+WebSocket::WebSocket() = default;
 WebSocket::~WebSocket() = default;
+
+namespace {
+const std::string& orEmpty(const std::string* s) {
+  static const std::string kEmpty;
+  return s ? *s : kEmpty;
+}
+}  // namespace
+
+const std::string& WebSocket::protocol() const {
+  const auto& a = static_cast<const Impl*>(this)->rare;
+  return orEmpty(a ? &a->protocol : nullptr);
+}
+const std::string& WebSocket::extensions() const {
+  const auto& a = static_cast<const Impl*>(this)->rare;
+  return orEmpty(a ? &a->extensions : nullptr);
+}
 
 std::size_t WebSocket::bufferedAmount() const {
   return socket_ && !socket_->destroyed() ? socket_->writableLength() : 0;
@@ -114,7 +144,7 @@ void failLater(std::function<void(const Error&)> cb, Error err) {
 bool WebSocket::send(const Buffer& data, SendOptions options,
                      std::function<void(const Error&)> cb) {
   if (state_ == CONNECTING) throw Exception("ERR_WS_NOT_OPEN", notOpen(state_).message);
-  Impl& im = *impl_;
+  Impl& im = *impl();
   if (state_ != OPEN || im.closeSent) {
     failLater(std::move(cb), notOpen(state_));
     return false;
@@ -159,14 +189,14 @@ void checkControl(const WebSocket& ws, const Buffer& data) {
 
 void WebSocket::ping(const Buffer& data, std::function<void(const Error&)> cb) {
   checkControl(*this, data);
-  if (state_ != OPEN || impl_->closeSent) return failLater(std::move(cb), notOpen(state_));
-  impl_->sendFrame(detail::kPing, true, false, data.data(), data.size(), nullptr, std::move(cb));
+  if (state_ != OPEN || impl()->closeSent) return failLater(std::move(cb), notOpen(state_));
+  impl()->sendFrame(detail::kPing, true, false, data.data(), data.size(), nullptr, std::move(cb));
 }
 
 void WebSocket::pong(const Buffer& data, std::function<void(const Error&)> cb) {
   checkControl(*this, data);
-  if (state_ != OPEN || impl_->closeSent) return failLater(std::move(cb), notOpen(state_));
-  impl_->sendFrame(detail::kPong, true, false, data.data(), data.size(), nullptr, std::move(cb));
+  if (state_ != OPEN || impl()->closeSent) return failLater(std::move(cb), notOpen(state_));
+  impl()->sendFrame(detail::kPong, true, false, data.data(), data.size(), nullptr, std::move(cb));
 }
 
 void WebSocket::close(int code, std::string_view reason) {
@@ -181,7 +211,7 @@ void WebSocket::close(int code, std::string_view reason) {
   if (code == 0 && !reason.empty()) {
     throw Exception("ERR_INVALID_ARG_VALUE", "A reason needs a close code");
   }
-  Impl& im = *impl_;
+  Impl& im = *impl();
   if (state_ == CONNECTING) {
     terminate();
     return;
@@ -203,12 +233,12 @@ void WebSocket::close(int code, std::string_view reason) {
 }
 
 void WebSocket::terminate() {
-  Impl& im = *impl_;
+  Impl& im = *impl();
   if (state_ == CLOSED) return;
   if (state_ == CONNECTING) {
     auto keep = im.self;
-    if (im.request) im.request->destroy();
-    im.request.reset();
+    if (im.rare && im.rare->request) im.rare->request->destroy();
+    im.endConnecting();
     im.emitError(
         Error("ERR_WS_ABORTED", "WebSocket was closed before the connection was established"));
     im.emitClose();
@@ -228,22 +258,22 @@ void WebSocket::pause() {
 
 void WebSocket::resume() {
   userPaused_ = false;
-  if (socket_ && !impl_->pausedForWrite) socket_->resume();
+  if (socket_ && !impl()->pausedForWrite) socket_->resume();
 }
 
 // --- the reader ---------------------------------------------------------------------------
 
 void WebSocket::Impl::start(const http::SocketPtr& socket, const Buffer& head) {
   (void)head;
-  ws->socket_ = socket;
-  self = ws->shared_from_this();
-  ws->state_ = OPEN;
+  socket_ = socket;
+  self = shared_from_this();
+  state_ = OPEN;
   socket->setTimeout(0);
   socket->setNoDelay(true);
   // Errors reach onError() (ignored: the close that follows reports them, 1006), so a peer's
   // reset never ends the process.
   net::internal::setConsumer(*socket, this);
-  if (ws->userPaused_) socket->pause();
+  if (userPaused_) socket->pause();
 }
 
 void WebSocket::Impl::onData(const Buffer& chunk) {
@@ -252,7 +282,7 @@ void WebSocket::Impl::onData(const Buffer& chunk) {
   process(chunk);
   inRead = false;
   flushBatch();
-  const auto& s = ws->socket_;
+  const auto& s = socket_;
   if (s && !pausedForWrite && !s->destroyed() && s->writableNeedDrain()) {
     // The peer does not read what we send (our answers pile up): stop reading it until the
     // socket drains, so memory stays bounded by what the application itself sends.
@@ -266,7 +296,7 @@ void WebSocket::Impl::process(Buffer chunk) {
   std::uint8_t* p = chunk.data();
   const std::size_t n = chunk.size();
   std::size_t off = 0;
-  while (off < n && !failed && !closeReceived && ws->state_ != CLOSED) {
+  while (off < n && !failed && !closeReceived && state_ != CLOSED) {
     if (!inPayload) {
       FrameHeader h;
       HeaderResult r;
@@ -317,7 +347,7 @@ void WebSocket::Impl::process(Buffer chunk) {
 }
 
 bool WebSocket::Impl::startFrame() {
-  const bool isServer = !ws->isClient_;
+  const bool isServer = !isClient_;
   if (isServer && !frame.masked) {
     fail(1002, "WS_ERR_EXPECTED_MASK", "Invalid WebSocket frame: MASK must be set");
     return false;
@@ -344,11 +374,16 @@ bool WebSocket::Impl::startFrame() {
       }
       msgOpcode = frame.opcode;
       msgCompressed = frame.rsv1;
-      msgRawLen = 0;
       utf8.reset();
     }
-    msgRawLen += frame.length;
-    if (msgRawLen > maxPayload) {
+    // A message in one frame is bounded by its length; a fragmented one counts in its assembly.
+    std::uint64_t rawLen = frame.length;
+    if (!frame.fin || frame.opcode == detail::kContinuation) {
+      Assembly& a = assemble();
+      if (frame.opcode != detail::kContinuation) a.rawLen = 0;
+      rawLen = a.rawLen += frame.length;
+    }
+    if (rawLen > maxPayload) {
       fail(1009, "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH", "Max payload size exceeded");
       return false;
     }
@@ -367,12 +402,14 @@ bool WebSocket::Impl::startFrame() {
 }
 
 void WebSocket::Impl::payload(Buffer& chunk, std::uint8_t* p, std::size_t n) {
-  if (frame.masked) maskPos = detail::applyMask(p, n, frame.mask, maskPos);
+  if (frame.masked) {
+    maskPos = static_cast<std::uint8_t>(detail::applyMask(p, n, frame.mask, maskPos));
+  }
   remaining -= n;
   const bool last = remaining == 0;
   if (frame.opcode & 0x08) {
     std::memcpy(ctrl.get() + ctrlLen, p, n);
-    ctrlLen += n;
+    ctrlLen = static_cast<std::uint8_t>(ctrlLen + n);
     if (last) {
       inPayload = false;
       controlFrame();
@@ -381,14 +418,14 @@ void WebSocket::Impl::payload(Buffer& chunk, std::uint8_t* p, std::size_t n) {
   }
   const bool text = msgOpcode == detail::kText;
   if (msgCompressed) {
-    auto r = pmd->decompress(p, n, false, maxPayload, msg);
+    auto r = pmd->decompress(p, n, false, maxPayload, assemble().msg);
     if (r == detail::PerMessageDeflate::Inflate::kTooBig) {
       return fail(1009, "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH", "Max payload size exceeded");
     }
     if (r != detail::PerMessageDeflate::Inflate::kOk) {
       return fail(1007, "WS_ERR_INFLATE", "Invalid compressed data");
     }
-  } else if (frame.fin && msg.empty() && wholeFill == 0 && n == frame.length) {
+  } else if (frame.fin && n == frame.length && !assembling()) {
     // The whole message in this read: delivered as a view of the read buffer, no copy.
     if (text && !detail::isValidUtf8(p, n)) {
       return fail(1007, "WS_ERR_INVALID_UTF8", "Invalid WebSocket frame: invalid UTF-8 sequence");
@@ -396,17 +433,19 @@ void WebSocket::Impl::payload(Buffer& chunk, std::uint8_t* p, std::size_t n) {
     inPayload = false;
     msgOpcode = 0;
     std::int64_t at = p - chunk.data();
-    ws->emit(Events::message, chunk.subarray(at, at + static_cast<std::int64_t>(n)), !text);
+    emit(Events::message, chunk.subarray(at, at + static_cast<std::int64_t>(n)), !text);
     return;
-  } else if (frame.fin && msg.empty()) {
+  } else if (frame.fin && (!assembly || assembly->msg.empty())) {
     // One frame spanning reads: filled in place in a Buffer of its exact size.
-    if (wholeFill == 0) whole = Buffer::allocUnsafe(static_cast<std::size_t>(frame.length));
-    std::memcpy(whole.data() + wholeFill, p, n);
-    wholeFill += n;
+    Assembly& a = assemble();
+    if (a.wholeFill == 0) a.whole = Buffer::allocUnsafe(static_cast<std::size_t>(frame.length));
+    std::memcpy(a.whole.data() + a.wholeFill, p, n);
+    a.wholeFill += n;
     if (text && !utf8.feed(p, n)) {
       return fail(1007, "WS_ERR_INVALID_UTF8", "Invalid WebSocket frame: invalid UTF-8 sequence");
     }
   } else {
+    auto& msg = assemble().msg;
     msg.insert(msg.end(), p, p + n);
     if (text && !utf8.feed(p, n)) {
       return fail(1007, "WS_ERR_INVALID_UTF8", "Invalid WebSocket frame: invalid UTF-8 sequence");
@@ -422,6 +461,7 @@ void WebSocket::Impl::endMessage() {
   const bool binary = msgOpcode == detail::kBinary;
   Buffer out;
   if (msgCompressed) {
+    auto& msg = assemble().msg;
     auto r = pmd->decompress(nullptr, 0, true, maxPayload, msg);
     if (r == detail::PerMessageDeflate::Inflate::kTooBig) {
       return fail(1009, "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH", "Max payload size exceeded");
@@ -437,19 +477,23 @@ void WebSocket::Impl::endMessage() {
     if (!binary && !utf8.complete()) {
       return fail(1007, "WS_ERR_INVALID_UTF8", "Invalid WebSocket frame: invalid UTF-8 sequence");
     }
-    if (wholeFill) {
-      out = std::move(whole);
-      whole = Buffer();
-    } else if (!msg.empty()) {
-      out = Buffer::from(msg.data(), msg.size());
+    // (An empty message, or one in a single frame that fits its read, has no assembly.)
+    if (assembly && assembly->wholeFill) {
+      out = std::move(assembly->whole);
+      assembly->whole = Buffer();
+    } else if (assembly && !assembly->msg.empty()) {
+      out = Buffer::from(assembly->msg.data(), assembly->msg.size());
     }
   }
-  msg.clear();
-  if (msg.capacity() > 1024 * 1024) msg = {};  // a large message's memory is not kept
-  wholeFill = 0;
+  if (assembly) {
+    auto& msg = assembly->msg;
+    msg.clear();
+    if (msg.capacity() > 1024 * 1024) msg = {};  // a large message's memory is not kept
+    assembly->wholeFill = 0;
+  }
   msgOpcode = 0;
   msgCompressed = false;
-  ws->emit(Events::message, out, binary);
+  emit(Events::message, out, binary);
 }
 
 void WebSocket::Impl::controlFrame() {
@@ -474,28 +518,29 @@ void WebSocket::Impl::controlFrame() {
         }
       }
       closeReceived = true;
-      closeCode = code;
-      closeReason = ctrlLen > 2 ? data.subarray(2) : Buffer();
+      closeCode = static_cast<std::uint16_t>(code);
+      Buffer& reason = rareState().closeReason;
+      reason = ctrlLen > 2 ? data.subarray(2) : Buffer();
       if (!closeSent) {
-        ws->state_ = CLOSING;
+        state_ = CLOSING;
         // Answered with the same code and reason (an empty close for none).
-        sendClose(code == 1005 ? 0 : code, closeReason.view());
+        sendClose(code == 1005 ? 0 : code, reason.view());
       }
-      if (ws->socket_) {
+      if (socket_) {
         flushBatch();
-        ws->socket_->end();
+        socket_->end();
       }
       armCloseTimer();
       return;
     }
     case detail::kPing:
-      if (autoPong && ws->state_ == OPEN && !closeSent) {
+      if (autoPong && state_ == OPEN && !closeSent) {
         sendFrame(detail::kPong, true, false, data.data(), data.size(), nullptr, nullptr);
       }
-      ws->emit(Events::ping, data);
+      emit(Events::ping, data);
       return;
     default:
-      ws->emit(Events::pong, data);
+      emit(Events::pong, data);
       return;
   }
 }
@@ -504,11 +549,11 @@ void WebSocket::Impl::fail(int code, const std::string& errCode, const std::stri
   if (failed) return;
   failed = true;
   auto keep = self;
-  if (ws->state_ == OPEN) ws->state_ = CLOSING;
+  if (state_ == OPEN) state_ = CLOSING;
   if (!closeSent) sendClose(code, {});
-  if (ws->socket_) {
+  if (socket_) {
     flushBatch();
-    ws->socket_->end();
+    socket_->end();
   }
   armCloseTimer();
   Error err(errCode, message);
@@ -521,13 +566,13 @@ void WebSocket::Impl::fail(int code, const std::string& errCode, const std::stri
 bool WebSocket::Impl::sendFrame(std::uint8_t opcode, bool fin, bool rsv1, const std::uint8_t* p,
                                 std::size_t n, const Buffer* data,
                                 std::function<void(const Error&)> cb) {
-  const auto& s = ws->socket_;
+  const auto& s = socket_;
   if (!s || s->destroyed() || s->writableEnded()) {
-    failLater(std::move(cb), notOpen(ws->state_));
+    failLater(std::move(cb), notOpen(state_));
     return false;
   }
   std::uint8_t mask[4];
-  const bool masked = ws->isClient_;
+  const bool masked = isClient_;
   if (masked) detail::randomMask(mask);
   const std::size_t hs = 2 + (n < 126 ? 0 : n <= 0xFFFF ? 2 : 8) + (masked ? 4 : 0);
   if (inRead && !cb && n <= 4096) {
@@ -571,7 +616,7 @@ bool WebSocket::Impl::sendFrame(std::uint8_t opcode, bool fin, bool rsv1, const 
 }
 
 bool WebSocket::Impl::flushBatch() {
-  const auto& s = ws->socket_;
+  const auto& s = socket_;
   if (!s || net::internal::uncorkOutput(*s)) return true;
   watchDrain();
   return false;
@@ -591,22 +636,22 @@ void WebSocket::Impl::sendClose(int code, std::string_view reason) {
 }
 
 void WebSocket::Impl::armCloseTimer() {
-  if (closeTimer || !ws->socket_) return;
-  WebSocket* raw = ws;
-  closeTimer = setTimeout(
+  if ((rare && rare->closeTimer) || !socket_) return;
+  Impl* raw = this;
+  rareState().closeTimer = setTimeout(
       [raw] {
-        raw->impl_->closeTimer.reset();
+        raw->rare->closeTimer.reset();
         if (raw->socket_) raw->socket_->destroy();
       },
       closeTimeout);
 }
 
 void WebSocket::Impl::watchDrain() {
-  if (drainWait || !ws->socket_) return;
+  if (drainWait || !socket_) return;
   drainWait = true;
-  WebSocket* raw = ws;
-  ws->socket_->once(net::Socket::Events::drain, [raw] {
-    Impl& im = *raw->impl_;
+  Impl* raw = this;
+  socket_->once(net::Socket::Events::drain, [raw] {
+    Impl& im = *raw;
     im.drainWait = false;
     if (im.pausedForWrite) {
       im.pausedForWrite = false;
@@ -619,27 +664,27 @@ void WebSocket::Impl::watchDrain() {
 void WebSocket::Impl::onSocketClose() { emitClose(); }
 
 void WebSocket::Impl::emitError(const Error& err) {
-  if (ws->listenerCount(EventEmitter::Events::error) > 0)
-    ws->emit(EventEmitter::Events::error, err);
+  if (listenerCount(EventEmitter::Events::error) > 0) emit(EventEmitter::Events::error, err);
 }
 
 void WebSocket::Impl::emitClose() {
   if (closeEmitted) return;
   closeEmitted = true;
-  ws->state_ = CLOSED;
-  if (closeTimer) clearTimeout(closeTimer);
-  closeTimer.reset();
-  if (handshakeTimer) clearTimeout(handshakeTimer);
-  handshakeTimer.reset();
-  request.reset();
+  state_ = CLOSED;
+  if (rare && rare->closeTimer) {
+    clearTimeout(rare->closeTimer);
+    rare->closeTimer.reset();
+  }
+  endConnecting();
   auto keep = std::move(self);
-  if (auto srv = server.lock()) srv->forget(keep);
-  ws->emit(Events::close, closeReceived ? closeCode : 1006, closeReason);
-  ws->removeAllListeners();
-  ws->socket_.reset();
+  if (WebSocketServer* srv = std::exchange(server, nullptr)) srv->forget(keep);
+  static const Buffer kNoReason;
+  emit(Events::close, closeReceived ? int{closeCode} : 1006, rare ? rare->closeReason : kNoReason);
+  removeAllListeners();
+  socket_.reset();
   pmd.reset();
-  msg = {};
-  whole = Buffer();
+  assembly.reset();
+  if (rare) rare->closeReason = Buffer();  // (protocol() and extensions() stay)
 }
 
 }  // namespace evnode::ws

@@ -67,6 +67,52 @@ TEST(WsApi, NoServerModeRoutesUpgradesByPath) {
   EXPECT_TRUE(wss->clients().empty());  // the server's end left clients() at its close
 }
 
+// An idle connection's memory (issue 20): once the handshake is done, the upgrade's request is
+// not kept (the WebSocket keeps its url), and what the handshake agreed on, held on demand, is
+// still there after the close.
+TEST(WsApi, UpgradeRequestIsNotKeptAfterTheHandshake) {
+  EVNODE_WATCHDOG(20);
+  auto wss = WebSocketServer::create({.port = 0, .host = "127.0.0.1"});
+  std::weak_ptr<http::RequestPtr::element_type> upgradeReq;
+  WebSocketPtr server, client;
+  std::vector<std::string> log;
+  wss->on(WebSocketServer::Events::connection,
+          [&](const WebSocketPtr& ws, const http::RequestPtr& req) {
+            upgradeReq = req;
+            server = ws;
+            WebSocket* raw = ws.get();
+            ws->on(WebSocket::Events::message, [&, raw](const Buffer& b, bool) {
+              log.push_back(std::string("request kept: ") + (upgradeReq.expired() ? "no" : "yes"));
+              raw->send(b);
+            });
+          });
+  wss->on(WebSocketServer::Events::listening, [&] {
+    client = WebSocket::connect(url(wss->address().port, "/room?x=1"), {.protocols = {"chat"}});
+    WebSocket* c = client.get();
+    client->on(WebSocket::Events::open, [c] { c->send("ping me"); });
+    client->on(WebSocket::Events::message, [&, c](const Buffer& b, bool) {
+      log.push_back("echo " + std::string(b.view()));
+      c->close(4000, "done");
+    });
+    client->on(WebSocket::Events::close, [&](int code, const Buffer& reason) {
+      log.push_back("close " + std::to_string(code) + " " + std::string(reason.view()));
+      wss->close();
+    });
+  });
+  run();
+  ASSERT_EQ(log.size(), 3u);
+  EXPECT_EQ(log[0], "request kept: no");
+  EXPECT_EQ(log[1], "echo ping me");
+  EXPECT_EQ(log[2], "close 4000 done");
+  ASSERT_TRUE(server && client);
+  EXPECT_EQ(server->readyState(), WebSocket::CLOSED);
+  EXPECT_EQ(server->url(), "/room?x=1");
+  EXPECT_EQ(server->protocol(), "chat");
+  EXPECT_EQ(client->protocol(), "chat");
+  EXPECT_EQ(server->extensions(), "");
+  EXPECT_TRUE(wss->clients().empty());
+}
+
 TEST(WsApi, VerifyClientProtocolsAndUnexpectedResponse) {
   EVNODE_WATCHDOG(20);
   ServerOptions o;
