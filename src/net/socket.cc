@@ -212,13 +212,10 @@ struct internal::FdSocket final : Socket, evnode::detail::HandleWrap {
   // the batch, the queue sends it.
   void write(std::vector<Buffer>& chunks, WriteCallback cb) {
     OutQueue& out = state().out;
-    if (!out.empty()) {
+    if (!out.empty() || out.hasFile(chunks)) {
+      const bool waiting = !out.empty();  // for writability: the batch goes after the rest
       out.push(chunks, 0, cb);
-      return;  // the queue is waiting for writability
-    }
-    if (out.hasFile(chunks)) {
-      out.push(chunks, 0, cb);
-      sendQueued();
+      if (!waiting) sendQueued();  // a batch holding a file range: the queue sends it all
       return;
     }
     // A batch is a few buffers (a head and a body, a turn's writes): on the stack.
