@@ -59,19 +59,21 @@ void OutQueue::push(std::vector<Buffer>& chunks, std::size_t skip,
   }
   for (auto& c : chunks) items_.push_back(std::move(c));
   chunks.clear();
-  // What the caller's own attempt wrote (only ever made with nothing queued).
-  while (skip > 0) {
-    const std::size_t avail = items_[index_].length() - skip_;
-    if (skip >= avail) {
-      skip -= avail;
-      ++index_;
-      skip_ = 0;
-    } else {
-      skip_ += skip;
-      skip = 0;
-    }
-  }
+  skipBytes(skip);  // what the caller's own attempt wrote (only ever made with nothing queued)
   if (done) done_ = std::move(done);
+}
+
+void OutQueue::skipBytes(std::size_t n) {
+  while (n > 0) {
+    const std::size_t avail = items_[index_].length() - skip_;
+    if (n < avail) {
+      skip_ += n;
+      return;
+    }
+    n -= avail;
+    ++index_;
+    skip_ = 0;
+  }
 }
 
 void OutQueue::push(Buffer chunk) {
@@ -158,17 +160,7 @@ OutQueue::Sent OutQueue::send(int fd, bool tcp) {
         continue;
       }
       n = fd::writeSome(fd, iov, static_cast<std::size_t>(count), fileNext && tcp ? MSG_MORE : 0);
-      for (auto left = static_cast<std::size_t>(std::max(n, 0L)); left > 0;) {
-        const std::size_t avail = items_[index_].length() - skip_;
-        if (left >= avail) {
-          left -= avail;
-          ++index_;
-          skip_ = 0;
-        } else {
-          skip_ += left;
-          left = 0;
-        }
-      }
+      if (n > 0) skipBytes(static_cast<std::size_t>(n));
     }
     if (n < 0) {
       out.result = static_cast<int>(n);

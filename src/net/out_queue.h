@@ -68,6 +68,8 @@ class OutQueue {
  private:
   FileRange* rangeOf(const Buffer& chunk) const;
   std::optional<WriteCallback> clearAll();
+  // Steps over `n` bytes written from the front of the queue (byte chunks only).
+  void skipBytes(std::size_t n);
 
   std::vector<Buffer> items_;
   std::size_t index_ = 0;  // the next item to send
