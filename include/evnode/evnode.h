@@ -32,9 +32,9 @@
 #include "evnode/url.h"
 #include "evnode/version.h"
 #include "evnode/when.h"
-#include "evnode/zlib.h"
-#include "evnode/ws.h"
 #include "evnode/worker_threads.h"
+#include "evnode/ws.h"
+#include "evnode/zlib.h"
 
 /// \namespace evnode
 /// Node.js's networking stack in C++, with Node's names. The loop and timers (loop.h), events
