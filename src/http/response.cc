@@ -340,7 +340,7 @@ ServerResponse& ServerResponse::end(Buffer chunk, Callback cb) {
 
 void ServerResponse::endAtOnce(std::string_view text, const Buffer* body, Callback cb) {
   // The whole response is known: the head with its Content-Length, and a small body next to it,
-  // go straight into the connection's output batch (one write with the other responses of this
+  // go straight into the thread's cork buffer (one write with the other responses of this
   // read), without the Writable queue, _final or a socket write of their own. A larger body
   // follows the head zero-copy.
   ByteBuffer orphan;  // the connection is gone: rendered (for the checks), dropped
