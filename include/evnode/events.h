@@ -244,6 +244,10 @@ class EventEmitter {
   std::size_t countKey(const void* key) const;
 
   detail::ListenerList* list_ = nullptr;  // nullptr: no listener
+
+ protected:
+  /// Whether any event has a listener.
+  bool hasListeners() const { return list_ != nullptr; }
 };
 
 }  // namespace evnode

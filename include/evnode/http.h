@@ -402,6 +402,8 @@ class ServerResponse : public OutgoingMessage {
   bool hasFinal() const override { return !endedAtOnce_; }
   /// False once finished when nothing can see the response any more (see response.cc).
   bool autoDestroy() const override;
+  /// A finished response nobody holds or listens to is freed without `finish` (see Writable).
+  bool unseenFinishMayBeSkipped() const override { return true; }
   void _destroy(const Error& err, std::function<void(const Error&)> cb) override;
 
  private:

@@ -414,6 +414,11 @@ class Writable : public virtual Stream {
   /// buffered or corked through the stream and no _final to run (the caller checks): `finish`
   /// follows on the next tick, exactly as after end(), without the generic bookkeeping.
   void endSent(Callback cb);
+  /// Whether a finish nobody can see may be skipped: when the next tick finds the stream held
+  /// by that tick alone, with no listener and no end() callback, `finish` is not emitted and
+  /// autoDestroy does not run; the stream is simply freed. False unless a subclass's destroy
+  /// does nothing its destructor does not (ServerResponse).
+  virtual bool unseenFinishMayBeSkipped() const { return false; }
   /// A destination a pipe never ends when its source does (Node's process.stdout and stderr).
   void keepOpenAfterPipes() { keepOpenAfterPipes_ = true; }
 

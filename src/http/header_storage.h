@@ -12,6 +12,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/block_cache.h"
+#include "core/thread_instance.h"
 #include "evnode/http.h"
 #include "http/parser.h"
 
@@ -98,9 +100,41 @@ struct HeaderStorage {
   }
 
  private:
+  // Bounds on what is kept: enough lists for the requests of a few pipelined reads in flight,
+  // and no list that a large head made big.
+  static constexpr std::size_t kMaxLists = 32;
+  static constexpr std::size_t kMaxFields = 32;
+  static constexpr std::size_t kMaxStringBytes = 2048;
+  // A stack of lists; taking and giving back swaps vectors (three pointers), nothing is moved
+  // or destroyed.
+  struct Spares {
+    HeaderList lists[kMaxLists];
+    std::size_t count = 0;
+  };
+  // The thread's spares, or null once the thread is exiting (messages may still be destroyed
+  // while the loop is torn down).
+  static Spares* spares() { return evnode::detail::threadInstance<Spares>(); }
+
   // When `list` has no storage, swaps a spare in (with its stale entries) and returns true.
-  static bool takeSpare(HeaderList& list);
-  static void keep(HeaderList& list);
+  // Inline, as keep(): twice per request each, where a call costs as much as the work.
+  static bool takeSpare(HeaderList& list) {
+    Spares* s = spares();
+    if (!s || list.capacity() != 0 || s->count == 0) return false;
+    list.swap(s->lists[--s->count]);
+    return true;
+  }
+  static void keep(HeaderList& list) {
+    if (list.capacity() > kMaxFields) return;
+    Spares* s = spares();
+    if (!s || s->count == kMaxLists) return;
+    std::size_t bytes = 0;
+    for (const auto& [n, v] : list) bytes += n.capacity() + v.capacity();
+    if (bytes > kMaxStringBytes) list.clear();
+    if constexpr (evnode::detail::kCheckRecycled) scribble(list);
+    s->lists[s->count++].swap(list);
+  }
+  // Whatever a caller could still read of an old message comes out as '~'s.
+  static void scribble(HeaderList& list);
 };
 
 }  // namespace evnode::http

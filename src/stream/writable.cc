@@ -338,6 +338,11 @@ void Writable::endSent(Callback cb) {
 void Writable::finishOnNextTick() {
   ++pendingcb_;
   evnode::detail::queueTick([this, keep = self()] {
+    if (keep.use_count() == 1 && !hasListeners() && (!st_ || st_->onFinished.empty()) &&
+        unseenFinishMayBeSkipped()) {
+      --pendingcb_;  // freed when this returns: nothing could tell `finish` from no `finish`
+      return;
+    }
     if (needFinish()) {
       finishNow();
     } else {
