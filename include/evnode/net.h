@@ -184,8 +184,10 @@ class Socket : public Duplex {
   void listenerRemoved(const void* key) override;
   // Links an accepted socket to its server and starts it (reading unless paused).
   void attachTo(Server* server, bool pauseOnConnect);
-  // What a socket needs only once it is used (byte counts, a timer, a connect or a write in
-  // progress): allocated on first use and kept, so an idle connection has none of it.
+  // What only some sockets need (a timer, a connect, output the kernel did not take at once,
+  // options set before the descriptor opened): allocated on first use and kept, so a connection
+  // whose writes the kernel takes at once (an idle one, most busy ones) has none of it. The byte
+  // counts are the FdSocket's own.
   struct State;
   State& state();
   internal::FdSocket* impl() const;  // nullptr for a layered socket

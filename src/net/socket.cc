@@ -1,9 +1,10 @@
 // net::Socket over a descriptor that net's poller watches (poller.h): connect, reads into pooled
 // slabs, vectored writes, half-close, timeouts, destroy.
 //
-// The socket, its watcher and the few flags an idle connection needs are one allocation
-// (internal::FdSocket); what only a used socket needs (byte counts, a timer, a connect or a blocked
-// write) is Socket::State, made on first use.
+// The socket, its watcher, its byte counts and the few flags an idle connection needs are one
+// allocation (internal::FdSocket); what only some sockets need (a timer, a connect, a blocked
+// write, options set before the descriptor opened) is Socket::State, made on first use, so a
+// connection that reads and writes what the kernel takes at once never has one.
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <uv.h>
@@ -38,13 +39,11 @@ const Error kNoError;  // what a close without an error reports
 }  // namespace
 
 struct Socket::State {
-  // Made by a connection's first read: recycled per thread, not malloc'd per connection.
+  // Recycled per thread, not malloc'd per connection.
   static void* operator new(std::size_t n) { return evnode::detail::BlockCache<State>::get(n); }
   static void operator delete(void* p, std::size_t n) {
     evnode::detail::BlockCache<State>::put(p, n);
   }
-  std::uint64_t bytesRead = 0;
-  std::uint64_t bytesWritten = 0;
   std::uint64_t timeoutMs = 0;
   TimeoutPtr timer;
   OutQueue out;  // what the kernel did not take at once (out_queue.h)
@@ -172,7 +171,7 @@ struct internal::FdSocket final : Socket, evnode::detail::HandleWrap {
       if (slab.size == 0) return;  // the thread is exiting
       long n = fd::readSome(fd_, slab.data, slab.size);
       if (n > 0) {
-        state().bytesRead += static_cast<std::uint64_t>(n);
+        nRead += static_cast<std::uint64_t>(n);
         activity();
         // The buffer is a view of the pooled slab: no copy, no allocation.
         Buffer chunk = takeReadSlab(slab, static_cast<std::size_t>(n));
@@ -211,8 +210,10 @@ struct internal::FdSocket final : Socket, evnode::detail::HandleWrap {
   // completes `cb` when all is written. Behind output already queued, or with a file range in
   // the batch, the queue sends it.
   void write(std::vector<Buffer>& chunks, WriteCallback cb) {
-    OutQueue& out = state().out;
-    if (!out.empty() || out.hasFile(chunks)) {
+    // A file range's marker was made by the queue (addFile), so a socket without one has
+    // neither a queue nor a file to send.
+    if (st_ && (!st_->out.empty() || st_->out.hasFile(chunks))) {
+      OutQueue& out = st_->out;
       const bool waiting = !out.empty();  // for writability: the batch goes after the rest
       out.push(chunks, 0, cb);
       if (!waiting) sendQueued();  // a batch holding a file range: the queue sends it all
@@ -236,7 +237,7 @@ struct internal::FdSocket final : Socket, evnode::detail::HandleWrap {
     }
     long r = fd::writeSome(fd_, iov, n);
     if (r == static_cast<long>(total)) {
-      st_->bytesWritten += total;
+      nWritten += total;
       activity();
       cb();
       return;
@@ -247,10 +248,10 @@ struct internal::FdSocket final : Socket, evnode::detail::HandleWrap {
     }
     const std::size_t done = r > 0 ? static_cast<std::size_t>(r) : 0;
     if (done) {
-      st_->bytesWritten += done;
+      nWritten += done;
       activity();
     }
-    out.push(chunks, done, cb);  // the bytes stay alive until they are written
+    state().out.push(chunks, done, cb);  // the bytes stay alive until they are written
     syncPoll(false);
   }
 
@@ -258,7 +259,7 @@ struct internal::FdSocket final : Socket, evnode::detail::HandleWrap {
   // no callback of their own (the Writable is idle; its next write queues behind them).
   void queueRest(std::string_view bytes, const Buffer* then, std::size_t done,
                  Buffer (*keep)(std::string_view)) {
-    OutQueue& out = st_->out;
+    OutQueue& out = state().out;
     const std::size_t fromBytes = std::min(done, bytes.size());
     bytes.remove_prefix(fromBytes);
     done -= fromBytes;
@@ -274,7 +275,7 @@ struct internal::FdSocket final : Socket, evnode::detail::HandleWrap {
     OutQueue& out = st_->out;
     const OutQueue::Sent sent = out.send(fd_, !isPipe_);
     if (sent.sent) {
-      st_->bytesWritten += sent.sent;
+      nWritten += sent.sent;
       activity();
     }
     if (sent.result == UV_EAGAIN) {
@@ -496,6 +497,10 @@ struct internal::FdSocket final : Socket, evnode::detail::HandleWrap {
 
   Watcher watch;
   Server* server = nullptr;  // the accepting server, told when this connection closes
+  // bytesRead() and bytesWritten(): every socket that connects counts them, so they live here
+  // rather than in the State (whose 176 bytes an idle connection would then carry).
+  std::uint64_t nRead = 0;
+  std::uint64_t nWritten = 0;
 };
 
 namespace {
@@ -633,8 +638,14 @@ void Socket::touchTimeout() {
 }
 
 std::uint64_t Socket::timeout() const { return st_ ? st_->timeoutMs : 0; }
-std::uint64_t Socket::bytesRead() const { return st_ ? st_->bytesRead : 0; }
-std::uint64_t Socket::bytesWritten() const { return st_ ? st_->bytesWritten : 0; }
+std::uint64_t Socket::bytesRead() const {
+  const FdSocket* im = impl();
+  return im ? im->nRead : 0;
+}
+std::uint64_t Socket::bytesWritten() const {
+  const FdSocket* im = impl();
+  return im ? im->nWritten : 0;
+}
 
 void Socket::_read(std::size_t) {
   if (FdSocket* im = impl()) im->startReading();
@@ -793,6 +804,7 @@ Socket& Socket::setKeepAlive(bool enable, std::uint64_t initialDelayMs) {
 }
 
 Socket& Socket::setTimeout(std::uint64_t ms, std::function<void()> cb) {
+  if (ms == 0 && !st_) return *this;  // no timer to clear (a WebSocket's setTimeout(0))
   State& st = state();
   st.timeoutMs = ms;
   if (st.timer) {
@@ -949,9 +961,8 @@ bool FdSocket::writeNow(Socket& s, std::string_view bytes, const Buffer* then,
     iov[n++] = {const_cast<std::uint8_t*>(then->data()), then->length()};
   }
   const long r = fd::writeSome(im->fd_, iov, n);
-  State& st = s.state();
   if (r == static_cast<long>(total)) {
-    st.bytesWritten += total;
+    im->nWritten += total;
     im->activity();
     return true;
   }
@@ -965,7 +976,7 @@ bool FdSocket::writeNow(Socket& s, std::string_view bytes, const Buffer* then,
   }
   const std::size_t done = r > 0 ? static_cast<std::size_t>(r) : 0;
   if (done) {
-    st.bytesWritten += done;
+    im->nWritten += done;
     im->activity();
   }
   im->queueRest(bytes, then, done, keep);
