@@ -177,8 +177,9 @@ struct internal::FdSocket final : Socket, evnode::detail::HandleWrap {
         Buffer chunk = takeReadSlab(slab, static_cast<std::size_t>(n));
         if (direct()) {
           consumer_->onData(chunk);
-        } else if (!push(std::move(chunk))) {
-          wantRead_ = false;
+        } else {
+          if (consumerLazy()) registerConsumer();  // the stream's path needs its listener
+          if (!push(std::move(chunk))) wantRead_ = false;
         }
         if (static_cast<std::size_t>(n) < slab.size) return;
       } else if (n == 0) {
@@ -201,9 +202,11 @@ struct internal::FdSocket final : Socket, evnode::detail::HandleWrap {
 
   // Whether a read may skip the stream: what push() would do is emit `data` to the consumer's
   // listener and nothing else (flowing, nothing buffered, no decoder, no other listener).
+  // A lazy consumer (setConsumer's `lazy`) has no listener of its own yet.
   bool direct() const {
     return consumerDirect_ && readableLength() == 0 && readableFlowing().value_or(false) &&
-           readableEncoding().empty() && listenerCount(Readable::Events::data) == 1;
+           readableEncoding().empty() &&
+           listenerCount(Readable::Events::data) == (consumerData_ != 0 ? 1u : 0u);
   }
 
   // Writes now what the kernel takes, keeps the rest for when the descriptor is writable;
@@ -482,7 +485,12 @@ struct internal::FdSocket final : Socket, evnode::detail::HandleWrap {
   }
 
   // net::internal::setConsumer and writeNow (direct.h).
-  static void setConsumer(Socket& s, SocketConsumer* c);
+  static void setConsumer(Socket& s, SocketConsumer* c, bool lazy);
+  // The consumer is attached, still wanted, and its listeners are not registered yet.
+  bool consumerLazy() const { return consumer_ && consumerDirect_ && consumerData_ == 0; }
+  // Registers the consumer's `error` and `data` listeners, ahead of the others (where they
+  // would be had they been registered at attach time).
+  void registerConsumer();
   static bool writeNow(Socket& s, std::string_view bytes, const Buffer* then,
                        Buffer (*keep)(std::string_view));
   static SocketConsumer* consumerOf(const Socket& s) { return s.consumer_; }
@@ -684,6 +692,11 @@ void Socket::_final(std::function<void(const Error&)> cb) {
 
 void Socket::_destroy(const Error& err, std::function<void(const Error&)> cb) {
   connecting_ = false;
+  // The `error` to come goes to the consumer's listener, as it would to one registered eagerly
+  // (and never counts as unhandled while a consumer is attached).
+  if (err && consumer_ && consumerDirect_ && consumerData_ == 0 && hasHandle_) {
+    impl()->registerConsumer();
+  }
   if (st_) {
     std::unique_ptr<State::Connecting> conn = std::move(st_->conn);
     if (conn && err) {
@@ -744,9 +757,18 @@ void Socket::emitCloseEvent() {
   }
 }
 
+void Socket::newListener(const void* key) {
+  if ((key == &Readable::Events::data || key == &Readable::Events::readable) && consumer_ &&
+      consumerDirect_ && consumerData_ == 0) {
+    impl()->registerConsumer();  // a lazy consumer's listener goes first
+  }
+  Duplex::newListener(key);
+}
+
 void Socket::listenerRemoved(const void* key) {
   Duplex::listenerRemoved(key);
   if (!consumer_) return;
+  if (key == &Readable::Events::data && consumerData_ == 0) return;  // not a lazy consumer's
   if (key == nullptr) {
     // removeAllListeners(): the consumer's listeners are gone (it is still told of `close`).
     consumerData_ = consumerError_ = 0;
@@ -918,7 +940,22 @@ bool writeRest(Socket& s, std::string_view bytes, const Buffer* then,
 }
 }  // namespace
 
-void FdSocket::setConsumer(Socket& s, SocketConsumer* c) {
+void FdSocket::registerConsumer() {
+  // The listeners ask the socket for its consumer: once `close` has detached it (leaving them
+  // to the removeAllListeners() that follows), they do nothing.
+  Socket* sp = this;
+  // The data listener's id first: prependListener's newListener(data) sees the consumer as
+  // registered (no recursion), and the flow it starts is what the attach already started.
+  consumerData_ = ~ListenerId{0};
+  consumerData_ = prependListener(Readable::Events::data, [sp](const Buffer& chunk) {
+    if (SocketConsumer* now = sp->consumer_) now->onData(chunk);
+  });
+  consumerError_ = prependListener(Stream::Events::error, [sp](const Error& err) {
+    if (SocketConsumer* now = sp->consumer_) now->onError(err);
+  });
+}
+
+void FdSocket::setConsumer(Socket& s, SocketConsumer* c, bool lazy) {
   if (s.consumer_) {
     s.consumerDirect_ = false;  // before off(): listenerRemoved has nothing to undo then
     if (s.consumerData_) s.off(Readable::Events::data, s.consumerData_);
@@ -927,6 +964,15 @@ void FdSocket::setConsumer(Socket& s, SocketConsumer* c) {
     s.consumer_ = nullptr;
   }
   if (!c) return;
+  if (lazy && s.hasHandle_) {
+    // No listener yet: the stream flows as a `data` listener would make it (Readable's
+    // newListener), and reads go to the consumer directly until something needs the stream's
+    // path (registerConsumer).
+    s.consumer_ = c;
+    s.consumerDirect_ = true;
+    s.impl()->Readable::newListener(&Readable::Events::data);
+    return;
+  }
   // The listeners ask the socket for its consumer: once `close` has detached it (leaving them
   // to the removeAllListeners() that follows), they do nothing.
   Socket* sp = &s;
@@ -988,8 +1034,8 @@ Error internal::startAttempt(Socket& socket, const std::string& ip, int family, 
   return FdSocket::startAttempt(socket, ip, family, port, localPort);
 }
 
-void internal::setConsumer(Socket& socket, SocketConsumer* consumer) {
-  FdSocket::setConsumer(socket, consumer);
+void internal::setConsumer(Socket& socket, SocketConsumer* consumer, bool lazy) {
+  FdSocket::setConsumer(socket, consumer, lazy);
 }
 
 internal::SocketConsumer* internal::consumerOf(const Socket& s) { return FdSocket::consumerOf(s); }

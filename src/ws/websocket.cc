@@ -275,8 +275,9 @@ void WebSocket::Impl::start(const http::SocketPtr& socket, const Buffer& head) {
   socket->setTimeout(0);
   socket->setNoDelay(true);
   // Errors reach onError() (ignored: the close that follows reports them, 1006), so a peer's
-  // reset never ends the process.
-  net::internal::setConsumer(*socket, this);
+  // reset never ends the process. Lazy: no listener on the socket until the stream's path is
+  // needed (an idle connection's memory).
+  net::internal::setConsumer(*socket, this, /*lazy=*/true);
   if (userPaused_) socket->pause();
 }
 
