@@ -22,7 +22,8 @@
 #include "ws/impl.h"
 
 #ifdef EVNODE_ASAN
-#include <sanitizer/allocator_interface.h>
+// The sanitizer runtime's count of allocated bytes (GCC ships no header declaring it).
+extern "C" std::size_t __sanitizer_get_current_allocated_bytes();
 #endif
 
 namespace evnode::ws::test {
