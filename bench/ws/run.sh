@@ -31,6 +31,10 @@ cc -O2 -o "$OUT/floor_ws" bench/ws/floor_ws.c -lcrypto
 cc -O2 -o "$OUT/ws_client" bench/ws/ws_client.c
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true  # 10,000 idle connections need fds
 HZ=$(getconf CLK_TCK)
+SPID=
+# A run that fails half way (a refused connection ends the client, and set -e the script) does
+# not leave its server behind, listening on the port of the next run.
+trap '[ -n "$SPID" ] && kill "$SPID" 2>/dev/null; true' EXIT
 
 start() { # LABEL PORT CMD... -> PID in $SPID, waits for the ready line
   local label=$1 port=$2; shift 2
