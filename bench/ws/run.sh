@@ -6,6 +6,9 @@
 #   bench/ws/run.sh [EVNODE_BINARY] [SECONDS]
 #     EVNODE_BINARY  a release build of the CLI (default build/bin/evnode)
 #     SECONDS        per run (default 10)
+#   PARTS="idle idle_warm" bench/ws/run.sh   runs only those parts (default: echo idle idle_warm;
+#                                            the idle parts take seconds, echo minutes)
+#   EVNODE_ONLY=1 ...                        leaves out the Node.js peer
 #
 # echo: 64 connections, each with one 16-byte text message in flight (masked, as a browser
 # sends). The server is pinned to CPU 1 (taskset), the client to CPU 0; the client saturates
@@ -28,6 +31,10 @@ cc -O2 -o "$OUT/floor_ws" bench/ws/floor_ws.c -lcrypto
 cc -O2 -o "$OUT/ws_client" bench/ws/ws_client.c
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true  # 10,000 idle connections need fds
 HZ=$(getconf CLK_TCK)
+SPID=
+# A run that fails half way (a refused connection ends the client, and set -e the script) does
+# not leave its server behind, listening on the port of the next run.
+trap '[ -n "$SPID" ] && kill "$SPID" 2>/dev/null; true' EXIT
 
 start() { # LABEL PORT CMD... -> PID in $SPID, waits for the ready line
   local label=$1 port=$2; shift 2
@@ -105,18 +112,30 @@ idle_warm_run() { # LABEL PORT MODE(idle|tcpidle) CMD...
     'BEGIN { printf "idle_warm\t%s\t%s\tbytes_per_conn=%.0f\n", l, m, (a - b) / 10000 }'
 }
 
+PARTS=${PARTS:-echo idle idle_warm}
+part() { [[ " $PARTS " == *" $1 "* ]]; }
 NODE_OK=0
-NODE_PATH=/usr/share/nodejs node -e "require('ws')" 2>/dev/null && NODE_OK=1
-for client in c evnode; do
-  echo_run floor_ws 18301 "$client" "$OUT/floor_ws" 18301
-  echo_run evnode 18302 "$client" "$EVNODE" ws echo --port 18302
+if [ -z "${EVNODE_ONLY:-}" ]; then
+  NODE_PATH=/usr/share/nodejs node -e "require('ws')" 2>/dev/null && NODE_OK=1
+fi
+if part echo; then
+  for client in c evnode; do
+    echo_run floor_ws 18301 "$client" "$OUT/floor_ws" 18301
+    echo_run evnode 18302 "$client" "$EVNODE" ws echo --port 18302
+    if [ "$NODE_OK" = 1 ]; then
+      echo_run node_ws 18303 "$client" env NODE_PATH=/usr/share/nodejs node bench/ws/node_ws_echo.js 18303
+    fi
+  done
+fi
+if part idle; then
+  idle_run evnode 18304 idle "$EVNODE" ws echo --port 18304
+  idle_run evnode_tcp_echo 18305 tcpidle "$EVNODE" echo --port 18305
   if [ "$NODE_OK" = 1 ]; then
-    echo_run node_ws 18303 "$client" env NODE_PATH=/usr/share/nodejs node bench/ws/node_ws_echo.js 18303
+    idle_run node_ws 18306 idle env NODE_PATH=/usr/share/nodejs node bench/ws/node_ws_echo.js 18306
   fi
-done
-idle_run evnode 18304 idle "$EVNODE" ws echo --port 18304
-idle_run evnode_tcp_echo 18305 tcpidle "$EVNODE" echo --port 18305
-[ "$NODE_OK" = 1 ] && idle_run node_ws 18306 idle env NODE_PATH=/usr/share/nodejs node bench/ws/node_ws_echo.js 18306
-idle_warm_run evnode 18307 idle "$EVNODE" ws echo --port 18307
-idle_warm_run evnode_tcp_echo 18308 tcpidle "$EVNODE" echo --port 18308
+fi
+if part idle_warm; then
+  idle_warm_run evnode 18307 idle "$EVNODE" ws echo --port 18307
+  idle_warm_run evnode_tcp_echo 18308 tcpidle "$EVNODE" echo --port 18308
+fi
 exit 0

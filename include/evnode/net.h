@@ -182,17 +182,22 @@ class Socket : public Duplex {
   static std::shared_ptr<Socket> accept(int fd, bool isPipe, const SocketOptions& opts);
   // A `data` listener removed may be the consumer's (src/net/direct.h).
   void listenerRemoved(const void* key) override;
+  // A `data` or `readable` listener added makes a lazy consumer register its own first.
+  void newListener(const void* key) override;
   // Links an accepted socket to its server and starts it (reading unless paused).
   void attachTo(Server* server, bool pauseOnConnect);
-  // What a socket needs only once it is used (byte counts, a timer, a connect or a write in
-  // progress): allocated on first use and kept, so an idle connection has none of it.
+  // What only some sockets need (a timer, a connect, output the kernel did not take at once,
+  // options set before the descriptor opened): allocated on first use and kept, so a connection
+  // whose writes the kernel takes at once (an idle one, most busy ones) has none of it. The byte
+  // counts are the FdSocket's own.
   struct State;
   State& state();
   internal::FdSocket* impl() const;  // nullptr for a layered socket
   AddressInfo remote() const;
   std::unique_ptr<State> st_;
   std::shared_ptr<Socket> self_;  // held while the handle is open
-  // net::internal::setConsumer (src/net/direct.h): the consumer and its two listeners.
+  // net::internal::setConsumer (src/net/direct.h): the consumer and its two listeners (0 while
+  // a lazy consumer has not registered them yet).
   internal::SocketConsumer* consumer_ = nullptr;
   ListenerId consumerData_ = 0, consumerError_ = 0;
   bool handleOpen_ : 1 = false;

@@ -21,9 +21,9 @@
 
 #include <cstdint>
 #include <functional>
+#include <iterator>
 #include <memory>
 #include <optional>
-#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -163,7 +163,7 @@ class WebSocket : public EventEmitter, public std::enable_shared_from_this<WebSo
   /// The extensions agreed on, as the Sec-WebSocket-Extensions header value ("" if none).
   const std::string& extensions() const;
   /// The URL connected to (client), or the request target (server).
-  const std::string& url() const { return url_; }
+  const std::string& url() const;
   /// The underlying connection (nullptr until open on the client; after close).
   const http::SocketPtr& socket() const { return socket_; }
   /// Whether this is the client end.
@@ -178,11 +178,63 @@ class WebSocket : public EventEmitter, public std::enable_shared_from_this<WebSo
   Impl* impl();
   friend struct Impl;
   friend class WebSocketServer;
+  friend class Clients;
   http::SocketPtr socket_;
-  std::string url_;
+  // Shared: a server's connections to one path share one string (an idle connection's memory).
+  std::shared_ptr<const std::string> url_;
   int state_ = CONNECTING;
   bool isClient_ = false;
   bool userPaused_ = false;
+};
+
+/// WebSocketServer::clients(): the open connections, in the order they opened (as the
+/// JavaScript Set of npm `ws`). Iterating gives each one's WebSocketPtr. A connection leaves
+/// when it closes; the one being visited may leave during its visit (as in a Set), but an
+/// iterator on a connection that left is not advanced past another that left since.
+class Clients {
+ public:
+  /// Visits the connections in order.
+  class iterator {
+   public:
+    using iterator_category = std::forward_iterator_tag;  ///< a forward iterator
+    using value_type = WebSocketPtr;                      ///< what it visits
+    using difference_type = std::ptrdiff_t;               ///< (the standard's requirement)
+    using pointer = void;                                 ///< (no -> on a shared_ptr by value)
+    using reference = WebSocketPtr;                       ///< given by value
+    iterator() = default;                                 ///< end()
+    WebSocketPtr operator*() const;                       ///< the connection
+    iterator& operator++();                               ///< the next one
+    iterator operator++(int);                             ///< the next one
+    bool operator==(const iterator& o) const = default;   ///< same position
+
+   private:
+    friend class Clients;
+    explicit iterator(WebSocket* at) : at_(at) {}
+    WebSocket* at_ = nullptr;
+  };
+  using const_iterator = iterator;  ///< the same (nothing is changed through it)
+
+  std::size_t size() const { return size_; }          ///< how many are open
+  bool empty() const { return size_ == 0; }           ///< none is open
+  iterator begin() const { return iterator(head_); }  ///< the first one
+  iterator end() const { return iterator(); }         ///< past the last one
+  bool contains(const WebSocketPtr& ws) const;        ///< whether `ws` is one of them
+  std::size_t count(const WebSocketPtr& ws) const { return contains(ws) ? 1 : 0; }  ///< 0 or 1
+
+  /// \cond INTERNAL
+  Clients() = default;
+  Clients(const Clients&) = delete;
+  Clients& operator=(const Clients&) = delete;
+  /// \endcond
+
+ private:
+  friend class WebSocketServer;
+  friend struct WebSocket::Impl;
+  // An intrusive list through the connections (WebSocket::Impl's links): no node of its own per
+  // connection (a std::set's cost 64 bytes each, an idle connection's memory).
+  WebSocket* head_ = nullptr;
+  WebSocket* tail_ = nullptr;
+  std::size_t size_ = 0;
 };
 
 /// What verifyClient is given.
@@ -256,7 +308,7 @@ class WebSocketServer : public EventEmitter, public std::enable_shared_from_this
   /// The address of the server made for `port` (or of `server`).
   net::AddressInfo address() const;
   /// The open connections (clientTracking).
-  const std::set<WebSocketPtr>& clients() const { return clients_; }
+  const Clients& clients() const { return clients_; }
   /// The HTTP server in use (made for `port`, or the one given), nullptr with noServer.
   const std::shared_ptr<http::Server>& httpServer() const { return server_; }
   /// The options it was made with.
@@ -269,10 +321,12 @@ class WebSocketServer : public EventEmitter, public std::enable_shared_from_this
  private:
   friend struct WebSocket::Impl;
   void attach();
-  void forget(const WebSocketPtr& ws) { clients_.erase(ws); }
+  void track(WebSocket::Impl& ws);
+  void forget(WebSocket::Impl& ws);
   ServerOptions opts_;
   std::shared_ptr<http::Server> server_;
-  std::set<WebSocketPtr> clients_;
+  Clients clients_;
+  std::shared_ptr<const std::string> lastUrl_;  // the last connection's url (shared, see url_)
   ListenerId upgradeListener_ = 0;
   bool ownServer_ = false;
   bool closed_ = false;

@@ -131,35 +131,39 @@ class BlockCache {
   static Cache* cache() { return threadInstance<Cache>(); }
 };
 
-// Blocks whose size is known only at run time (listeners, listener lists), cached by 16-byte
-// size class up to kSmallMax bytes; larger ones come from the heap. Free with the size asked.
+// Blocks whose size is known only at run time (listeners, listener lists), cached by size class
+// up to kSmallMax bytes; larger ones come from the heap. Free with the size asked. The classes
+// are 16k + 8 bytes, the sizes glibc's chunks hold exactly (a chunk is the request plus 8 bytes,
+// rounded up to 16): a 24-byte listener takes a 32-byte chunk, where a 32-byte class took 48.
+// (operator new's blocks are 16-byte aligned whatever their size.)
 inline constexpr std::size_t kSmallMax = 128;
 template <std::size_t N>
 struct SizeClass {
-  alignas(16) unsigned char bytes[N];
+  unsigned char bytes[N];
 };
 template <class F>
 decltype(auto) withSizeClass(std::size_t n, F&& f) {
-  switch ((n + 15) / 16) {
+  switch ((n + 7) / 16) {
     case 0:
     case 1:
-      return f(SizeClass<16>{});
+      return f(SizeClass<24>{});
     case 2:
-      return f(SizeClass<32>{});
+      return f(SizeClass<40>{});
     case 3:
-      return f(SizeClass<48>{});
+      return f(SizeClass<56>{});
     case 4:
-      return f(SizeClass<64>{});
+      return f(SizeClass<72>{});
     case 5:
-      return f(SizeClass<80>{});
+      return f(SizeClass<88>{});
     case 6:
-      return f(SizeClass<96>{});
+      return f(SizeClass<104>{});
     case 7:
-      return f(SizeClass<112>{});
+      return f(SizeClass<120>{});
     default:
-      return f(SizeClass<128>{});
+      return f(SizeClass<136>{});
   }
 }
+static_assert(sizeof(SizeClass<24>) == 24 && sizeof(SizeClass<136>) >= kSmallMax);
 inline void* getSmall(std::size_t n) {
   if (n > kSmallMax) return ::operator new(n);
   return withSizeClass(n, [](auto c) {

@@ -47,7 +47,16 @@ class SocketConsumer {
 // Attaches `consumer` in place of the current one (nullptr: just detaches it, which removes its
 // listeners as off() would). The socket detaches it by itself when it closes, just before
 // onClose(). The socket holds no reference: the consumer must outlive its attachment.
-void setConsumer(Socket& socket, SocketConsumer* consumer);
+//
+// `lazy` (a socket with a descriptor of its own; a WebSocket): the consumer's `data` and `error`
+// listeners are registered only once something needs them (112 bytes an idle connection does
+// not carry): the first read that takes the stream's path (the socket paused, another `data` or
+// `readable` listener, an encoding), a `data` or `readable` listener added, or a destroy() with
+// an error. They are then prepended, so they run where listeners registered at attach time
+// would (before those added since), and from then on the socket behaves as an eager one.
+// Until then listenerCount() does not count them, and removeAllListeners() leaves the consumer
+// without its reads, as it would remove its listeners.
+void setConsumer(Socket& socket, SocketConsumer* consumer, bool lazy = false);
 
 // The consumer attached to `socket`, or null.
 SocketConsumer* consumerOf(const Socket& socket);

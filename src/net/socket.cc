@@ -1,9 +1,10 @@
 // net::Socket over a descriptor that net's poller watches (poller.h): connect, reads into pooled
 // slabs, vectored writes, half-close, timeouts, destroy.
 //
-// The socket, its watcher and the few flags an idle connection needs are one allocation
-// (internal::FdSocket); what only a used socket needs (byte counts, a timer, a connect or a blocked
-// write) is Socket::State, made on first use.
+// The socket, its watcher, its byte counts and the few flags an idle connection needs are one
+// allocation (internal::FdSocket); what only some sockets need (a timer, a connect, a blocked
+// write, options set before the descriptor opened) is Socket::State, made on first use, so a
+// connection that reads and writes what the kernel takes at once never has one.
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <uv.h>
@@ -38,13 +39,11 @@ const Error kNoError;  // what a close without an error reports
 }  // namespace
 
 struct Socket::State {
-  // Made by a connection's first read: recycled per thread, not malloc'd per connection.
+  // Recycled per thread, not malloc'd per connection.
   static void* operator new(std::size_t n) { return evnode::detail::BlockCache<State>::get(n); }
   static void operator delete(void* p, std::size_t n) {
     evnode::detail::BlockCache<State>::put(p, n);
   }
-  std::uint64_t bytesRead = 0;
-  std::uint64_t bytesWritten = 0;
   std::uint64_t timeoutMs = 0;
   TimeoutPtr timer;
   OutQueue out;  // what the kernel did not take at once (out_queue.h)
@@ -172,14 +171,15 @@ struct internal::FdSocket final : Socket, evnode::detail::HandleWrap {
       if (slab.size == 0) return;  // the thread is exiting
       long n = fd::readSome(fd_, slab.data, slab.size);
       if (n > 0) {
-        state().bytesRead += static_cast<std::uint64_t>(n);
+        nRead += static_cast<std::uint64_t>(n);
         activity();
         // The buffer is a view of the pooled slab: no copy, no allocation.
         Buffer chunk = takeReadSlab(slab, static_cast<std::size_t>(n));
         if (direct()) {
           consumer_->onData(chunk);
-        } else if (!push(std::move(chunk))) {
-          wantRead_ = false;
+        } else {
+          if (consumerLazy()) registerConsumer();  // the stream's path needs its listener
+          if (!push(std::move(chunk))) wantRead_ = false;
         }
         if (static_cast<std::size_t>(n) < slab.size) return;
       } else if (n == 0) {
@@ -202,17 +202,21 @@ struct internal::FdSocket final : Socket, evnode::detail::HandleWrap {
 
   // Whether a read may skip the stream: what push() would do is emit `data` to the consumer's
   // listener and nothing else (flowing, nothing buffered, no decoder, no other listener).
+  // A lazy consumer (setConsumer's `lazy`) has no listener of its own yet.
   bool direct() const {
     return consumerDirect_ && readableLength() == 0 && readableFlowing().value_or(false) &&
-           readableEncoding().empty() && listenerCount(Readable::Events::data) == 1;
+           readableEncoding().empty() &&
+           listenerCount(Readable::Events::data) == (consumerData_ != 0 ? 1u : 0u);
   }
 
   // Writes now what the kernel takes, keeps the rest for when the descriptor is writable;
   // completes `cb` when all is written. Behind output already queued, or with a file range in
   // the batch, the queue sends it.
   void write(std::vector<Buffer>& chunks, WriteCallback cb) {
-    OutQueue& out = state().out;
-    if (!out.empty() || out.hasFile(chunks)) {
+    // A file range's marker was made by the queue (addFile), so a socket without one has
+    // neither a queue nor a file to send.
+    if (st_ && (!st_->out.empty() || st_->out.hasFile(chunks))) {
+      OutQueue& out = st_->out;
       const bool waiting = !out.empty();  // for writability: the batch goes after the rest
       out.push(chunks, 0, cb);
       if (!waiting) sendQueued();  // a batch holding a file range: the queue sends it all
@@ -236,7 +240,7 @@ struct internal::FdSocket final : Socket, evnode::detail::HandleWrap {
     }
     long r = fd::writeSome(fd_, iov, n);
     if (r == static_cast<long>(total)) {
-      st_->bytesWritten += total;
+      nWritten += total;
       activity();
       cb();
       return;
@@ -247,10 +251,10 @@ struct internal::FdSocket final : Socket, evnode::detail::HandleWrap {
     }
     const std::size_t done = r > 0 ? static_cast<std::size_t>(r) : 0;
     if (done) {
-      st_->bytesWritten += done;
+      nWritten += done;
       activity();
     }
-    out.push(chunks, done, cb);  // the bytes stay alive until they are written
+    state().out.push(chunks, done, cb);  // the bytes stay alive until they are written
     syncPoll(false);
   }
 
@@ -258,7 +262,7 @@ struct internal::FdSocket final : Socket, evnode::detail::HandleWrap {
   // no callback of their own (the Writable is idle; its next write queues behind them).
   void queueRest(std::string_view bytes, const Buffer* then, std::size_t done,
                  Buffer (*keep)(std::string_view)) {
-    OutQueue& out = st_->out;
+    OutQueue& out = state().out;
     const std::size_t fromBytes = std::min(done, bytes.size());
     bytes.remove_prefix(fromBytes);
     done -= fromBytes;
@@ -274,7 +278,7 @@ struct internal::FdSocket final : Socket, evnode::detail::HandleWrap {
     OutQueue& out = st_->out;
     const OutQueue::Sent sent = out.send(fd_, !isPipe_);
     if (sent.sent) {
-      st_->bytesWritten += sent.sent;
+      nWritten += sent.sent;
       activity();
     }
     if (sent.result == UV_EAGAIN) {
@@ -481,7 +485,12 @@ struct internal::FdSocket final : Socket, evnode::detail::HandleWrap {
   }
 
   // net::internal::setConsumer and writeNow (direct.h).
-  static void setConsumer(Socket& s, SocketConsumer* c);
+  static void setConsumer(Socket& s, SocketConsumer* c, bool lazy);
+  // The consumer is attached, still wanted, and its listeners are not registered yet.
+  bool consumerLazy() const { return consumer_ && consumerDirect_ && consumerData_ == 0; }
+  // Registers the consumer's `error` and `data` listeners, ahead of the others (where they
+  // would be had they been registered at attach time).
+  void registerConsumer();
   static bool writeNow(Socket& s, std::string_view bytes, const Buffer* then,
                        Buffer (*keep)(std::string_view));
   static SocketConsumer* consumerOf(const Socket& s) { return s.consumer_; }
@@ -496,6 +505,10 @@ struct internal::FdSocket final : Socket, evnode::detail::HandleWrap {
 
   Watcher watch;
   Server* server = nullptr;  // the accepting server, told when this connection closes
+  // bytesRead() and bytesWritten(): every socket that connects counts them, so they live here
+  // rather than in the State (whose 176 bytes an idle connection would then carry).
+  std::uint64_t nRead = 0;
+  std::uint64_t nWritten = 0;
 };
 
 namespace {
@@ -633,8 +646,14 @@ void Socket::touchTimeout() {
 }
 
 std::uint64_t Socket::timeout() const { return st_ ? st_->timeoutMs : 0; }
-std::uint64_t Socket::bytesRead() const { return st_ ? st_->bytesRead : 0; }
-std::uint64_t Socket::bytesWritten() const { return st_ ? st_->bytesWritten : 0; }
+std::uint64_t Socket::bytesRead() const {
+  const FdSocket* im = impl();
+  return im ? im->nRead : 0;
+}
+std::uint64_t Socket::bytesWritten() const {
+  const FdSocket* im = impl();
+  return im ? im->nWritten : 0;
+}
 
 void Socket::_read(std::size_t) {
   if (FdSocket* im = impl()) im->startReading();
@@ -673,6 +692,11 @@ void Socket::_final(std::function<void(const Error&)> cb) {
 
 void Socket::_destroy(const Error& err, std::function<void(const Error&)> cb) {
   connecting_ = false;
+  // The `error` to come goes to the consumer's listener, as it would to one registered eagerly
+  // (and never counts as unhandled while a consumer is attached).
+  if (err && consumer_ && consumerDirect_ && consumerData_ == 0 && hasHandle_) {
+    impl()->registerConsumer();
+  }
   if (st_) {
     std::unique_ptr<State::Connecting> conn = std::move(st_->conn);
     if (conn && err) {
@@ -733,9 +757,18 @@ void Socket::emitCloseEvent() {
   }
 }
 
+void Socket::newListener(const void* key) {
+  if ((key == &Readable::Events::data || key == &Readable::Events::readable) && consumer_ &&
+      consumerDirect_ && consumerData_ == 0) {
+    impl()->registerConsumer();  // a lazy consumer's listener goes first
+  }
+  Duplex::newListener(key);
+}
+
 void Socket::listenerRemoved(const void* key) {
   Duplex::listenerRemoved(key);
   if (!consumer_) return;
+  if (key == &Readable::Events::data && consumerData_ == 0) return;  // not a lazy consumer's
   if (key == nullptr) {
     // removeAllListeners(): the consumer's listeners are gone (it is still told of `close`).
     consumerData_ = consumerError_ = 0;
@@ -793,6 +826,7 @@ Socket& Socket::setKeepAlive(bool enable, std::uint64_t initialDelayMs) {
 }
 
 Socket& Socket::setTimeout(std::uint64_t ms, std::function<void()> cb) {
+  if (ms == 0 && !st_) return *this;  // no timer to clear (a WebSocket's setTimeout(0))
   State& st = state();
   st.timeoutMs = ms;
   if (st.timer) {
@@ -906,7 +940,22 @@ bool writeRest(Socket& s, std::string_view bytes, const Buffer* then,
 }
 }  // namespace
 
-void FdSocket::setConsumer(Socket& s, SocketConsumer* c) {
+void FdSocket::registerConsumer() {
+  // The listeners ask the socket for its consumer: once `close` has detached it (leaving them
+  // to the removeAllListeners() that follows), they do nothing.
+  Socket* sp = this;
+  // The data listener's id first: prependListener's newListener(data) sees the consumer as
+  // registered (no recursion), and the flow it starts is what the attach already started.
+  consumerData_ = ~ListenerId{0};
+  consumerData_ = prependListener(Readable::Events::data, [sp](const Buffer& chunk) {
+    if (SocketConsumer* now = sp->consumer_) now->onData(chunk);
+  });
+  consumerError_ = prependListener(Stream::Events::error, [sp](const Error& err) {
+    if (SocketConsumer* now = sp->consumer_) now->onError(err);
+  });
+}
+
+void FdSocket::setConsumer(Socket& s, SocketConsumer* c, bool lazy) {
   if (s.consumer_) {
     s.consumerDirect_ = false;  // before off(): listenerRemoved has nothing to undo then
     if (s.consumerData_) s.off(Readable::Events::data, s.consumerData_);
@@ -915,6 +964,15 @@ void FdSocket::setConsumer(Socket& s, SocketConsumer* c) {
     s.consumer_ = nullptr;
   }
   if (!c) return;
+  if (lazy && s.hasHandle_) {
+    // No listener yet: the stream flows as a `data` listener would make it (Readable's
+    // newListener), and reads go to the consumer directly until something needs the stream's
+    // path (registerConsumer).
+    s.consumer_ = c;
+    s.consumerDirect_ = true;
+    s.impl()->Readable::newListener(&Readable::Events::data);
+    return;
+  }
   // The listeners ask the socket for its consumer: once `close` has detached it (leaving them
   // to the removeAllListeners() that follows), they do nothing.
   Socket* sp = &s;
@@ -949,9 +1007,8 @@ bool FdSocket::writeNow(Socket& s, std::string_view bytes, const Buffer* then,
     iov[n++] = {const_cast<std::uint8_t*>(then->data()), then->length()};
   }
   const long r = fd::writeSome(im->fd_, iov, n);
-  State& st = s.state();
   if (r == static_cast<long>(total)) {
-    st.bytesWritten += total;
+    im->nWritten += total;
     im->activity();
     return true;
   }
@@ -965,7 +1022,7 @@ bool FdSocket::writeNow(Socket& s, std::string_view bytes, const Buffer* then,
   }
   const std::size_t done = r > 0 ? static_cast<std::size_t>(r) : 0;
   if (done) {
-    st.bytesWritten += done;
+    im->nWritten += done;
     im->activity();
   }
   im->queueRest(bytes, then, done, keep);
@@ -977,8 +1034,8 @@ Error internal::startAttempt(Socket& socket, const std::string& ip, int family, 
   return FdSocket::startAttempt(socket, ip, family, port, localPort);
 }
 
-void internal::setConsumer(Socket& socket, SocketConsumer* consumer) {
-  FdSocket::setConsumer(socket, consumer);
+void internal::setConsumer(Socket& socket, SocketConsumer* consumer, bool lazy) {
+  FdSocket::setConsumer(socket, consumer, lazy);
 }
 
 internal::SocketConsumer* internal::consumerOf(const Socket& s) { return FdSocket::consumerOf(s); }

@@ -51,7 +51,7 @@ WebSocketPtr WebSocket::connect(std::string_view url, ClientOptions options) {
 
   WebSocketPtr ws = std::make_shared<Impl>();
   ws->isClient_ = true;
-  ws->url_ = std::string(url);
+  ws->url_ = std::make_shared<const std::string>(url);
   Impl& im = *ws->impl();
   im.self = ws;
   im.maxPayload = options.maxPayload;
@@ -151,8 +151,8 @@ WebSocketPtr WebSocket::connect(std::string_view url, ClientOptions options) {
           if (!params) {
             return bad(error.empty() ? "Invalid Sec-WebSocket-Extensions header" : error);
           }
-          im.pmd = std::make_unique<detail::PerMessageDeflate>(*params, false, pmdOpts.level,
-                                                               pmdOpts.threshold);
+          im.rareState().pmd = std::make_unique<detail::PerMessageDeflate>(
+              *params, false, pmdOpts.level, pmdOpts.threshold);
           im.rareState().extensions = *ext;
         }
         im.endConnecting();

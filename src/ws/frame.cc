@@ -52,7 +52,7 @@ HeaderResult parseHeader(const std::uint8_t* p, std::size_t n, bool rsv1Allowed,
     need += 4;
   }
   out.length = len;
-  out.headerSize = need;
+  out.headerSize = static_cast<std::uint8_t>(need);
   return HeaderResult::kOk;
 }
 

@@ -20,14 +20,16 @@ enum Opcode : std::uint8_t {
 
 // A parsed frame header.
 struct FrameHeader {
-  bool fin = false;
-  bool rsv1 = false;
+  bool fin : 1 = false;
+  bool rsv1 : 1 = false;
+  bool masked : 1 = false;
   std::uint8_t opcode = 0;
-  bool masked = false;
+  std::uint8_t headerSize = 0;  // bytes the header took (2 to 14)
   std::uint8_t mask[4] = {0, 0, 0, 0};
   std::uint64_t length = 0;
-  std::size_t headerSize = 0;  // bytes the header took
 };
+// A WebSocket keeps the frame being read (an idle connection's memory).
+static_assert(sizeof(FrameHeader) == 16);
 
 // What parseHeader found.
 enum class HeaderResult {

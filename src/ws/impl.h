@@ -37,8 +37,9 @@ struct WebSocket::Impl final : WebSocket, net::internal::SocketConsumer {
   };
   // What only some connections, or only a connection's start or end, need.
   struct Rare {
-    std::string protocol, extensions;  // what the handshake agreed on, when not ""
-    Buffer closeReason;                // the closing handshake
+    std::unique_ptr<detail::PerMessageDeflate> pmd;  // permessage-deflate, when agreed on
+    std::string protocol, extensions;                // what the handshake agreed on, when not ""
+    Buffer closeReason;                              // the closing handshake
     TimeoutPtr closeTimer;
     TimeoutPtr handshakeTimer;       // the client's opening handshake, while it runs
     http::ClientRequestPtr request;  // (also)
@@ -46,8 +47,10 @@ struct WebSocket::Impl final : WebSocket, net::internal::SocketConsumer {
 
   std::shared_ptr<WebSocket> self;    // held while connecting or while the socket is open
   WebSocketServer* server = nullptr;  // to leave its clients() at close (cleared by its dtor)
+  // Its neighbours in server->clients() (an intrusive list: no allocation per connection).
+  WebSocket* prevClient = nullptr;
+  WebSocket* nextClient = nullptr;
   std::size_t maxPayload = kDefaultMaxPayload;
-  std::unique_ptr<detail::PerMessageDeflate> pmd;
   std::unique_ptr<Assembly> assembly;
   std::unique_ptr<Rare> rare;
   // A control frame's payload while it arrives (made on demand, freed after the frame).
@@ -87,6 +90,8 @@ struct WebSocket::Impl final : WebSocket, net::internal::SocketConsumer {
     if (!rare) rare = std::make_unique<Rare>();
     return *rare;
   }
+  // The deflate state, when the handshake agreed on permessage-deflate.
+  detail::PerMessageDeflate* pmd() const { return rare ? rare->pmd.get() : nullptr; }
   void setCloseTimeout(std::uint64_t ms) {
     closeTimeout = static_cast<std::uint32_t>(std::min<std::uint64_t>(ms, UINT32_MAX));
   }

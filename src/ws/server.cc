@@ -47,7 +47,52 @@ int checkBits(int bits, const char* name) {
 
 WebSocketServer::WebSocketServer(ServerOptions options) : opts_(std::move(options)) {}
 WebSocketServer::~WebSocketServer() {
-  for (const auto& ws : clients_) ws->impl()->server = nullptr;
+  for (WebSocket* ws = clients_.head_; ws;) {
+    WebSocket::Impl& im = *ws->impl();
+    ws = im.nextClient;
+    im.server = nullptr;
+    im.prevClient = im.nextClient = nullptr;
+  }
+}
+
+void WebSocketServer::track(WebSocket::Impl& ws) {
+  ws.server = this;
+  ws.prevClient = clients_.tail_;
+  ws.nextClient = nullptr;
+  if (clients_.tail_) {
+    clients_.tail_->impl()->nextClient = &ws;
+  } else {
+    clients_.head_ = &ws;
+  }
+  clients_.tail_ = &ws;
+  ++clients_.size_;
+}
+
+void WebSocketServer::forget(WebSocket::Impl& ws) {
+  WebSocket* prev = ws.prevClient;
+  WebSocket* next = ws.nextClient;
+  (prev ? prev->impl()->nextClient : clients_.head_) = next;
+  (next ? next->impl()->prevClient : clients_.tail_) = prev;
+  --clients_.size_;
+  ws.server = nullptr;
+  // nextClient stays: an iteration visiting `ws` goes on from it (a Set's rule). Only the
+  // links back are cut.
+  ws.prevClient = nullptr;
+}
+
+WebSocketPtr Clients::iterator::operator*() const { return at_->shared_from_this(); }
+Clients::iterator& Clients::iterator::operator++() {
+  at_ = at_->impl()->nextClient;
+  return *this;
+}
+Clients::iterator Clients::iterator::operator++(int) {
+  iterator was = *this;
+  ++*this;
+  return was;
+}
+bool Clients::contains(const WebSocketPtr& ws) const {
+  const WebSocket::Impl* im = ws ? ws->impl() : nullptr;
+  return im && im->server && &im->server->clients() == this;
 }
 
 std::shared_ptr<WebSocketServer> WebSocketServer::create(ServerOptions options) {
@@ -172,7 +217,7 @@ void WebSocketServer::handleUpgrade(
   }
   if (deflate) {
     im.rareState().extensions = detail::formatResponse(*deflate);
-    im.pmd = std::make_unique<detail::PerMessageDeflate>(
+    im.rareState().pmd = std::make_unique<detail::PerMessageDeflate>(
         *deflate, true, opts_.perMessageDeflate.level, opts_.perMessageDeflate.threshold);
   }
   char accept[29];
@@ -216,15 +261,14 @@ void WebSocketServer::handleUpgrade(
   // queue is never set up for it, so an idle WebSocket does not carry one.
   net::internal::writeNow(*socket, out);
 
-  ws->url_ = req->url;
+  // Connections to the same path share its string.
+  if (!lastUrl_ || *lastUrl_ != req->url) lastUrl_ = std::make_shared<const std::string>(req->url);
+  ws->url_ = lastUrl_;
   im.maxPayload = opts_.maxPayload;
   im.autoPong = opts_.autoPong;
   im.setCloseTimeout(opts_.closeTimeout);
   im.start(socket, head);
-  if (opts_.clientTracking) {
-    clients_.insert(ws);
-    im.server = this;
-  }
+  if (opts_.clientTracking) track(im);
   if (cb) cb(ws, req);
   if (!head.empty()) im.onData(head);
 }

@@ -98,6 +98,7 @@ std::string acceptKey(std::string_view key) {
 }
 
 WebSocket::Impl::~Impl() {
+  if (server) server->forget(*this);
   if (socket_) net::internal::dropCorkedOutput(*socket_);
   if (socket_ && net::internal::consumerOf(*socket_) == this) {
     net::internal::setConsumer(*socket_, nullptr);
@@ -113,6 +114,8 @@ const std::string& orEmpty(const std::string* s) {
   return s ? *s : kEmpty;
 }
 }  // namespace
+
+const std::string& WebSocket::url() const { return orEmpty(url_.get()); }
 
 const std::string& WebSocket::protocol() const {
   const auto& a = static_cast<const Impl*>(this)->rare;
@@ -153,7 +156,8 @@ bool WebSocket::send(const Buffer& data, SendOptions options,
   const std::uint8_t op =
       first ? (options.binary ? detail::kBinary : detail::kText) : detail::kContinuation;
   if (first) {
-    im.sendCompressed = im.pmd && options.compress && data.size() >= im.pmd->threshold();
+    detail::PerMessageDeflate* pmd = im.pmd();
+    im.sendCompressed = pmd && options.compress && data.size() >= pmd->threshold();
   }
   bool ok;
   if (im.sendCompressed) {
@@ -161,7 +165,7 @@ bool WebSocket::send(const Buffer& data, SendOptions options,
     detail::DeflateScratch exiting;  // the thread's scratch is gone
     std::vector<std::uint8_t>& out = scratch ? scratch->out : exiting.out;
     out.clear();
-    if (!im.pmd->compress(data.data(), data.size(), options.fin, out)) {
+    if (!im.pmd()->compress(data.data(), data.size(), options.fin, out)) {
       im.fail(1011, "ERR_WS_DEFLATE", "compression failed");
       failLater(std::move(cb), notOpen(state_));
       return false;
@@ -271,8 +275,9 @@ void WebSocket::Impl::start(const http::SocketPtr& socket, const Buffer& head) {
   socket->setTimeout(0);
   socket->setNoDelay(true);
   // Errors reach onError() (ignored: the close that follows reports them, 1006), so a peer's
-  // reset never ends the process.
-  net::internal::setConsumer(*socket, this);
+  // reset never ends the process. Lazy: no listener on the socket until the stream's path is
+  // needed (an idle connection's memory).
+  net::internal::setConsumer(*socket, this, /*lazy=*/true);
   if (userPaused_) socket->pause();
 }
 
@@ -301,7 +306,7 @@ void WebSocket::Impl::process(Buffer chunk) {
       FrameHeader h;
       HeaderResult r;
       std::size_t used;
-      const bool rsv1 = pmd != nullptr;
+      const bool rsv1 = pmd() != nullptr;
       if (partialLen) {
         std::size_t add = std::min<std::size_t>(sizeof partial - partialLen, n - off);
         std::memcpy(partial + partialLen, p + off, add);
@@ -418,7 +423,7 @@ void WebSocket::Impl::payload(Buffer& chunk, std::uint8_t* p, std::size_t n) {
   }
   const bool text = msgOpcode == detail::kText;
   if (msgCompressed) {
-    auto r = pmd->decompress(p, n, false, maxPayload, assemble().msg);
+    auto r = pmd()->decompress(p, n, false, maxPayload, assemble().msg);
     if (r == detail::PerMessageDeflate::Inflate::kTooBig) {
       return fail(1009, "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH", "Max payload size exceeded");
     }
@@ -462,7 +467,7 @@ void WebSocket::Impl::endMessage() {
   Buffer out;
   if (msgCompressed) {
     auto& msg = assemble().msg;
-    auto r = pmd->decompress(nullptr, 0, true, maxPayload, msg);
+    auto r = pmd()->decompress(nullptr, 0, true, maxPayload, msg);
     if (r == detail::PerMessageDeflate::Inflate::kTooBig) {
       return fail(1009, "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH", "Max payload size exceeded");
     }
@@ -677,14 +682,16 @@ void WebSocket::Impl::emitClose() {
   }
   endConnecting();
   auto keep = std::move(self);
-  if (WebSocketServer* srv = std::exchange(server, nullptr)) srv->forget(keep);
+  if (server) server->forget(*this);
   static const Buffer kNoReason;
   emit(Events::close, closeReceived ? int{closeCode} : 1006, rare ? rare->closeReason : kNoReason);
   removeAllListeners();
   socket_.reset();
-  pmd.reset();
   assembly.reset();
-  if (rare) rare->closeReason = Buffer();  // (protocol() and extensions() stay)
+  if (rare) {
+    rare->pmd.reset();
+    rare->closeReason = Buffer();  // (protocol() and extensions() stay)
+  }
 }
 
 }  // namespace evnode::ws
