@@ -250,6 +250,12 @@ TEST(StreamPromisesTest, PipelineIntoStdoutCompletesAndLeavesItOpen) {
       EXPECT_EQ(r.err, "") << mode << " " << bytes;
     }
   }
+  // A source that fails: the pipeline rejects with its error instead of waiting for stdout.
+  testing::ProcResult failing = testing::runProcess({helper, "failing"}, "", 20);
+  EXPECT_FALSE(failing.timedOut);
+  EXPECT_EQ(failing.status, 0) << failing.err;
+  EXPECT_EQ(failing.out, "abc");
+  EXPECT_EQ(failing.err, "rejected EFAKE\n");
 }
 
 }  // namespace

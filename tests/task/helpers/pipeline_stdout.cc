@@ -5,6 +5,7 @@
 // ERR_UNSETTLED_TASK once the loop ran out of work (a non-zero exit, no "|after").
 //
 //   pipeline_stdout promise|callback BYTES
+//   pipeline_stdout failing    (a source that fails after "abc": prints "rejected CODE")
 #include <evnode/evnode.h>
 
 #include <cstdio>
@@ -58,11 +59,29 @@ Task<int> viaCallback(std::size_t bytes) {
   co_return 0;
 }
 
+// A source that gives "abc", then fails: the pipeline must reject with its error (and not wait
+// for stdout, which a failed pipeline destroys as Node's does) and the program then exits.
+Task<int> viaFailingSource() {
+  ReadableOptions o;
+  o.read = [step = 0](Readable& r, std::size_t) mutable {
+    if (step++ == 0) {
+      r.push(Buffer::from("abc"));
+    } else {
+      r.destroy(Error("EFAKE", "the source failed"));
+    }
+  };
+  auto src = std::make_shared<Readable>(std::move(o));
+  Result<void> r = co_await stream::promises::pipeline(src, process::stdout()).result();
+  std::fprintf(::stderr, "rejected %s\n", r ? "-" : r.error().code.c_str());
+  co_return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc == 2 && std::string_view(argv[1]) == "failing") return run(viaFailingSource());
   if (argc != 3) {
-    std::fprintf(::stderr, "usage: pipeline_stdout promise|callback BYTES\n");
+    std::fprintf(::stderr, "usage: pipeline_stdout promise|callback BYTES | failing\n");
     return 2;
   }
   std::string_view mode = argv[1];
