@@ -570,6 +570,7 @@ TEST(TaskServerTest, HandlersThatFinishOrThrowAtOnceAndReferencesThatOutliveTheR
     http::FetchResponse none = co_await http::fetch(base(plain) + "/x");
     EXPECT_EQ(none.status, 500);
     EXPECT_EQ(none.headers.get("connection").value_or(""), "close");
+    EXPECT_EQ(co_await none.text(), "");
     co_await tp::setTimeout(40);
     server->close();
     server->closeIdleConnections();
