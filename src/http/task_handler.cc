@@ -128,6 +128,10 @@ void runHandler(const ListenerRef& ref, const RequestPtr& req, const ResponsePtr
     failedToStart(l, slot);
     return;
   }
+  if (!task) [[unlikely]] {  // an empty Task (a plain function returned Task{}): nothing runs
+    l.giveSlot(slot);
+    return;
+  }
   evnode::detail::resumeNested(task.handle());
   if (!task.done()) [[unlikely]] {
     awaitHandler(ref, std::move(task), slot).start();

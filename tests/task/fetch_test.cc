@@ -523,8 +523,9 @@ TEST(TaskServerTest, CallbackAndCoroutineHandlersChooseTheirOverload) {
 // A handler that never suspends runs whole inside the `request` event (before the listeners
 // after it) and its task is gone when the event returns; one that throws before its first
 // suspension, or a plain function that throws instead of giving a task, answers 500 and is
-// reported; req and res taken by reference stay valid after the response has finished and the
-// next requests on the connection are being served.
+// reported; a plain function may answer and return an empty Task; req and res taken by
+// reference stay valid after the response has finished and the next requests on the
+// connection are being served.
 TEST(TaskServerTest, HandlersThatFinishOrThrowAtOnceAndReferencesThatOutliveTheResponse) {
   EVNODE_WATCHDOG(20);
   std::vector<Error> reported;
@@ -548,8 +549,14 @@ TEST(TaskServerTest, HandlersThatFinishOrThrowAtOnceAndReferencesThatOutliveTheR
                                                 const http::ResponsePtr& res) {
     order.push_back("next listener " + req->url + " " + std::to_string(res->writableEnded()));
   });
-  auto plain =
-      http::createServer([](const http::RequestPtr&, const http::ResponsePtr&) -> Task<void> {
+  // Plain functions (not coroutines) returning a Task: one throws instead, one answers and
+  // returns an empty Task (nothing to run).
+  auto plain = http::createServer(
+      [](const http::RequestPtr& req, const http::ResponsePtr& res) -> Task<void> {
+        if (req->url == "/empty") {
+          res->end("empty");
+          return Task<void>();
+        }
         throw std::runtime_error("no task");
       });
   server->listen(0, "127.0.0.1");
@@ -571,6 +578,8 @@ TEST(TaskServerTest, HandlersThatFinishOrThrowAtOnceAndReferencesThatOutliveTheR
     EXPECT_EQ(none.status, 500);
     EXPECT_EQ(none.headers.get("connection").value_or(""), "close");
     EXPECT_EQ(co_await none.text(), "");
+    http::FetchResponse empty = co_await http::fetch(base(plain) + "/empty");
+    EXPECT_EQ(co_await empty.text(), "empty");
     co_await tp::setTimeout(40);
     server->close();
     server->closeIdleConnections();
