@@ -8,6 +8,7 @@
 #
 #   bench/async/ir.sh [BUILD_DIR]     (default build)
 set -euo pipefail
+shopt -s inherit_errexit  # a failed run inside $(...) stops the script instead of giving a count
 cd "$(dirname "$0")/../.."
 B=${1:-build}
 FETCH=$B/bin/bench_fetch
@@ -24,8 +25,9 @@ start() {
     "$1" 0 >"$tmp/out" 2>"$tmp/err" &
   fi
   PID=$!
-  for _ in $(seq 200); do grep -q listening "$tmp/out" && break; sleep 0.1; done
+  for _ in $(seq 600); do grep -q listening "$tmp/out" && break; sleep 0.1; done
   PORT=$(sed -n 's/.*127\.0\.0\.1:\([0-9]*\).*/\1/p' "$tmp/out" | head -1)
+  [ -n "$PORT" ] || { echo "$1 did not start listening" >&2; cat "$tmp/err" >&2; exit 1; }
 }
 stop() {
   kill -TERM "$PID" 2>/dev/null || true

@@ -393,6 +393,9 @@ class Writable : public virtual Stream {
   bool writableFinished() const { return finished_; }
   /// How many cork() calls are still to be uncorked.
   unsigned writableCorked() const;
+  /// Whether pipes leave this stream open when their source ends (process::stdout() and
+  /// stderr()); pipeline() then completes once the source's bytes are written out.
+  bool keepsOpenAfterPipes() const { return keepOpenAfterPipes_; }
 
  protected:
   /// Writes one chunk to the destination; call `cb` once it is written (or failed).

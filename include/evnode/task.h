@@ -38,9 +38,11 @@
 // strings, shared_ptrs) are not affected.
 #pragma once
 
+#include <array>
 #include <coroutine>
 #include <cstddef>
 #include <exception>
+#include <new>
 #include <optional>
 #include <utility>
 
@@ -53,19 +55,75 @@ class Task;
 
 namespace detail {
 
-// Symmetric transfer through a per-thread trampoline: resumes `h` next. Inside the trampoline's
-// loop (a coroutine it resumed is suspending) it only records `h`, and the loop resumes it once
-// the current coroutine has returned; outside, it runs the loop here.
-void transfer(std::coroutine_handle<> h);
+// The thread's trampoline: whether a loop is resuming coroutines on this thread (at the current
+// nesting), and what it resumes next. Plain data, constant-initialised and trivially
+// destructible, so reading it costs one thread-pointer access and is valid at any time.
+struct Trampoline {
+  bool running = false;
+  std::coroutine_handle<> next;
+};
+inline thread_local constinit Trampoline trampoline{};
+
 // Resumes `h` in a trampoline loop of its own (an entry point: a coroutine started or resumed by
 // plain code), restoring the enclosing loop's state after.
-void resumeNested(std::coroutine_handle<> h);
+inline void resumeNested(std::coroutine_handle<> h) {
+  Trampoline& t = trampoline;
+  Trampoline saved = t;
+  t.running = true;
+  t.next = nullptr;
+  while (h) {
+    h.resume();
+    h = std::exchange(t.next, nullptr);
+  }
+  t = saved;
+}
+// Symmetric transfer through the trampoline: resumes `h` next. Inside the trampoline's loop (a
+// coroutine it resumed is suspending) it only records `h`, and the loop resumes it once the
+// current coroutine has returned; outside, it runs the loop here.
+inline void transfer(std::coroutine_handle<> h) {
+  Trampoline& t = trampoline;
+  if (t.running) {
+    t.next = h;
+  } else {
+    resumeNested(h);
+  }
+}
 
 // Coroutine frames (Tasks, spawn()'s and whenAll's drivers, coroutine request handlers) come
 // from per-thread caches of freed frames by 32-byte size class up to 512 bytes (the heap past
 // that): a task started per request costs no trip to malloc once the caches are warm.
-void* allocFrame(std::size_t n);
-void freeFrame(void* p, std::size_t n) noexcept;
+// A frame's size is a constant where operator new is inlined into the coroutine's ramp, so the
+// class is picked at compile time and the call goes straight to that class's cache.
+inline constexpr std::size_t kFrameClass = 32;
+inline constexpr std::size_t kFrameClasses = 16;
+template <std::size_t Class>
+void* getFrame();  // from class Class's cache (task.cc instantiates the 16 classes)
+template <std::size_t Class>
+void putFrame(void* p) noexcept;
+template <std::size_t... I>
+constexpr auto frameGetters(std::index_sequence<I...>) {
+  return std::array<void* (*)(), sizeof...(I)>{&getFrame<I>...};
+}
+template <std::size_t... I>
+constexpr auto framePutters(std::index_sequence<I...>) {
+  return std::array<void (*)(void*) noexcept, sizeof...(I)>{&putFrame<I>...};
+}
+inline constexpr auto kGetFrame = frameGetters(std::make_index_sequence<kFrameClasses>());
+inline constexpr auto kPutFrame = framePutters(std::make_index_sequence<kFrameClasses>());
+inline std::size_t frameClass(std::size_t n) { return n == 0 ? 0 : (n - 1) / kFrameClass; }
+inline void* allocFrame(std::size_t n) {
+  std::size_t cls = frameClass(n);
+  if (cls >= kFrameClasses) return ::operator new(n);
+  return kGetFrame[cls]();
+}
+inline void freeFrame(void* p, std::size_t n) noexcept {
+  std::size_t cls = frameClass(n);
+  if (cls >= kFrameClasses) {
+    ::operator delete(p);
+    return;
+  }
+  kPutFrame[cls](p);
+}
 
 // What every Task's promise has: the coroutine waiting for it and the exception it ended with.
 struct TaskPromiseBase {

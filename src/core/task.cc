@@ -16,45 +16,38 @@
 
 namespace evnode::detail {
 
-namespace {
-constexpr std::size_t kFrameClass = 32;
-constexpr std::size_t kFrameClasses = 16;  // up to 512 bytes
-
-// One cache per class, reached through a table indexed by class (no search).
-template <std::size_t I>
-void* getFrameOf() {
-  return BlockCache<SizeClass<(I + 1) * kFrameClass>>::get((I + 1) * kFrameClass);
+template <std::size_t Class>
+void* getFrame() {
+  constexpr std::size_t n = (Class + 1) * kFrameClass;
+  return BlockCache<SizeClass<n>>::get(n);
 }
-template <std::size_t I>
-void putFrameOf(void* p) noexcept {
-  BlockCache<SizeClass<(I + 1) * kFrameClass>>::put(p, (I + 1) * kFrameClass);
+template <std::size_t Class>
+void putFrame(void* p) noexcept {
+  constexpr std::size_t n = (Class + 1) * kFrameClass;
+  BlockCache<SizeClass<n>>::put(p, n);
 }
-template <std::size_t... I>
-constexpr auto frameGetters(std::index_sequence<I...>) {
-  return std::array<void* (*)(), sizeof...(I)>{&getFrameOf<I>...};
-}
-template <std::size_t... I>
-constexpr auto framePutters(std::index_sequence<I...>) {
-  return std::array<void (*)(void*) noexcept, sizeof...(I)>{&putFrameOf<I>...};
-}
-constexpr auto kGetFrame = frameGetters(std::make_index_sequence<kFrameClasses>());
-constexpr auto kPutFrame = framePutters(std::make_index_sequence<kFrameClasses>());
-}  // namespace
-
-void* allocFrame(std::size_t n) {
-  std::size_t cls = n == 0 ? 0 : (n - 1) / kFrameClass;
-  if (cls >= kFrameClasses) return ::operator new(n);
-  return kGetFrame[cls]();
-}
-
-void freeFrame(void* p, std::size_t n) noexcept {
-  std::size_t cls = n == 0 ? 0 : (n - 1) / kFrameClass;
-  if (cls >= kFrameClasses) {
-    ::operator delete(p);
-    return;
-  }
-  kPutFrame[cls](p);
-}
+// The classes task.h's tables name (kFrameClasses of them).
+static_assert(kFrameClasses == 16);
+#define EVNODE_FRAME_CLASS(I)   \
+  template void* getFrame<I>(); \
+  template void putFrame<I>(void*) noexcept;
+EVNODE_FRAME_CLASS(0)
+EVNODE_FRAME_CLASS(1)
+EVNODE_FRAME_CLASS(2)
+EVNODE_FRAME_CLASS(3)
+EVNODE_FRAME_CLASS(4)
+EVNODE_FRAME_CLASS(5)
+EVNODE_FRAME_CLASS(6)
+EVNODE_FRAME_CLASS(7)
+EVNODE_FRAME_CLASS(8)
+EVNODE_FRAME_CLASS(9)
+EVNODE_FRAME_CLASS(10)
+EVNODE_FRAME_CLASS(11)
+EVNODE_FRAME_CLASS(12)
+EVNODE_FRAME_CLASS(13)
+EVNODE_FRAME_CLASS(14)
+EVNODE_FRAME_CLASS(15)
+#undef EVNODE_FRAME_CLASS
 
 namespace {
 Error errorOf(std::exception_ptr e) {
@@ -78,32 +71,6 @@ void reportUnhandled(std::exception_ptr e) {
 
 void TaskPromiseBase::rootFinished(bool failed) {
   if (failed) Loop::current().stop();
-}
-
-namespace {
-// The trampoline's state: whether a loop is resuming coroutines on this thread (at the current
-// nesting), and what it resumes next.
-thread_local bool trampolineRunning = false;
-thread_local std::coroutine_handle<> trampolineNext;
-}  // namespace
-
-void resumeNested(std::coroutine_handle<> h) {
-  bool savedRunning = std::exchange(trampolineRunning, true);
-  std::coroutine_handle<> savedNext = std::exchange(trampolineNext, nullptr);
-  while (h) {
-    h.resume();
-    h = std::exchange(trampolineNext, nullptr);
-  }
-  trampolineRunning = savedRunning;
-  trampolineNext = savedNext;
-}
-
-void transfer(std::coroutine_handle<> h) {
-  if (trampolineRunning) {
-    trampolineNext = h;  // resumed by the loop once the suspending coroutine has returned
-  } else {
-    resumeNested(h);
-  }
 }
 
 void runRoot(std::coroutine_handle<> h, TaskPromiseBase& p) {

@@ -9,11 +9,12 @@ namespace evnode::http {
 
 namespace {
 
+// ASCII case folding (header names and methods are ASCII; no locale, no call per character).
+char lowerAscii(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c; }
+
 bool equalsIgnoreCase(std::string_view a, std::string_view b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    return std::tolower(static_cast<unsigned char>(x)) ==
-           std::tolower(static_cast<unsigned char>(y));
-  });
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(),
+                    [](char x, char y) { return lowerAscii(x) == lowerAscii(y); });
 }
 
 bool hasHeader(const HeaderList& h, std::string_view name) {
@@ -27,10 +28,11 @@ void removeHeader(HeaderList& h, std::string_view name) {
 
 // The Fetch Standard normalises these methods' case.
 std::string normalizeMethod(std::string m) {
-  std::string up = m;
-  for (char& c : up) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  for (const char* known : {"DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"}) {
-    if (up == known) return up;
+  for (std::string_view known : {"GET", "POST", "HEAD", "PUT", "DELETE", "OPTIONS"}) {
+    if (m.size() == known.size() && equalsIgnoreCase(m, known)) {
+      if (m != known) m = known;
+      return m;
+    }
   }
   return m;
 }
@@ -94,8 +96,7 @@ void RequestOperation::start() {
 void RequestOperation::stop() {
   if (!listening_) return;
   listening_ = false;
-  req_->off(ClientRequest::Events::response, responseId_);
-  req_->off(ClientRequest::Events::error, errorId_);
+  req_->removeListeners({responseId_, errorId_});
   if (!answered_) {
     // Nobody waits for it any more: whatever its destruction reports goes nowhere.
     req_->on(ClientRequest::Events::error, [](const Error&) {});
@@ -162,13 +163,20 @@ void abortBodyOnSignal(const IncomingMessagePtr& res, const std::shared_ptr<Abor
   });
 }
 
-// One request of the fetch: the operation for `url` with these options.
+// One request of the fetch: the operation for `url` with these options. `headers` are the
+// caller's (as redirects left them); the request's list adds the Fetch Standard's defaults,
+// Content-Type for a text body and Accept, unless they are there.
 promises::RequestOperation oneRequest(const URL& url, const std::string& method,
                                       const HeaderList& headers, const RequestBody& body,
                                       const FetchOptions& opts) {
   RequestOptions base = urlToHttpOptions(url);
   base.method = method;
+  base.headers.reserve(headers.size() + 2);
   base.headers = headers;
+  if (body.text() && !hasHeader(headers, "content-type")) {
+    base.headers.emplace_back("Content-Type", "text/plain;charset=UTF-8");
+  }
+  if (!hasHeader(headers, "accept")) base.headers.emplace_back("Accept", "*/*");
   bool secure = base.protocol == "https:";
   if (secure) base.tls = opts.tls;  // shared, not copied: the agent keys its pool by its value
   return promises::RequestOperation(std::move(base), secure, body, opts.signal);
@@ -187,37 +195,37 @@ Task<FetchResponse> fetch(std::string urlText, FetchOptions opts) {
     }
   }();
   std::string method = normalizeMethod(opts.method);
-  if (opts.redirect != "follow" && opts.redirect != "manual" && opts.redirect != "error") {
+  const std::string_view redirect = opts.redirect;  // (views: lengths compared first)
+  if (redirect != "follow" && redirect != "manual" && redirect != "error") {
     throwInvalidArg("options.redirect", "must be \"follow\", \"manual\" or \"error\"");
   }
   if (!opts.body.empty() && (method == "GET" || method == "HEAD")) {
     throw Exception("ERR_INVALID_ARG_VALUE", "Request with GET/HEAD method cannot have body.");
   }
-  HeaderList headers = opts.headers;
+  // The options are this frame's own copy: what the requests need is moved out of them.
+  HeaderList headers = std::move(opts.headers);
   for (const auto& [name, value] : headers) {
     validateHeaderName(name);
     validateHeaderValue(name, value);
   }
-  RequestBody body = opts.body;
-  if (body.text() && !hasHeader(headers, "content-type")) {
-    headers.emplace_back("Content-Type", "text/plain;charset=UTF-8");
-  }
-  if (!hasHeader(headers, "accept")) headers.emplace_back("Accept", "*/*");
+  RequestBody body = std::move(opts.body);
 
   constexpr int kMaxRedirects = 20;
   for (int redirects = 0;; ++redirects) {
     std::string protocol = url.protocol();
-    if (protocol != "http:" && protocol != "https:") {
+    if (std::string_view(protocol) != "http:" && std::string_view(protocol) != "https:") {
       throw fetchFailed("unsupported scheme " + protocol);
     }
     IncomingMessagePtr res = co_await oneRequest(url, method, headers, body, opts);
     int status = res->statusCode;
-    std::optional<std::string> location = res->headers.get("location");
     bool isRedirect =
         status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
-    if (isRedirect && location && opts.redirect != "manual") {
+    // Only a redirect's Location matters (a header lookup is a scan of the whole head).
+    std::optional<std::string> location;
+    if (isRedirect) location = res->headers.get("location");
+    if (isRedirect && location && redirect != "manual") {
       res->resume();  // drain it, so its keep-alive connection goes back to the pool
-      if (opts.redirect == "error") throw fetchFailed("unexpected redirect");
+      if (redirect == "error") throw fetchFailed("unexpected redirect");
       if (redirects + 1 > kMaxRedirects) throw fetchFailed("redirect count exceeded");
       URL next = [&] {
         try {
@@ -249,7 +257,7 @@ Task<FetchResponse> fetch(std::string urlText, FetchOptions opts) {
     out.headers = std::move(res->headers);  // FetchResponse::headers is where they are read
     out.url = url.href();
     out.redirected = redirects > 0;
-    bool noBody = method == "HEAD" || status == 204 || status == 304;
+    bool noBody = std::string_view(method) == "HEAD" || status == 204 || status == 304;
     if (noBody) {
       res->resume();
     } else {

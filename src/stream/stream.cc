@@ -197,6 +197,56 @@ std::function<void()> finished(const std::shared_ptr<Stream>& stream,
                      dynamic_cast<Writable*>(stream.get()) != nullptr, std::move(cb));
 }
 
+namespace {
+// The writable side of a pipeline destination that pipes leave open (process::stdout() and
+// stderr(), keepOpenAfterPipes()): no `finish` ever comes, since nothing ends it, so the side is
+// done once its source has ended and everything written before that is out, which an empty
+// write queued behind those bytes reports. Node's pipeline ends stdout instead (and, when it is a
+// pipe, shuts it down); evnode keeps it open for the writers that follow, as its pipe() does. An
+// `error` or `close` of the destination before that fails the side. `cb` runs once, after the
+// listeners are gone.
+void watchKeptOpen(const std::shared_ptr<Stream>& src, const std::shared_ptr<Stream>& dst,
+                   std::function<void(const Error&)> cb) {
+  struct State {
+    std::function<void(const Error&)> cb;
+    std::weak_ptr<Stream> src, dst;
+    ListenerId onEnd = 0, onError = 0, onClose = 0;
+  };
+  auto st = std::make_shared<State>();
+  st->cb = std::move(cb);
+  st->src = src;
+  st->dst = dst;
+  auto done = [st](const Error& err) {
+    if (!st->cb) return;
+    auto fn = std::move(st->cb);
+    st->cb = nullptr;
+    if (auto s = st->src.lock(); s && st->onEnd) s->off(Readable::Events::end, st->onEnd);
+    if (auto d = st->dst.lock()) {
+      d->off(Stream::Events::error, st->onError);
+      d->off(Stream::Events::close, st->onClose);
+    }
+    fn(err);
+  };
+  auto flush = [st, done] {
+    auto d = st->dst.lock();
+    auto* w = dynamic_cast<Writable*>(d.get());
+    if (!w) return done(Error("ERR_STREAM_PREMATURE_CLOSE", "Premature close"));
+    w->write(Buffer(), [done](const Error& err) { done(err); });
+  };
+  st->onError = dst->on(Stream::Events::error, [done](const Error& e) { done(e); });
+  st->onClose = dst->on(Stream::Events::close, [done, raw = dst.get()] {
+    const Error& e = raw->errored();
+    done(e ? e : Error("ERR_STREAM_PREMATURE_CLOSE", "Premature close"));
+  });
+  auto* r = dynamic_cast<Readable*>(src.get());
+  if (r->readableEnded()) {
+    evnode::detail::queueTick(flush);
+  } else {
+    st->onEnd = src->on(Readable::Events::end, flush);
+  }
+}
+}  // namespace
+
 // Node's pipeline: each pipe counts its source's readable side and its destination's
 // writable side; the first error (a real one beats a premature close) destroys every stream
 // that has not completed, and the callback runs on the tick after everything reported.
@@ -247,7 +297,12 @@ void pipeline(std::vector<std::shared_ptr<Stream>> streams, std::function<void(c
   };
   for (std::size_t i = 0; i < last; ++i) {
     detail::eos(streams[i], true, false, [onSide, i](const Error& err) { onSide(i, err); });
-    detail::eos(streams[i + 1], false, true, [onSide, i](const Error& err) { onSide(i + 1, err); });
+    auto dstSide = [onSide, i](const Error& err) { onSide(i + 1, err); };
+    if (dynamic_cast<Writable&>(*streams[i + 1]).keepsOpenAfterPipes()) {
+      watchKeptOpen(streams[i], streams[i + 1], dstSide);
+    } else {
+      detail::eos(streams[i + 1], false, true, dstSide);
+    }
   }
   for (std::size_t i = 0; i < last; ++i) {
     auto src = std::dynamic_pointer_cast<Readable>(streams[i]);

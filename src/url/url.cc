@@ -1,6 +1,7 @@
 // The basic URL parser (URL Standard section 4.4), written from the spec's state machine, and
 // the URL serializer. The path is kept serialized ("/a/b"): segments never hold a '/', so the
 // spec's list operations (append, shorten, size) are operations on the string.
+#include <charconv>
 #include <cstddef>
 #include <string>
 
@@ -517,7 +518,15 @@ bool basicParse(std::string_view rawInput, const URLRecord* base, URLRecord& url
 }
 
 std::string serialize(const URLRecord& url, bool excludeFragment) {
-  std::string out = url.scheme;
+  // Sized once: an http(s) URL's href would otherwise grow out of the short-string buffer and
+  // reallocate on the way (fetch() gives every response its url).
+  std::size_t size = url.scheme.size() + 1 + url.path.size() + 2;
+  if (url.host) size += 2 + url.host->size() + 6 + url.username.size() + url.password.size() + 2;
+  if (url.query) size += 1 + url.query->size();
+  if (!excludeFragment && url.fragment) size += 1 + url.fragment->size();
+  std::string out;
+  out.reserve(size);
+  out += url.scheme;
   out += ':';
   if (url.host) {
     out += "//";
@@ -531,8 +540,10 @@ std::string serialize(const URLRecord& url, bool excludeFragment) {
     }
     out += *url.host;
     if (url.port >= 0) {
+      char digits[8];
+      auto [end, ec] = std::to_chars(digits, digits + sizeof digits, url.port);
       out += ':';
-      out += std::to_string(url.port);
+      out.append(digits, static_cast<std::size_t>(end - digits));
     }
   } else if (!url.opaquePath && url.path.starts_with("//")) {
     // Without "/." the path's empty first segment would read back as a host ("web+demo:/.//x").

@@ -337,5 +337,75 @@ TEST_F(EventsTest, OnceListenerCapturingItsEmitterIsFreedAfterFiring) {
   EXPECT_TRUE(weak.expired());
 }
 
+// A Door that records listenerRemoved's calls.
+struct WatchedDoor : Door {
+  std::vector<const void*> removed;
+  void listenerRemoved(const void* key) override { removed.push_back(key); }
+};
+
+TEST_F(EventsTest, RemoveListenersTakesSeveralIdsAtOnce) {
+  WatchedDoor d;
+  std::vector<std::string> log;
+  ListenerId a = d.on(Door::Events::opened, [&](int) { log.push_back("a"); });
+  ListenerId b = d.on(Door::Events::opened, [&](int) { log.push_back("b"); });
+  ListenerId c = d.on(Door::Events::closed, [&] { log.push_back("c"); });
+  ListenerId e = d.on(Door::Events::closed, [&] { log.push_back("e"); });
+  ListenerId k = d.on(Door::Events::knock, [&](const std::string&, int) { log.push_back("k"); });
+  ListenerId unknown = a + b + c + e + k + 1000;
+  EXPECT_EQ(d.removeListeners({a, c, unknown}), 2u);
+  // As off() per listener: listenerRemoved once per listener removed, with its event.
+  EXPECT_EQ(d.removed, (std::vector<const void*>{&Door::Events::opened, &Door::Events::closed}));
+  EXPECT_EQ(d.listenerCount(Door::Events::opened), 1u);
+  EXPECT_EQ(d.listenerCount(Door::Events::closed), 1u);
+  EXPECT_EQ(d.listenerCount(Door::Events::knock), 1u);
+  d.emit(Door::Events::opened, 1);
+  d.emit(Door::Events::closed);
+  d.emit(Door::Events::knock, std::string("x"), 1);
+  EXPECT_EQ(log, (std::vector<std::string>{"b", "e", "k"}));
+  EXPECT_EQ(d.removeListeners({unknown}), 0u);
+  EXPECT_EQ(d.removeListeners({b, e, k}), 3u);
+  EXPECT_FALSE(d.emit(Door::Events::opened, 1));
+  EXPECT_FALSE(d.emit(Door::Events::closed));
+  EXPECT_EQ(d.removeListeners({b}), 0u);  // no listener at all any more
+}
+
+TEST_F(EventsTest, RemoveListenersDuringEmitStillRunsThemInThatEmit) {
+  Door d;
+  std::vector<std::string> log;
+  ListenerId second = 0, third = 0;
+  d.on(Door::Events::closed, [&] {
+    log.push_back("first");
+    d.removeListeners({second, third});
+  });
+  second = d.on(Door::Events::closed, [&] { log.push_back("second"); });
+  third = d.on(Door::Events::closed, [&] { log.push_back("third"); });
+  d.emit(Door::Events::closed);
+  EXPECT_EQ(log, (std::vector<std::string>{"first", "second", "third"}));
+  log.clear();
+  d.emit(Door::Events::closed);
+  EXPECT_EQ(log, (std::vector<std::string>{"first"}));
+}
+
+TEST_F(EventsTest, RemoveListenersFromALongListAndManyAtOnce) {
+  WatchedDoor d;
+  std::vector<int> ran;
+  std::vector<ListenerId> ids;
+  for (int i = 0; i < 70; ++i) {
+    ids.push_back(d.on(Door::Events::opened, [&ran, i](int) { ran.push_back(i); }));
+  }
+  // Past 64 listeners, and more than eight removed at once.
+  EXPECT_EQ(d.removeListeners({ids[0], ids[1], ids[2], ids[3], ids[4], ids[5], ids[6], ids[7],
+                               ids[8], ids[35], ids[69]}),
+            11u);
+  EXPECT_EQ(d.removed.size(), 11u);
+  EXPECT_EQ(d.listenerCount(Door::Events::opened), 59u);
+  d.emit(Door::Events::opened, 0);
+  std::vector<int> expected;
+  for (int i = 9; i < 69; ++i) {
+    if (i != 35) expected.push_back(i);
+  }
+  EXPECT_EQ(ran, expected);
+}
+
 }  // namespace
 }  // namespace evnode

@@ -520,5 +520,83 @@ TEST(TaskServerTest, CallbackAndCoroutineHandlersChooseTheirOverload) {
   EXPECT_EQ(callbacks, 1);
 }
 
+// A handler that never suspends runs whole inside the `request` event (before the listeners
+// after it) and its task is gone when the event returns; one that throws before its first
+// suspension, or a plain function that throws instead of giving a task, answers 500 and is
+// reported; a plain function may answer and return an empty Task; req and res taken by
+// reference stay valid after the response has finished and the next requests on the
+// connection are being served.
+TEST(TaskServerTest, HandlersThatFinishOrThrowAtOnceAndReferencesThatOutliveTheResponse) {
+  EVNODE_WATCHDOG(20);
+  std::vector<Error> reported;
+  setUncaughtErrorHandler([&](const Error& e) { reported.push_back(e); });
+  std::vector<std::string> order;
+  std::vector<std::string> late;  // what a handler saw of req and res after it had answered
+  auto server = http::createServer(
+      [&](const http::RequestPtr& req, const http::ResponsePtr& res) -> Task<void> {
+        order.push_back("handler " + req->url);
+        if (req->url == "/throw-now") throw std::runtime_error("threw at once");
+        if (req->url == "/late") {
+          res->end("late");
+          co_await tp::setTimeout(20);
+          late.push_back(req->url + " " + std::to_string(res->writableFinished()) + " " +
+                         std::to_string(res->req() == req));
+          co_return;
+        }
+        res->end("sync " + req->url);
+      });
+  server->on(http::Server::Events::request, [&](const http::RequestPtr& req,
+                                                const http::ResponsePtr& res) {
+    order.push_back("next listener " + req->url + " " + std::to_string(res->writableEnded()));
+  });
+  // Plain functions (not coroutines) returning a Task: one throws instead, one answers and
+  // returns an empty Task (nothing to run).
+  auto plain = http::createServer(
+      [](const http::RequestPtr& req, const http::ResponsePtr& res) -> Task<void> {
+        if (req->url == "/empty") {
+          res->end("empty");
+          return Task<void>();
+        }
+        throw std::runtime_error("no task");
+      });
+  server->listen(0, "127.0.0.1");
+  plain->listen(0, "127.0.0.1");
+  auto base = [](const std::shared_ptr<http::Server>& s) {
+    return "http://127.0.0.1:" + std::to_string(s->address().port);
+  };
+  auto amain = [&]() -> Task<void> {
+    http::FetchResponse a = co_await http::fetch(base(server) + "/a");
+    EXPECT_EQ(co_await a.text(), "sync /a");
+    http::FetchResponse late1 = co_await http::fetch(base(server) + "/late");
+    EXPECT_EQ(co_await late1.text(), "late");
+    http::FetchResponse b = co_await http::fetch(base(server) + "/b");  // while /late waits
+    EXPECT_EQ(co_await b.text(), "sync /b");
+    http::FetchResponse thrown = co_await http::fetch(base(server) + "/throw-now");
+    EXPECT_EQ(thrown.status, 500);
+    EXPECT_EQ(co_await thrown.text(), "");
+    http::FetchResponse none = co_await http::fetch(base(plain) + "/x");
+    EXPECT_EQ(none.status, 500);
+    EXPECT_EQ(none.headers.get("connection").value_or(""), "close");
+    EXPECT_EQ(co_await none.text(), "");
+    http::FetchResponse empty = co_await http::fetch(base(plain) + "/empty");
+    EXPECT_EQ(co_await empty.text(), "empty");
+    co_await tp::setTimeout(40);
+    server->close();
+    server->closeIdleConnections();
+    plain->close();
+    plain->closeIdleConnections();
+  };
+  run(amain());
+  setUncaughtErrorHandler(nullptr);
+  EXPECT_EQ(order,
+            (std::vector<std::string>{"handler /a", "next listener /a 1", "handler /late",
+                                      "next listener /late 1", "handler /b", "next listener /b 1",
+                                      "handler /throw-now", "next listener /throw-now 1"}));
+  EXPECT_EQ(late, std::vector<std::string>{"/late 1 1"});
+  ASSERT_EQ(reported.size(), 2u);
+  EXPECT_EQ(reported[0].message, "threw at once");
+  EXPECT_EQ(reported[1].message, "no task");
+}
+
 }  // namespace
 }  // namespace evnode

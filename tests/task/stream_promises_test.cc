@@ -226,5 +226,37 @@ TEST(StreamPromisesTest, PipelineAndItsAbort) {
   run(amain());
 }
 
+// The pattern tests/task/helpers/pipeline_stdout.cc writes: `bytes` of 'a' + i % 26.
+std::string stdoutPattern(std::size_t bytes) {
+  std::string s;
+  for (std::size_t i = 0; i < bytes; ++i) s.push_back(static_cast<char>('a' + i % 26));
+  return s;
+}
+
+// A pipeline into process::stdout() (which a pipe never ends) completes once the source's bytes
+// are out, awaited or with the callback, and stdout stays open for what follows. The child's
+// stdout is a pipe; 1 MiB + 5 is more than the pipe takes at once, so the end waits for libuv's
+// queued writes, and 0 bytes is a source that ends at once.
+TEST(StreamPromisesTest, PipelineIntoStdoutCompletesAndLeavesItOpen) {
+  EVNODE_WATCHDOG(60);
+  const std::string helper = testing::binDir() + "/test_helpers/pipeline_stdout";
+  for (std::string mode : {"promise", "callback"}) {
+    for (std::size_t bytes : {std::size_t{0}, std::size_t{5}, std::size_t{1048581}}) {
+      testing::ProcResult r = testing::runProcess({helper, mode, std::to_string(bytes)}, "", 20);
+      EXPECT_FALSE(r.timedOut) << mode << " " << bytes;
+      EXPECT_EQ(r.status, 0) << mode << " " << bytes << ": " << r.err;
+      EXPECT_EQ(r.out.size(), bytes + 6) << mode << " " << bytes;
+      EXPECT_TRUE(r.out == stdoutPattern(bytes) + "|after") << mode << " " << bytes;
+      EXPECT_EQ(r.err, "") << mode << " " << bytes;
+    }
+  }
+  // A source that fails: the pipeline rejects with its error instead of waiting for stdout.
+  testing::ProcResult failing = testing::runProcess({helper, "failing"}, "", 20);
+  EXPECT_FALSE(failing.timedOut);
+  EXPECT_EQ(failing.status, 0) << failing.err;
+  EXPECT_EQ(failing.out, "abc");
+  EXPECT_EQ(failing.err, "rejected EFAKE\n");
+}
+
 }  // namespace
 }  // namespace evnode
