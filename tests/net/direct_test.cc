@@ -17,6 +17,7 @@
 
 #include "evnode/loop.h"
 #include "evnode/net.h"
+#include "net/step_client.h"
 #include "support/testing.h"
 
 namespace {
@@ -190,24 +191,7 @@ struct Recorder : net::internal::SocketConsumer {
   }
 };
 
-// A client that sends `parts` one at a time, each once the server says "next", then ends.
-std::shared_ptr<Socket> stepClient(int port, std::vector<std::string> parts) {
-  auto c = net::connect(port, "127.0.0.1");
-  auto left = std::make_shared<std::vector<std::string>>(std::move(parts));
-  Socket* raw = c.get();
-  auto sendNext = [raw, left] {
-    if (left->empty()) {
-      raw->end();
-      return;
-    }
-    raw->write(left->front());
-    left->erase(left->begin());
-  };
-  c->on(Socket::Events::connect, sendNext);
-  c->on(Socket::Events::data, [sendNext](const Buffer&) { sendNext(); });
-  c->on(Socket::Events::error, [](const Error&) {});
-  return c;
-}
+using net::test::stepClient;
 
 TEST(NetDirect, AConsumerGetsEveryReadThenCloseBeforeTheCloseListeners) {
   EVNODE_WATCHDOG(30);

@@ -13,6 +13,7 @@
 #include "evnode/loop.h"
 #include "evnode/net.h"
 #include "net/direct.h"
+#include "net/step_client.h"
 #include "support/testing.h"
 
 namespace {
@@ -32,24 +33,7 @@ struct Recorder : net::internal::SocketConsumer {
   void onClose() override { log.push_back("consumer:close"); }
 };
 
-// The client sends each part once the server answers "next", then ends.
-std::shared_ptr<Socket> stepClient(int port, std::vector<std::string> parts) {
-  auto c = net::connect(port, "127.0.0.1");
-  auto left = std::make_shared<std::vector<std::string>>(std::move(parts));
-  Socket* raw = c.get();
-  auto sendNext = [raw, left] {
-    if (left->empty()) {
-      raw->end();
-      return;
-    }
-    raw->write(left->front());
-    left->erase(left->begin());
-  };
-  c->on(Socket::Events::connect, sendNext);
-  c->on(Socket::Events::data, [sendNext](const Buffer&) { sendNext(); });
-  c->on(Socket::Events::error, [](const Error&) {});
-  return c;
-}
+using net::test::stepClient;
 
 TEST(NetLazyConsumer, ReadsGoToItWithNoListenerThenAfterItToAListenerAddedLater) {
   EVNODE_WATCHDOG(30);
