@@ -19,8 +19,9 @@ FUZZ_FLAGS ?=
 TEST_ASAN_OPTIONS ?= detect_leaks=1:abort_on_error=1
 TEST_UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
 
-# Configure a preset only once: an existing tree re-runs cmake by itself when the lists change.
-configure = [ -f $(2)/CMakeCache.txt ] || $(CMAKE) --preset $(1)
+# Configure a preset only once (a tree whose configure was cut short has no build.ninja yet and
+# is configured again): an existing tree re-runs cmake by itself when the lists change.
+configure = [ -f $(2)/build.ninja ] || $(CMAKE) --preset $(1)
 
 TEST_TSAN_OPTIONS ?= halt_on_error=1:second_deadlock_stack=1
 
