@@ -200,6 +200,8 @@ class Socket : public Duplex {
   // a lazy consumer has not registered them yet).
   internal::SocketConsumer* consumer_ = nullptr;
   ListenerId consumerData_ = 0, consumerError_ = 0;
+  // A lazy consumer is attached, still wanted, and its listeners are not registered yet.
+  bool consumerLazy() const { return consumer_ && consumerDirect_ && consumerData_ == 0; }
   bool handleOpen_ : 1 = false;
   bool autoCorked_ : 1 = false;
   bool hasHandle_ : 1 = false;  // this is an internal::FdSocket

@@ -486,11 +486,11 @@ struct internal::FdSocket final : Socket, evnode::detail::HandleWrap {
 
   // net::internal::setConsumer and writeNow (direct.h).
   static void setConsumer(Socket& s, SocketConsumer* c, bool lazy);
-  // The consumer is attached, still wanted, and its listeners are not registered yet.
-  bool consumerLazy() const { return consumer_ && consumerDirect_ && consumerData_ == 0; }
-  // Registers the consumer's `error` and `data` listeners, ahead of the others (where they
-  // would be had they been registered at attach time).
-  void registerConsumer();
+  // Registers the consumer's `error` and `data` listeners: after the others at attach time, or
+  // ahead of them when a lazy consumer registers later (where they would be had they been
+  // registered at attach time).
+  static void addConsumerListeners(Socket& s, bool prepend);
+  void registerConsumer() { addConsumerListeners(*this, true); }
   static bool writeNow(Socket& s, std::string_view bytes, const Buffer* then,
                        Buffer (*keep)(std::string_view));
   static SocketConsumer* consumerOf(const Socket& s) { return s.consumer_; }
@@ -694,7 +694,7 @@ void Socket::_destroy(const Error& err, std::function<void(const Error&)> cb) {
   connecting_ = false;
   // The `error` to come goes to the consumer's listener, as it would to one registered eagerly
   // (and never counts as unhandled while a consumer is attached).
-  if (err && consumer_ && consumerDirect_ && consumerData_ == 0 && hasHandle_) {
+  if (err && consumerLazy()) {
     impl()->registerConsumer();
   }
   if (st_) {
@@ -758,8 +758,7 @@ void Socket::emitCloseEvent() {
 }
 
 void Socket::newListener(const void* key) {
-  if ((key == &Readable::Events::data || key == &Readable::Events::readable) && consumer_ &&
-      consumerDirect_ && consumerData_ == 0) {
+  if ((key == &Readable::Events::data || key == &Readable::Events::readable) && consumerLazy()) {
     impl()->registerConsumer();  // a lazy consumer's listener goes first
   }
   Duplex::newListener(key);
@@ -940,19 +939,28 @@ bool writeRest(Socket& s, std::string_view bytes, const Buffer* then,
 }
 }  // namespace
 
-void FdSocket::registerConsumer() {
+void FdSocket::addConsumerListeners(Socket& s, bool prepend) {
   // The listeners ask the socket for its consumer: once `close` has detached it (leaving them
   // to the removeAllListeners() that follows), they do nothing.
-  Socket* sp = this;
+  Socket* sp = &s;
+  auto onError = [sp](const Error& err) {
+    if (SocketConsumer* now = sp->consumer_) now->onError(err);
+  };
+  // The stream's own path (a paused socket, data buffered meanwhile, another listener) and
+  // the flowing state need a real `data` listener; reads skip it while it is the only one.
+  auto onData = [sp](const Buffer& chunk) {
+    if (SocketConsumer* now = sp->consumer_) now->onData(chunk);
+  };
+  if (!prepend) {
+    s.consumerError_ = s.on(Stream::Events::error, onError);
+    s.consumerData_ = s.on(Readable::Events::data, onData);
+    return;
+  }
   // The data listener's id first: prependListener's newListener(data) sees the consumer as
   // registered (no recursion), and the flow it starts is what the attach already started.
-  consumerData_ = ~ListenerId{0};
-  consumerData_ = prependListener(Readable::Events::data, [sp](const Buffer& chunk) {
-    if (SocketConsumer* now = sp->consumer_) now->onData(chunk);
-  });
-  consumerError_ = prependListener(Stream::Events::error, [sp](const Error& err) {
-    if (SocketConsumer* now = sp->consumer_) now->onError(err);
-  });
+  s.consumerData_ = ~ListenerId{0};
+  s.consumerData_ = s.prependListener(Readable::Events::data, onData);
+  s.consumerError_ = s.prependListener(Stream::Events::error, onError);
 }
 
 void FdSocket::setConsumer(Socket& s, SocketConsumer* c, bool lazy) {
@@ -973,17 +981,7 @@ void FdSocket::setConsumer(Socket& s, SocketConsumer* c, bool lazy) {
     s.impl()->Readable::newListener(&Readable::Events::data);
     return;
   }
-  // The listeners ask the socket for its consumer: once `close` has detached it (leaving them
-  // to the removeAllListeners() that follows), they do nothing.
-  Socket* sp = &s;
-  s.consumerError_ = s.on(Stream::Events::error, [sp](const Error& err) {
-    if (SocketConsumer* now = sp->consumer_) now->onError(err);
-  });
-  // The stream's own path (a paused socket, data buffered meanwhile, another listener) and
-  // the flowing state need a real `data` listener; reads skip it while it is the only one.
-  s.consumerData_ = s.on(Readable::Events::data, [sp](const Buffer& chunk) {
-    if (SocketConsumer* now = sp->consumer_) now->onData(chunk);
-  });
+  addConsumerListeners(s, false);
   s.consumer_ = c;
   s.consumerDirect_ = true;
 }

@@ -258,18 +258,11 @@ TEST(NetDirect, PauseHoldsTheConsumersReadsUntilResume) {
         raw->pause();
         client->write("second");
         // Resume once the stream holds "second": the consumer must not have seen it.
-        auto check = std::make_shared<std::function<void()>>();
-        *check = [&, raw, check] {
-          if (raw->readableLength() < 6) {
-            setTimeout([check] { (*check)(); }, 5);
-            return;
-          }
+        net::test::whenBuffered(raw, 6, [&, raw] {
           gotWhilePaused = rec.got.size();
           bufferedWhilePaused = raw->readableLength();
           raw->resume();
-          *check = nullptr;
-        };
-        (*check)();
+        });
       } else if (rec.got == "firstsecond") {
         client->end();
       }

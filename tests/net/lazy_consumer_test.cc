@@ -82,18 +82,11 @@ TEST(NetLazyConsumer, PauseBuffersItsReadsAndResumeHandsThemOverInOrder) {
       if (b.view() == "first") {
         raw->pause();
         client->write("second");
-        auto check = std::make_shared<std::function<void()>>();
-        *check = [&, raw, check] {
-          if (raw->readableLength() < 6) {
-            setTimeout([check] { (*check)(); }, 5);
-            return;
-          }
+        net::test::whenBuffered(raw, 6, [&, raw] {
           bufferedWhilePaused = raw->readableLength();
           rec.log.push_back("resume");
           raw->resume();
-          *check = nullptr;
-        };
-        (*check)();
+        });
       } else {
         client->end();
       }

@@ -2,10 +2,13 @@
 // answers (anything), then ends.
 #pragma once
 
+#include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "evnode/loop.h"
 #include "evnode/net.h"
 
 namespace evnode::net::test {
@@ -26,6 +29,15 @@ inline std::shared_ptr<Socket> stepClient(int port, std::vector<std::string> par
   c->on(Socket::Events::data, [sendNext](const Buffer&) { sendNext(); });
   c->on(Socket::Events::error, [](const Error&) {});
   return c;
+}
+
+// Runs `then` once `s` (paused) holds at least `n` bytes in its stream, checking every 5 ms.
+inline void whenBuffered(Socket* s, std::size_t n, std::function<void()> then) {
+  if (s->readableLength() >= n) {
+    then();
+    return;
+  }
+  setTimeout([s, n, then = std::move(then)]() mutable { whenBuffered(s, n, std::move(then)); }, 5);
 }
 
 }  // namespace evnode::net::test
