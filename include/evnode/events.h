@@ -245,7 +245,9 @@ class EventEmitter {
   bool removeSlot(const void* key, ListenerId id);
   void removeKey(const void* key);
   template <class Match>
-  bool removeWhere(const void* key, Match match);
+  // Removes the listeners `match` picks; listenerRemoved(key) follows, or with a null key
+  // listenerRemoved(its event) for each one removed. Returns how many went.
+  std::uint32_t removeWhere(const void* key, Match match);
   std::size_t countKey(const void* key) const;
 
   detail::ListenerList* list_ = nullptr;  // nullptr: no listener

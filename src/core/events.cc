@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -133,12 +132,12 @@ void EventEmitter::removeKey(const void* key) {
 }
 
 template <class Match>
-bool EventEmitter::removeWhere(const void* key, Match match) {
+std::uint32_t EventEmitter::removeWhere(const void* key, Match match) {
   ListenerList* l = list_;
-  if (!l) return false;
+  if (!l) return 0;
   std::uint32_t n = 0;
   for (Slot* s = l->begin(); s != l->end(); ++s) n += match(*s);
-  if (n == 0) return false;
+  if (n == 0) return 0;
   // A fresh list without them (an emit may be iterating this one): it holds its own references.
   ListenerList* c = nullptr;
   if (n < l->size) {
@@ -152,57 +151,23 @@ bool EventEmitter::removeWhere(const void* key, Match match) {
     }
   }
   list_ = c;
-  listenerRemoved(key);
-  ListenerList::release(l);  // last: a listener it frees may own this emitter
-  return true;
-}
-
-std::size_t EventEmitter::removeListeners(std::initializer_list<ListenerId> ids) {
-  ListenerList* l = list_;
-  if (!l) return 0;
-  // The slots that go, found in one pass: their events (for listenerRemoved, called as off()
-  // one after the other would) and, for lists of up to 64 (an emitter's usual few), a bit each.
-  const bool small = l->size <= 64;
-  std::uint64_t gone = 0;
-  constexpr std::size_t kKeys = 8;
-  const void* keys[kKeys];
-  std::size_t nKeys = 0;
-  std::uint32_t n = 0;
-  for (Slot* s = l->begin(); s != l->end(); ++s) {
-    if (std::find(ids.begin(), ids.end(), s->fn->id) == ids.end()) continue;
-    if (n < kKeys) keys[n] = s->key;
-    ++n;
-    if (small) gone |= std::uint64_t{1} << (s - l->begin());
-  }
-  if (n == 0) return 0;
-  nKeys = std::min<std::size_t>(n, kKeys);
-  auto match = [&](const Slot* s) {
-    if (small) return ((gone >> (s - l->begin())) & 1) != 0;
-    return std::find(ids.begin(), ids.end(), s->fn->id) != ids.end();
-  };
-  // A fresh list without them (an emit may be iterating this one): it holds its own references.
-  ListenerList* c = nullptr;
-  if (n < l->size) {
-    c = allocList(l->size - n);
-    Slot* out = c->begin();
-    for (Slot* s = l->begin(); s != l->end(); ++s) {
-      if (match(s)) continue;
-      *out = *s;
-      out->fn->ref();
-      ++out;
-    }
-  }
-  list_ = c;
-  if (n <= kKeys) {
-    for (std::size_t i = 0; i < nKeys; ++i) listenerRemoved(keys[i]);
+  if (key) {
+    listenerRemoved(key);
   } else {
-    // More than kKeys went: their events from the old list (ours until released).
+    // Each event as off() one after the other would tell it (from the old list: ours until
+    // released).
     for (Slot* s = l->begin(); s != l->end(); ++s) {
-      if (match(s)) listenerRemoved(s->key);
+      if (match(*s)) listenerRemoved(s->key);
     }
   }
   ListenerList::release(l);  // last: a listener it frees may own this emitter
   return n;
+}
+
+std::size_t EventEmitter::removeListeners(std::initializer_list<ListenerId> ids) {
+  return removeWhere(nullptr, [ids](const Slot& s) {
+    return std::find(ids.begin(), ids.end(), s.fn->id) != ids.end();
+  });
 }
 
 void EventEmitter::removeAllListeners() {
