@@ -1,30 +1,14 @@
 // fetch() and the awaitable http/https requests it is built on.
 #include "evnode/fetch.h"
 
-#include <algorithm>
-#include <cctype>
 #include <utility>
+
+#include "http/header_rules.h"
+#include "http/parser.h"
 
 namespace evnode::http {
 
 namespace {
-
-// ASCII case folding (header names and methods are ASCII; no locale, no call per character).
-char lowerAscii(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c; }
-
-bool equalsIgnoreCase(std::string_view a, std::string_view b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(),
-                    [](char x, char y) { return lowerAscii(x) == lowerAscii(y); });
-}
-
-bool hasHeader(const HeaderList& h, std::string_view name) {
-  return std::any_of(h.begin(), h.end(),
-                     [&](const auto& p) { return equalsIgnoreCase(p.first, name); });
-}
-
-void removeHeader(HeaderList& h, std::string_view name) {
-  std::erase_if(h, [&](const auto& p) { return equalsIgnoreCase(p.first, name); });
-}
 
 // The Fetch Standard normalises these methods' case.
 std::string normalizeMethod(std::string m) {
@@ -173,10 +157,10 @@ promises::RequestOperation oneRequest(const URL& url, const std::string& method,
   base.method = method;
   base.headers.reserve(headers.size() + 2);
   base.headers = headers;
-  if (body.text() && !hasHeader(headers, "content-type")) {
+  if (body.text() && !listHasHeader(headers, "content-type")) {
     base.headers.emplace_back("Content-Type", "text/plain;charset=UTF-8");
   }
-  if (!hasHeader(headers, "accept")) base.headers.emplace_back("Accept", "*/*");
+  if (!listHasHeader(headers, "accept")) base.headers.emplace_back("Accept", "*/*");
   bool secure = base.protocol == "https:";
   if (secure) base.tls = opts.tls;  // shared, not copied: the agent keys its pool by its value
   return promises::RequestOperation(std::move(base), secure, body, opts.signal);
@@ -240,13 +224,13 @@ Task<FetchResponse> fetch(std::string urlText, FetchOptions opts) {
         body = RequestBody();
         for (const char* h : {"content-type", "content-length", "content-encoding",
                               "content-language", "content-location", "transfer-encoding"}) {
-          removeHeader(headers, h);
+          eraseHeader(headers, h);
         }
       } else if (body.isStream()) {
         throw fetchFailed("a stream body cannot be sent again to follow a " +
                           std::to_string(status) + " redirect");
       }
-      if (next.origin() != url.origin()) removeHeader(headers, "authorization");
+      if (next.origin() != url.origin()) eraseHeader(headers, "authorization");
       url = std::move(next);
       continue;
     }
