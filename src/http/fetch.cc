@@ -13,7 +13,7 @@ namespace {
 // The Fetch Standard normalises these methods' case.
 std::string normalizeMethod(std::string m) {
   for (std::string_view known : {"GET", "POST", "HEAD", "PUT", "DELETE", "OPTIONS"}) {
-    if (m.size() == known.size() && equalsIgnoreCase(m, known)) {
+    if (equalsIgnoreCase(m, known)) {
       if (m != known) m = known;
       return m;
     }
