@@ -132,6 +132,9 @@ class IncomingMessage : public Readable {
   // A request without a body: its end is pushed when it is first read (most handlers never
   // read it, and an end pushed at once costs a tick per request).
   bool endOnRead_ = false;
+  // A client's response: destroyed before all of it arrived, it destroys its socket (the rest
+  // of the body would otherwise hold the connection forever), as Node's does.
+  bool destroysIncompleteSocket_ = false;
 };
 
 class ServerResponse;

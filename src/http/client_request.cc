@@ -427,6 +427,7 @@ void ClientRequest::Impl::handleHead() {
   res->headers.joinDuplicates(req->opts_.joinDuplicateHeaders);
   for (const Header& f : h.headers) res->headers.add(f.name, f.value);
   res->socket = req->socket_;
+  res->destroysIncompleteSocket_ = true;
   req->res_ = res;
   if (reader.switched()) {
     switchProtocols();

@@ -147,6 +147,28 @@ void abortBodyOnSignal(const IncomingMessagePtr& res, const std::shared_ptr<Abor
   });
 }
 
+// The body as the caller holds it: a pointer of its own, so that when its last copy goes (every
+// FetchResponse and `body` copy) with the body unread and nothing reading it, the body is let
+// go of, as Node lets go of a collected one. When all of it is here it is read to its end, and
+// its connection goes back to the pool; when more is to come it is destroyed, and so is its
+// connection (reading an unbounded rest could take any time). Without this, the connection
+// and the request would hold each other for the rest of the program.
+IncomingMessagePtr callersHandle(IncomingMessagePtr res) {
+  IncomingMessage* body = res.get();
+  return IncomingMessagePtr(body, [res = std::move(res)](IncomingMessage*) mutable {
+    IncomingMessagePtr keep = std::move(res);
+    const bool reading = keep->listenerCount(Readable::Events::data) > 0 ||
+                         keep->listenerCount(Readable::Events::readable) > 0 ||
+                         keep->readableFlowing().value_or(false);
+    if (keep->readableEnded() || keep->destroyed() || reading) return;
+    if (keep->complete) {
+      keep->resume();
+    } else {
+      keep->destroy();
+    }
+  });
+}
+
 // One request of the fetch: the operation for `url` with these options. `headers` are the
 // caller's (as redirects left them); the request's list adds the Fetch Standard's defaults,
 // Content-Type for a text body and Accept, unless they are there.
@@ -246,7 +268,7 @@ Task<FetchResponse> fetch(std::string urlText, FetchOptions opts) {
       res->resume();
     } else {
       abortBodyOnSignal(res, opts.signal);
-      out.body = std::move(res);
+      out.body = callersHandle(std::move(res));
     }
     co_return out;
   }

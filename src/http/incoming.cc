@@ -109,6 +109,7 @@ void IncomingMessage::_read(std::size_t) {
 void IncomingMessage::_destroy(const Error& err, std::function<void(const Error&)> cb) {
   // As in Node, an aborted message reports its error only to those listening for it: a handler
   // that never looked at the body must not bring the server down when the client leaves.
+  if (destroysIncompleteSocket_ && !complete && socket && !socket->destroyed()) socket->destroy();
   Readable::_destroy(listenerCount(Stream::Events::error) > 0 ? err : Error(), std::move(cb));
 }
 

@@ -838,6 +838,32 @@ TEST(HttpClient, SlowConsumerBackpressuresTheSocket) {
   EXPECT_LE(maxBuffered, 256u * 1024);
 }
 
+// As in Node, destroying a response whose body is still coming destroys its socket: the
+// connection cannot be reused, and nothing is left waiting for the rest of the body.
+TEST(HttpClient, DestroyingAnIncompleteResponseClosesItsConnection) {
+  EVNODE_WATCHDOG(20);
+  const std::string big(8 << 20, 'x');
+  int closed = 0;
+  TestServer s([&](const http::RequestPtr&, const http::ResponsePtr& res) { res->end(big); });
+  s.server->on(net::Server::Events::connection, [&](const http::SocketPtr& sock) {
+    sock->on(net::Socket::Events::close, [&](bool) {
+      ++closed;
+      s.server->close();
+    });
+  });
+  bool reqClosed = false, errored = false;
+  auto req = http::get(local(s.port), [&](const IncomingMessagePtr& res) {
+    EXPECT_FALSE(res->complete);
+    res->destroy();
+  });
+  req->on(Stream::Events::close, [&] { reqClosed = true; });
+  req->on(Stream::Events::error, [&](const Error&) { errored = true; });
+  run();
+  EXPECT_EQ(closed, 1);
+  EXPECT_TRUE(reqClosed);
+  EXPECT_FALSE(errored);  // the caller ended it: not an error
+}
+
 // --- Real peers ------------------------------------------------------------------------------
 
 // Node's http server: chunked response, keep-alive; it counts its own connections.

@@ -242,6 +242,57 @@ TEST(FetchTest, AbortAfterTheResponseFailsTheBody) {
   run(amain());
 }
 
+// A response dropped with its body unread (every FetchResponse copy and `body` gone) lets go
+// of its connection: one whose body has all arrived goes back to the pool (the next fetch reuses
+// it), one whose body is still coming is closed (reading the rest could take any time). Both
+// leave nothing behind (the ASan tree checks for leaks at exit).
+TEST(FetchTest, AResponseDroppedUnreadLetsGoOfItsConnection) {
+  EVNODE_WATCHDOG(30);
+  int connections = 0, closed = 0;
+  const std::string big(4 << 20, 'b');  // more than the socket buffers hold: still coming
+  auto server = http::createServer([&](const http::RequestPtr& req, const http::ResponsePtr& res) {
+    res->end(req->url == "/big" ? std::string_view(big) : std::string_view("small body"));
+  });
+  server->on(net::Server::Events::connection, [&](const http::SocketPtr& s) {
+    ++connections;
+    s->on(net::Socket::Events::close, [&](bool) { ++closed; });
+  });
+  server->listen(0, "127.0.0.1");
+  const std::string base = "http://127.0.0.1:" + std::to_string(server->address().port);
+  auto amain = [&]() -> Task<void> {
+    {
+      http::FetchResponse r = co_await http::fetch(base + "/small");
+      EXPECT_EQ(r.status, 200);
+      co_await tp::setTimeout(50);  // every byte of the body is here, unread
+    }
+    co_await tp::setImmediate();  // (the body is read to its end on the next tick)
+    http::FetchResponse again = co_await http::fetch(base + "/small");
+    EXPECT_EQ(co_await again.text(), "small body");
+    EXPECT_EQ(connections, 1);  // the dropped body's connection was reused
+    http::IncomingMessagePtr kept;
+    {
+      http::FetchResponse r = co_await http::fetch(base + "/big");
+      http::FetchResponse copy = r;
+      kept = copy.body;  // a copy of the body keeps it readable after the responses go
+    }
+    co_await tp::setTimeout(50);
+    EXPECT_EQ(closed, 0);
+    EXPECT_EQ((co_await stream::consumers::text(kept)).size(), big.size());
+    kept.reset();
+    {
+      http::FetchResponse r = co_await http::fetch(base + "/big");
+      EXPECT_EQ(r.status, 200);
+    }
+    for (int i = 0; i < 100 && closed == 0; ++i) co_await tp::setTimeout(10);
+    EXPECT_EQ(closed, 1);  // the connection with a body still coming was closed
+    http::FetchResponse last = co_await http::fetch(base + "/small");
+    EXPECT_EQ(co_await last.text(), "small body");
+    server->close();
+    server->closeIdleConnections();
+  };
+  run(amain());
+}
+
 TEST(FetchTest, DestroyingTheTaskMidAwaitLeavesNothingBehind) {
   NEED_NODE();
   EVNODE_WATCHDOG(30);
