@@ -108,7 +108,10 @@ class FetchResponse {
   bool redirected = false;  ///< whether a redirect was followed
   /// The body as a Readable (the response IncomingMessage), for reading chunk by chunk (e.g.
   /// with stream::iterator); null for a response that has none (HEAD, 204, 304). Its headers
-  /// were moved into `headers` above.
+  /// were moved into `headers` above. When every copy of the response and of `body` is gone
+  /// with the body unread and nothing reading it, the body is let go of: read to its end if all
+  /// of it has arrived (its keep-alive connection goes back to the pool), otherwise destroyed
+  /// with its connection.
   IncomingMessagePtr body;
 
   /// Node's `await res.text()`: the whole body as UTF-8 text. The body is read once: a second
