@@ -12,6 +12,7 @@
 #include "evnode/ws.h"
 #include "support/testing.h"
 #include "ws/deflate.h"
+#include "ws/frame.h"
 #include "ws/ws_support.h"
 
 namespace evnode::ws::test {
@@ -215,6 +216,27 @@ std::string show(const std::vector<std::string>& v) {
   std::string s;
   for (const auto& f : v) s += "[" + (f.size() > 60 ? f.substr(0, 60) + "..." : f) + "] ";
   return s;
+}
+
+// Masking word by word, from any mask position (a payload split across reads resumes in the
+// middle of the mask), against the definition: byte i ^= mask[(offset + i) % 4].
+TEST(WsConformance, MaskingFromEveryPositionMatchesTheDefinition) {
+  const std::uint8_t mask[4] = {0x12, 0xA7, 0x5C, 0xF0};
+  for (std::size_t offset = 0; offset < 4; ++offset) {
+    for (std::size_t n = 0; n <= 41; ++n) {
+      std::vector<std::uint8_t> src(n), want(n), inPlace, copy(n);
+      for (std::size_t i = 0; i < n; ++i) {
+        src[i] = static_cast<std::uint8_t>(i * 37 + 11);
+        want[i] = src[i] ^ mask[(offset + i) % 4];
+      }
+      inPlace = src;
+      EXPECT_EQ(ws::detail::applyMask(inPlace.data(), n, mask, offset), (offset + n) % 4);
+      EXPECT_EQ(ws::detail::applyMaskCopy(copy.data(), src.data(), n, mask, offset),
+                (offset + n) % 4);
+      EXPECT_EQ(inPlace, want) << "offset " << offset << " n " << n;
+      EXPECT_EQ(copy, want) << "offset " << offset << " n " << n;
+    }
+  }
 }
 
 TEST(WsConformance, ServerCasesWholeBytewiseAndInPieces) {
