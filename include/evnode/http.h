@@ -468,40 +468,53 @@ class TaskListenerBase {
   // What a request's task may point to: the handler takes req and res by reference, so its
   // frame points here; kept until the task ends, with a reference to the listener (whose
   // handler object the frame may point into). The request is the response's own
-  // (ServerResponse::req()), so one shared_ptr copy serves both; a `request` emitted by hand
-  // with a pair that does not match also gets its own copy of req.
+  // (ServerResponse::req(), a member for the response's whole life), so one shared_ptr copy
+  // serves both.
   struct Slot : evnode::detail::TaskEnd {
-    Slot(TaskListenerBase* l, const ResponsePtr& r) : TaskEnd{&TaskListenerBase::ended}, res(r), listener(l) {}
-    Slot(TaskListenerBase* l, const ResponsePtr& r, const RequestPtr& q)
-        : TaskEnd{&TaskListenerBase::ended}, res(r), req(q), listener(l) {}
+    Slot(TaskListenerBase* l, const ResponsePtr& r, decltype(TaskEnd::ended) end)
+        : TaskEnd{end}, res(r), listener(l) {}
     ResponsePtr res;
-    RequestPtr req;  // only for a mismatched pair
     TaskListenerBase* listener;
-    const RequestPtr& request() const { return req ? req : res->req(); }
+  };
+  // A `request` emitted by hand with a pair that does not match: a copy of the request too.
+  struct SlotWithRequest : Slot {
+    SlotWithRequest(TaskListenerBase* l, const ResponsePtr& r, const RequestPtr& q)
+        : Slot(l, r, &TaskListenerBase::endedWithRequest), req(q) {}
+    RequestPtr req;
   };
   // A Slot for this request, in the memory the last finished one left (the listener belongs
-  // to the server's loop thread, as the server does).
-  Slot* takeSlot(const RequestPtr& req, const ResponsePtr& res) {
+  // to the server's loop thread, as the server does); `req` is what the handler is given.
+  Slot* takeSlot(const RequestPtr& req, const ResponsePtr& res, const RequestPtr*& handlerReq) {
+    if (res->req() != req) [[unlikely]] {
+      return takeSlotWithRequest(req, res, handlerReq);
+    }
     void* mem = spare_;
     if (mem) [[likely]] {
       spare_ = nullptr;
     } else {
       mem = ::operator new(sizeof(Slot));
     }
-    count_.add();
-    if (res->req() == req) [[likely]] {
-      return new (mem) Slot(this, res);
-    }
-    return new (mem) Slot(this, res, req);
+    count_.addLive();  // one per live Slot
+    Slot* slot = new (mem) Slot(this, res, &TaskListenerBase::ended);
+    handlerReq = &slot->res->req();
+    return slot;
   }
-  // Runs the task until it finishes or first suspends; its end gives the Slot back.
+  [[gnu::cold]] Slot* takeSlotWithRequest(const RequestPtr& req, const ResponsePtr& res,
+                                          const RequestPtr*& handlerReq);
+  // Runs the task until it finishes or first suspends; its end gives the Slot back. From plain
+  // code (no trampoline running: the `request` event of a socket's read) the task is resumed
+  // directly: a Task it awaits starts a trampoline of its own (detail::transfer).
   static void start(Slot* slot, Task<void>::Handle h) {
     if (!h) [[unlikely]] {
       noTask(slot);
       return;
     }
     h.promise().end = slot;
-    evnode::detail::resumeNested(h);
+    if (!evnode::detail::trampoline.running) [[likely]] {
+      h.resume();
+    } else {
+      evnode::detail::resumeNested(h);
+    }
   }
   // The handler could not even make its task (a plain function that threw): answers and
   // reports the exception being handled.
@@ -512,8 +525,12 @@ class TaskListenerBase {
   [[gnu::cold]] static void noTask(Slot* slot) noexcept;
   // The task's end: answers and reports its exception, if any, and gives its Slot back.
   static bool ended(evnode::detail::TaskEnd& end, evnode::detail::TaskPromiseBase& p) noexcept;
-  // Ends `slot` and keeps its memory as the spare, then drops the listener's reference.
+  static bool endedWithRequest(evnode::detail::TaskEnd& end,
+                               evnode::detail::TaskPromiseBase& p) noexcept;
+  // Ends `slot` and keeps its memory as the spare (or frees a SlotWithRequest), then drops the
+  // listener's reference.
   static void release(Slot* slot) noexcept;
+  static void releaseWithRequest(Slot* slot) noexcept;
 
   evnode::detail::RefCount<unsigned> count_{0};
   void* spare_ = nullptr;  // room for a Slot, no Slot in it
@@ -524,10 +541,11 @@ class TaskListener final : public TaskListenerBase {
  public:
   explicit TaskListener(F f) : handler_(std::move(f)) {}
   void run(const RequestPtr& req, const ResponsePtr& res) {
-    Slot* slot = takeSlot(req, res);
+    const RequestPtr* handlerReq;
+    Slot* slot = takeSlot(req, res, handlerReq);
     Task<void>::Handle h;
     try {
-      h = handler_(slot->request(), slot->res).release();
+      h = handler_(*handlerReq, slot->res).release();
     } catch (...) {
       failedToStart(slot);
       return;

@@ -49,7 +49,16 @@ void answerFailure(const ResponsePtr& res) {
 
 TaskListenerBase::~TaskListenerBase() { ::operator delete(spare_); }
 
-// Inline into its three callers (this file).
+TaskListenerBase::Slot* TaskListenerBase::takeSlotWithRequest(const RequestPtr& req,
+                                                              const ResponsePtr& res,
+                                                              const RequestPtr*& handlerReq) {
+  auto* slot = new SlotWithRequest(this, res, req);
+  count_.addLive();
+  handlerReq = &slot->req;
+  return slot;
+}
+
+// Inline into its callers (this file).
 [[gnu::always_inline]] inline void TaskListenerBase::release(Slot* slot) noexcept {
   TaskListenerBase* l = slot->listener;
   slot->~Slot();
@@ -58,6 +67,12 @@ TaskListenerBase::~TaskListenerBase() { ::operator delete(spare_); }
   } else {
     l->spare_ = slot;
   }
+  if (l->count_.drop()) delete l;
+}
+
+void TaskListenerBase::releaseWithRequest(Slot* slot) noexcept {
+  TaskListenerBase* l = slot->listener;
+  delete static_cast<SlotWithRequest*>(slot);
   if (l->count_.drop()) delete l;
 }
 
@@ -73,11 +88,29 @@ bool TaskListenerBase::ended(evnode::detail::TaskEnd& end,
   return true;
 }
 
-void TaskListenerBase::failedToStart(Slot* slot) noexcept {
-  fail(slot->res, std::current_exception());
-  release(slot);
+bool TaskListenerBase::endedWithRequest(evnode::detail::TaskEnd& end,
+                                        evnode::detail::TaskPromiseBase& p) noexcept {
+  Slot* slot = static_cast<Slot*>(&end);
+  if (p.error) fail(slot->res, std::exchange(p.error, nullptr));
+  releaseWithRequest(slot);
+  return true;
 }
 
-void TaskListenerBase::noTask(Slot* slot) noexcept { release(slot); }
+void TaskListenerBase::failedToStart(Slot* slot) noexcept {
+  fail(slot->res, std::current_exception());
+  if (slot->ended == &endedWithRequest) {
+    releaseWithRequest(slot);
+  } else {
+    release(slot);
+  }
+}
+
+void TaskListenerBase::noTask(Slot* slot) noexcept {
+  if (slot->ended == &endedWithRequest) {
+    releaseWithRequest(slot);
+  } else {
+    release(slot);
+  }
+}
 
 }  // namespace evnode::http::detail

@@ -662,5 +662,32 @@ TEST(TaskServerTest, AHandEmittedRequestThatIsNotTheResponsesOwn) {
   run(amain());
 }
 
+// A handler resumed from plain code that awaits Tasks finishing at once (each await runs a
+// trampoline of its own, which resumes the handler, which may then finish and free its frame
+// there) and one that awaits after them: every answer arrives, and the sanitizer tree sees no
+// use of a freed frame.
+TEST(TaskServerTest, HandlersAwaitingTasksThatFinishAtOnce) {
+  EVNODE_WATCHDOG(20);
+  auto leaf = [](std::string s) -> Task<std::string> { co_return s + "!"; };
+  auto server = http::createServer(
+      [&](const http::RequestPtr& req, const http::ResponsePtr& res) -> Task<void> {
+        std::string a = co_await leaf(req->url);
+        std::string b = co_await leaf(a);
+        if (req->url == "/later") co_await tp::setImmediate();
+        res->end(co_await leaf(b));
+      });
+  server->listen(0, "127.0.0.1");
+  std::string base = "http://127.0.0.1:" + std::to_string(server->address().port);
+  auto amain = [&]() -> Task<void> {
+    for (const char* path : {"/now", "/later", "/now"}) {
+      http::FetchResponse r = co_await http::fetch(base + path);
+      EXPECT_EQ(co_await r.text(), std::string(path) + "!!!");
+    }
+    server->close();
+    server->closeIdleConnections();
+  };
+  run(amain());
+}
+
 }  // namespace
 }  // namespace evnode
