@@ -483,7 +483,8 @@ class TaskListenerBase {
     RequestPtr req;
   };
   // A Slot for this request, in the memory the last finished one left (the listener belongs
-  // to the server's loop thread, as the server does); `req` is what the handler is given.
+  // to the server's loop thread, as the server does); `handlerReq` is set to the request the
+  // handler is given.
   Slot* takeSlot(const RequestPtr& req, const ResponsePtr& res, const RequestPtr*& handlerReq) {
     if (res->req() != req) [[unlikely]] {
       return takeSlotWithRequest(req, res, handlerReq);
