@@ -18,6 +18,7 @@
 #include <functional>
 #include <initializer_list>
 #include <memory>
+#include <new>
 #include <optional>
 #include <span>
 #include <string>
@@ -29,6 +30,7 @@
 #include "evnode/http_methods.h"
 #include "evnode/loop.h"
 #include "evnode/net.h"
+#include "evnode/ref_count.h"
 #include "evnode/stream.h"
 #include "evnode/task.h"
 #include "evnode/url.h"
@@ -290,8 +292,10 @@ concept TaskRequestHandler = std::is_invocable_v<F&, const RequestPtr&, const Re
     std::same_as<std::invoke_result_t<F&, const RequestPtr&, const ResponsePtr&>, Task<void>>;
 
 namespace detail {
-// The `request` listener that runs a coroutine handler per request (src/http/task_handler.cc).
-std::function<void(const RequestPtr&, const ResponsePtr&)> taskListener(TaskHandler handler);
+// The `request` listener that runs a coroutine handler per request (defined after
+// ServerResponse, below; src/http/task_handler.cc).
+template <class F>
+std::function<void(const RequestPtr&, const ResponsePtr&)> taskListener(F handler);
 }  // namespace detail
 
 /// Node's `http.createServer(async (req, res) => {...})`: `handler` returns Task<void>, and is
@@ -305,14 +309,14 @@ std::function<void(const RequestPtr&, const ResponsePtr&)> taskListener(TaskHand
 template <TaskRequestHandler F>
 std::shared_ptr<Server> createServer(F handler) {
   auto s = createServer(nullptr);
-  s->on(Server::Events::request, detail::taskListener(TaskHandler(std::move(handler))));
+  s->on(Server::Events::request, detail::taskListener(std::move(handler)));
   return s;
 }
 /// Node's `http.createServer(options, async (req, res) => {...})` (see createServer(F)).
 template <TaskRequestHandler F>
 std::shared_ptr<Server> createServer(ServerOptions opts, F handler) {
   auto s = createServer(std::move(opts), nullptr);
-  s->on(Server::Events::request, detail::taskListener(TaskHandler(std::move(handler))));
+  s->on(Server::Events::request, detail::taskListener(std::move(handler)));
   return s;
 }
 
@@ -446,6 +450,125 @@ class ServerResponse : public OutgoingMessage {
   bool endedAtOnce_ = false;  // sent whole by endAtOnce
   std::uint64_t keepAliveTimeoutSec_ = 5;
 };
+
+namespace detail {
+
+// Coroutine request handlers, per request: the handler's task is started inside the `request`
+// event and runs until it finishes or first suspends; its end hook (evnode::detail::TaskEnd)
+// answers a failure and frees the frame at the task's own final suspension, whether that comes
+// at once (the usual hello: no driver coroutine, nothing left to wait for) or later. The
+// handler is the listener's own F, called directly (no std::function between the event and the
+// coroutine's ramp).
+class TaskListenerBase {
+ public:
+  TaskListenerBase() = default;
+  TaskListenerBase(const TaskListenerBase&) = delete;
+  TaskListenerBase& operator=(const TaskListenerBase&) = delete;
+  virtual ~TaskListenerBase();
+  evnode::detail::RefCount<unsigned>& refCount() { return count_; }
+
+ protected:
+  // What a request's task may point to: the handler takes req and res by reference, so its
+  // frame points here; kept until the task ends, with a reference to the listener (whose
+  // handler object the frame may point into). The request is the response's own
+  // (ServerResponse::req(), a member for the response's whole life), so one shared_ptr copy
+  // serves both.
+  struct Slot : evnode::detail::TaskEnd {
+    Slot(TaskListenerBase* l, const ResponsePtr& r, decltype(TaskEnd::ended) end)
+        : TaskEnd{end}, res(r), listener(l) {}
+    ResponsePtr res;
+    TaskListenerBase* listener;
+  };
+  // A `request` emitted by hand with a pair that does not match: a copy of the request too.
+  struct SlotWithRequest : Slot {
+    SlotWithRequest(TaskListenerBase* l, const ResponsePtr& r, const RequestPtr& q)
+        : Slot(l, r, &TaskListenerBase::endedWithRequest), req(q) {}
+    RequestPtr req;
+  };
+  // A Slot for this request, in the memory the last finished one left (the listener belongs
+  // to the server's loop thread, as the server does); `handlerReq` is set to the request the
+  // handler is given.
+  Slot* takeSlot(const RequestPtr& req, const ResponsePtr& res, const RequestPtr*& handlerReq) {
+    if (res->req() != req) [[unlikely]] {
+      return takeSlotWithRequest(req, res, handlerReq);
+    }
+    void* mem = spare_;
+    if (mem) [[likely]] {
+      spare_ = nullptr;
+    } else {
+      mem = ::operator new(sizeof(Slot));
+    }
+    count_.addLive();  // one per live Slot
+    Slot* slot = new (mem) Slot(this, res, &TaskListenerBase::ended);
+    handlerReq = &slot->res->req();
+    return slot;
+  }
+  [[gnu::cold]] Slot* takeSlotWithRequest(const RequestPtr& req, const ResponsePtr& res,
+                                          const RequestPtr*& handlerReq);
+  // Runs the task until it finishes or first suspends; its end gives the Slot back. From plain
+  // code (no trampoline running: the `request` event of a socket's read) the task is resumed
+  // directly: a Task it awaits starts a trampoline of its own (detail::transfer).
+  static void start(Slot* slot, Task<void>::Handle h) {
+    if (!h) [[unlikely]] {
+      noTask(slot);
+      return;
+    }
+    h.promise().end = slot;
+    if (!evnode::detail::trampoline.running) [[likely]] {
+      h.resume();
+    } else {
+      evnode::detail::resumeNested(h);
+    }
+  }
+  // The handler could not even make its task (a plain function that threw): answers and
+  // reports the exception being handled.
+  [[gnu::cold]] static void failedToStart(Slot* slot) noexcept;
+
+ private:
+  // An empty Task (a plain function returned Task{}): nothing runs; the Slot goes back.
+  [[gnu::cold]] static void noTask(Slot* slot) noexcept;
+  // The task's end: answers and reports its exception, if any, and gives its Slot back.
+  static bool ended(evnode::detail::TaskEnd& end, evnode::detail::TaskPromiseBase& p) noexcept;
+  static bool endedWithRequest(evnode::detail::TaskEnd& end,
+                               evnode::detail::TaskPromiseBase& p) noexcept;
+  // Ends `slot` and keeps its memory as the spare (or frees a SlotWithRequest), then drops the
+  // listener's reference.
+  static void release(Slot* slot) noexcept;
+  static void releaseWithRequest(Slot* slot) noexcept;
+
+  evnode::detail::RefCount<unsigned> count_{0};
+  void* spare_ = nullptr;  // room for a Slot, no Slot in it
+};
+
+template <class F>
+class TaskListener final : public TaskListenerBase {
+ public:
+  explicit TaskListener(F f) : handler_(std::move(f)) {}
+  void run(const RequestPtr& req, const ResponsePtr& res) {
+    const RequestPtr* handlerReq;
+    Slot* slot = takeSlot(req, res, handlerReq);
+    Task<void>::Handle h;
+    try {
+      h = handler_(*handlerReq, slot->res).release();
+    } catch (...) {
+      failedToStart(slot);
+      return;
+    }
+    start(slot, h);
+  }
+
+ private:
+  F handler_;
+};
+
+template <class F>
+std::function<void(const RequestPtr&, const ResponsePtr&)> taskListener(F handler) {
+  using Ref = evnode::detail::CountedRef<TaskListener<F>>;
+  return [ref = Ref(new TaskListener<F>(std::move(handler)))](
+             const RequestPtr& req, const ResponsePtr& res) { ref->run(req, res); };
+}
+
+}  // namespace detail
 
 // ---------------------------------------------------------------------------------------------
 // The client: Node's http.request / http.get, ClientRequest and Agent.

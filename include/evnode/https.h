@@ -101,7 +101,7 @@ std::shared_ptr<Server> createServer(
 template <http::TaskRequestHandler F>
 std::shared_ptr<Server> createServer(ServerOptions opts, F handler) {
   auto s = createServer(std::move(opts), nullptr);
-  s->on(Server::Events::request, http::detail::taskListener(http::TaskHandler(std::move(handler))));
+  s->on(Server::Events::request, http::detail::taskListener(std::move(handler)));
   return s;
 }
 

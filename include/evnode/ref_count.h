@@ -20,6 +20,9 @@ class RefCount {
     if (n_ == std::numeric_limits<Count>::max()) std::abort();
     ++n_;
   }
+  /// One more reference, unchecked: for counts of the holder's own live objects (each at least
+  /// a pointer's size), which cannot reach 2^32 before memory runs out.
+  void addLive() { ++n_; }
   /// One reference fewer; true when that was the last (the owner frees the object).
   [[nodiscard]] bool drop() { return --n_ == 0; }
   /// Whether exactly one reference is held (its holder may change the object in place).

@@ -41,12 +41,25 @@
 #include <array>
 #include <coroutine>
 #include <cstddef>
+#include <cstdint>
 #include <exception>
 #include <new>
 #include <optional>
 #include <utility>
 
 #include "evnode/error.h"
+
+// Sanitizer builds check the frame lists (see allocFrame).
+#if defined(__SANITIZE_ADDRESS__)
+#define EVNODE_TASK_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define EVNODE_TASK_ASAN 1
+#endif
+#endif
+#ifndef EVNODE_TASK_ASAN
+#define EVNODE_TASK_ASAN 0
+#endif
 
 namespace evnode {
 
@@ -65,17 +78,25 @@ struct Trampoline {
 inline thread_local constinit Trampoline trampoline{};
 
 // Resumes `h` in a trampoline loop of its own (an entry point: a coroutine started or resumed by
-// plain code), restoring the enclosing loop's state after.
-inline void resumeNested(std::coroutine_handle<> h) {
-  Trampoline& t = trampoline;
-  Trampoline saved = t;
-  t.running = true;
-  t.next = nullptr;
+// plain code), restoring the enclosing loop's state after. `next` is null whenever no loop runs,
+// so the usual entry (from the loop's callbacks, no trampoline running) has nothing to save.
+inline void runTrampoline(Trampoline& t, std::coroutine_handle<> h) {
   while (h) {
     h.resume();
     h = std::exchange(t.next, nullptr);
   }
-  t = saved;
+}
+inline void resumeNested(std::coroutine_handle<> h) {
+  Trampoline& t = trampoline;
+  if (t.running) [[unlikely]] {
+    std::coroutine_handle<> saved = std::exchange(t.next, nullptr);
+    runTrampoline(t, h);
+    t.next = saved;
+    return;
+  }
+  t.running = true;
+  runTrampoline(t, h);
+  t.running = false;
 }
 // Symmetric transfer through the trampoline: resumes `h` next. Inside the trampoline's loop (a
 // coroutine it resumed is suspending) it only records `h`, and the loop resumes it once the
@@ -90,40 +111,77 @@ inline void transfer(std::coroutine_handle<> h) {
 }
 
 // Coroutine frames (Tasks, spawn()'s and whenAll's drivers, coroutine request handlers) come
-// from per-thread caches of freed frames by 32-byte size class up to 512 bytes (the heap past
-// that): a task started per request costs no trip to malloc once the caches are warm.
-// A frame's size is a constant where operator new is inlined into the coroutine's ramp, so the
-// class is picked at compile time and the call goes straight to that class's cache.
+// from per-thread free lists of freed frames by 32-byte size class up to 512 bytes (the heap
+// past that): a task started per request costs no trip to malloc once the lists are warm. A
+// frame's size is a constant where operator new is inlined into the coroutine's ramp, so the
+// class is picked at compile time, and taking or giving a frame is a few instructions inline
+// on a constinit thread-local (no call, no initialisation guard). A list holds up to
+// kFrameCacheMax frames; `room` is what it may still take, 0 until the thread's first free
+// registers the lists' teardown with the thread's Loop (task.cc), and 0 again after it.
+// Sanitizer builds follow docs/architecture.md's recycling rules: a frame waits poisoned, is
+// scribbled over when handed out again, and is counted (recycleCounters()).
 inline constexpr std::size_t kFrameClass = 32;
 inline constexpr std::size_t kFrameClasses = 16;
-template <std::size_t Class>
-void* getFrame();  // from class Class's cache (task.cc instantiates the 16 classes)
-template <std::size_t Class>
-void putFrame(void* p) noexcept;
-template <std::size_t... I>
-constexpr auto frameGetters(std::index_sequence<I...>) {
-  return std::array<void* (*)(), sizeof...(I)>{&getFrame<I>...};
+inline constexpr std::uint16_t kFrameCacheMax = 256;
+struct FrameCache {
+  void* head[kFrameClasses];  // a free frame's first word points to the next
+  std::uint16_t room[kFrameClasses];
+};
+inline thread_local constinit FrameCache frameCache{};
+inline constexpr std::size_t frameClass(std::size_t n) {
+  return n == 0 ? 0 : (n - 1) / kFrameClass;
 }
-template <std::size_t... I>
-constexpr auto framePutters(std::index_sequence<I...>) {
-  return std::array<void (*)(void*) noexcept, sizeof...(I)>{&putFrame<I>...};
-}
-inline constexpr auto kGetFrame = frameGetters(std::make_index_sequence<kFrameClasses>());
-inline constexpr auto kPutFrame = framePutters(std::make_index_sequence<kFrameClasses>());
-inline std::size_t frameClass(std::size_t n) { return n == 0 ? 0 : (n - 1) / kFrameClass; }
+inline constexpr std::size_t classBytes(std::size_t cls) { return (cls + 1) * kFrameClass; }
+void* newFrame(std::size_t cls);                    // a fresh frame of class cls (task.cc)
+void dropFrame(void* p, std::size_t cls) noexcept;  // the list is full or not made (task.cc)
+#if EVNODE_TASK_ASAN
+void frameLeaves(void* p, std::size_t bytes) noexcept;  // unpoisons (task.cc)
+void frameReused(void* p, std::size_t bytes) noexcept;  // scribbles, counts
+void frameEnters(void* p, std::size_t bytes) noexcept;  // poisons
+#else
+inline void frameLeaves(void*, std::size_t) noexcept {}
+inline void frameReused(void*, std::size_t) noexcept {}
+inline void frameEnters(void*, std::size_t) noexcept {}
+#endif
 inline void* allocFrame(std::size_t n) {
-  std::size_t cls = frameClass(n);
+  const std::size_t cls = frameClass(n);
   if (cls >= kFrameClasses) return ::operator new(n);
-  return kGetFrame[cls]();
+  FrameCache& c = frameCache;
+  void* p = c.head[cls];
+  if (!p) [[unlikely]] {
+    return newFrame(cls);
+  }
+  frameLeaves(p, classBytes(cls));
+  c.head[cls] = *static_cast<void**>(p);
+  ++c.room[cls];
+  frameReused(p, classBytes(cls));
+  return p;
 }
 inline void freeFrame(void* p, std::size_t n) noexcept {
-  std::size_t cls = frameClass(n);
+  const std::size_t cls = frameClass(n);
   if (cls >= kFrameClasses) {
     ::operator delete(p);
     return;
   }
-  kPutFrame[cls](p);
+  FrameCache& c = frameCache;
+  if (c.room[cls] == 0) [[unlikely]] {
+    dropFrame(p, cls);
+    return;
+  }
+  *static_cast<void**>(p) = c.head[cls];
+  c.head[cls] = p;
+  --c.room[cls];
+  frameEnters(p, classBytes(cls));
 }
+
+struct TaskPromiseBase;
+// What a task's end calls instead of resuming an awaiter, when its promise has one (run()'s
+// task; a coroutine request handler's, which nobody awaits): `ended` returns true when it took
+// what it needs from the promise (its error) and the frame is to be freed at once, by the
+// task's own final suspension (then nobody may touch the task after).
+struct TaskEnd {
+  bool (*ended)(TaskEnd& self, TaskPromiseBase& p) noexcept;
+};
 
 // What every Task's promise has: the coroutine waiting for it and the exception it ended with.
 struct TaskPromiseBase {
@@ -132,17 +190,22 @@ struct TaskPromiseBase {
 
   std::coroutine_handle<> continuation;
   std::exception_ptr error;
-  bool root = false;  // run()'s task: a failure stops the loop
+  TaskEnd* end = nullptr;  // what its end calls instead (see TaskEnd)
 
   std::suspend_always initial_suspend() noexcept { return {}; }
   struct FinalAwaiter {
     bool await_ready() noexcept { return false; }
+    // Suspends, unless the end hook freed the frame (false: the coroutine runs on to its
+    // end, which frees it).
     template <class P>
-    void await_suspend(std::coroutine_handle<P> h) noexcept {
+    bool await_suspend(std::coroutine_handle<P> h) noexcept {
       TaskPromiseBase& p = h.promise();
-      if (p.root) rootFinished(p.error != nullptr);
+      if (p.end) [[unlikely]] {
+        return !p.end->ended(*p.end, p);
+      }
       // The awaiter may destroy this frame once resumed: nothing touches it after.
       if (std::coroutine_handle<> c = p.continuation) transfer(c);
+      return true;
     }
     void await_resume() noexcept {}
   };
@@ -151,7 +214,6 @@ struct TaskPromiseBase {
   void rethrow() {
     if (error) std::rethrow_exception(error);
   }
-  static void rootFinished(bool failed);
 };
 
 template <class T>
@@ -255,6 +317,9 @@ class [[nodiscard]] Task {
 
   /// The coroutine, still owned by the Task (for the library's combinators).
   Handle handle() const noexcept { return h_; }
+  /// The coroutine, no longer owned by the Task, which becomes empty (for the library: a task
+  /// whose frame is freed by its end hook).
+  Handle release() noexcept { return std::exchange(h_, nullptr); }
 
  private:
   friend struct detail::TaskPromise<T>;

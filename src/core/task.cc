@@ -1,53 +1,75 @@
-// What Task, spawn() and run() need from the library: the uncaught path and the root task's
-// loop.
+// What Task, spawn() and run() need from the library: the frame lists' slow paths, the uncaught
+// path and the root task's loop.
 #include "evnode/task.h"
 
 #include "evnode/operation.h"
 
-#include <array>
 #include <cstddef>
+#include <cstdint>
+#include <new>
 #include <string>
 #include <utility>
 
 #include "core/block_cache.h"
+#include "core/thread_instance.h"
 #include "core/tick.h"
 #include "evnode/events.h"
 #include "evnode/loop.h"
 
 namespace evnode::detail {
 
-template <std::size_t Class>
-void* getFrame() {
-  constexpr std::size_t n = (Class + 1) * kFrameClass;
-  return BlockCache<SizeClass<n>>::get(n);
+// The thread's frame lists, made by its first freed frame and torn down with its Loop (or at
+// thread exit): the frames still listed go back to the heap, and frames freed after that go
+// straight to the heap (`room` stays 0).
+struct FrameLists {
+  FrameLists() {
+    for (std::uint16_t& r : frameCache.room) r = kFrameCacheMax;
+  }
+  ~FrameLists() {
+    FrameCache& c = frameCache;
+    for (std::size_t cls = 0; cls < kFrameClasses; ++cls) {
+      c.room[cls] = 0;
+      while (void* p = c.head[cls]) {
+        frameLeaves(p, classBytes(cls));
+        c.head[cls] = *static_cast<void**>(p);
+        ::operator delete(p);
+      }
+    }
+  }
+  FrameLists(const FrameLists&) = delete;
+  FrameLists& operator=(const FrameLists&) = delete;
+};
+
+void* newFrame(std::size_t cls) {
+  countRecycled(false);
+  return ::operator new(classBytes(cls));
 }
-template <std::size_t Class>
-void putFrame(void* p) noexcept {
-  constexpr std::size_t n = (Class + 1) * kFrameClass;
-  BlockCache<SizeClass<n>>::put(p, n);
+
+void dropFrame(void* p, std::size_t cls) noexcept {
+  FrameCache& c = frameCache;
+  bool made = false;
+  try {
+    made = threadInstance<FrameLists>() != nullptr;  // null once torn down
+  } catch (const std::bad_alloc&) {
+  }
+  if (made && c.room[cls] > 0) {
+    *static_cast<void**>(p) = c.head[cls];
+    c.head[cls] = p;
+    --c.room[cls];
+    frameEnters(p, classBytes(cls));
+    return;
+  }
+  ::operator delete(p);
 }
-// The classes task.h's tables name (kFrameClasses of them).
-static_assert(kFrameClasses == 16);
-#define EVNODE_FRAME_CLASS(I)   \
-  template void* getFrame<I>(); \
-  template void putFrame<I>(void*) noexcept;
-EVNODE_FRAME_CLASS(0)
-EVNODE_FRAME_CLASS(1)
-EVNODE_FRAME_CLASS(2)
-EVNODE_FRAME_CLASS(3)
-EVNODE_FRAME_CLASS(4)
-EVNODE_FRAME_CLASS(5)
-EVNODE_FRAME_CLASS(6)
-EVNODE_FRAME_CLASS(7)
-EVNODE_FRAME_CLASS(8)
-EVNODE_FRAME_CLASS(9)
-EVNODE_FRAME_CLASS(10)
-EVNODE_FRAME_CLASS(11)
-EVNODE_FRAME_CLASS(12)
-EVNODE_FRAME_CLASS(13)
-EVNODE_FRAME_CLASS(14)
-EVNODE_FRAME_CLASS(15)
-#undef EVNODE_FRAME_CLASS
+
+#if EVNODE_TASK_ASAN
+void frameLeaves(void* p, std::size_t bytes) noexcept { unpoisonObject(p, bytes); }
+void frameReused(void* p, std::size_t bytes) noexcept {
+  unpoisonRecycled(p, bytes);  // scribbled: a frame never starts with its predecessor's bytes
+  countRecycled(true);
+}
+void frameEnters(void* p, std::size_t bytes) noexcept { poisonRecycled(p, bytes); }
+#endif
 
 namespace {
 Error errorOf(std::exception_ptr e) {
@@ -69,12 +91,16 @@ void reportUnhandled(std::exception_ptr e) {
   queueTick([err = errorOf(e)] { uncaughtError(err); });
 }
 
-void TaskPromiseBase::rootFinished(bool failed) {
-  if (failed) Loop::current().stop();
-}
+namespace {
+// run()'s task ended: a failure stops the loop; the frame stays for run() to take the outcome.
+TaskEnd rootEnd{[](TaskEnd&, TaskPromiseBase& p) noexcept {
+  if (p.error) Loop::current().stop();
+  return false;
+}};
+}  // namespace
 
 void runRoot(std::coroutine_handle<> h, TaskPromiseBase& p) {
-  p.root = true;
+  p.end = &rootEnd;
   resumeNested(h);
   if (h.done() && p.error) return;  // threw before its first suspension
   Loop::current().run();

@@ -649,5 +649,96 @@ TEST(TaskServerTest, HandlersThatFinishOrThrowAtOnceAndReferencesThatOutliveTheR
   EXPECT_EQ(reported[1].message, "no task");
 }
 
+// A handler's task keeps the handler object (its captures) while it waits, even once the server
+// dropped the listener; its frame, with the handler's own copies of req and res, is freed when
+// it ends, at once or later.
+TEST(TaskServerTest, AWaitingHandlerKeepsItsHandlerAndEveryFrameIsFreed) {
+  EVNODE_WATCHDOG(20);
+  auto probe = std::make_shared<std::string>("kept");
+  std::weak_ptr<std::string> probeGone = probe;
+  std::vector<std::weak_ptr<http::ServerResponse>> responses;  // the frames' copies
+  std::shared_ptr<http::Server> server;
+  server = http::createServer([probe = std::move(probe), &responses, &server](
+                                  http::RequestPtr req, http::ResponsePtr res) -> Task<void> {
+    responses.push_back(res);
+    if (req->url == "/now") {
+      res->end("now");
+      co_return;
+    }
+    server->removeAllListeners(http::Server::Events::request);  // the listener goes
+    co_await tp::setTimeout(10);
+    res->end(*probe + " " + req->url);  // the handler object is still there
+  });
+  server->listen(0, "127.0.0.1");
+  std::string base = "http://127.0.0.1:" + std::to_string(server->address().port);
+  auto amain = [&]() -> Task<void> {
+    http::FetchResponse a = co_await http::fetch(base + "/now");
+    EXPECT_EQ(co_await a.text(), "now");
+    http::FetchResponse b = co_await http::fetch(base + "/later");
+    EXPECT_EQ(co_await b.text(), "kept /later");
+    server->close();
+    server->closeIdleConnections();
+  };
+  run(amain());
+  EXPECT_TRUE(probeGone.expired());  // the listener went with its last task
+  ASSERT_EQ(responses.size(), 2u);
+  server.reset();
+  for (const auto& r : responses) EXPECT_TRUE(r.expired());  // no frame kept its res
+}
+
+// A `request` emitted by hand with a request that is not the response's own: the handler gets
+// that request, which its task keeps alive while it waits (the emitter's copy is gone by then).
+TEST(TaskServerTest, AHandEmittedRequestThatIsNotTheResponsesOwn) {
+  EVNODE_WATCHDOG(20);
+  auto co = http::createServer(
+      [](const http::RequestPtr& req, const http::ResponsePtr& res) -> Task<void> {
+        co_await tp::setImmediate();
+        res->end("co " + req->url + " " + std::to_string(res->req() == req));
+      });
+  auto front = http::createServer([&](const http::RequestPtr& req, const http::ResponsePtr& res) {
+    auto other = std::make_shared<http::IncomingMessage>();
+    other->url = "/other" + req->url;
+    co->emit(http::Server::Events::request, other, res);
+  });
+  front->listen(0, "127.0.0.1");
+  std::string base = "http://127.0.0.1:" + std::to_string(front->address().port);
+  auto amain = [&]() -> Task<void> {
+    for (const char* path : {"/a", "/b"}) {
+      http::FetchResponse r = co_await http::fetch(base + path);
+      EXPECT_EQ(co_await r.text(), std::string("co /other") + path + " 0");
+    }
+    front->close();
+    front->closeIdleConnections();
+  };
+  run(amain());
+}
+
+// A handler resumed from plain code that awaits Tasks finishing at once (each await runs a
+// trampoline of its own, which resumes the handler, which may then finish and free its frame
+// there) and one that awaits after them: every answer arrives, and the sanitizer tree sees no
+// use of a freed frame.
+TEST(TaskServerTest, HandlersAwaitingTasksThatFinishAtOnce) {
+  EVNODE_WATCHDOG(20);
+  auto leaf = [](std::string s) -> Task<std::string> { co_return s + "!"; };
+  auto server = http::createServer(
+      [&](const http::RequestPtr& req, const http::ResponsePtr& res) -> Task<void> {
+        std::string a = co_await leaf(req->url);
+        std::string b = co_await leaf(a);
+        if (req->url == "/later") co_await tp::setImmediate();
+        res->end(co_await leaf(b));
+      });
+  server->listen(0, "127.0.0.1");
+  std::string base = "http://127.0.0.1:" + std::to_string(server->address().port);
+  auto amain = [&]() -> Task<void> {
+    for (const char* path : {"/now", "/later", "/now"}) {
+      http::FetchResponse r = co_await http::fetch(base + path);
+      EXPECT_EQ(co_await r.text(), std::string(path) + "!!!");
+    }
+    server->close();
+    server->closeIdleConnections();
+  };
+  run(amain());
+}
+
 }  // namespace
 }  // namespace evnode
