@@ -49,18 +49,6 @@
 
 #include "evnode/error.h"
 
-// Sanitizer builds check the frame lists (see allocFrame).
-#if defined(__SANITIZE_ADDRESS__)
-#define EVNODE_TASK_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define EVNODE_TASK_ASAN 1
-#endif
-#endif
-#ifndef EVNODE_TASK_ASAN
-#define EVNODE_TASK_ASAN 0
-#endif
-
 namespace evnode {
 
 template <class T = void>
@@ -118,8 +106,7 @@ inline void transfer(std::coroutine_handle<> h) {
 // on a constinit thread-local (no call, no initialisation guard). A list holds up to
 // kFrameCacheMax frames; `room` is what it may still take, 0 until the thread's first free
 // registers the lists' teardown with the thread's Loop (task.cc), and 0 again after it.
-// Sanitizer builds follow docs/architecture.md's recycling rules: a frame waits poisoned, is
-// scribbled over when handed out again, and is counted (recycleCounters()).
+// A sanitizer build of the library keeps these lists empty and checks its own (task.cc).
 inline constexpr std::size_t kFrameClass = 32;
 inline constexpr std::size_t kFrameClasses = 16;
 inline constexpr std::uint16_t kFrameCacheMax = 256;
@@ -134,15 +121,6 @@ inline constexpr std::size_t frameClass(std::size_t n) {
 inline constexpr std::size_t classBytes(std::size_t cls) { return (cls + 1) * kFrameClass; }
 void* newFrame(std::size_t cls);                    // a fresh frame of class cls (task.cc)
 void dropFrame(void* p, std::size_t cls) noexcept;  // the list is full or not made (task.cc)
-#if EVNODE_TASK_ASAN
-void frameLeaves(void* p, std::size_t bytes) noexcept;  // unpoisons (task.cc)
-void frameReused(void* p, std::size_t bytes) noexcept;  // scribbles, counts
-void frameEnters(void* p, std::size_t bytes) noexcept;  // poisons
-#else
-inline void frameLeaves(void*, std::size_t) noexcept {}
-inline void frameReused(void*, std::size_t) noexcept {}
-inline void frameEnters(void*, std::size_t) noexcept {}
-#endif
 inline void* allocFrame(std::size_t n) {
   const std::size_t cls = frameClass(n);
   if (cls >= kFrameClasses) return ::operator new(n);
@@ -151,10 +129,8 @@ inline void* allocFrame(std::size_t n) {
   if (!p) [[unlikely]] {
     return newFrame(cls);
   }
-  frameLeaves(p, classBytes(cls));
   c.head[cls] = *static_cast<void**>(p);
   ++c.room[cls];
-  frameReused(p, classBytes(cls));
   return p;
 }
 inline void freeFrame(void* p, std::size_t n) noexcept {
@@ -171,7 +147,6 @@ inline void freeFrame(void* p, std::size_t n) noexcept {
   *static_cast<void**>(p) = c.head[cls];
   c.head[cls] = p;
   --c.room[cls];
-  frameEnters(p, classBytes(cls));
 }
 
 struct TaskPromiseBase;

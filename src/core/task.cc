@@ -21,16 +21,27 @@ namespace evnode::detail {
 // The thread's frame lists, made by its first freed frame and torn down with its Loop (or at
 // thread exit): the frames still listed go back to the heap, and frames freed after that go
 // straight to the heap (`room` stays 0).
+//
+// A sanitizer build of the library keeps the inline lists (task.h's frameCache) empty, with no
+// room: every frame then comes through newFrame() and goes through dropFrame(), which keep the
+// checked lists here: a frame waits poisoned, is scribbled over when handed out again and is
+// counted (docs/architecture.md's recycling rules). The library decides, not the program's
+// inline code: a program and the library built one with the sanitizer and one without still
+// agree on every frame, and the inline path pays nothing for the checks.
+thread_local constinit FrameCache checkedCache{};
+
+FrameCache& listsOfThisBuild() { return kCheckRecycled ? checkedCache : frameCache; }
+
 struct FrameLists {
   FrameLists() {
-    for (std::uint16_t& r : frameCache.room) r = kFrameCacheMax;
+    for (std::uint16_t& r : listsOfThisBuild().room) r = kFrameCacheMax;
   }
   ~FrameLists() {
-    FrameCache& c = frameCache;
+    FrameCache& c = listsOfThisBuild();
     for (std::size_t cls = 0; cls < kFrameClasses; ++cls) {
       c.room[cls] = 0;
       while (void* p = c.head[cls]) {
-        frameLeaves(p, classBytes(cls));
+        unpoisonObject(p, classBytes(cls));
         c.head[cls] = *static_cast<void**>(p);
         ::operator delete(p);
       }
@@ -41,12 +52,22 @@ struct FrameLists {
 };
 
 void* newFrame(std::size_t cls) {
+  if constexpr (kCheckRecycled) {
+    FrameCache& c = checkedCache;
+    if (void* p = c.head[cls]) {
+      unpoisonObject(p, classBytes(cls));
+      c.head[cls] = *static_cast<void**>(p);
+      ++c.room[cls];
+      countRecycled(true);
+      return unpoisonRecycled(p, classBytes(cls));  // scribbled: never its predecessor's bytes
+    }
+  }
   countRecycled(false);
   return ::operator new(classBytes(cls));
 }
 
 void dropFrame(void* p, std::size_t cls) noexcept {
-  FrameCache& c = frameCache;
+  FrameCache& c = listsOfThisBuild();
   bool made = false;
   try {
     made = threadInstance<FrameLists>() != nullptr;  // null once torn down
@@ -56,20 +77,11 @@ void dropFrame(void* p, std::size_t cls) noexcept {
     *static_cast<void**>(p) = c.head[cls];
     c.head[cls] = p;
     --c.room[cls];
-    frameEnters(p, classBytes(cls));
+    poisonRecycled(p, classBytes(cls));
     return;
   }
   ::operator delete(p);
 }
-
-#if EVNODE_TASK_ASAN
-void frameLeaves(void* p, std::size_t bytes) noexcept { unpoisonObject(p, bytes); }
-void frameReused(void* p, std::size_t bytes) noexcept {
-  unpoisonRecycled(p, bytes);  // scribbled: a frame never starts with its predecessor's bytes
-  countRecycled(true);
-}
-void frameEnters(void* p, std::size_t bytes) noexcept { poisonRecycled(p, bytes); }
-#endif
 
 namespace {
 Error errorOf(std::exception_ptr e) {

@@ -3,6 +3,7 @@
 
 #include <utility>
 
+#include "core/block_cache.h"
 #include "http/header_rules.h"
 #include "http/parser.h"
 
@@ -155,18 +156,23 @@ void abortBodyOnSignal(const IncomingMessagePtr& res, const std::shared_ptr<Abor
 // and the request would hold each other for the rest of the program.
 IncomingMessagePtr callersHandle(IncomingMessagePtr res) {
   IncomingMessage* body = res.get();
-  return IncomingMessagePtr(body, [res = std::move(res)](IncomingMessage*) mutable {
+  auto letGo = [res = std::move(res)](IncomingMessage*) mutable {
     IncomingMessagePtr keep = std::move(res);
-    const bool reading = keep->listenerCount(Readable::Events::data) > 0 ||
-                         keep->listenerCount(Readable::Events::readable) > 0 ||
-                         keep->readableFlowing().value_or(false);
-    if (keep->readableEnded() || keep->destroyed() || reading) return;
+    if (keep->readableEnded() || keep->destroyed()) return;  // (the usual case: it was read)
+    if (keep->listenerCount(Readable::Events::data) > 0 ||
+        keep->listenerCount(Readable::Events::readable) > 0 ||
+        keep->readableFlowing().value_or(false)) {
+      return;  // something reads it
+    }
     if (keep->complete) {
       keep->resume();
     } else {
       keep->destroy();
     }
-  });
+  };
+  // (Its control block comes from the thread's cache, as the message's own.)
+  return IncomingMessagePtr(body, std::move(letGo),
+                            evnode::detail::CacheAllocator<IncomingMessage>());
 }
 
 // One request of the fetch: the operation for `url` with these options. `headers` are the

@@ -32,7 +32,7 @@ TEST(FrameCacheTest, AFreedFrameIsHandedOutAgainForItsSizeClass) {
     Task<int> t = plusOne(1);
     first = t.handle().address();
   }
-#if EVNODE_TASK_ASAN
+#ifdef EVNODE_ASAN
   EXPECT_TRUE(__asan_address_is_poisoned(first));  // waits poisoned
 #endif
   std::uint64_t reused = detail::recycleCounters().reused;
