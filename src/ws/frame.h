@@ -18,6 +18,9 @@ enum Opcode : std::uint8_t {
   kPong = 0xA,
 };
 
+// The longest frame header: 2 bytes, an 8-byte length and a 4-byte mask.
+inline constexpr std::size_t kMaxHeaderSize = 14;
+
 // A parsed frame header.
 struct FrameHeader {
   bool fin : 1 = false;

@@ -115,7 +115,7 @@ const std::string& orEmpty(const std::string* s) {
 }
 }  // namespace
 
-const std::string& WebSocket::url() const { return orEmpty(url_.get()); }
+const std::string& WebSocket::url() const { return orEmpty(settings_ ? &settings_->url : nullptr); }
 
 const std::string& WebSocket::protocol() const {
   const auto& a = static_cast<const Impl*>(this)->rare;
@@ -307,21 +307,24 @@ void WebSocket::Impl::process(Buffer chunk) {
       HeaderResult r;
       std::size_t used;
       const bool rsv1 = pmd() != nullptr;
-      if (partialLen) {
-        std::size_t add = std::min<std::size_t>(sizeof partial - partialLen, n - off);
-        std::memcpy(partial + partialLen, p + off, add);
-        r = detail::parseHeader(partial, partialLen + add, rsv1, h);
+      if (carryLen) {
+        // The header the last read cut (at most 14 bytes, so a few more bytes complete it).
+        std::size_t add = std::min<std::size_t>(detail::kMaxHeaderSize - carryLen, n - off);
+        std::memcpy(carry.get() + carryLen, p + off, add);
+        r = detail::parseHeader(carry.get(), carryLen + add, rsv1, h);
         if (r == HeaderResult::kNeedMore) {
-          partialLen = static_cast<std::uint8_t>(partialLen + add);
+          carryLen = static_cast<std::uint8_t>(carryLen + add);
           return;
         }
-        used = h.headerSize - partialLen;
-        partialLen = 0;
+        used = h.headerSize - carryLen;
+        carryLen = 0;
+        carry.reset();
       } else {
         r = detail::parseHeader(p + off, n - off, rsv1, h);
         if (r == HeaderResult::kNeedMore) {
-          partialLen = static_cast<std::uint8_t>(n - off);
-          std::memcpy(partial, p + off, partialLen);
+          if (!carry) carry = std::make_unique<std::uint8_t[]>(kCarry);
+          carryLen = static_cast<std::uint8_t>(n - off);
+          std::memcpy(carry.get(), p + off, carryLen);
           return;
         }
         used = h.headerSize;
@@ -363,8 +366,8 @@ bool WebSocket::Impl::startFrame() {
   }
   const bool control = (frame.opcode & 0x08) != 0;
   if (control) {
-    ctrlLen = 0;
-    if (!ctrl && frame.length) ctrl = std::make_unique<std::uint8_t[]>(125);
+    carryLen = 0;
+    if (!carry && frame.length) carry = std::make_unique<std::uint8_t[]>(kCarry);
   } else {
     if (frame.opcode == detail::kContinuation) {
       if (!msgOpcode) {
@@ -388,7 +391,7 @@ bool WebSocket::Impl::startFrame() {
       if (frame.opcode != detail::kContinuation) a.rawLen = 0;
       rawLen = a.rawLen += frame.length;
     }
-    if (rawLen > maxPayload) {
+    if (rawLen > maxPayload()) {
       fail(1009, "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH", "Max payload size exceeded");
       return false;
     }
@@ -413,8 +416,8 @@ void WebSocket::Impl::payload(Buffer& chunk, std::uint8_t* p, std::size_t n) {
   remaining -= n;
   const bool last = remaining == 0;
   if (frame.opcode & 0x08) {
-    std::memcpy(ctrl.get() + ctrlLen, p, n);
-    ctrlLen = static_cast<std::uint8_t>(ctrlLen + n);
+    std::memcpy(carry.get() + carryLen, p, n);
+    carryLen = static_cast<std::uint8_t>(carryLen + n);
     if (last) {
       inPayload = false;
       controlFrame();
@@ -423,7 +426,7 @@ void WebSocket::Impl::payload(Buffer& chunk, std::uint8_t* p, std::size_t n) {
   }
   const bool text = msgOpcode == detail::kText;
   if (msgCompressed) {
-    auto r = pmd()->decompress(p, n, false, maxPayload, assemble().msg);
+    auto r = pmd()->decompress(p, n, false, maxPayload(), assemble().msg);
     if (r == detail::PerMessageDeflate::Inflate::kTooBig) {
       return fail(1009, "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH", "Max payload size exceeded");
     }
@@ -467,7 +470,7 @@ void WebSocket::Impl::endMessage() {
   Buffer out;
   if (msgCompressed) {
     auto& msg = assemble().msg;
-    auto r = pmd()->decompress(nullptr, 0, true, maxPayload, msg);
+    auto r = pmd()->decompress(nullptr, 0, true, maxPayload(), msg);
     if (r == detail::PerMessageDeflate::Inflate::kTooBig) {
       return fail(1009, "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH", "Max payload size exceeded");
     }
@@ -502,8 +505,9 @@ void WebSocket::Impl::endMessage() {
 }
 
 void WebSocket::Impl::controlFrame() {
-  Buffer data = ctrlLen ? Buffer::from(ctrl.get(), ctrlLen) : Buffer();
-  ctrl.reset();  // pings are rare: the payload's room is not kept
+  const std::uint8_t ctrlLen = std::exchange(carryLen, 0);
+  Buffer data = ctrlLen ? Buffer::from(carry.get(), ctrlLen) : Buffer();
+  carry.reset();  // pings are rare: the payload's room is not kept
   switch (frame.opcode) {
     case detail::kClose: {
       if (ctrlLen == 1) {
@@ -539,7 +543,7 @@ void WebSocket::Impl::controlFrame() {
       return;
     }
     case detail::kPing:
-      if (autoPong && state_ == OPEN && !closeSent) {
+      if (autoPong() && state_ == OPEN && !closeSent) {
         sendFrame(detail::kPong, true, false, data.data(), data.size(), nullptr, nullptr);
       }
       emit(Events::ping, data);
@@ -648,7 +652,7 @@ void WebSocket::Impl::armCloseTimer() {
         raw->rare->closeTimer.reset();
         if (raw->socket_) raw->socket_->destroy();
       },
-      closeTimeout);
+      closeTimeout());
 }
 
 void WebSocket::Impl::watchDrain() {
