@@ -54,6 +54,7 @@ struct WebSocket::Impl final : WebSocket, net::internal::SocketConsumer {
     std::unique_ptr<detail::PerMessageDeflate> pmd;  // permessage-deflate, when agreed on
     std::string protocol, extensions;                // what the handshake agreed on, when not ""
     Buffer closeReason;                              // the closing handshake
+    std::uint16_t closeCode = 1006;                  // (also: the peer's, once its close came)
     TimeoutPtr closeTimer;
     TimeoutPtr handshakeTimer;       // the client's opening handshake, while it runs
     http::ClientRequestPtr request;  // (also)
@@ -73,15 +74,16 @@ struct WebSocket::Impl final : WebSocket, net::internal::SocketConsumer {
   static constexpr std::size_t kCarry = 125;  // a control frame's payload at most; a header 14
 
   // Reading.
-  detail::FrameHeader frame;       // the frame whose payload is being read
-  std::uint64_t remaining = 0;     // payload bytes of `frame` still to come
-  std::uint16_t closeCode = 1006;  // the peer's, once its close frame came
+  // The frame whose payload is being read; its `length` counts down the payload bytes still
+  // to come (frameStart: none has come yet).
+  detail::FrameHeader frame;
   std::uint8_t carryLen = 0;
-  std::uint8_t maskPos = 0;
-  std::uint8_t msgOpcode = 0;   // kText or kBinary while a message is open
-  std::uint8_t sendOpcode = 0;  // an outgoing message left open by send({fin: false})
   detail::Utf8Validator utf8;
-  // Flags, one bit each (an idle connection's memory).
+  // Small values and flags in bits (an idle connection's memory).
+  std::uint8_t maskPos : 2 = 0;
+  std::uint8_t msgOpcode : 2 = 0;   // kText or kBinary while a message is open
+  std::uint8_t sendOpcode : 2 = 0;  // an outgoing message left open by send({fin: false})
+  bool frameStart : 1 = false;
   bool inPayload : 1 = false;
   bool msgCompressed : 1 = false;
   // Closing.

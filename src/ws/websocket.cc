@@ -348,7 +348,7 @@ void WebSocket::Impl::process(Buffer chunk) {
       if (!startFrame()) return;
       continue;
     }
-    std::size_t take = static_cast<std::size_t>(std::min<std::uint64_t>(remaining, n - off));
+    std::size_t take = static_cast<std::size_t>(std::min<std::uint64_t>(frame.length, n - off));
     payload(chunk, p + off, take);
     off += take;
   }
@@ -396,9 +396,9 @@ bool WebSocket::Impl::startFrame() {
       return false;
     }
   }
-  remaining = frame.length;
   maskPos = 0;
-  inPayload = remaining > 0;
+  frameStart = true;
+  inPayload = frame.length > 0;
   if (!inPayload) {
     if (control) {
       controlFrame();
@@ -413,8 +413,10 @@ void WebSocket::Impl::payload(Buffer& chunk, std::uint8_t* p, std::size_t n) {
   if (frame.masked) {
     maskPos = static_cast<std::uint8_t>(detail::applyMask(p, n, frame.mask, maskPos));
   }
-  remaining -= n;
-  const bool last = remaining == 0;
+  frame.length -= n;
+  const bool last = frame.length == 0;
+  const bool whole = frameStart && last;  // the frame's payload in this one piece
+  frameStart = false;
   if (frame.opcode & 0x08) {
     std::memcpy(carry.get() + carryLen, p, n);
     carryLen = static_cast<std::uint8_t>(carryLen + n);
@@ -433,7 +435,7 @@ void WebSocket::Impl::payload(Buffer& chunk, std::uint8_t* p, std::size_t n) {
     if (r != detail::PerMessageDeflate::Inflate::kOk) {
       return fail(1007, "WS_ERR_INFLATE", "Invalid compressed data");
     }
-  } else if (frame.fin && n == frame.length && !assembling()) {
+  } else if (frame.fin && whole && !assembling()) {
     // The whole message in this read: delivered as a view of the read buffer, no copy.
     if (text && !detail::isValidUtf8(p, n)) {
       return fail(1007, "WS_ERR_INVALID_UTF8", "Invalid WebSocket frame: invalid UTF-8 sequence");
@@ -446,7 +448,8 @@ void WebSocket::Impl::payload(Buffer& chunk, std::uint8_t* p, std::size_t n) {
   } else if (frame.fin && (!assembly || assembly->msg.empty())) {
     // One frame spanning reads: filled in place in a Buffer of its exact size.
     Assembly& a = assemble();
-    if (a.wholeFill == 0) a.whole = Buffer::allocUnsafe(static_cast<std::size_t>(frame.length));
+    // (The first piece: the frame's length is what is left and this piece.)
+    if (a.wholeFill == 0) a.whole = Buffer::allocUnsafe(static_cast<std::size_t>(frame.length + n));
     std::memcpy(a.whole.data() + a.wholeFill, p, n);
     a.wholeFill += n;
     if (text && !utf8.feed(p, n)) {
@@ -527,8 +530,8 @@ void WebSocket::Impl::controlFrame() {
         }
       }
       closeReceived = true;
-      closeCode = static_cast<std::uint16_t>(code);
-      Buffer& reason = rareState().closeReason;
+      rareState().closeCode = static_cast<std::uint16_t>(code);
+      Buffer& reason = rare->closeReason;
       reason = ctrlLen > 2 ? data.subarray(2) : Buffer();
       if (!closeSent) {
         state_ = CLOSING;
@@ -688,7 +691,8 @@ void WebSocket::Impl::emitClose() {
   auto keep = std::move(self);
   if (server) server->forget(*this);
   static const Buffer kNoReason;
-  emit(Events::close, closeReceived ? int{closeCode} : 1006, rare ? rare->closeReason : kNoReason);
+  emit(Events::close, closeReceived ? int{rare->closeCode} : 1006,
+       rare ? rare->closeReason : kNoReason);
   removeAllListeners();
   socket_.reset();
   assembly.reset();

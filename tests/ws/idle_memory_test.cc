@@ -31,7 +31,7 @@ namespace {
 
 // The WebSocket and its state are one make_shared block: with the control block's 16 bytes it
 // must stay within a 240-byte malloc chunk (glibc rounds request + 8 up to 16).
-static_assert(sizeof(WebSocket::Impl) + 16 <= 232, "an idle WebSocket grew past 240 bytes");
+static_assert(sizeof(WebSocket::Impl) + 16 <= 184, "an idle WebSocket grew past 192 bytes");
 // The frame being read is kept by every connection.
 static_assert(sizeof(detail::FrameHeader) == 16);
 
