@@ -5,6 +5,7 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdint>
 #include <cstdlib>
@@ -64,6 +65,20 @@ class Poller final : public evnode::detail::HandleWrap {
 thread_local Poller* Poller::current_ = nullptr;
 
 namespace {
+// Watcher callbacks by index (Watcher::kind_), filled as each is first used, by any thread.
+std::atomic<Watcher::Callback> kinds[Watcher::kMaxKinds];
+}  // namespace
+
+std::uint32_t Watcher::kindOf(Callback cb) {
+  for (std::uint32_t i = 0; i < kMaxKinds; ++i) {
+    Callback seen = kinds[i].load(std::memory_order_acquire);
+    if (!seen && kinds[i].compare_exchange_strong(seen, cb, std::memory_order_acq_rel)) return i;
+    if (seen == cb) return i;
+  }
+  std::abort();  // more kinds of watcher than kMaxKinds: raise it
+}
+
+namespace {
 thread_local int injectedFailure = 0;  // internal::failNextEpollCtl
 }  // namespace
 
@@ -98,6 +113,7 @@ void Poller::add(Watcher* w) {
     i = static_cast<std::uint32_t>(slots_.size());
     slots_.emplace_back();
   }
+  if (i >= Watcher::kNoSlot) std::abort();  // 134 million descriptors watched at once
   slots_[i].set(w);
   w->slot_ = i;
 }
@@ -155,7 +171,7 @@ void Poller::onReady(uv_poll_t* h, int status, int) {
     if (evs[i].events & EPOLLOUT) ready |= UV_WRITABLE;
     if (evs[i].events & (EPOLLERR | EPOLLHUP)) ready |= w->events_;
     ready &= w->events_;
-    if (ready) w->cb_(w, ready);
+    if (ready) kinds[w->kind_].load(std::memory_order_relaxed)(w, ready);
   }
 }
 
@@ -179,7 +195,7 @@ int Watcher::open(int fd, evnode::detail::HandleWrap* owner, Callback cb) {
   if (!p) return err;
   fd_ = fd;
   owner_ = owner;
-  cb_ = cb;
+  kind_ = kindOf(cb);
   events_ = 0;
   p->add(this);
   return 0;
@@ -191,7 +207,7 @@ int Watcher::start(int events) {
   const int op = events_ == 0 ? EPOLL_CTL_ADD : events == 0 ? EPOLL_CTL_DEL : EPOLL_CTL_MOD;
   if (int err = p->control(op, *this, events); err < 0) return err;
   const bool was = keepsAlive();
-  events_ = static_cast<std::uint8_t>(events);
+  events_ = static_cast<std::uint32_t>(events);
   p->keepAlive(static_cast<int>(keepsAlive()) - static_cast<int>(was));
   return 0;
 }
