@@ -19,8 +19,9 @@
 # connection; `evnode echo` with 10,000 idle plain TCP connections is the baseline of what a
 # socket alone costs evnode.
 # idle_warm: the same growth for 10,000 connections made after 1,000 others, so what the first
-# connections touch once (code pages, per-thread caches and slabs: about 300 bytes per connection
-# of the `idle` figure for evnode ws) is not counted: the marginal cost of one more connection.
+# connections touch once (code pages, per-thread caches and slabs: about 260 bytes per connection
+# of the `idle` figure for evnode ws) is not counted: the marginal cost of one more connection
+# (evnode ws echo: about 500 bytes, its two listeners included; the goal is at most 512).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 EVNODE=${1:-build/bin/evnode}
