@@ -69,22 +69,24 @@ struct WebSocket::Impl final : WebSocket, net::internal::SocketConsumer {
   std::unique_ptr<Rare> rare;
   // Bytes carried from one read to the next (made on demand, freed once used): a frame header
   // cut by the end of a read, or a control frame's payload while it arrives (never both: a
-  // header is whole before its payload starts).
-  std::unique_ptr<std::uint8_t[]> carry;
-  static constexpr std::size_t kCarry = 125;  // a control frame's payload at most; a header 14
+  // header is whole before its payload starts). While no payload is read, a carry means a
+  // header is pending.
+  struct Carry {
+    std::uint8_t len = 0;
+    std::uint8_t bytes[125];  // a control frame's payload at most; a header 14
+  };
+  std::unique_ptr<Carry> carry;
 
   // Reading.
   // The frame whose payload is being read; its `length` counts down the payload bytes still
   // to come (frameStart: none has come yet).
   detail::FrameHeader frame;
-  std::uint8_t carryLen = 0;
   detail::Utf8Validator utf8;
-  // Small values and flags in bits (an idle connection's memory).
-  std::uint8_t maskPos : 2 = 0;
-  std::uint8_t msgOpcode : 2 = 0;   // kText or kBinary while a message is open
+  // What every frame writes is in bytes; the rest is in bits (an idle connection's memory).
+  std::uint8_t msgOpcode = 0;  // kText or kBinary while a message is open
+  bool frameStart = false;
+  bool inPayload = false;
   std::uint8_t sendOpcode : 2 = 0;  // an outgoing message left open by send({fin: false})
-  bool frameStart : 1 = false;
-  bool inPayload : 1 = false;
   bool msgCompressed : 1 = false;
   // Closing.
   bool failed : 1 = false;  // a protocol error: nothing more is parsed

@@ -307,24 +307,24 @@ void WebSocket::Impl::process(Buffer chunk) {
       HeaderResult r;
       std::size_t used;
       const bool rsv1 = pmd() != nullptr;
-      if (carryLen) {
+      if (carry) {
         // The header the last read cut (at most 14 bytes, so a few more bytes complete it).
-        std::size_t add = std::min<std::size_t>(detail::kMaxHeaderSize - carryLen, n - off);
-        std::memcpy(carry.get() + carryLen, p + off, add);
-        r = detail::parseHeader(carry.get(), carryLen + add, rsv1, h);
+        Carry& c = *carry;
+        std::size_t add = std::min<std::size_t>(detail::kMaxHeaderSize - c.len, n - off);
+        std::memcpy(c.bytes + c.len, p + off, add);
+        r = detail::parseHeader(c.bytes, c.len + add, rsv1, h);
         if (r == HeaderResult::kNeedMore) {
-          carryLen = static_cast<std::uint8_t>(carryLen + add);
+          c.len = static_cast<std::uint8_t>(c.len + add);
           return;
         }
-        used = h.headerSize - carryLen;
-        carryLen = 0;
+        used = h.headerSize - c.len;
         carry.reset();
       } else {
         r = detail::parseHeader(p + off, n - off, rsv1, h);
         if (r == HeaderResult::kNeedMore) {
-          if (!carry) carry = std::make_unique<std::uint8_t[]>(kCarry);
-          carryLen = static_cast<std::uint8_t>(n - off);
-          std::memcpy(carry.get(), p + off, carryLen);
+          carry = std::make_unique<Carry>();
+          carry->len = static_cast<std::uint8_t>(n - off);
+          std::memcpy(carry->bytes, p + off, carry->len);
           return;
         }
         used = h.headerSize;
@@ -366,8 +366,7 @@ bool WebSocket::Impl::startFrame() {
   }
   const bool control = (frame.opcode & 0x08) != 0;
   if (control) {
-    carryLen = 0;
-    if (!carry && frame.length) carry = std::make_unique<std::uint8_t[]>(kCarry);
+    if (frame.length) carry = std::make_unique<Carry>();
   } else {
     if (frame.opcode == detail::kContinuation) {
       if (!msgOpcode) {
@@ -396,8 +395,7 @@ bool WebSocket::Impl::startFrame() {
       return false;
     }
   }
-  maskPos = 0;
-  frameStart = true;
+  frameStart = true;  // (frame.maskPos is 0: a new header's)
   inPayload = frame.length > 0;
   if (!inPayload) {
     if (control) {
@@ -411,15 +409,15 @@ bool WebSocket::Impl::startFrame() {
 
 void WebSocket::Impl::payload(Buffer& chunk, std::uint8_t* p, std::size_t n) {
   if (frame.masked) {
-    maskPos = static_cast<std::uint8_t>(detail::applyMask(p, n, frame.mask, maskPos));
+    frame.maskPos = static_cast<std::uint8_t>(detail::applyMask(p, n, frame.mask, frame.maskPos));
   }
   frame.length -= n;
   const bool last = frame.length == 0;
   const bool whole = frameStart && last;  // the frame's payload in this one piece
   frameStart = false;
   if (frame.opcode & 0x08) {
-    std::memcpy(carry.get() + carryLen, p, n);
-    carryLen = static_cast<std::uint8_t>(carryLen + n);
+    std::memcpy(carry->bytes + carry->len, p, n);
+    carry->len = static_cast<std::uint8_t>(carry->len + n);
     if (last) {
       inPayload = false;
       controlFrame();
@@ -508,8 +506,8 @@ void WebSocket::Impl::endMessage() {
 }
 
 void WebSocket::Impl::controlFrame() {
-  const std::uint8_t ctrlLen = std::exchange(carryLen, 0);
-  Buffer data = ctrlLen ? Buffer::from(carry.get(), ctrlLen) : Buffer();
+  const std::uint8_t ctrlLen = carry ? carry->len : 0;
+  Buffer data = ctrlLen ? Buffer::from(carry->bytes, ctrlLen) : Buffer();
   carry.reset();  // pings are rare: the payload's room is not kept
   switch (frame.opcode) {
     case detail::kClose: {
