@@ -163,14 +163,16 @@ void Poller::onReady(uv_poll_t* h, int status, int) {
     // any libuv callback), and may close watchers whose events come later in this batch.
     const auto slot = static_cast<std::uint32_t>(evs[i].data.u64);
     const auto gen = static_cast<std::uint32_t>(evs[i].data.u64 >> 32);
-    if (slot >= p->slots_.size() || p->slots_[slot].gen() != gen) continue;
-    Watcher* w = p->slots_[slot].w();
-    if (!w) continue;
+    if (slot >= p->slots_.size()) continue;
+    const Slot s = p->slots_[slot];
+    Watcher* w = s.w();
+    if (s.gen() != gen || !w) continue;
+    const int want = static_cast<int>(w->events_);
     int ready = 0;
     if (evs[i].events & EPOLLIN) ready |= UV_READABLE;
     if (evs[i].events & EPOLLOUT) ready |= UV_WRITABLE;
-    if (evs[i].events & (EPOLLERR | EPOLLHUP)) ready |= w->events_;
-    ready &= w->events_;
+    if (evs[i].events & (EPOLLERR | EPOLLHUP)) ready |= want;
+    ready &= want;
     if (ready) kinds[w->kind_].load(std::memory_order_relaxed)(w, ready);
   }
 }

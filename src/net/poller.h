@@ -58,9 +58,10 @@ class Watcher {
   int fd_ = -1;
   // In one word with the slot (a Watcher is 16 bytes of every socket): the callback is named by
   // its index in a table, since there are only a few of them.
-  std::uint32_t slot_ : kSlotBits = kNoSlot;
+  // (What each event reads, events_ and kind_, are at the ends of the word: one mask or shift.)
   std::uint32_t events_ : 2 = 0;  // registered with the kernel
   std::uint32_t refed_ : 1 = 1;
+  std::uint32_t slot_ : kSlotBits = kNoSlot;
   std::uint32_t kind_ : 2 = 0;  // the callback's index (kindOf)
 };
 
