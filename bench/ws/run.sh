@@ -39,6 +39,10 @@ trap '[ -n "$SPID" ] && kill "$SPID" 2>/dev/null; true' EXIT
 
 start() { # LABEL PORT CMD... -> PID in $SPID, waits for the ready line
   local label=$1 port=$2; shift 2
+  # The last run of the same label left its ready line in the file, and the redirection below
+  # empties it only once the child runs: without this the wait could see the old line and a
+  # client connect before the server listens (connect: Connection refused).
+  rm -f "$OUT/$label.out"
   taskset -c 1 "$@" >"$OUT/$label.out" 2>/dev/null &
   SPID=$!
   for _ in $(seq 100); do grep -q "listening on" "$OUT/$label.out" 2>/dev/null && return 0; sleep 0.05; done
