@@ -131,8 +131,9 @@ class BlockCache {
   static Cache* cache() { return threadInstance<Cache>(); }
 };
 
-// Blocks whose size is known only at run time (listeners, listener lists), cached by size class
-// up to kSmallMax bytes; larger ones come from the heap. Free with the size asked. The classes
+// Blocks whose size is known only at run time (listeners and listener lists in sanitizer builds;
+// release builds carve those from slabs, src/core/events.cc), cached by size class up to
+// kSmallMax bytes; larger ones come from the heap. Free with the size asked. The classes
 // are 16k + 8 bytes, the sizes glibc's chunks hold exactly (a chunk is the request plus 8 bytes,
 // rounded up to 16): a 24-byte listener takes a 32-byte chunk, where a 32-byte class took 48.
 // (operator new's blocks are 16-byte aligned whatever their size.)
