@@ -19,8 +19,9 @@
 # connection; `evnode echo` with 10,000 idle plain TCP connections is the baseline of what a
 # socket alone costs evnode.
 # idle_warm: the same growth for 10,000 connections made after 1,000 others, so what the first
-# connections touch once (code pages, per-thread caches and slabs: about 300 bytes per connection
-# of the `idle` figure for evnode ws) is not counted: the marginal cost of one more connection.
+# connections touch once (code pages, per-thread caches and slabs: about 260 bytes per connection
+# of the `idle` figure for evnode ws) is not counted: the marginal cost of one more connection
+# (evnode ws echo: about 500 bytes, its two listeners included; the goal is at most 512).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 EVNODE=${1:-build/bin/evnode}
@@ -38,6 +39,10 @@ trap '[ -n "$SPID" ] && kill "$SPID" 2>/dev/null; true' EXIT
 
 start() { # LABEL PORT CMD... -> PID in $SPID, waits for the ready line
   local label=$1 port=$2; shift 2
+  # The last run of the same label left its ready line in the file, and the redirection below
+  # empties it only once the child runs: without this the wait could see the old line and a
+  # client connect before the server listens (connect: Connection refused).
+  rm -f "$OUT/$label.out"
   taskset -c 1 "$@" >"$OUT/$label.out" 2>/dev/null &
   SPID=$!
   for _ in $(seq 100); do grep -q "listening on" "$OUT/$label.out" 2>/dev/null && return 0; sleep 0.05; done

@@ -180,8 +180,10 @@ class WebSocket : public EventEmitter, public std::enable_shared_from_this<WebSo
   friend class WebSocketServer;
   friend class Clients;
   http::SocketPtr socket_;
-  // Shared: a server's connections to one path share one string (an idle connection's memory).
-  std::shared_ptr<const std::string> url_;
+  // The url and the options that do not change after the handshake, shared: a server's
+  // connections to one path share one (an idle connection's memory).
+  struct Settings;
+  std::shared_ptr<const Settings> settings_;
   int state_ = CONNECTING;
   bool isClient_ = false;
   bool userPaused_ = false;
@@ -326,7 +328,8 @@ class WebSocketServer : public EventEmitter, public std::enable_shared_from_this
   ServerOptions opts_;
   std::shared_ptr<http::Server> server_;
   Clients clients_;
-  std::shared_ptr<const std::string> lastUrl_;  // the last connection's url (shared, see url_)
+  // The last connection's url and settings (shared, see WebSocket::settings_).
+  std::shared_ptr<const WebSocket::Settings> lastSettings_;
   ListenerId upgradeListener_ = 0;
   bool ownServer_ = false;
   bool closed_ = false;

@@ -1,5 +1,5 @@
-// Internal: the recyclers. BlockCache, a per-thread cache of freed memory blocks of one size
-// (with size classes for sizes known only at run time), for small objects that are made and
+// Internal: the recyclers. BlockCache, a per-thread cache of freed memory blocks of one size,
+// for small objects that are made and
 // freed once per request or per connection (a stream's lazily allocated state); Recycler, a
 // per-thread free list of whole constructed objects that keep their buffers' capacity (a
 // request's state, a blocked write). Both have a cap, the same sanitizer rules and counters.
@@ -131,56 +131,9 @@ class BlockCache {
   static Cache* cache() { return threadInstance<Cache>(); }
 };
 
-// Blocks whose size is known only at run time (listeners, listener lists), cached by size class
-// up to kSmallMax bytes; larger ones come from the heap. Free with the size asked. The classes
-// are 16k + 8 bytes, the sizes glibc's chunks hold exactly (a chunk is the request plus 8 bytes,
-// rounded up to 16): a 24-byte listener takes a 32-byte chunk, where a 32-byte class took 48.
-// (operator new's blocks are 16-byte aligned whatever their size.)
+// Listeners and listener lists (sizes known only at run time) up to this size come from the
+// listener slabs of src/core/events.cc; larger ones from the heap.
 inline constexpr std::size_t kSmallMax = 128;
-template <std::size_t N>
-struct SizeClass {
-  unsigned char bytes[N];
-};
-template <class F>
-decltype(auto) withSizeClass(std::size_t n, F&& f) {
-  switch ((n + 7) / 16) {
-    case 0:
-    case 1:
-      return f(SizeClass<24>{});
-    case 2:
-      return f(SizeClass<40>{});
-    case 3:
-      return f(SizeClass<56>{});
-    case 4:
-      return f(SizeClass<72>{});
-    case 5:
-      return f(SizeClass<88>{});
-    case 6:
-      return f(SizeClass<104>{});
-    case 7:
-      return f(SizeClass<120>{});
-    default:
-      return f(SizeClass<136>{});
-  }
-}
-static_assert(sizeof(SizeClass<24>) == 24 && sizeof(SizeClass<136>) >= kSmallMax);
-inline void* getSmall(std::size_t n) {
-  if (n > kSmallMax) return ::operator new(n);
-  return withSizeClass(n, [](auto c) {
-    using C = decltype(c);
-    return BlockCache<C>::get(sizeof(C));
-  });
-}
-inline void putSmall(void* p, std::size_t n) noexcept {
-  if (n > kSmallMax) {
-    ::operator delete(p);
-    return;
-  }
-  withSizeClass(n, [p](auto c) {
-    using C = decltype(c);
-    BlockCache<C>::put(p, sizeof(C));
-  });
-}
 
 // An allocator over BlockCache, for std::allocate_shared of objects made per request or per
 // connection (the object and its shared_ptr control block are one cached block).

@@ -5,7 +5,10 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include <atomic>
 #include <cerrno>
+#include <cstdint>
+#include <cstdlib>
 #include <utility>
 #include <vector>
 
@@ -34,10 +37,23 @@ class Poller final : public evnode::detail::HandleWrap {
   explicit Poller(int epfd) : epfd_(epfd) {}
   static void onReady(uv_poll_t* h, int status, int events);
 
+  // A watcher and its slot's generation in one word (8 bytes of every open socket, not 16): a
+  // user-space pointer fits in the low 48 bits. The generation is bumped when the slot is freed,
+  // so older events no longer match; an event that waits for 65536 reuses of its slot, all
+  // while its descriptor stays open, is not something that happens.
   struct Slot {
-    Watcher* w = nullptr;
-    std::uint32_t gen = 0;  // bumped when the slot is freed: older events no longer match
+    std::uint64_t bits = 0;
+    static constexpr std::uint64_t kPointer = (std::uint64_t{1} << 48) - 1;
+    Watcher* w() const { return reinterpret_cast<Watcher*>(bits & kPointer); }
+    std::uint32_t gen() const { return static_cast<std::uint32_t>(bits >> 48); }
+    void set(Watcher* p) {
+      const auto v = reinterpret_cast<std::uintptr_t>(p);
+      if (v & ~kPointer) std::abort();  // not a user-space pointer of a 48-bit address space
+      bits = (bits & ~kPointer) | v;
+    }
+    void release() { bits = (static_cast<std::uint64_t>(gen() + 1) & 0xFFFF) << 48; }
   };
+  static_assert(sizeof(void*) == 8 && sizeof(Slot) == 8);
   std::vector<Slot> slots_;
   std::vector<std::uint32_t> free_;
   uv_poll_t handle_;
@@ -47,6 +63,20 @@ class Poller final : public evnode::detail::HandleWrap {
 };
 
 thread_local Poller* Poller::current_ = nullptr;
+
+namespace {
+// Watcher callbacks by index (Watcher::kind_), filled as each is first used, by any thread.
+std::atomic<Watcher::Callback> kinds[Watcher::kMaxKinds];
+}  // namespace
+
+std::uint32_t Watcher::kindOf(Callback cb) {
+  for (std::uint32_t i = 0; i < kMaxKinds; ++i) {
+    Callback seen = kinds[i].load(std::memory_order_acquire);
+    if (!seen && kinds[i].compare_exchange_strong(seen, cb, std::memory_order_acq_rel)) return i;
+    if (seen == cb) return i;
+  }
+  std::abort();  // more kinds of watcher than kMaxKinds: raise it
+}
 
 namespace {
 thread_local int injectedFailure = 0;  // internal::failNextEpollCtl
@@ -83,14 +113,13 @@ void Poller::add(Watcher* w) {
     i = static_cast<std::uint32_t>(slots_.size());
     slots_.emplace_back();
   }
-  slots_[i].w = w;
+  if (i >= Watcher::kNoSlot) std::abort();  // 134 million descriptors watched at once
+  slots_[i].set(w);
   w->slot_ = i;
 }
 
 void Poller::remove(Watcher* w) {
-  Slot& s = slots_[w->slot_];
-  s.w = nullptr;
-  ++s.gen;
+  slots_[w->slot_].release();
   free_.push_back(w->slot_);
 }
 
@@ -98,7 +127,7 @@ int Poller::control(int op, const Watcher& w, int events) {
   if (int injected = std::exchange(injectedFailure, 0)) return injected;
   epoll_event ev{};
   ev.events = ((events & UV_READABLE) ? EPOLLIN : 0u) | ((events & UV_WRITABLE) ? EPOLLOUT : 0u);
-  ev.data.u64 = (static_cast<std::uint64_t>(slots_[w.slot_].gen) << 32) | w.slot_;
+  ev.data.u64 = (static_cast<std::uint64_t>(slots_[w.slot_].gen()) << 32) | w.slot_;
   return ::epoll_ctl(epfd_, op, w.fd_, &ev) < 0 ? -errno : 0;
 }
 
@@ -134,22 +163,24 @@ void Poller::onReady(uv_poll_t* h, int status, int) {
     // any libuv callback), and may close watchers whose events come later in this batch.
     const auto slot = static_cast<std::uint32_t>(evs[i].data.u64);
     const auto gen = static_cast<std::uint32_t>(evs[i].data.u64 >> 32);
-    if (slot >= p->slots_.size() || p->slots_[slot].gen != gen) continue;
-    Watcher* w = p->slots_[slot].w;
-    if (!w) continue;
+    if (slot >= p->slots_.size()) continue;
+    const Slot s = p->slots_[slot];
+    Watcher* w = s.w();
+    if (s.gen() != gen || !w) continue;
+    const int want = static_cast<int>(w->events_);
     int ready = 0;
     if (evs[i].events & EPOLLIN) ready |= UV_READABLE;
     if (evs[i].events & EPOLLOUT) ready |= UV_WRITABLE;
-    if (evs[i].events & (EPOLLERR | EPOLLHUP)) ready |= w->events_;
-    ready &= w->events_;
-    if (ready) w->cb_(w, ready);
+    if (evs[i].events & (EPOLLERR | EPOLLHUP)) ready |= want;
+    ready &= want;
+    if (ready) kinds[w->kind_].load(std::memory_order_relaxed)(w, ready);
   }
 }
 
 void Poller::forceClose() {
   std::vector<evnode::detail::HandleWrap*> owners;
   for (const Slot& s : slots_) {
-    if (s.w) owners.push_back(s.w->owner_);
+    if (Watcher* w = s.w()) owners.push_back(w->owner_);
   }
   for (auto* o : owners) o->forceClose();  // each closes its watcher (remove())
   current_ = nullptr;
@@ -166,7 +197,7 @@ int Watcher::open(int fd, evnode::detail::HandleWrap* owner, Callback cb) {
   if (!p) return err;
   fd_ = fd;
   owner_ = owner;
-  cb_ = cb;
+  kind_ = kindOf(cb);
   events_ = 0;
   p->add(this);
   return 0;
@@ -178,7 +209,7 @@ int Watcher::start(int events) {
   const int op = events_ == 0 ? EPOLL_CTL_ADD : events == 0 ? EPOLL_CTL_DEL : EPOLL_CTL_MOD;
   if (int err = p->control(op, *this, events); err < 0) return err;
   const bool was = keepsAlive();
-  events_ = static_cast<std::uint8_t>(events);
+  events_ = static_cast<std::uint32_t>(events);
   p->keepAlive(static_cast<int>(keepsAlive()) - static_cast<int>(was));
   return 0;
 }

@@ -27,6 +27,7 @@ class Watcher {
  public:
   // `ready` is UV_READABLE and/or UV_WRITABLE.
   using Callback = void (*)(Watcher* w, int ready);
+  static constexpr int kMaxKinds = 4;  // different callbacks in use (a socket's, a listener's)
 
   // Watches `fd` on the calling thread's loop; no system call yet (but the first watcher of a
   // thread makes its epoll instance). `owner` is closed (its forceClose) if the loop is torn
@@ -47,15 +48,21 @@ class Watcher {
 
  private:
   friend class Poller;
-  static constexpr std::uint32_t kNoSlot = UINT32_MAX;
+  static constexpr std::uint32_t kSlotBits = 27;  // 134 million watchers at once
+  static constexpr std::uint32_t kNoSlot = (1u << kSlotBits) - 1;
   bool keepsAlive() const { return events_ != 0 && refed_; }
+  // The index of `cb` in the process's table of callbacks, added on first use.
+  static std::uint32_t kindOf(Callback cb);
 
   evnode::detail::HandleWrap* owner_ = nullptr;
-  Callback cb_ = nullptr;
   int fd_ = -1;
-  std::uint32_t slot_ = kNoSlot;
-  std::uint8_t events_ = 0;  // registered with the kernel
-  bool refed_ = true;
+  // In one word with the slot (a Watcher is 16 bytes of every socket): the callback is named by
+  // its index in a table, since there are only a few of them.
+  // (What each event reads, events_ and kind_, are at the ends of the word: one mask or shift.)
+  std::uint32_t events_ : 2 = 0;  // registered with the kernel
+  std::uint32_t refed_ : 1 = 1;
+  std::uint32_t slot_ : kSlotBits = kNoSlot;
+  std::uint32_t kind_ : 2 = 0;  // the callback's index (kindOf)
 };
 
 namespace internal {

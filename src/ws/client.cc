@@ -51,12 +51,10 @@ WebSocketPtr WebSocket::connect(std::string_view url, ClientOptions options) {
 
   WebSocketPtr ws = std::make_shared<Impl>();
   ws->isClient_ = true;
-  ws->url_ = std::make_shared<const std::string>(url);
+  ws->settings_ = std::make_shared<const Settings>(std::string(url), options.maxPayload,
+                                                   options.closeTimeout, options.autoPong);
   Impl& im = *ws->impl();
   im.self = ws;
-  im.maxPayload = options.maxPayload;
-  im.autoPong = options.autoPong;
-  im.setCloseTimeout(options.closeTimeout);
 
   https::RequestOptions ro;
   static_cast<http::RequestOptions&>(ro) = http::urlToHttpOptions(u);

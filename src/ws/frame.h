@@ -18,6 +18,9 @@ enum Opcode : std::uint8_t {
   kPong = 0xA,
 };
 
+// The longest frame header: 2 bytes, an 8-byte length and a 4-byte mask.
+inline constexpr std::size_t kMaxHeaderSize = 14;
+
 // A parsed frame header.
 struct FrameHeader {
   bool fin : 1 = false;
@@ -26,6 +29,7 @@ struct FrameHeader {
   std::uint8_t opcode = 0;
   std::uint8_t headerSize = 0;  // bytes the header took (2 to 14)
   std::uint8_t mask[4] = {0, 0, 0, 0};
+  std::uint8_t maskPos = 0;  // the reader's: where its next payload byte falls in `mask`
   std::uint64_t length = 0;
 };
 // A WebSocket keeps the frame being read (an idle connection's memory).

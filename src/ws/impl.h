@@ -17,6 +17,20 @@
 
 namespace evnode::ws {
 
+// What a connection reads often but never changes: one per client, and one per path of a
+// server, shared by its connections (8 bytes less in each than the values themselves).
+struct WebSocket::Settings {
+  std::string url;
+  std::size_t maxPayload = kDefaultMaxPayload;
+  std::uint32_t closeTimeout = 30000;  // ms (the options' value, at most 2^32 - 1)
+  bool autoPong = true;
+  Settings(std::string u, std::size_t max, std::uint64_t closeMs, bool pong)
+      : url(std::move(u)),
+        maxPayload(max),
+        closeTimeout(static_cast<std::uint32_t>(std::min<std::uint64_t>(closeMs, UINT32_MAX))),
+        autoPong(pong) {}
+};
+
 // The socket's one consumer (src/net/direct.h): each read comes straight to onData() while
 // the socket flows, and no listener of its own is registered on the socket.
 //
@@ -40,6 +54,7 @@ struct WebSocket::Impl final : WebSocket, net::internal::SocketConsumer {
     std::unique_ptr<detail::PerMessageDeflate> pmd;  // permessage-deflate, when agreed on
     std::string protocol, extensions;                // what the handshake agreed on, when not ""
     Buffer closeReason;                              // the closing handshake
+    std::uint16_t closeCode = 1006;                  // (also: the peer's, once its close came)
     TimeoutPtr closeTimer;
     TimeoutPtr handshakeTimer;       // the client's opening handshake, while it runs
     http::ClientRequestPtr request;  // (also)
@@ -50,37 +65,39 @@ struct WebSocket::Impl final : WebSocket, net::internal::SocketConsumer {
   // Its neighbours in server->clients() (an intrusive list: no allocation per connection).
   WebSocket* prevClient = nullptr;
   WebSocket* nextClient = nullptr;
-  std::size_t maxPayload = kDefaultMaxPayload;
   std::unique_ptr<Assembly> assembly;
   std::unique_ptr<Rare> rare;
-  // A control frame's payload while it arrives (made on demand, freed after the frame).
-  std::unique_ptr<std::uint8_t[]> ctrl;
+  // Bytes carried from one read to the next (made on demand, freed once used): a frame header
+  // cut by the end of a read, or a control frame's payload while it arrives (never both: a
+  // header is whole before its payload starts). While no payload is read, a carry means a
+  // header is pending.
+  struct Carry {
+    std::uint8_t len = 0;
+    std::uint8_t bytes[125];  // a control frame's payload at most; a header 14
+  };
+  std::unique_ptr<Carry> carry;
 
   // Reading.
-  detail::FrameHeader frame;           // the frame whose payload is being read
-  std::uint64_t remaining = 0;         // payload bytes of `frame` still to come
-  std::uint32_t closeTimeout = 30000;  // ms (the options' value, at most 2^32 - 1)
-  std::uint16_t closeCode = 1006;      // the peer's, once its close frame came
-  std::uint8_t partial[14];            // an incomplete frame header carried over from the last read
-  std::uint8_t partialLen = 0;
-  std::uint8_t maskPos = 0;
-  std::uint8_t ctrlLen = 0;
-  std::uint8_t msgOpcode = 0;  // kText or kBinary while a message is open
+  // The frame whose payload is being read; its `length` counts down the payload bytes still
+  // to come (frameStart: none has come yet).
+  detail::FrameHeader frame;
   detail::Utf8Validator utf8;
+  // What every frame writes is in bytes; the rest is in bits (an idle connection's memory).
+  std::uint8_t msgOpcode = 0;  // kText or kBinary while a message is open
+  bool frameStart = false;
   bool inPayload = false;
-  bool msgCompressed = false;
-  bool autoPong = true;
-
+  std::uint8_t sendOpcode : 2 = 0;  // an outgoing message left open by send({fin: false})
+  bool msgCompressed : 1 = false;
   // Closing.
-  bool failed = false;  // a protocol error: nothing more is parsed
-  bool closeSent = false, closeReceived = false, closeEmitted = false;
-
+  bool failed : 1 = false;  // a protocol error: nothing more is parsed
+  bool closeSent : 1 = false;
+  bool closeReceived : 1 = false;
+  bool closeEmitted : 1 = false;
   // Writing.
-  std::uint8_t sendOpcode = 0;  // an outgoing message left open by send({fin: false})
-  bool sendCompressed = false;
-  bool pausedForWrite = false;  // reading stopped until the socket drains
-  bool drainWait = false;       // a `drain` listener is on the socket
-  bool inRead = false;          // onData() is running: small frames gather in the cork buffer
+  bool sendCompressed : 1 = false;
+  bool pausedForWrite : 1 = false;  // reading stopped until the socket drains
+  bool drainWait : 1 = false;       // a `drain` listener is on the socket
+  bool inRead : 1 = false;          // onData() is running: small frames gather in the cork buffer
 
   Assembly& assemble() {
     if (!assembly) assembly = std::make_unique<Assembly>();
@@ -92,9 +109,9 @@ struct WebSocket::Impl final : WebSocket, net::internal::SocketConsumer {
   }
   // The deflate state, when the handshake agreed on permessage-deflate.
   detail::PerMessageDeflate* pmd() const { return rare ? rare->pmd.get() : nullptr; }
-  void setCloseTimeout(std::uint64_t ms) {
-    closeTimeout = static_cast<std::uint32_t>(std::min<std::uint64_t>(ms, UINT32_MAX));
-  }
+  std::size_t maxPayload() const { return settings_ ? settings_->maxPayload : kDefaultMaxPayload; }
+  std::uint32_t closeTimeout() const { return settings_ ? settings_->closeTimeout : 30000; }
+  bool autoPong() const { return !settings_ || settings_->autoPong; }
   // The opening handshake is over (or failed): its timer and request go.
   void endConnecting() {
     if (!rare) return;

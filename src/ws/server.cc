@@ -261,12 +261,12 @@ void WebSocketServer::handleUpgrade(
   // queue is never set up for it, so an idle WebSocket does not carry one.
   net::internal::writeNow(*socket, out);
 
-  // Connections to the same path share its string.
-  if (!lastUrl_ || *lastUrl_ != req->url) lastUrl_ = std::make_shared<const std::string>(req->url);
-  ws->url_ = lastUrl_;
-  im.maxPayload = opts_.maxPayload;
-  im.autoPong = opts_.autoPong;
-  im.setCloseTimeout(opts_.closeTimeout);
+  // Connections to the same path share its url and the server's settings.
+  if (!lastSettings_ || lastSettings_->url != req->url) {
+    lastSettings_ = std::make_shared<const WebSocket::Settings>(req->url, opts_.maxPayload,
+                                                                opts_.closeTimeout, opts_.autoPong);
+  }
+  ws->settings_ = lastSettings_;
   im.start(socket, head);
   if (opts_.clientTracking) track(im);
   if (cb) cb(ws, req);

@@ -115,7 +115,7 @@ const std::string& orEmpty(const std::string* s) {
 }
 }  // namespace
 
-const std::string& WebSocket::url() const { return orEmpty(url_.get()); }
+const std::string& WebSocket::url() const { return orEmpty(settings_ ? &settings_->url : nullptr); }
 
 const std::string& WebSocket::protocol() const {
   const auto& a = static_cast<const Impl*>(this)->rare;
@@ -307,21 +307,24 @@ void WebSocket::Impl::process(Buffer chunk) {
       HeaderResult r;
       std::size_t used;
       const bool rsv1 = pmd() != nullptr;
-      if (partialLen) {
-        std::size_t add = std::min<std::size_t>(sizeof partial - partialLen, n - off);
-        std::memcpy(partial + partialLen, p + off, add);
-        r = detail::parseHeader(partial, partialLen + add, rsv1, h);
+      if (carry) {
+        // The header the last read cut (at most 14 bytes, so a few more bytes complete it).
+        Carry& c = *carry;
+        std::size_t add = std::min<std::size_t>(detail::kMaxHeaderSize - c.len, n - off);
+        std::memcpy(c.bytes + c.len, p + off, add);
+        r = detail::parseHeader(c.bytes, c.len + add, rsv1, h);
         if (r == HeaderResult::kNeedMore) {
-          partialLen = static_cast<std::uint8_t>(partialLen + add);
+          c.len = static_cast<std::uint8_t>(c.len + add);
           return;
         }
-        used = h.headerSize - partialLen;
-        partialLen = 0;
+        used = h.headerSize - c.len;
+        carry.reset();
       } else {
         r = detail::parseHeader(p + off, n - off, rsv1, h);
         if (r == HeaderResult::kNeedMore) {
-          partialLen = static_cast<std::uint8_t>(n - off);
-          std::memcpy(partial, p + off, partialLen);
+          carry = std::make_unique<Carry>();
+          carry->len = static_cast<std::uint8_t>(n - off);
+          std::memcpy(carry->bytes, p + off, carry->len);
           return;
         }
         used = h.headerSize;
@@ -345,7 +348,7 @@ void WebSocket::Impl::process(Buffer chunk) {
       if (!startFrame()) return;
       continue;
     }
-    std::size_t take = static_cast<std::size_t>(std::min<std::uint64_t>(remaining, n - off));
+    std::size_t take = static_cast<std::size_t>(std::min<std::uint64_t>(frame.length, n - off));
     payload(chunk, p + off, take);
     off += take;
   }
@@ -363,8 +366,7 @@ bool WebSocket::Impl::startFrame() {
   }
   const bool control = (frame.opcode & 0x08) != 0;
   if (control) {
-    ctrlLen = 0;
-    if (!ctrl && frame.length) ctrl = std::make_unique<std::uint8_t[]>(125);
+    if (frame.length) carry = std::make_unique<Carry>();
   } else {
     if (frame.opcode == detail::kContinuation) {
       if (!msgOpcode) {
@@ -388,14 +390,13 @@ bool WebSocket::Impl::startFrame() {
       if (frame.opcode != detail::kContinuation) a.rawLen = 0;
       rawLen = a.rawLen += frame.length;
     }
-    if (rawLen > maxPayload) {
+    if (rawLen > maxPayload()) {
       fail(1009, "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH", "Max payload size exceeded");
       return false;
     }
   }
-  remaining = frame.length;
-  maskPos = 0;
-  inPayload = remaining > 0;
+  frameStart = true;  // (frame.maskPos is 0: a new header's)
+  inPayload = frame.length > 0;
   if (!inPayload) {
     if (control) {
       controlFrame();
@@ -408,13 +409,15 @@ bool WebSocket::Impl::startFrame() {
 
 void WebSocket::Impl::payload(Buffer& chunk, std::uint8_t* p, std::size_t n) {
   if (frame.masked) {
-    maskPos = static_cast<std::uint8_t>(detail::applyMask(p, n, frame.mask, maskPos));
+    frame.maskPos = static_cast<std::uint8_t>(detail::applyMask(p, n, frame.mask, frame.maskPos));
   }
-  remaining -= n;
-  const bool last = remaining == 0;
+  frame.length -= n;
+  const bool last = frame.length == 0;
+  const bool whole = frameStart && last;  // the frame's payload in this one piece
+  frameStart = false;
   if (frame.opcode & 0x08) {
-    std::memcpy(ctrl.get() + ctrlLen, p, n);
-    ctrlLen = static_cast<std::uint8_t>(ctrlLen + n);
+    std::memcpy(carry->bytes + carry->len, p, n);
+    carry->len = static_cast<std::uint8_t>(carry->len + n);
     if (last) {
       inPayload = false;
       controlFrame();
@@ -423,14 +426,14 @@ void WebSocket::Impl::payload(Buffer& chunk, std::uint8_t* p, std::size_t n) {
   }
   const bool text = msgOpcode == detail::kText;
   if (msgCompressed) {
-    auto r = pmd()->decompress(p, n, false, maxPayload, assemble().msg);
+    auto r = pmd()->decompress(p, n, false, maxPayload(), assemble().msg);
     if (r == detail::PerMessageDeflate::Inflate::kTooBig) {
       return fail(1009, "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH", "Max payload size exceeded");
     }
     if (r != detail::PerMessageDeflate::Inflate::kOk) {
       return fail(1007, "WS_ERR_INFLATE", "Invalid compressed data");
     }
-  } else if (frame.fin && n == frame.length && !assembling()) {
+  } else if (frame.fin && whole && !assembling()) {
     // The whole message in this read: delivered as a view of the read buffer, no copy.
     if (text && !detail::isValidUtf8(p, n)) {
       return fail(1007, "WS_ERR_INVALID_UTF8", "Invalid WebSocket frame: invalid UTF-8 sequence");
@@ -443,7 +446,8 @@ void WebSocket::Impl::payload(Buffer& chunk, std::uint8_t* p, std::size_t n) {
   } else if (frame.fin && (!assembly || assembly->msg.empty())) {
     // One frame spanning reads: filled in place in a Buffer of its exact size.
     Assembly& a = assemble();
-    if (a.wholeFill == 0) a.whole = Buffer::allocUnsafe(static_cast<std::size_t>(frame.length));
+    // (The first piece: the frame's length is what is left and this piece.)
+    if (a.wholeFill == 0) a.whole = Buffer::allocUnsafe(static_cast<std::size_t>(frame.length + n));
     std::memcpy(a.whole.data() + a.wholeFill, p, n);
     a.wholeFill += n;
     if (text && !utf8.feed(p, n)) {
@@ -467,7 +471,7 @@ void WebSocket::Impl::endMessage() {
   Buffer out;
   if (msgCompressed) {
     auto& msg = assemble().msg;
-    auto r = pmd()->decompress(nullptr, 0, true, maxPayload, msg);
+    auto r = pmd()->decompress(nullptr, 0, true, maxPayload(), msg);
     if (r == detail::PerMessageDeflate::Inflate::kTooBig) {
       return fail(1009, "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH", "Max payload size exceeded");
     }
@@ -502,8 +506,9 @@ void WebSocket::Impl::endMessage() {
 }
 
 void WebSocket::Impl::controlFrame() {
-  Buffer data = ctrlLen ? Buffer::from(ctrl.get(), ctrlLen) : Buffer();
-  ctrl.reset();  // pings are rare: the payload's room is not kept
+  const std::uint8_t ctrlLen = carry ? carry->len : 0;
+  Buffer data = ctrlLen ? Buffer::from(carry->bytes, ctrlLen) : Buffer();
+  carry.reset();  // pings are rare: the payload's room is not kept
   switch (frame.opcode) {
     case detail::kClose: {
       if (ctrlLen == 1) {
@@ -523,8 +528,8 @@ void WebSocket::Impl::controlFrame() {
         }
       }
       closeReceived = true;
-      closeCode = static_cast<std::uint16_t>(code);
-      Buffer& reason = rareState().closeReason;
+      rareState().closeCode = static_cast<std::uint16_t>(code);
+      Buffer& reason = rare->closeReason;
       reason = ctrlLen > 2 ? data.subarray(2) : Buffer();
       if (!closeSent) {
         state_ = CLOSING;
@@ -539,7 +544,7 @@ void WebSocket::Impl::controlFrame() {
       return;
     }
     case detail::kPing:
-      if (autoPong && state_ == OPEN && !closeSent) {
+      if (autoPong() && state_ == OPEN && !closeSent) {
         sendFrame(detail::kPong, true, false, data.data(), data.size(), nullptr, nullptr);
       }
       emit(Events::ping, data);
@@ -648,7 +653,7 @@ void WebSocket::Impl::armCloseTimer() {
         raw->rare->closeTimer.reset();
         if (raw->socket_) raw->socket_->destroy();
       },
-      closeTimeout);
+      closeTimeout());
 }
 
 void WebSocket::Impl::watchDrain() {
@@ -684,7 +689,8 @@ void WebSocket::Impl::emitClose() {
   auto keep = std::move(self);
   if (server) server->forget(*this);
   static const Buffer kNoReason;
-  emit(Events::close, closeReceived ? int{closeCode} : 1006, rare ? rare->closeReason : kNoReason);
+  emit(Events::close, closeReceived ? int{rare->closeCode} : 1006,
+       rare ? rare->closeReason : kNoReason);
   removeAllListeners();
   socket_.reset();
   assembly.reset();
