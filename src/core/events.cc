@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 #include <new>
+#include <vector>
 
 #include "core/block_cache.h"
 
@@ -80,7 +81,9 @@ class SlabPool {
     const std::size_t step = size + kRedzone;
     if (r.left < step) {
       if (mayAdopt && adoptOrphans() && free_[c]) return take(size, false);
+      slabs_.reserve(slabs_.size() + 1);  // (a throw here leaves nothing half made)
       r.next = static_cast<char*>(::operator new(kSlab));
+      slabs_.push_back(r.next);
       r.left = kSlab - kSlab % step;
       detail::poisonRecycled(r.next, r.left);  // uncut: nothing may touch it
     }
@@ -95,8 +98,10 @@ class SlabPool {
     free_[c] = new (p) FreeBlock{free_[c]};
     detail::poisonRecycled(p, size);
   }
-  // Moves every free block of `from` here (the rest of its slabs' runs is dropped).
+  // Moves every free block of `from` here, and its slabs (the rest of their runs is dropped).
   void adopt(SlabPool& from) {
+    slabs_.insert(slabs_.end(), from.slabs_.begin(), from.slabs_.end());
+    from.slabs_.clear();
     for (std::size_t c = 0; c < kClasses; ++c) {
       while (FreeBlock* b = from.free_[c]) {
         from.free_[c] = nextOf(b);
@@ -136,11 +141,16 @@ class SlabPool {
   };
   FreeBlock* free_[kClasses] = {};
   Run runs_[kClasses] = {};
+  // Every slab cut, by its start: they are never freed, and LeakSanitizer sees them reachable
+  // (a slab whose blocks are all free is otherwise pointed to only from within).
+  std::vector<void*> slabs_;
 };
 
 // The blocks of threads whose loops were torn down, and blocks freed after that.
 std::mutex orphansMutex;
-SlabPool orphans;
+// Never destroyed: blocks may be freed into it during exit, and it keeps every slab of threads
+// that are gone reachable until the very end (LeakSanitizer checks after static destructors).
+SlabPool& orphans = *new SlabPool;
 bool haveOrphans = false;  // (under the mutex)
 
 // The calling thread's pool (threadInstance: it goes with the thread's loop).

@@ -100,7 +100,7 @@ TEST(ListenerBlocks, RedzonesAndFreedBlocksArePoisoned) {
   constexpr std::size_t kSize = 24;
   auto* a = static_cast<char*>(detail::ListenerBase::operator new(kSize));
   auto* b = static_cast<char*>(detail::ListenerBase::operator new(kSize));
-  EXPECT_FALSE(__asan_region_is_poisoned(a, kSize));
+  EXPECT_EQ(__asan_region_is_poisoned(a, kSize), nullptr);
   EXPECT_TRUE(__asan_address_is_poisoned(a + kSize));  // the redzone
   EXPECT_TRUE(__asan_address_is_poisoned(b + kSize));
   detail::ListenerBase::operator delete(a, kSize);
@@ -109,7 +109,7 @@ TEST(ListenerBlocks, RedzonesAndFreedBlocksArePoisoned) {
   // Handed out again (the last freed first), readable and scribbled over.
   auto* again = static_cast<char*>(detail::ListenerBase::operator new(kSize));
   EXPECT_EQ(again, a);
-  EXPECT_FALSE(__asan_region_is_poisoned(again, kSize));
+  EXPECT_EQ(__asan_region_is_poisoned(again, kSize), nullptr);
   EXPECT_EQ(static_cast<unsigned char>(again[kSize - 1]), 0xA5);
   detail::ListenerBase::operator delete(again, kSize);
   detail::ListenerBase::operator delete(b, kSize);
