@@ -81,7 +81,9 @@ class SlabPool {
     const std::size_t step = size + kRedzone;
     if (r.left < step) {
       if (mayAdopt && adoptOrphans() && free_[c]) return take(size, false);
-      slabs_.reserve(slabs_.size() + 1);  // (a throw here leaves nothing half made)
+      if (slabs_.size() == slabs_.capacity()) {  // (a throw here leaves nothing half made)
+        slabs_.reserve(std::max<std::size_t>(16, 2 * slabs_.size()));
+      }
       r.next = static_cast<char*>(::operator new(kSlab));
       slabs_.push_back(r.next);
       r.left = kSlab - kSlab % step;
