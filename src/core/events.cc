@@ -150,16 +150,21 @@ class SlabPool {
 
 // The blocks of threads whose loops were torn down, and blocks freed after that.
 std::mutex orphansMutex;
-// Never destroyed: blocks may be freed into it during exit, and it keeps every slab of threads
-// that are gone reachable until the very end (LeakSanitizer checks after static destructors).
-SlabPool& orphans = *new SlabPool;
+// Made on first use (a thread may go while static initializers still run: a program that
+// exits from one) and never destroyed: blocks may be freed into it during exit, and it keeps
+// every slab of threads that are gone reachable until the very end (LeakSanitizer checks after
+// static destructors).
+SlabPool& orphans() {
+  static SlabPool* pool = new SlabPool;
+  return *pool;
+}
 bool haveOrphans = false;  // (under the mutex)
 
 // The calling thread's pool (threadInstance: it goes with the thread's loop).
 struct ThreadSlabPool : SlabPool {
   ~ThreadSlabPool() {
     std::lock_guard<std::mutex> lock(orphansMutex);
-    orphans.adopt(*this);
+    orphans().adopt(*this);
     haveOrphans = true;
   }
 };
@@ -168,7 +173,7 @@ bool SlabPool::adoptOrphans() {
   SlabPool* mine = detail::threadInstance<ThreadSlabPool>();
   std::lock_guard<std::mutex> lock(orphansMutex);
   if (!haveOrphans || !mine) return false;
-  mine->adopt(orphans);
+  mine->adopt(orphans());
   haveOrphans = false;
   return true;
 }
@@ -178,7 +183,7 @@ void* getBlock(std::size_t n) {
   const std::size_t size = std::max<std::size_t>((n + 7) & ~std::size_t{7}, sizeof(void*));
   if (SlabPool* p = detail::threadInstance<ThreadSlabPool>()) return p->take(size, true);
   std::lock_guard<std::mutex> lock(orphansMutex);
-  return orphans.take(size, false);
+  return orphans().take(size, false);
 }
 
 void putBlock(void* b, std::size_t n) noexcept {
@@ -186,7 +191,7 @@ void putBlock(void* b, std::size_t n) noexcept {
   const std::size_t size = std::max<std::size_t>((n + 7) & ~std::size_t{7}, sizeof(void*));
   if (SlabPool* p = detail::threadInstance<ThreadSlabPool>()) return p->give(b, size);
   std::lock_guard<std::mutex> lock(orphansMutex);
-  orphans.give(b, size);
+  orphans().give(b, size);
   haveOrphans = true;
 }
 
