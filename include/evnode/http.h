@@ -496,7 +496,7 @@ class TaskListenerBase {
     if (mem) [[likely]] {
       spare_ = nullptr;
     } else {
-      mem = ::operator new(sizeof(Slot));
+      mem = evnode::detail::allocFrame(sizeof(Slot));  // (the thread's frame lists)
     }
     count_.addLive();  // one per live Slot
     Slot* slot = new (mem) Slot(this, res, &TaskListenerBase::ended);

@@ -47,7 +47,9 @@ void answerFailure(const ResponsePtr& res) {
 
 }  // namespace
 
-TaskListenerBase::~TaskListenerBase() { ::operator delete(spare_); }
+TaskListenerBase::~TaskListenerBase() {
+  if (spare_) evnode::detail::freeFrame(spare_, sizeof(Slot));
+}
 
 TaskListenerBase::Slot* TaskListenerBase::takeSlotWithRequest(const RequestPtr& req,
                                                               const ResponsePtr& res,
@@ -62,8 +64,8 @@ TaskListenerBase::Slot* TaskListenerBase::takeSlotWithRequest(const RequestPtr& 
 [[gnu::always_inline]] inline void TaskListenerBase::release(Slot* slot) noexcept {
   TaskListenerBase* l = slot->listener;
   slot->~Slot();
-  if (l->spare_) {  // a nested request left one
-    ::operator delete(slot);
+  if (l->spare_) {  // a nested or suspended request left one
+    evnode::detail::freeFrame(slot, sizeof(Slot));
   } else {
     l->spare_ = slot;
   }
