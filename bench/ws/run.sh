@@ -66,9 +66,9 @@ echo_run() { # LABEL PORT CLIENT(c|evnode) CMD...
   kill "$SPID"; wait "$SPID" 2>/dev/null || true
   awk -v l="$label" -v c="$client" -v m="$msgs" -v u=$((u1 - u0)) -v s=$((s1 - s0)) -v hz="$HZ" \
     -v secs="$SECS" 'BEGIN {
-      cpu = (u + s) / hz; us = u / hz * 1e6 / (m ? m : 1)
-      printf "echo\t%s\tclient=%s\tmsgs/s=%.0f\tserver_cpu_s=%.2f\tmsgs_per_cpu_s=%.0f\tuser_us_per_msg=%.2f\n",
-        l, c, m / secs, cpu, (cpu ? m / cpu : 0), us }'
+      cpu = (u + s) / hz; us = u / hz * 1e6 / (m ? m : 1); ks = s / hz * 1e6 / (m ? m : 1)
+      printf "echo\t%s\tclient=%s\tmsgs/s=%.0f\tserver_cpu_s=%.2f\tmsgs_per_cpu_s=%.0f\tuser_us_per_msg=%.2f\tsys_us_per_msg=%.2f\n",
+        l, c, m / secs, cpu, (cpu ? m / cpu : 0), us, ks }'
 }
 
 idle_run() { # LABEL PORT MODE(idle|tcpidle) CMD...

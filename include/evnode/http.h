@@ -166,9 +166,13 @@ class OutgoingMessage : public Writable {
   explicit OutgoingMessage(WritableOptions opts) : Writable(std::move(opts)) {}
   /// Throws ERR_HTTP_HEADERS_SENT once the head went out ("Cannot <what> headers ...").
   void checkNotSent(const char* what) const;
+  /// A subclass that keeps headers in another form until they are asked for (ServerResponse:
+  /// writeHead's braced list, as rendered lines) moves them into headers_ here. Every header
+  /// accessor calls it first.
+  virtual void unpackHeaders() const {}
 
-  HeaderList headers_;       ///< what setHeader() set, names as given
-  bool headerSent_ = false;  ///< the head went out
+  mutable HeaderList headers_;  ///< what setHeader() set, names as given (see unpackHeaders)
+  bool headerSent_ = false;     ///< the head went out
 };
 
 /// Node's http.createServer(options), and evnode's own limits.
@@ -431,6 +435,10 @@ class ServerResponse : public OutgoingMessage {
   bool applyHead(int status, std::string_view message, const List& headers);
   template <class List>
   void copyHeaders(const List& headers);  // into a reused list (HeaderStorage)
+  // writeHead's braced list when no header was set before: its lines, as they go out, instead
+  // of a list (false: they do not fit, nothing changed).
+  bool renderLines(HeaderViews headers);
+  void unpackHeaders() const override;
 
   HeaderList trailers_;
   std::shared_ptr<net::Socket> socket_;
@@ -449,6 +457,13 @@ class ServerResponse : public OutgoingMessage {
   bool inEnd_ = false;
   bool endedAtOnce_ = false;  // sent whole by endAtOnce
   std::uint64_t keepAliveTimeoutSec_ = 5;
+  // The lines of writeHead's braced list ("Name: value\r\n"), checked and rendered once (a
+  // hello response's head is then one copy of them), with what framing needs to know of them
+  // (bits, response.cc). Moved into headers_ when the header API is used (unpackHeaders).
+  static constexpr std::size_t kLinesCap = 192;
+  mutable std::uint16_t linesLen_ = 0;
+  std::uint8_t linesFacts_ = 0;
+  char lines_[kLinesCap + 16];  // padded for the head's 16-byte copies (response.cc)
 };
 
 namespace detail {

@@ -398,6 +398,9 @@ class Writable : public virtual Stream {
   bool keepsOpenAfterPipes() const { return keepOpenAfterPipes_; }
 
  protected:
+  /// Nothing was written, corked or ended, nothing destroyed it, and none of the state of a
+  /// stream in use was made yet: a quick "writable, with nothing queued" for a fresh stream.
+  bool untouched() const { return !st_ && !destroyed_ && !errored_ && !ending_; }
   /// Writes one chunk to the destination; call `cb` once it is written (or failed).
   virtual void _write(const Buffer& chunk, WriteCallback cb);
   /// Writes several chunks at once; the default writes them one by one through _write.

@@ -11,6 +11,7 @@ void OutgoingMessage::checkNotSent(const char* what) const {
 
 OutgoingMessage& OutgoingMessage::setHeader(std::string_view name, std::string_view value) {
   checkNotSent("set");
+  unpackHeaders();
   HeaderStorage::reuse(headers_);  // a list recycled from a finished message, if one waits
   replaceHeader(headers_, name, value);
   return *this;
@@ -19,26 +20,34 @@ OutgoingMessage& OutgoingMessage::setHeader(std::string_view name, std::string_v
 OutgoingMessage& OutgoingMessage::setHeader(std::string_view name,
                                             const std::vector<std::string>& values) {
   checkNotSent("set");
+  unpackHeaders();
   replaceHeader(headers_, name, values);
   return *this;
 }
 
 std::optional<std::string> OutgoingMessage::getHeader(std::string_view name) const {
+  unpackHeaders();
   return joinedHeader(headers_, name);
 }
 
 std::vector<std::string> OutgoingMessage::getHeaderNames() const {
+  unpackHeaders();
   return lowerCaseNames(headers_);
 }
 
-HeaderList OutgoingMessage::getHeaders() const { return lowerCasedHeaders(headers_); }
+HeaderList OutgoingMessage::getHeaders() const {
+  unpackHeaders();
+  return lowerCasedHeaders(headers_);
+}
 
 bool OutgoingMessage::hasHeader(std::string_view name) const {
+  unpackHeaders();
   return listHasHeader(headers_, name);
 }
 
 void OutgoingMessage::removeHeader(std::string_view name) {
   checkNotSent("remove");
+  unpackHeaders();
   eraseHeader(headers_, name);
 }
 

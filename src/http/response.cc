@@ -16,7 +16,11 @@
 namespace evnode::http {
 
 namespace {
-struct MakeResponse : ServerResponse {};
+// The constructor is user-provided so that allocate_shared's value-initialization does not
+// zero the whole object first (every member has its initializer).
+struct MakeResponse : ServerResponse {
+  MakeResponse() {}
+};
 
 // Bodies up to this size are copied next to the head; larger ones go out zero-copy.
 constexpr std::size_t kInlineBody = 2048;
@@ -28,6 +32,15 @@ struct HeadWriter {
     // Most pieces are a few bytes ("200 OK", ": ", a name): copied inline, not by a call.
     // (An empty view, no Date line say, may have no data to copy from: copyShort copies none.)
     copyShort(p, s.data(), s.size());
+    p += s.size();
+  }
+  // The same for a piece readable up to the next multiple of 16 bytes past its end (the pieces
+  // this file keeps: padded so): 16 bytes at a time, with no size dispatch and no call. What it
+  // writes past the piece is overwritten by the next one, or lies past the committed end (the
+  // room asked for has kSlack bytes to spare).
+  static constexpr std::size_t kSlack = 16;
+  void putPadded(std::string_view s) {
+    for (std::size_t i = 0; i < s.size(); i += 16) std::memcpy(p + i, s.data() + i, 16);
     p += s.size();
   }
   void number(std::uint64_t v) {
@@ -42,16 +55,86 @@ struct HeadWriter {
   }
 };
 
+// What framing needs to know of the headers set: bits, gathered one field at a time.
+enum FieldFacts : std::uint8_t {
+  kHasLength = 1,
+  kHasDate = 2,
+  kHasConnection = 4,
+  kConnectionClose = 8,
+  kHasKeepAlive = 16,
+  kHasTransferEncoding = 32,
+  kChunked = 64,  // the last Transfer-Encoding field names chunked
+};
+// Adds what the field `n: v` says to `facts`. Only names of these lengths can matter: most
+// headers cost one comparison.
+[[gnu::always_inline]] inline void noteField(std::uint8_t& facts, std::string_view n,
+                                             std::string_view v) {
+  switch (n.size()) {
+    case 14:
+      if (equalsIgnoreCase(n, "content-length")) facts |= kHasLength;
+      break;
+    case 17:
+      if (equalsIgnoreCase(n, "transfer-encoding")) {
+        facts = static_cast<std::uint8_t>((facts & ~kChunked) | kHasTransferEncoding |
+                                          (containsToken(v, "chunked") ? kChunked : 0));
+      }
+      break;
+    case 4:
+      if (equalsIgnoreCase(n, "date")) facts |= kHasDate;
+      break;
+    case 10:
+      if (equalsIgnoreCase(n, "connection")) {
+        facts |= kHasConnection | (containsToken(v, "close") ? kConnectionClose : 0);
+      } else if (equalsIgnoreCase(n, "keep-alive")) {
+        facts |= kHasKeepAlive;
+      }
+      break;
+    default:
+      break;
+  }
+}
+
+// A chunk's size line.
+void appendChunkSize(ByteBuffer& out, std::size_t n) {
+  char hex[2 * sizeof(std::size_t) + 2];
+  char* end = hex + sizeof hex;
+  char* p = end - 2;
+  std::memcpy(p, "\r\n", 2);
+  do {
+    *--p = "0123456789abcdef"[n & 15];
+    n >>= 4;
+  } while (n);
+  out.append(std::string_view(p, static_cast<std::size_t>(end - p)));
+}
+
+// The last chunk and the trailer section.
+void appendLastChunk(ByteBuffer& out, const HeaderList& trailers) {
+  out += "0\r\n";
+  for (const auto& [n, v] : trailers) {
+    out += n;
+    out += ": ";
+    out += v;
+    out += "\r\n";
+  }
+  out += "\r\n";
+}
+
+// Fixed pieces of a head, padded for HeadWriter::putPadded.
+constexpr char kStatusOk[32] = "HTTP/1.1 200 OK\r\n";
+constexpr char kConnectionCloseLine[32] = "Connection: close\r\n";
+constexpr char kContentLength[32] = "Content-Length: ";
+constexpr char kChunkedLine[32] = "Transfer-Encoding: chunked\r\n";
+
 // "Connection: keep-alive\r\n" and, unless timeoutSec is 0, "Keep-Alive: timeout=N\r\n":
 // made once per thread for the server's timeout.
 std::string_view keepAliveLines(std::uint64_t timeoutSec) {
-  thread_local char buf[80];
+  thread_local char buf[96];  // at most 80 used: padded for HeadWriter::putPadded
   thread_local std::size_t len = 0;
   thread_local std::uint64_t madeFor = 0;
   if (len == 0 || madeFor != timeoutSec) {
     std::string lines = "Connection: keep-alive\r\n";
     if (timeoutSec) lines += "Keep-Alive: timeout=" + std::to_string(timeoutSec) + "\r\n";
-    len = std::min(lines.size(), sizeof buf);
+    len = std::min<std::size_t>(lines.size(), 80);
     std::memcpy(buf, lines.data(), len);
     madeFor = timeoutSec;
   }
@@ -122,8 +205,42 @@ ServerResponse& ServerResponse::writeHead(int status, HeaderViews headers) {
 
 ServerResponse& ServerResponse::writeHead(int status, std::string_view message,
                                           HeaderViews headers) {
-  if (applyHead(status, message, headers)) copyHeaders(headers);
+  if (applyHead(status, message, headers) && !renderLines(headers)) copyHeaders(headers);
   return *this;
+}
+
+bool ServerResponse::renderLines(HeaderViews headers) {
+  std::size_t bytes = 0;
+  for (const auto& [n, v] : headers) bytes += n.size() + v.size() + 4;
+  if (bytes > kLinesCap) return false;
+  HeadWriter w{lines_};
+  std::uint8_t facts = 0;
+  for (const auto& [n, v] : headers) {
+    w.put(n);
+    w.put(": ");
+    w.put(v);
+    w.put("\r\n");
+    noteField(facts, n, v);
+  }
+  linesLen_ = static_cast<std::uint16_t>(bytes);
+  linesFacts_ = facts;
+  return true;
+}
+
+void ServerResponse::unpackHeaders() const {
+  if (linesLen_ == 0) return;
+  // Lines this response rendered from checked fields: a name (no ':'), ": ", a value (no CR or
+  // LF), CRLF.
+  std::string_view rest(lines_, linesLen_);
+  linesLen_ = 0;
+  HeaderList list;
+  while (!rest.empty()) {
+    std::size_t colon = rest.find(':');
+    std::size_t eol = rest.find("\r\n", colon);
+    list.emplace_back(rest.substr(0, colon), rest.substr(colon + 2, eol - colon - 2));
+    rest.remove_prefix(eol + 2);
+  }
+  headers_ = std::move(list);
 }
 
 template <class List>
@@ -141,6 +258,7 @@ bool ServerResponse::applyHead(int status, std::string_view message, const List&
   }
   statusCode = status;
   if (!message.empty()) statusMessage = message;
+  if (linesLen_ != 0) unpackHeaders();  // a second writeHead merges into the first one's
   if (headers_.empty()) return true;
   // Names given here replace earlier setHeader values; repeated names in the list all stay.
   // (No structured binding here: clang before 16 cannot capture one in a lambda.)
@@ -171,36 +289,22 @@ void ServerResponse::renderHead(ByteBuffer& out, std::size_t bodyBytes, bool kno
   if (expectContinue_ && !sentContinue_) closeAfter_ = true;
   // The server is closing: the response in flight is the connection's last; say so.
   if (conn_ && conn_->closeAfterResponse) closeAfter_ = true;
-  bool hasLength = false, hasDate = false, hasConnection = false, hasKeepAlive = false;
-  std::size_t headerBytes = 0;
+  // The headers are either writeHead's rendered lines or a list (unpackHeaders empties one
+  // into the other).
+  const std::string_view lines(lines_, linesLen_);
+  std::uint8_t facts = linesFacts_ & (linesLen_ != 0 ? 0xff : 0);
+  std::size_t headerBytes = lines.size();
   for (const auto& [n, v] : headers_) {
     headerBytes += n.size() + v.size() + 4;
-    // Only names of these lengths can matter: most headers cost one comparison.
-    switch (n.size()) {
-      case 14:
-        if (equalsIgnoreCase(n, "content-length")) hasLength = true;
-        break;
-      case 17:
-        if (equalsIgnoreCase(n, "transfer-encoding")) {
-          userTransferEncoding_ = true;
-          chunked_ = containsToken(v, "chunked");
-        }
-        break;
-      case 4:
-        if (equalsIgnoreCase(n, "date")) hasDate = true;
-        break;
-      case 10:
-        if (equalsIgnoreCase(n, "connection")) {
-          hasConnection = true;
-          if (containsToken(v, "close")) closeAfter_ = true;
-        } else if (equalsIgnoreCase(n, "keep-alive")) {
-          hasKeepAlive = true;
-        }
-        break;
-      default:
-        break;
-    }
+    noteField(facts, n, v);
   }
+  if (facts & kHasTransferEncoding) {
+    userTransferEncoding_ = true;
+    chunked_ = (facts & kChunked) != 0;
+  }
+  if (facts & kConnectionClose) closeAfter_ = true;
+  const bool hasLength = facts & kHasLength, hasDate = facts & kHasDate,
+             hasConnection = facts & kHasConnection, hasKeepAlive = facts & kHasKeepAlive;
 
   // Framing. 204/304/1xx carry none; HEAD announces what GET would send when it is known.
   bool putLength = false, putChunked = false;
@@ -219,7 +323,7 @@ void ServerResponse::renderHead(ByteBuffer& out, std::size_t bodyBytes, bool kno
   }
   std::string_view connection;  // the Connection (and Keep-Alive) lines
   if (!hasConnection) {
-    connection = closeAfter_ ? std::string_view("Connection: close\r\n")
+    connection = closeAfter_ ? std::string_view(kConnectionCloseLine)
                              : keepAliveLines(hasKeepAlive ? 0 : keepAliveTimeoutSec_);
   }
   const bool plainOk = statusCode == 200 && statusMessage.empty();
@@ -233,9 +337,9 @@ void ServerResponse::renderHead(ByteBuffer& out, std::size_t bodyBytes, bool kno
   // line, fields, Date, framing (at most 38), Connection, the blank line.
   const std::size_t bound =
       15 + reason.size() + headerBytes + date.size() + 40 + connection.size() + 2;
-  HeadWriter w{out.room(bound)};
+  HeadWriter w{out.room(bound + HeadWriter::kSlack)};
   if (plainOk) {
-    w.put("HTTP/1.1 200 OK\r\n");
+    w.putPadded(kStatusOk);
   } else {
     w.put("HTTP/1.1 ");
     w.number(static_cast<std::uint64_t>(statusCode));
@@ -243,21 +347,22 @@ void ServerResponse::renderHead(ByteBuffer& out, std::size_t bodyBytes, bool kno
     w.put(reason);
     w.put("\r\n");
   }
+  w.putPadded(lines);
   for (const auto& [n, v] : headers_) {
     w.put(n);
     w.put(": ");
     w.put(v);
     w.put("\r\n");
   }
-  w.put(date);
+  w.putPadded(date);
   if (putLength) {
-    w.put("Content-Length: ");
+    w.putPadded(kContentLength);
     w.number(bodyBytes);
     w.put("\r\n");
   } else if (putChunked) {
-    w.put("Transfer-Encoding: chunked\r\n");
+    w.putPadded(kChunkedLine);
   }
-  w.put(connection);
+  w.putPadded(connection);
   w.put("\r\n");
   out.commit(w.p);
 }
@@ -304,8 +409,8 @@ void ServerResponse::addTrailers(const HeaderList& trailers) {
 }
 
 bool ServerResponse::canEndAtOnce() const {
-  return !headerSent_ && !hasBodyWrite_ && writable() && writableLength() == 0 &&
-         writableCorked() == 0;
+  if (headerSent_ || hasBodyWrite_) return false;
+  return untouched() || (writable() && writableLength() == 0 && writableCorked() == 0);
 }
 
 ServerResponse& ServerResponse::end(Callback cb) {
@@ -355,14 +460,22 @@ void ServerResponse::endAtOnce(std::string_view text, const Buffer* body, Callba
   headerSent_ = true;
   endedAtOnce_ = true;
   const bool big = text.size() > kInlineBody;
+  // The handler set Transfer-Encoding: chunked itself: the body is one chunk and the last one.
+  const bool framed = chunked_ && !noBody_;
+  if (framed && !text.empty()) appendChunkSize(out, text.size());
   if (!noBody_ && !big) out += text;
   if (!conn_) {
     orphan.clear();
   } else if (!noBody_ && big) {
     conn_->flushOutput(body);
-  } else if (!conn_->batching()) {
-    conn_->flushOutput();
   }
+  if (framed) {
+    ByteBuffer& tail = conn_ ? conn_->output() : orphan;  // (a flush gave the buffer up)
+    if (!text.empty()) tail += "\r\n";
+    appendLastChunk(tail, trailers_);
+    if (!conn_) orphan.clear();
+  }
+  if (conn_ && !conn_->batching()) conn_->flushOutput();
   endSent(std::move(cb));
   if (conn_) conn_->onResponseQueued(this);
 }
@@ -451,32 +564,14 @@ void ServerResponse::sendBody(std::span<Buffer> chunks, bool last, WriteCallback
   };
   if (!noBody_ && total > 0) {
     if (chunked_) {
-      char hex[2 * sizeof(std::size_t)];
-      char* end = hex + sizeof hex;
-      char* p = end;
-      std::size_t n = total;
-      do {
-        *--p = "0123456789abcdef"[n & 15];
-        n >>= 4;
-      } while (n);
-      text.append(std::string_view(p, static_cast<std::size_t>(end - p)));
-      text += "\r\n";
+      appendChunkSize(text, total);
       putBody();
       text += "\r\n";
     } else {
       putBody();
     }
   }
-  if (last && chunked_ && !noBody_) {
-    text += "0\r\n";
-    for (const auto& [n, v] : trailers_) {
-      text += n;
-      text += ": ";
-      text += v;
-      text += "\r\n";
-    }
-    text += "\r\n";
-  }
+  if (last && chunked_ && !noBody_) appendLastChunk(text, trailers_);
   flushText();
   if (!cb) return;
   if (ok || !conn_) {

@@ -187,6 +187,69 @@ TEST(HttpResponse, WriteHeadWithBracedHeadersOnReusedLists) {
   EXPECT_EQ(thrown, expected);
 }
 
+// writeHead's braced list is kept as the lines it renders (no list per response): the header
+// API still reads and changes it, and the fields that decide framing (Content-Length,
+// Transfer-Encoding, Date, Connection, Keep-Alive) have their effect as when set one by one.
+// A list too long for the lines takes the list's path, with the same bytes.
+TEST(HttpResponse, BracedHeadersStayReadableAndDecideTheFraming) {
+  EVNODE_WATCHDOG(30);
+  const std::string longValue(300, 'v');
+  auto server = createServer([&](const RequestPtr& req, const ResponsePtr& res) {
+    const std::string& u = req->url;
+    res->sendDate = u == "/date";
+    if (u == "/api") {
+      res->writeHead(200, {{"Content-Type", "text/plain"}, {"X-Val", "a: b"}, {"Gone", "1"}});
+      EXPECT_EQ(res->getHeader("content-type").value_or("-"), "text/plain");
+      EXPECT_EQ(res->getHeader("X-VAL").value_or("-"), "a: b");
+      EXPECT_TRUE(res->hasHeader("gone"));
+      res->removeHeader("Gone");
+      res->setHeader("X-Late", "1");
+      EXPECT_EQ(res->getHeaderNames(),
+                (std::vector<std::string>{"content-type", "x-val", "x-late"}));
+    } else if (u == "/twice") {
+      res->writeHead(200, {{"A", "1"}, {"B", "2"}});
+      res->writeHead(201, {{"a", "3"}});
+    } else if (u == "/length") {
+      res->writeHead(200, {{"Content-Length", "3"}});
+    } else if (u == "/chunked" || u == "/chunked-big") {
+      res->writeHead(200, {{"Transfer-Encoding", "chunked"}});
+    } else if (u == "/date") {
+      res->writeHead(200, {{"date", "then"}});
+    } else if (u == "/keepalive") {
+      res->writeHead(200, {{"Keep-Alive", "timeout=9"}});
+    } else if (u == "/long") {
+      res->writeHead(200, {{"Long", longValue}, {"Short", "s"}});
+      EXPECT_EQ(res->getHeader("long").value_or("-"), longValue);
+    } else if (u == "/close") {
+      res->writeHead(200, {{"Connection", "close"}});
+    }
+    res->end(u == "/chunked-big" ? std::string(3000, 'z') : std::string("abc"));
+    EXPECT_EQ(res->getHeader("content-type").value_or("-"), u == "/api" ? "text/plain" : "-");
+  });
+  server->listen(0, "127.0.0.1");
+  std::string got;
+  rawClient(portOf(server),
+            get("/api") + get("/twice") + get("/length") + get("/chunked") + get("/chunked-big") +
+                get("/date") + get("/keepalive") + get("/long") + get("/close") + get("/never"),
+            [&](RawConn& c) {
+              got = c.got;
+              server->close();
+            });
+  run();
+  const std::string len3 = "Content-Length: 3\r\n";
+  EXPECT_EQ(got, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-Val: a: b\r\nX-Late: 1\r\n" +
+                     len3 + kKeepAlive + "abc" + "HTTP/1.1 201 Created\r\nB: 2\r\na: 3\r\n" + len3 +
+                     kKeepAlive + "abc" + "HTTP/1.1 200 OK\r\n" + len3 + kKeepAlive + "abc" +
+                     "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n" + kKeepAlive +
+                     "3\r\nabc\r\n0\r\n\r\n" + "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n" +
+                     kKeepAlive + "bb8\r\n" + std::string(3000, 'z') + "\r\n0\r\n\r\n" +
+                     "HTTP/1.1 200 OK\r\ndate: then\r\n" + len3 + kKeepAlive + "abc" +
+                     "HTTP/1.1 200 OK\r\nKeep-Alive: timeout=9\r\n" + len3 +
+                     "Connection: keep-alive\r\n\r\nabc" + "HTTP/1.1 200 OK\r\nLong: " + longValue +
+                     "\r\nShort: s\r\n" + len3 + kKeepAlive + "abc" +
+                     "HTTP/1.1 200 OK\r\nConnection: close\r\n" + len3 + "\r\nabc");
+}
+
 TEST(HttpResponse, AnInvalidStatusCodeThrowsAtEndAndSendsNothing) {
   EVNODE_WATCHDOG(30);
   std::string thrown;
