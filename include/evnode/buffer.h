@@ -127,6 +127,12 @@ class Buffer {
   const std::shared_ptr<std::uint8_t[]>& storage() const { return base_; }
   /// Internal: where this Buffer starts in storage().
   std::size_t storageOffset() const { return off_; }
+  /// Internal: drops the first `n` bytes (at most length()) in place, keeping the storage: no
+  /// reference is taken or let go, as a slice would.
+  void consume(std::size_t n) {
+    off_ += n;
+    len_ -= n;
+  }
 
   /// equals().
   friend bool operator==(const Buffer& a, const Buffer& b) { return a.equals(b); }

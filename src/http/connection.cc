@@ -331,9 +331,16 @@ void Connection::startRequest(RequestHead& head, std::size_t headLen) {
   // off the head frees it. So nothing below reads `head`'s views, only what was copied from
   // them (req->method) and the parser's plain values; the head's bytes are kept until this
   // request has been handed out all the same, so that a view read by mistake is still a
-  // correct read, never a use after free.
-  const Buffer headBytes = std::move(w.pending);
-  w.pending = headBytes.slice(static_cast<std::int64_t>(headLen));
+  // correct read, never a use after free: by `headBytes` when the head is all that was
+  // pending, by `pending` itself (moved past the head in place: no reference counted) when
+  // more requests follow in the same bytes.
+  Buffer headBytes;
+  if (headLen == w.pending.length()) {
+    headBytes = std::move(w.pending);
+    w.pending = Buffer();
+  } else {
+    w.pending.consume(headLen);
+  }
   head.method = head.target = {};
   head.headers = {};
   if (requests_ != UINT32_MAX) ++requests_;
