@@ -424,7 +424,7 @@ class ServerResponse : public OutgoingMessage {
   // end(data) as the only write, or end() with nothing written: the body is `text`, or `body`
   // when given.
   bool canEndAtOnce() const;
-  void endAtOnce(std::string_view text, const Buffer* body, Callback cb);
+  void endAtOnce(std::string_view text, const Buffer* body, Callback&& cb);
   // Bytes that go out as they are (interim responses), in order with the responses before.
   void sendRaw(std::string_view bytes);
   // Appends the status line and headers to `out`.

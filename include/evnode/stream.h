@@ -419,7 +419,7 @@ class Writable : public virtual Stream {
   /// end() for a stream whose bytes its subclass has already sent itself, with nothing written,
   /// buffered or corked through the stream and no _final to run (the caller checks): `finish`
   /// follows on the next tick, exactly as after end(), without the generic bookkeeping.
-  void endSent(Callback cb);
+  void endSent(Callback&& cb);
   /// Whether a finish nobody can see may be skipped: when the next tick finds the stream held
   /// by that tick alone, with no listener and no end() callback, `finish` is not emitted and
   /// autoDestroy does not run; the stream is simply freed. False unless a subclass's destroy

@@ -443,7 +443,7 @@ ServerResponse& ServerResponse::end(Buffer chunk, Callback cb) {
   return *this;
 }
 
-void ServerResponse::endAtOnce(std::string_view text, const Buffer* body, Callback cb) {
+void ServerResponse::endAtOnce(std::string_view text, const Buffer* body, Callback&& cb) {
   // The whole response is known: the head with its Content-Length, and a small body next to it,
   // go straight into the thread's cork buffer (one write with the other responses of this
   // read), without the Writable queue, _final or a socket write of their own. A larger body

@@ -325,7 +325,7 @@ Writable& Writable::endImpl(Buffer* chunk, Callback cb) {
   return *this;
 }
 
-void Writable::endSent(Callback cb) {
+void Writable::endSent(Callback&& cb) {
   // What endImpl → finishMaybe(true) → prefinish() do for such a stream, in one step.
   ending_ = true;
   ended_ = true;
