@@ -226,7 +226,7 @@ class Readable : public virtual Stream {
   Readable& unpipe(const std::shared_ptr<Writable>& dest = nullptr);
 
   /// Whether the stream can still be read: not destroyed, errored or ended.
-  bool readable() const;
+  bool readable() const { return !destroyed_ && !errorEmitted_ && !endEmitted_; }
   /// Bytes buffered, waiting to be read.
   std::size_t readableLength() const;
   /// The highWaterMark option.
@@ -380,7 +380,7 @@ class Writable : public virtual Stream {
   void uncork();  ///< see cork()
 
   /// Whether write() is still allowed: not destroyed, errored or ended.
-  bool writable() const;
+  bool writable() const { return !destroyed_ && !errored_ && !ending_; }
   /// Bytes written but not flushed yet.
   std::size_t writableLength() const;
   /// The highWaterMark option.

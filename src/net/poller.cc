@@ -203,9 +203,9 @@ int Watcher::open(int fd, evnode::detail::HandleWrap* owner, Callback cb) {
   return 0;
 }
 
-int Watcher::start(int events) {
+int Watcher::change(int events) {
   Poller* p = Poller::current();
-  if (!p || !isOpen() || events == events_) return 0;
+  if (!p) return 0;
   const int op = events_ == 0 ? EPOLL_CTL_ADD : events == 0 ? EPOLL_CTL_DEL : EPOLL_CTL_MOD;
   if (int err = p->control(op, *this, events); err < 0) return err;
   const bool was = keepsAlive();

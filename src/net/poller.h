@@ -35,7 +35,11 @@ class Watcher {
   int open(int fd, evnode::detail::HandleWrap* owner, Callback cb);
   // Watches for `events` (0 stops watching). 0, or the negative errno of a failed epoll_ctl
   // (out of kernel memory, the user's watch limit), which leaves the registration as it was.
-  int start(int events);
+  int start(int events) {
+    // Inline: sockets sync their interest after every read and write, and it rarely changes.
+    if (static_cast<std::uint32_t>(events) == events_ || !isOpen()) return 0;
+    return change(events);
+  }
   // Forgets the descriptor, which its owner closes next (closing it ends the registration:
   // nothing in evnode duplicates a watched descriptor).
   void close();
@@ -51,6 +55,7 @@ class Watcher {
   static constexpr std::uint32_t kSlotBits = 27;  // 134 million watchers at once
   static constexpr std::uint32_t kNoSlot = (1u << kSlotBits) - 1;
   bool keepsAlive() const { return events_ != 0 && refed_; }
+  int change(int events);  // start() when the events differ
   // The index of `cb` in the process's table of callbacks, added on first use.
   static std::uint32_t kindOf(Callback cb);
 

@@ -366,8 +366,6 @@ void Readable::scheduleResume() {
 
 bool Readable::isPaused() const { return explicitPause_ || flowing_ == 0; }
 
-bool Readable::readable() const { return !destroyed_ && !errorEmitted_ && !endEmitted_; }
-
 const std::string& Readable::readableEncoding() const {
   static const std::string none;
   return st_ && st_->decoder ? st_->decoder->encodingName() : none;

@@ -119,8 +119,6 @@ void Writable::beforeDestroy() {
   }
 }
 
-bool Writable::writable() const { return !destroyed_ && !errored_ && !ending_; }
-
 void Writable::failWrite(const Error& err, Callback cb) {
   if (cb) evnode::detail::queueTick([cb = std::move(cb), err] { cb(err); });
   errorOrDestroy(err);

@@ -135,7 +135,7 @@ struct WebSocket::Impl final : WebSocket, net::internal::SocketConsumer {
   // Fails the connection: a close frame with `code`, then the end of the socket.
   void fail(int code, const std::string& errCode, const std::string& message);
   bool sendFrame(std::uint8_t opcode, bool fin, bool rsv1, const std::uint8_t* p, std::size_t n,
-                 const Buffer* whole, std::function<void(const Error&)> cb);
+                 const Buffer* whole, std::function<void(const Error&)>&& cb);
   void sendClose(int code, std::string_view reason);
   // Writes what this connection's frames left in the thread's cork buffer (before an end(), a
   // destroy(), a write that must keep its place, and at the end of each read).

@@ -575,7 +575,7 @@ void WebSocket::Impl::fail(int code, const std::string& errCode, const std::stri
 
 bool WebSocket::Impl::sendFrame(std::uint8_t opcode, bool fin, bool rsv1, const std::uint8_t* p,
                                 std::size_t n, const Buffer* data,
-                                std::function<void(const Error&)> cb) {
+                                std::function<void(const Error&)>&& cb) {
   const auto& s = socket_;
   if (!s || s->destroyed() || s->writableEnded()) {
     failLater(std::move(cb), notOpen(state_));
