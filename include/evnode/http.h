@@ -297,9 +297,10 @@ concept TaskRequestHandler = std::is_invocable_v<F&, const RequestPtr&, const Re
 
 namespace detail {
 // The `request` listener that runs a coroutine handler per request (defined after
-// ServerResponse, below; src/http/task_handler.cc).
+// ServerResponse, below; src/http/task_handler.cc): a callable the event keeps as it is (no
+// std::function between the event and the handler).
 template <class F>
-std::function<void(const RequestPtr&, const ResponsePtr&)> taskListener(F handler);
+auto taskListener(F handler);
 }  // namespace detail
 
 /// Node's `http.createServer(async (req, res) => {...})`: `handler` returns Task<void>, and is
@@ -500,13 +501,9 @@ class TaskListenerBase {
         : Slot(l, r, &TaskListenerBase::endedWithRequest), req(q) {}
     RequestPtr req;
   };
-  // A Slot for this request, in the memory the last finished one left (the listener belongs
-  // to the server's loop thread, as the server does); `handlerReq` is set to the request the
-  // handler is given.
-  Slot* takeSlot(const RequestPtr& req, const ResponsePtr& res, const RequestPtr*& handlerReq) {
-    if (res->req() != req) [[unlikely]] {
-      return takeSlotWithRequest(req, res, handlerReq);
-    }
+  // A Slot for the response's own request, in the memory the last finished one left (the
+  // listener belongs to the server's loop thread, as the server does).
+  Slot* takeSlot(const ResponsePtr& res) {
     void* mem = spare_;
     if (mem) [[likely]] {
       spare_ = nullptr;
@@ -514,12 +511,10 @@ class TaskListenerBase {
       mem = evnode::detail::allocFrame(sizeof(Slot));  // (the thread's frame lists)
     }
     count_.addLive();  // one per live Slot
-    Slot* slot = new (mem) Slot(this, res, &TaskListenerBase::ended);
-    handlerReq = &slot->res->req();
-    return slot;
+    return new (mem) Slot(this, res, &TaskListenerBase::ended);
   }
-  [[gnu::cold]] Slot* takeSlotWithRequest(const RequestPtr& req, const ResponsePtr& res,
-                                          const RequestPtr*& handlerReq);
+  // The same for a pair emitted by hand that does not match (the Slot keeps the request too).
+  [[gnu::cold]] SlotWithRequest* takeSlotWithRequest(const RequestPtr& req, const ResponsePtr& res);
   // Runs the task until it finishes or first suspends; its end gives the Slot back. From plain
   // code (no trampoline running: the `request` event of a socket's read) the task is resumed
   // directly: a Task it awaits starts a trampoline of its own (detail::transfer).
@@ -560,8 +555,18 @@ class TaskListener final : public TaskListenerBase {
  public:
   explicit TaskListener(F f) : handler_(std::move(f)) {}
   void run(const RequestPtr& req, const ResponsePtr& res) {
+    // The handler is given the request its Slot keeps (no address of a local escapes: the
+    // common path keeps both in registers).
+    Slot* slot;
     const RequestPtr* handlerReq;
-    Slot* slot = takeSlot(req, res, handlerReq);
+    if (res->req() == req) [[likely]] {
+      slot = takeSlot(res);
+      handlerReq = &res->req();
+    } else {
+      SlotWithRequest* s = takeSlotWithRequest(req, res);
+      slot = s;
+      handlerReq = &s->req;
+    }
     Task<void>::Handle h;
     try {
       h = handler_(*handlerReq, slot->res).release();
@@ -577,7 +582,7 @@ class TaskListener final : public TaskListenerBase {
 };
 
 template <class F>
-std::function<void(const RequestPtr&, const ResponsePtr&)> taskListener(F handler) {
+auto taskListener(F handler) {
   using Ref = evnode::detail::CountedRef<TaskListener<F>>;
   return [ref = Ref(new TaskListener<F>(std::move(handler)))](
              const RequestPtr& req, const ResponsePtr& res) { ref->run(req, res); };

@@ -51,12 +51,10 @@ TaskListenerBase::~TaskListenerBase() {
   if (spare_) evnode::detail::freeFrame(spare_, sizeof(Slot));
 }
 
-TaskListenerBase::Slot* TaskListenerBase::takeSlotWithRequest(const RequestPtr& req,
-                                                              const ResponsePtr& res,
-                                                              const RequestPtr*& handlerReq) {
+TaskListenerBase::SlotWithRequest* TaskListenerBase::takeSlotWithRequest(const RequestPtr& req,
+                                                                         const ResponsePtr& res) {
   auto* slot = new SlotWithRequest(this, res, req);
   count_.addLive();
-  handlerReq = &slot->req;
   return slot;
 }
 
