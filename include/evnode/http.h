@@ -363,8 +363,9 @@ class ServerResponse : public OutgoingMessage {
   ServerResponse& writeHead(int status, HeaderList&& headers);
   /// The same, with a reason phrase of its own.
   ServerResponse& writeHead(int status, std::string_view message, HeaderList&& headers);
-  /// What `writeHead(200, {{"Content-Type", "text/plain"}})` calls: the names and values are
-  /// copied into storage kept from earlier responses (no allocation per response).
+  /// What `writeHead(200, {{"Content-Type", "text/plain"}})` calls: when no header was set
+  /// before, the fields are checked and rendered once into the response's own storage (no
+  /// allocation per response); the header API still reads and changes them.
   using HeaderViews = std::initializer_list<std::pair<std::string_view, std::string_view>>;
   /// writeHead() of a braced list of headers (see HeaderViews).
   ServerResponse& writeHead(int status, HeaderViews headers);
