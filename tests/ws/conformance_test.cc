@@ -4,6 +4,7 @@
 // server. Every input is delivered whole, byte by byte and in random pieces.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -236,6 +237,30 @@ TEST(WsConformance, MaskingFromEveryPositionMatchesTheDefinition) {
       EXPECT_EQ(inPlace, want) << "offset " << offset << " n " << n;
       EXPECT_EQ(copy, want) << "offset " << offset << " n " << n;
     }
+  }
+}
+
+// A whole message's UTF-8 check (an ASCII pass first, then the validator) against the validator
+// fed one byte at a time: ASCII text of every length up to 40 with one byte of another kind
+// (an invalid 0xFF, a lead byte cut short, a valid two-byte character) at every position.
+TEST(WsConformance, WholeMessageUtf8CheckMatchesTheBytewiseValidator) {
+  const std::vector<std::string> inserts = {"\xff", "\xc3", "\xc3\xa9", "\x7f", "\x80"};
+  for (std::size_t n = 0; n <= 40; ++n) {
+    for (const std::string& insert : inserts) {
+      for (std::size_t at = 0; at <= n; ++at) {
+        std::string text(n, 'a');
+        if (at < n || n == 0) text.insert(std::min(at, text.size()), insert);
+        const auto* p = reinterpret_cast<const std::uint8_t*>(text.data());
+        ws::detail::Utf8Validator v;
+        bool bytewise = true;
+        for (std::size_t i = 0; i < text.size() && bytewise; ++i) bytewise = v.feed(p + i, 1);
+        bytewise = bytewise && v.complete();
+        EXPECT_EQ(ws::detail::isValidUtf8(p, text.size()), bytewise)
+            << "n " << n << " at " << at << " insert " << int(std::uint8_t(insert[0]));
+      }
+    }
+    std::string ascii(n, 'z');
+    EXPECT_TRUE(ws::detail::isValidUtf8(reinterpret_cast<const std::uint8_t*>(ascii.data()), n));
   }
 }
 
