@@ -327,8 +327,9 @@ void Connection::startRequest(RequestHead& head, std::size_t headLen) {
   HeaderStorage::assign(req->headers, head.headers);
   req->socket = socket_;
   // Every view into the head (`head.method`, its fields) dies with the bytes it points into:
-  // when the head was assembled from several reads, `pending` is its only owner, and slicing
-  // off the head frees it. So nothing below reads `head`'s views, only what was copied from
+  // when the head was assembled from several reads, `pending` is its only owner, and the next
+  // reset or concatenation of `pending` frees it. So nothing below reads `head`'s views, only
+  // what was copied from
   // them (req->method) and the parser's plain values; the head's bytes are kept until this
   // request has been handed out all the same, so that a view read by mistake is still a
   // correct read, never a use after free: by `headBytes` when the head is all that was
