@@ -329,12 +329,11 @@ void Connection::startRequest(RequestHead& head, std::size_t headLen) {
   // Every view into the head (`head.method`, its fields) dies with the bytes it points into:
   // when the head was assembled from several reads, `pending` is its only owner, and the next
   // reset or concatenation of `pending` frees it. So nothing below reads `head`'s views, only
-  // what was copied from
-  // them (req->method) and the parser's plain values; the head's bytes are kept until this
-  // request has been handed out all the same, so that a view read by mistake is still a
-  // correct read, never a use after free: by `headBytes` when the head is all that was
-  // pending, by `pending` itself (moved past the head in place: no reference counted) when
-  // more requests follow in the same bytes.
+  // what was copied from them (req->method) and the parser's plain values; the head's bytes
+  // are kept until this request has been handed out all the same, so that a view read by
+  // mistake is still a correct read, never a use after free: by `headBytes` when the head is
+  // all that was pending, by `pending` itself (moved past the head in place: no reference
+  // counted) when more requests follow in the same bytes.
   Buffer headBytes;
   if (headLen == w.pending.length()) {
     headBytes = std::move(w.pending);
