@@ -976,6 +976,68 @@ bool equalsIgnoreCase(std::string_view a, std::string_view b) {
 
 bool isTokenChar(unsigned char c) { return kClass[c] & kTokenBit; }
 
+namespace {
+
+// The header names responses carry most. writeHead and setHeader check every name they are
+// given, and nearly every name is one of these: a name whose bytes equal one of them, in any
+// letter case, is a token without a look at each byte. Each is compared as two words (the
+// first and the last 8 bytes, or 4 for a shorter name, overlapping), with case folded only on
+// the letters: OR-ing 0x20 into another byte could turn a CTL into '-' (0x0d | 0x20) or a digit.
+constexpr std::string_view kCommonNames[] = {
+    "date",           "etag",          "vary",          "allow",
+    "server",         "expires",       "trailer",       "location",
+    "connection",     "set-cookie",    "keep-alive",    "content-type",
+    "cache-control",  "last-modified", "accept-ranges", "content-length",
+    "content-encoding"};
+constexpr std::size_t kMaxCommonPerLength = 3;
+
+struct CommonName {
+  std::uint64_t first, firstFold, last, lastFold;
+};
+struct CommonNamesOfLength {
+  CommonName names[kMaxCommonPerLength]{};
+  std::size_t count = 0;
+};
+
+// A word as load64/load32 reads `w` (4 or 8 bytes), and the mask that folds its letters.
+constexpr std::uint64_t packWord(std::string_view w, bool foldMask) {
+  std::uint64_t x = 0;
+  for (std::size_t i = 0; i < w.size(); ++i) {
+    std::uint64_t b = static_cast<unsigned char>(w[i]);
+    if (foldMask) b = (w[i] >= 'a' && w[i] <= 'z') ? 0x20 : 0;
+    x |= b << (8 * (kLittleEndian ? i : w.size() - 1 - i));
+  }
+  return x;
+}
+
+constexpr std::array<CommonNamesOfLength, 17> makeCommonNames() {
+  std::array<CommonNamesOfLength, 17> t{};
+  for (std::string_view n : kCommonNames) {
+    std::size_t w = n.size() >= 8 ? 8 : 4;
+    std::string_view first = n.substr(0, w), last = n.substr(n.size() - w);
+    auto& slot = t[n.size()];
+    slot.names[slot.count++] = {packWord(first, false), packWord(first, true),
+                                packWord(last, false), packWord(last, true)};
+  }
+  return t;
+}
+
+constexpr auto kCommonByLength = makeCommonNames();
+
+inline bool isCommonName(const char* p, std::size_t n) {
+  if (n < 4 || n >= kCommonByLength.size()) return false;
+  const CommonNamesOfLength& c = kCommonByLength[n];
+  std::uint64_t first = n >= 8 ? load64(p) : load32(p);
+  std::uint64_t last = n >= 8 ? load64(p + n - 8) : load32(p + n - 4);
+  for (std::size_t i = 0; i < c.count; ++i) {
+    const CommonName& k = c.names[i];
+    if (((first | k.firstFold) == k.first) & ((last | k.lastFold) == k.last)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 // Unlike the parser's scans, these may not read past the end of `s` (a std::string's bytes).
 // They check whole blocks, the last one overlapping the one before (checking a byte twice is
 // harmless), so a short name or value costs a block or two and no loop per byte.
@@ -983,6 +1045,7 @@ bool isTokenChar(unsigned char c) { return kClass[c] & kTokenBit; }
 bool allTokenChars(std::string_view s) {
   const char* p = s.data();
   std::size_t n = s.size();
+  if (isCommonName(p, n)) return true;
   auto block8 = [](const char* q) {
     return cls(q[0]) & cls(q[1]) & cls(q[2]) & cls(q[3]) & cls(q[4]) & cls(q[5]) & cls(q[6]) &
            cls(q[7]);

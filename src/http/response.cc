@@ -44,6 +44,11 @@ struct HeadWriter {
     p += s.size();
   }
   void number(std::uint64_t v) {
+    if (v < 100) {  // a short body's length: its digits straight in, no loop and no copy
+      if (v >= 10) *p++ = static_cast<char>('0' + v / 10);
+      *p++ = static_cast<char>('0' + v % 10);
+      return;
+    }
     char buf[20];
     char* end = buf + sizeof buf;
     char* q = end;
