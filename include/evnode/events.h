@@ -130,7 +130,9 @@ class EventEmitter {
   EventEmitter() = default;
   EventEmitter(const EventEmitter&) = delete;
   EventEmitter& operator=(const EventEmitter&) = delete;
-  virtual ~EventEmitter();
+  virtual ~EventEmitter() {
+    if (list_) detail::ListenerList::release(list_);
+  }
 
   /// Adds `f` at the end of `ev`'s listeners; `f` takes the event's arguments, or none.
   /// Returns the id off() takes.

@@ -100,7 +100,9 @@ class Stream : public EventEmitter, public std::enable_shared_from_this<Stream> 
 
  protected:
   Stream() = default;
-  ~Stream() override;
+  ~Stream() override {
+    if (errored_) forgetError();
+  }
   /// \cond INTERNAL
   static const Error kNoError;
   /// \endcond
@@ -143,6 +145,7 @@ class Stream : public EventEmitter, public std::enable_shared_from_this<Stream> 
   friend std::function<void()> detail::eos(const std::shared_ptr<Stream>& stream, bool readable,
                                            bool writable, std::function<void(const Error&)> cb);
   const Error& erroredSlow() const;
+  void forgetError();  // drops the per-thread record of this stream's error
   // _destroy's callback; `held`: destroy() kept the stream alive in the per-thread list.
   void destroyCalledBack(const Error& err, bool held);
   void afterDestroy(const Error& err);
@@ -190,7 +193,7 @@ class Readable : public virtual Stream {
   Readable();
   /// A stream with these options (functions given there replace the overrides).
   explicit Readable(ReadableOptions opts);
-  ~Readable() override;
+  ~Readable() override = default;
 
   /// Producer side. push(chunk) adds data; push(nullptr) signals the end. Returns false when
   /// the producer should stop until the next _read().
@@ -264,6 +267,10 @@ class Readable : public virtual Stream {
   friend class Writable;
   struct PipeState;
   struct State;
+  // Out of line (State is internal), so the destructor is inline: most streams have no State.
+  struct DeleteState {
+    void operator()(State* s) const;
+  };
   State& state();
   std::size_t length() const;
   bool addChunk(Buffer chunk, bool addToFront);
@@ -284,7 +291,7 @@ class Readable : public virtual Stream {
   // What only a stream that buffers, decodes, pipes or was built from functions needs (read
   // buffer, decoder, pipes, the options' functions): allocated on first use and kept, so an idle
   // socket holds none of it and a busy one allocates it once.
-  std::unique_ptr<State> st_;
+  std::unique_ptr<State, DeleteState> st_;
   std::uint32_t hwm_;         // at most 4 GiB (larger options are clamped)
   std::int8_t flowing_ = -1;  // -1 null (no consumer yet), 0 paused, 1 flowing
   bool ended_ : 1 = false;
@@ -351,7 +358,7 @@ class Writable : public virtual Stream {
   Writable();  ///< the defaults (see Readable())
   /// A stream with these options (functions given there replace the overrides).
   explicit Writable(WritableOptions opts);
-  ~Writable() override;
+  ~Writable() override = default;
 
   /// Queues `chunk`; returns false once the buffered bytes reach the high-water mark (wait for
   /// `drain`). After end(), the write fails with ERR_STREAM_WRITE_AFTER_END. Virtual, with both
@@ -432,6 +439,9 @@ class Writable : public virtual Stream {
   friend class WriteCallback;
   friend class Readable;
   struct State;
+  struct DeleteState {  // as Readable's
+    void operator()(State* s) const;
+  };
   State& state();
   void onwrite(const Error& err);
   void doWrite(Buffer chunk, Callback cb);
@@ -450,7 +460,7 @@ class Writable : public virtual Stream {
 
   // Everything past the flags, allocated on the first write (or end()) and kept: an idle
   // socket holds none of it, a busy one allocates it once.
-  std::unique_ptr<State> st_;
+  std::unique_ptr<State, DeleteState> st_;
   std::uint32_t hwm_;  // at most 4 GiB (larger options are clamped)
   bool writing_ : 1 = false;
   bool writeSync_ : 1 = true;

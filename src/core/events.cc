@@ -229,10 +229,6 @@ void detail::ListenerList::destroy(ListenerList* list) {
   freeList(list);
 }
 
-EventEmitter::~EventEmitter() {
-  if (list_) ListenerList::release(list_);
-}
-
 ListenerId EventEmitter::insertSlot(const void* key, ListenerBase* fn, bool prepend) {
   ListenerList* old = list_;
   std::uint32_t n = old ? old->size : 0;

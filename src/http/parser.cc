@@ -983,12 +983,23 @@ namespace {
 // letter case, is a token without a look at each byte. Each is compared as two words (the
 // first and the last 8 bytes, or 4 for a shorter name, overlapping), with case folded only on
 // the letters: OR-ing 0x20 into another byte could turn a CTL into '-' (0x0d | 0x20) or a digit.
-constexpr std::string_view kCommonNames[] = {
-    "date",           "etag",          "vary",          "allow",
-    "server",         "expires",       "trailer",       "location",
-    "connection",     "set-cookie",    "keep-alive",    "content-type",
-    "cache-control",  "last-modified", "accept-ranges", "content-length",
-    "content-encoding"};
+constexpr std::string_view kCommonNames[] = {"date",
+                                             "etag",
+                                             "vary",
+                                             "allow",
+                                             "server",
+                                             "expires",
+                                             "trailer",
+                                             "location",
+                                             "connection",
+                                             "set-cookie",
+                                             "keep-alive",
+                                             "content-type",
+                                             "cache-control",
+                                             "last-modified",
+                                             "accept-ranges",
+                                             "content-length",
+                                             "content-encoding"};
 constexpr std::size_t kMaxCommonPerLength = 3;
 
 struct CommonName {

@@ -61,10 +61,10 @@ Readable::Readable(ReadableOptions o)
   if (!o.encoding.empty()) setEncoding(o.encoding);
 }
 
-Readable::~Readable() = default;
+void Readable::DeleteState::operator()(State* s) const { delete s; }
 
 Readable::State& Readable::state() {
-  if (!st_) st_ = std::make_unique<State>();
+  if (!st_) st_.reset(new State());
   return *st_;
 }
 

@@ -25,8 +25,7 @@ using HeldList = std::vector<std::shared_ptr<Stream>>;
 HeldList* heldForDestroy() { return detail::threadInstance<HeldList>(); }
 }  // namespace
 
-Stream::~Stream() {
-  if (!errored_) return;
+void Stream::forgetError() {
   if (ErrorTable* t = errorTable()) t->erase(this);
 }
 

@@ -68,10 +68,10 @@ Writable::Writable(WritableOptions o)
   }
 }
 
-Writable::~Writable() = default;
+void Writable::DeleteState::operator()(State* s) const { delete s; }
 
 Writable::State& Writable::state() {
-  if (!st_) st_ = std::make_unique<State>();
+  if (!st_) st_.reset(new State());
   return *st_;
 }
 
