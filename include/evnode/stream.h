@@ -190,7 +190,7 @@ class Readable : public virtual Stream {
 
   /// The defaults, without building (and destroying) an options struct: HTTP makes one per
   /// request.
-  Readable();
+  Readable() : hwm_(kDefaultHighWaterMark), autoDestroy_(true), emitClose_(true) {}
   /// A stream with these options (functions given there replace the overrides).
   explicit Readable(ReadableOptions opts);
   ~Readable() override = default;
@@ -355,7 +355,8 @@ class Writable : public virtual Stream {
   /// Completion of a write() or end(): an empty Error, or the one the write failed with.
   using Callback = std::function<void(const Error&)>;
 
-  Writable();  ///< the defaults (see Readable())
+  /// The defaults (see Readable()).
+  Writable() : hwm_(kDefaultHighWaterMark), autoDestroy_(true), emitClose_(true) {}
   /// A stream with these options (functions given there replace the overrides).
   explicit Writable(WritableOptions opts);
   ~Writable() override = default;

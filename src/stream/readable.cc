@@ -47,9 +47,6 @@ struct Readable::State {
   std::function<void(Readable&, const Error&, std::function<void(const Error&)>)> destroy;
 };
 
-Readable::Readable()
-    : hwm_(clampHighWaterMark(kDefaultHighWaterMark)), autoDestroy_(true), emitClose_(true) {}
-
 Readable::Readable(ReadableOptions o)
     : hwm_(clampHighWaterMark(o.highWaterMark)),
       autoDestroy_(o.autoDestroy),

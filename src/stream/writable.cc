@@ -56,8 +56,6 @@ struct Writable::State {
   std::unique_ptr<Fns> fns;
 };
 
-Writable::Writable() : hwm_(kDefaultHighWaterMark), autoDestroy_(true), emitClose_(true) {}
-
 Writable::Writable(WritableOptions o)
     : hwm_(static_cast<std::uint32_t>(std::min<std::size_t>(o.highWaterMark, UINT32_MAX))),
       autoDestroy_(o.autoDestroy),
