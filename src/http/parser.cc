@@ -1077,21 +1077,22 @@ bool allTokenChars(std::string_view s) {
 bool allFieldValueChars(std::string_view s) {
   const char* p = s.data();
   std::size_t n = s.size();
-  // Any CTL or DEL, from 16 bytes (SSE2) or 8 bytes (SWAR) at a time; HT is flagged as well, so
-  // a hit (rare: HT or an invalid value) is decided by the table.
+  // Any CTL or DEL, from 8 bytes (SWAR) or 16 (SSE2) at a time; HT is flagged as well by the
+  // SWAR test, so a hit there (rare: HT or an invalid value) is decided by the table.
   bool suspect;
+  if (n >= 8 && n <= 16) {  // most values: two words
+    suspect = (ctlOrDel(load64(p)) | ctlOrDel(load64(p + n - 8))) != 0;
+  } else if (n > 16) {
 #if EVNODE_HTTP_SSE2
-  if (n >= 16) {
     unsigned m = 0;
     for (std::size_t i = 0; i + 16 < n; i += 16) m |= sseValueStops(p + i);
     m |= sseValueStops(p + n - 16);
     return m == 0;  // exact: SSE2 tells HT apart
-  }
-#endif
-  if (n >= 8) {
+#else
     std::uint64_t m = 0;
     for (std::size_t i = 0; i + 8 < n; i += 8) m |= ctlOrDel(load64(p + i));
     suspect = (m | ctlOrDel(load64(p + n - 8))) != 0;
+#endif
   } else if (n >= 4) {
     suspect = ctlOrDel(load32(p) | std::uint64_t{load32(p + n - 4)} << 32) != 0;
   } else {
