@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
+#include <string>
 
 #include "core/block_cache.h"
 #include "core/thread_instance.h"
@@ -126,24 +128,59 @@ void appendLastChunk(ByteBuffer& out, const HeaderList& trailers) {
 
 // Fixed pieces of a head, padded for HeadWriter::putPadded.
 constexpr char kStatusOk[32] = "HTTP/1.1 200 OK\r\n";
-constexpr char kConnectionCloseLine[32] = "Connection: close\r\n";
 constexpr char kContentLength[32] = "Content-Length: ";
 constexpr char kChunkedLine[32] = "Transfer-Encoding: chunked\r\n";
 
-// "Connection: keep-alive\r\n" and, unless timeoutSec is 0, "Keep-Alive: timeout=N\r\n":
-// made once per thread for the server's timeout.
-std::string_view keepAliveLines(std::uint64_t timeoutSec) {
-  thread_local char buf[96];  // at most 80 used: padded for HeadWriter::putPadded
-  thread_local std::size_t len = 0;
-  thread_local std::uint64_t madeFor = 0;
-  if (len == 0 || madeFor != timeoutSec) {
-    std::string lines = "Connection: keep-alive\r\n";
-    if (timeoutSec) lines += "Keep-Alive: timeout=" + std::to_string(timeoutSec) + "\r\n";
-    len = std::min<std::size_t>(lines.size(), 80);
-    std::memcpy(buf, lines.data(), len);
-    madeFor = timeoutSec;
+// The Connection lines a head gets (see connectionLines): none (the handler set Connection),
+// "Connection: close", or keep-alive with, after kKeepAlive, the Keep-Alive timeout in seconds
+// (kKeepAlive itself: no Keep-Alive line).
+enum : std::uint64_t { kNoConnectionLines = 0, kCloseLine = 1, kKeepAlive = 2 };
+
+// The Date line (when `date`) and the Connection lines of `connection`, in Node's order, as one
+// piece readable up to the next multiple of 16 bytes past its end (HeadWriter::putPadded): most
+// responses send both, and one cached piece is one copy. The date is formatted at most once a
+// second, and the clock is read only when the loop's time (updated once per loop turn) passes
+// the next second: no system call per response (Node refreshes its cached date on a timer the
+// same way). Made again for another kind of lines.
+std::string_view dateAndConnectionLines(bool date, std::uint64_t connection) {
+  struct Cache {
+    char buf[160];  // at most 37 + 24 + 42 bytes used: the rest pads
+    std::size_t len = 0;
+    std::uint64_t key = ~std::uint64_t{0};
+    std::uint64_t validUntil = 0;  // the date's, in the loop's milliseconds
+  };
+  thread_local Cache c;  // trivially destroyed: safe in any order at thread exit
+  const std::uint64_t key = connection << 1 | (date ? 1 : 0);
+  std::uint64_t now = date ? Loop::current().now() : 0;
+  if (key == c.key && (!date || now < c.validUntil)) return {c.buf, c.len};
+  std::string lines;
+  if (date) {
+    std::timespec ts;
+    std::timespec_get(&ts, TIME_UTC);
+    std::tm tm;
+    gmtime_r(&ts.tv_sec, &tm);
+    // IMF-fixdate in English whatever the process's locale (strftime's %a and %b follow it).
+    static constexpr char kDays[] = "SunMonTueWedThuFriSat";
+    static constexpr char kMonths[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+    char d[64];
+    int n = std::snprintf(d, sizeof d, "Date: %.3s, %02d %.3s %04d %02d:%02d:%02d GMT\r\n",
+                          kDays + 3 * tm.tm_wday, tm.tm_mday, kMonths + 3 * tm.tm_mon,
+                          tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    lines.append(d, static_cast<std::size_t>(std::max(n, 0)));
+    c.validUntil = now + static_cast<std::uint64_t>(1000 - ts.tv_nsec / 1000000);
   }
-  return {buf, len};
+  if (connection == kCloseLine) {
+    lines += "Connection: close\r\n";
+  } else if (connection >= kKeepAlive) {
+    lines += "Connection: keep-alive\r\n";
+    if (connection > kKeepAlive) {
+      lines += "Keep-Alive: timeout=" + std::to_string(connection - kKeepAlive) + "\r\n";
+    }
+  }
+  c.len = std::min(lines.size(), sizeof c.buf - 16);
+  std::memcpy(c.buf, lines.data(), c.len);
+  c.key = key;
+  return {c.buf, c.len};
 }
 }  // namespace
 
@@ -326,22 +363,23 @@ void ServerResponse::renderHead(ByteBuffer& out, std::size_t bodyBytes, bool kno
       }
     }
   }
-  std::string_view connection;  // the Connection (and Keep-Alive) lines
+  std::uint64_t connection = kNoConnectionLines;
   if (!hasConnection) {
-    connection = closeAfter_ ? std::string_view(kConnectionCloseLine)
-                             : keepAliveLines(hasKeepAlive ? 0 : keepAliveTimeoutSec_);
+    connection = closeAfter_ ? kCloseLine : kKeepAlive + (hasKeepAlive ? 0 : keepAliveTimeoutSec_);
   }
+  const bool putDate = sendDate && !hasDate;
+  const std::string_view dateAndConnection = putDate || connection != kNoConnectionLines
+                                                 ? dateAndConnectionLines(putDate, connection)
+                                                 : std::string_view();
   const bool plainOk = statusCode == 200 && statusMessage.empty();
   const std::string_view reason = plainOk                 ? std::string_view("OK")
                                   : statusMessage.empty() ? STATUS_CODES(statusCode)
                                                           : std::string_view(statusMessage);
-  const std::string_view date = sendDate && !hasDate ? httpDateLine() : std::string_view();
 
   // The head's size is bounded up front, so it is written with plain copies into room made
   // once (a dozen string appends, each checking capacity, cost more than the bytes): status
-  // line, fields, Date, framing (at most 38), Connection, the blank line.
-  const std::size_t bound =
-      15 + reason.size() + headerBytes + date.size() + 40 + connection.size() + 2;
+  // line, fields, framing (at most 38), Date and Connection, the blank line.
+  const std::size_t bound = 15 + reason.size() + headerBytes + dateAndConnection.size() + 40 + 2;
   HeadWriter w{out.room(bound + HeadWriter::kSlack)};
   if (plainOk) {
     w.putPadded(kStatusOk);
@@ -359,7 +397,6 @@ void ServerResponse::renderHead(ByteBuffer& out, std::size_t bodyBytes, bool kno
     w.put(v);
     w.put("\r\n");
   }
-  w.putPadded(date);
   if (putLength) {
     w.putPadded(kContentLength);
     w.number(bodyBytes);
@@ -367,7 +404,7 @@ void ServerResponse::renderHead(ByteBuffer& out, std::size_t bodyBytes, bool kno
   } else if (putChunked) {
     w.putPadded(kChunkedLine);
   }
-  w.putPadded(connection);
+  w.putPadded(dateAndConnection);
   w.put("\r\n");
   out.commit(w.p);
 }

@@ -21,8 +21,4 @@ struct ResponseInternal {
   static bool rawBody(const ServerResponse& res) { return !res.noBody_ && !res.chunked_; }
 };
 
-// "Date: Mon, 23 Nov 2026 10:33:17 GMT\r\n", formatted at most once per second; readable up
-// to the next multiple of 16 bytes past its end (renderHead copies it 16 bytes at a time).
-std::string_view httpDateLine();
-
 }  // namespace evnode::http

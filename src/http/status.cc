@@ -1,10 +1,5 @@
-// http::STATUS_CODES and http::METHODS, and the cached Date header value.
-#include <ctime>
-
+// http::STATUS_CODES: the reason phrases.
 #include "evnode/http.h"
-#include "evnode/loop.h"
-#include "http/parser.h"
-#include "http/response_internal.h"
 
 namespace evnode::http {
 
@@ -139,25 +134,6 @@ std::string_view STATUS_CODES(int status) {
     default:
       return "";
   }
-}
-
-std::string_view httpDateLine() {
-  // Formatted once per second, and the clock is read only when the loop's time (updated once
-  // per loop turn) passes the next second: no system call per response. Node refreshes its
-  // cached date on a timer the same way.
-  thread_local char buf[48];  // 37 bytes used: padded to a multiple of 16 (renderHead copies so)
-  thread_local std::size_t len = 0;
-  thread_local std::uint64_t validUntil = 0;  // in the loop's milliseconds
-  std::uint64_t now = Loop::current().now();
-  if (len == 0 || now >= validUntil) {
-    std::timespec ts;
-    std::timespec_get(&ts, TIME_UTC);
-    std::tm tm;
-    gmtime_r(&ts.tv_sec, &tm);
-    len = std::strftime(buf, sizeof buf, "Date: %a, %d %b %Y %H:%M:%S GMT\r\n", &tm);
-    validUntil = now + static_cast<std::uint64_t>(1000 - ts.tv_nsec / 1000000);
-  }
-  return {buf, len};
 }
 
 }  // namespace evnode::http

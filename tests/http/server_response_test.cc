@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <ctime>
 #include <functional>
 #include <memory>
 #include <string>
@@ -248,6 +250,80 @@ TEST(HttpResponse, BracedHeadersStayReadableAndDecideTheFraming) {
                      "Connection: keep-alive\r\n\r\nabc" + "HTTP/1.1 200 OK\r\nLong: " + longValue +
                      "\r\nShort: s\r\n" + len3 + kKeepAlive + "abc" +
                      "HTTP/1.1 200 OK\r\nConnection: close\r\n" + len3 + "\r\nabc");
+}
+
+// The Date line and the Connection lines go out as one piece cached per thread: each response
+// gets the lines of its own kind, however the kinds alternate, and the date is an IMF-fixdate
+// of now (in English whatever the locale: strftime's %a and %b would follow it).
+TEST(HttpResponse, TheDateAndConnectionLinesFollowEachResponsesKind) {
+  EVNODE_WATCHDOG(30);
+  ServerOptions o;
+  o.keepAliveTimeout = 7000;
+  auto server = createServer(o, [&](const RequestPtr& req, const ResponsePtr& res) {
+    const std::string& u = req->url;
+    res->sendDate = u != "/nodate";
+    if (u == "/ka") res->setHeader("Keep-Alive", "timeout=9");
+    if (u == "/conn") res->setHeader("Connection", "keep-alive");
+    if (u == "/userdate") res->setHeader("Date", "then");
+    res->end("abc");
+  });
+  server->listen(0, "127.0.0.1");
+  std::string got;
+  rawClient(portOf(server),
+            get("/") + get("/nodate") + get("/ka") + get("/conn") + get("/userdate") + get("/") +
+                get("/nodate") + get("/last", true),
+            [&](RawConn& c) {
+              got = c.got;
+              server->close();
+            });
+  const std::time_t before = std::time(nullptr);
+  run();
+  const std::time_t after = std::time(nullptr);
+  // Each Date line: checked, then replaced by "Date: D" for the comparison of the whole.
+  static const char* const kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+  static const char* const kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                        "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  int dates = 0;
+  for (std::size_t at = got.find("Date: "); at != std::string::npos;
+       at = got.find("Date: ", at + 1)) {
+    std::size_t end = got.find("\r\n", at);
+    ASSERT_NE(end, std::string::npos);
+    const std::string line = got.substr(at, end - at);
+    if (line == "Date: then") continue;
+    ++dates;
+    ASSERT_EQ(line.size(), 35u) << line;
+    std::tm tm{};
+    char day[4] = {}, month[4] = {};
+    ASSERT_EQ(std::sscanf(line.c_str(), "Date: %3s, %2d %3s %4d %2d:%2d:%2d GMT", day, &tm.tm_mday,
+                          month, &tm.tm_year, &tm.tm_hour, &tm.tm_min, &tm.tm_sec),
+              7)
+        << line;
+    tm.tm_year -= 1900;
+    tm.tm_mon =
+        static_cast<int>(std::find_if(std::begin(kMonths), std::end(kMonths),
+                                      [&](const char* m) { return month == std::string(m); }) -
+                         std::begin(kMonths));
+    ASSERT_LT(tm.tm_mon, 12) << line;
+    const std::time_t t = timegm(&tm);
+    EXPECT_GE(t, before - 1) << line;
+    EXPECT_LE(t, after + 1) << line;
+    std::tm check{};
+    gmtime_r(&t, &check);
+    EXPECT_EQ(std::string(day), kDays[check.tm_wday]) << line;
+    got.replace(at, end - at, "Date: D");
+  }
+  EXPECT_EQ(dates, 5);
+  const std::string head = "HTTP/1.1 200 OK\r\n", len3 = "Content-Length: 3\r\n";
+  const std::string keepAlive7 = "Connection: keep-alive\r\nKeep-Alive: timeout=7\r\n\r\nabc";
+  EXPECT_EQ(got, head + len3 + "Date: D\r\n" + keepAlive7 +                               //
+                     head + len3 + keepAlive7 +                                           //
+                     head + "Keep-Alive: timeout=9\r\n" + len3 + "Date: D\r\n" +          //
+                     "Connection: keep-alive\r\n\r\nabc" +                                //
+                     head + "Connection: keep-alive\r\n" + len3 + "Date: D\r\n\r\nabc" +  //
+                     head + "Date: then\r\n" + len3 + keepAlive7 +                        //
+                     head + len3 + "Date: D\r\n" + keepAlive7 +                           //
+                     head + len3 + keepAlive7 +                                           //
+                     head + len3 + "Date: D\r\nConnection: close\r\n\r\nabc");
 }
 
 TEST(HttpResponse, AnInvalidStatusCodeThrowsAtEndAndSendsNothing) {
