@@ -131,44 +131,57 @@ constexpr char kStatusOk[32] = "HTTP/1.1 200 OK\r\n";
 constexpr char kContentLength[32] = "Content-Length: ";
 constexpr char kChunkedLine[32] = "Transfer-Encoding: chunked\r\n";
 
-// The Connection lines a head gets (see connectionLines): none (the handler set Connection),
-// "Connection: close", or keep-alive with, after kKeepAlive, the Keep-Alive timeout in seconds
+// The Connection lines a head gets (renderHead picks them): none (the handler set Connection),
+// "Connection: close", or keep-alive with, past kKeepAlive, the Keep-Alive timeout in seconds
 // (kKeepAlive itself: no Keep-Alive line).
 enum : std::uint64_t { kNoConnectionLines = 0, kCloseLine = 1, kKeepAlive = 2 };
 
-// The Date line (when `date`) and the Connection lines of `connection`, in Node's order, as one
-// piece readable up to the next multiple of 16 bytes past its end (HeadWriter::putPadded): most
-// responses send both, and one cached piece is one copy. The date is formatted at most once a
-// second, and the clock is read only when the loop's time (updated once per loop turn) passes
-// the next second: no system call per response (Node refreshes its cached date on a timer the
-// same way). Made again for another kind of lines.
-std::string_view dateAndConnectionLines(bool date, std::uint64_t connection) {
-  struct Cache {
+// "Date: Sun, 06 Dec 2026 10:33:17 GMT\r\n", formatted at most once a second: the clock is read
+// only when the loop's time (updated once per loop turn) passes the next second, so there is no
+// system call per response (Node refreshes its cached date on a timer the same way). Each new
+// line gets a new generation. English whatever the process's locale (strftime's %a and %b
+// follow it).
+struct DateLine {
+  char buf[48];
+  std::size_t len = 0;
+  std::uint64_t generation = 0;  // 0: none made yet
+  std::uint64_t validUntil = 0;  // in the loop's milliseconds
+};
+[[gnu::noinline]] void remakeDateLine(DateLine& d, std::uint64_t now) {
+  std::timespec ts;
+  std::timespec_get(&ts, TIME_UTC);
+  std::tm tm;
+  gmtime_r(&ts.tv_sec, &tm);
+  static constexpr char kDays[] = "SunMonTueWedThuFriSat";
+  static constexpr char kMonths[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+  int n = std::snprintf(d.buf, sizeof d.buf, "Date: %.3s, %02d %.3s %04d %02d:%02d:%02d GMT\r\n",
+                        kDays + 3 * tm.tm_wday, tm.tm_mday, kMonths + 3 * tm.tm_mon,
+                        tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  d.len = static_cast<std::size_t>(std::clamp(n, 0, static_cast<int>(sizeof d.buf) - 1));
+  d.validUntil = now + static_cast<std::uint64_t>(1000 - ts.tv_nsec / 1000000);
+  ++d.generation;
+}
+
+// The Date line (when `date`) and the Connection lines of `connection`, in the order Node sends
+// them, as one piece readable up to the next multiple of 16 bytes past its end
+// (HeadWriter::putPadded): most responses send both, and one cached piece is one copy. One
+// piece is kept for `Connection: close` and one for keep-alive, so that a server answering both
+// kinds in turn does not remake them; a piece is made again when the date line or its kind
+// changes.
+struct HeadLines {
+  struct Piece {
     char buf[160];  // at most 37 + 24 + 42 bytes used: the rest pads
     std::size_t len = 0;
     std::uint64_t key = ~std::uint64_t{0};
-    std::uint64_t validUntil = 0;  // the date's, in the loop's milliseconds
+    std::uint64_t dateGeneration = 0;
   };
-  thread_local Cache c;  // trivially destroyed: safe in any order at thread exit
-  const std::uint64_t key = connection << 1 | (date ? 1 : 0);
-  std::uint64_t now = date ? Loop::current().now() : 0;
-  if (key == c.key && (!date || now < c.validUntil)) return {c.buf, c.len};
+  DateLine date;
+  Piece pieces[2];
+};
+[[gnu::noinline]] void remakePiece(HeadLines::Piece& p, const DateLine* d, std::uint64_t key,
+                                   std::uint64_t connection) {
   std::string lines;
-  if (date) {
-    std::timespec ts;
-    std::timespec_get(&ts, TIME_UTC);
-    std::tm tm;
-    gmtime_r(&ts.tv_sec, &tm);
-    // IMF-fixdate in English whatever the process's locale (strftime's %a and %b follow it).
-    static constexpr char kDays[] = "SunMonTueWedThuFriSat";
-    static constexpr char kMonths[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
-    char d[64];
-    int n = std::snprintf(d, sizeof d, "Date: %.3s, %02d %.3s %04d %02d:%02d:%02d GMT\r\n",
-                          kDays + 3 * tm.tm_wday, tm.tm_mday, kMonths + 3 * tm.tm_mon,
-                          tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
-    lines.append(d, static_cast<std::size_t>(std::max(n, 0)));
-    c.validUntil = now + static_cast<std::uint64_t>(1000 - ts.tv_nsec / 1000000);
-  }
+  if (d) lines.append(d->buf, d->len);
   if (connection == kCloseLine) {
     lines += "Connection: close\r\n";
   } else if (connection >= kKeepAlive) {
@@ -177,10 +190,28 @@ std::string_view dateAndConnectionLines(bool date, std::uint64_t connection) {
       lines += "Keep-Alive: timeout=" + std::to_string(connection - kKeepAlive) + "\r\n";
     }
   }
-  c.len = std::min(lines.size(), sizeof c.buf - 16);
-  std::memcpy(c.buf, lines.data(), c.len);
-  c.key = key;
-  return {c.buf, c.len};
+  p.len = std::min(lines.size(), sizeof p.buf - 16);
+  std::memcpy(p.buf, lines.data(), p.len);
+  p.key = key;
+  p.dateGeneration = d ? d->generation : 0;
+}
+// The thread's piece for a head (see HeadLines), made again only when it is out of date.
+std::string_view dateAndConnectionLines(bool date, std::uint64_t connection) {
+  thread_local HeadLines h;  // trivially destroyed: safe in any order at thread exit
+  const DateLine* d = nullptr;
+  if (date) {
+    const std::uint64_t now = Loop::current().now();
+    if (h.date.generation == 0 || now >= h.date.validUntil) [[unlikely]] {
+      remakeDateLine(h.date, now);
+    }
+    d = &h.date;
+  }
+  HeadLines::Piece& p = h.pieces[connection == kCloseLine ? 0 : 1];
+  const std::uint64_t key = connection << 1 | (date ? 1 : 0);
+  if (key != p.key || (d ? d->generation : 0) != p.dateGeneration) [[unlikely]] {
+    remakePiece(p, d, key, connection);
+  }
+  return {p.buf, p.len};
 }
 }  // namespace
 
