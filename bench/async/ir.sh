@@ -15,7 +15,9 @@ FETCH=$B/bin/bench_fetch
 command -v valgrind >/dev/null || { echo "valgrind is not installed" >&2; exit 1; }
 [ -x "$FETCH" ] || { echo "missing $FETCH (build a Release)" >&2; exit 1; }
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+PID=
+# A run cut short (a failed step, or a reader of its output that went away) leaves no server.
+trap '[ -n "$PID" ] && kill "$PID" 2>/dev/null; rm -rf "$tmp"' EXIT
 
 # Starts $1 (a server example) on a free port, under callgrind if $2 is set; sets PID and PORT.
 start() {
