@@ -34,6 +34,7 @@ start() {
 stop() {
   kill -TERM "$PID" 2>/dev/null || true
   for _ in $(seq 100); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
+  PID=
 }
 server_ir() { # example, requests -> instructions of the whole server run
   start "$1" cg

@@ -138,14 +138,14 @@ enum : std::uint64_t { kNoConnectionLines = 0, kCloseLine = 1, kKeepAlive = 2 };
 
 // "Date: Sun, 06 Dec 2026 10:33:17 GMT\r\n", formatted at most once a second: the clock is read
 // only when the loop's time (updated once per loop turn) passes the next second, so there is no
-// system call per response (Node refreshes its cached date on a timer the same way). Each new
-// line gets a new generation. English whatever the process's locale (strftime's %a and %b
-// follow it).
+// system call per response (Node refreshes its cached date on a timer the same way). English
+// whatever the process's locale (strftime's %a and %b follow it).
 struct DateLine {
   char buf[48];
   std::size_t len = 0;
-  std::uint64_t generation = 0;  // 0: none made yet
-  std::uint64_t validUntil = 0;  // in the loop's milliseconds
+  // In the loop's milliseconds; 0: none made yet. Each new line has a later one, so it also
+  // tells the pieces made from an older line.
+  std::uint64_t validUntil = 0;
 };
 [[gnu::noinline]] void remakeDateLine(DateLine& d, std::uint64_t now) {
   std::timespec ts;
@@ -159,21 +159,20 @@ struct DateLine {
                         tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
   d.len = static_cast<std::size_t>(std::clamp(n, 0, static_cast<int>(sizeof d.buf) - 1));
   d.validUntil = now + static_cast<std::uint64_t>(1000 - ts.tv_nsec / 1000000);
-  ++d.generation;
 }
 
 // The Date line (when `date`) and the Connection lines of `connection`, in the order Node sends
 // them, as one piece readable up to the next multiple of 16 bytes past its end
 // (HeadWriter::putPadded): most responses send both, and one cached piece is one copy. One
-// piece is kept for `Connection: close` and one for keep-alive, so that a server answering both
-// kinds in turn does not remake them; a piece is made again when the date line or its kind
-// changes.
+// piece is kept for `Connection: close` and one for the other kinds, so that a server answering
+// close and keep-alive in turn does not remake them; a piece is made again when the date line or
+// its kind changes.
 struct HeadLines {
   struct Piece {
     char buf[160];  // at most 37 + 24 + 42 bytes used: the rest pads
     std::size_t len = 0;
     std::uint64_t key = ~std::uint64_t{0};
-    std::uint64_t dateGeneration = 0;
+    std::uint64_t dateValidUntil = 0;  // of the date line it holds (0: none)
   };
   DateLine date;
   Piece pieces[2];
@@ -193,7 +192,7 @@ struct HeadLines {
   p.len = std::min(lines.size(), sizeof p.buf - 16);
   std::memcpy(p.buf, lines.data(), p.len);
   p.key = key;
-  p.dateGeneration = d ? d->generation : 0;
+  p.dateValidUntil = d ? d->validUntil : 0;
 }
 // The thread's piece for a head (see HeadLines), made again only when it is out of date.
 std::string_view dateAndConnectionLines(bool date, std::uint64_t connection) {
@@ -201,14 +200,14 @@ std::string_view dateAndConnectionLines(bool date, std::uint64_t connection) {
   const DateLine* d = nullptr;
   if (date) {
     const std::uint64_t now = Loop::current().now();
-    if (h.date.generation == 0 || now >= h.date.validUntil) [[unlikely]] {
+    if (now >= h.date.validUntil) [[unlikely]] {  // (0 before the first)
       remakeDateLine(h.date, now);
     }
     d = &h.date;
   }
   HeadLines::Piece& p = h.pieces[connection == kCloseLine ? 0 : 1];
   const std::uint64_t key = connection << 1 | (date ? 1 : 0);
-  if (key != p.key || (d ? d->generation : 0) != p.dateGeneration) [[unlikely]] {
+  if (key != p.key || (d ? d->validUntil : 0) != p.dateValidUntil) [[unlikely]] {
     remakePiece(p, d, key, connection);
   }
   return {p.buf, p.len};
