@@ -208,7 +208,13 @@ TEST(CliThreads, RestartOnTheSamePortRefusesNoRequest) {
   const int before = ok.load();
   first.kill(SIGTERM);
   EXPECT_EQ(first.wait(10), 0) << first.stderrSoFar();
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  // The second server answers on: wait for its answers (a loaded machine may give few in a
+  // fixed half second), with a bound.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (ok.load() <= before + 10 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
   done = true;
   client.join();
   EXPECT_EQ(failed.load(), 0) << firstFailure;
