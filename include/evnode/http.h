@@ -431,15 +431,18 @@ class ServerResponse : public OutgoingMessage {
   void sendRaw(std::string_view bytes);
   // Appends the status line and headers to `out`.
   void renderHead(evnode::detail::ByteBuffer& out, std::size_t bodyBytesIfKnown, bool knownLength);
+  // writeHead's checks of the status line (a throw changes nothing).
+  void checkStatus(int status, std::string_view message) const;
   // writeHead's checks (a throw changes nothing), then the status; merges `headers` into
   // headers set before, or returns true when there were none (the caller sets the list).
   template <class List>
   bool applyHead(int status, std::string_view message, const List& headers);
   template <class List>
   void copyHeaders(const List& headers);  // into a reused list (HeaderStorage)
-  // writeHead's braced list when no header was set before: its lines, as they go out, instead
-  // of a list (false: they do not fit, nothing changed).
-  bool renderLines(HeaderViews headers);
+  // writeHead with a braced list when no header was set before: each field checked as its line
+  // is rendered, as it goes out, instead of a list; then the status (false: the lines do not
+  // fit, nothing was checked or changed).
+  bool renderLines(int status, std::string_view message, HeaderViews headers);
   void unpackHeaders() const override;
 
   HeaderList trailers_;

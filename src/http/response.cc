@@ -277,23 +277,31 @@ ServerResponse& ServerResponse::writeHead(int status, HeaderViews headers) {
 
 ServerResponse& ServerResponse::writeHead(int status, std::string_view message,
                                           HeaderViews headers) {
-  if (applyHead(status, message, headers) && !renderLines(headers)) copyHeaders(headers);
+  if (linesLen_ == 0 && headers_.empty() && renderLines(status, message, headers)) return *this;
+  if (applyHead(status, message, headers)) copyHeaders(headers);
   return *this;
 }
 
-bool ServerResponse::renderLines(HeaderViews headers) {
+bool ServerResponse::renderLines(int status, std::string_view message, HeaderViews headers) {
   std::size_t bytes = 0;
   for (const auto& [n, v] : headers) bytes += n.size() + v.size() + 4;
   if (bytes > kLinesCap) return false;
+  checkStatus(status, message);
+  // A field that fails its check throws before linesLen_ is set: the lines written so far are
+  // not the response's.
   HeadWriter w{lines_};
   std::uint8_t facts = 0;
   for (const auto& [n, v] : headers) {
+    checkHeaderName(n);
+    checkHeaderValue(n, v);
     w.put(n);
     w.put(": ");
     w.put(v);
     w.put("\r\n");
     noteField(facts, n, v);
   }
+  statusCode = status;
+  if (!message.empty()) statusMessage = message;
   linesLen_ = static_cast<std::uint16_t>(bytes);
   linesFacts_ = facts;
   return true;
@@ -315,15 +323,19 @@ void ServerResponse::unpackHeaders() const {
   headers_ = std::move(list);
 }
 
-template <class List>
-bool ServerResponse::applyHead(int status, std::string_view message, const List& headers) {
-  // Every check first: a throw changes nothing.
+void ServerResponse::checkStatus(int status, std::string_view message) const {
   checkNotSent("write");
   if (status < 100 || status > 999) {
     throw Exception("ERR_HTTP_INVALID_STATUS_CODE",
                     "Invalid status code: " + std::to_string(status));
   }
   if (!message.empty()) checkHeaderValue("statusMessage", message);
+}
+
+template <class List>
+bool ServerResponse::applyHead(int status, std::string_view message, const List& headers) {
+  // Every check first: a throw changes nothing.
+  checkStatus(status, message);
   for (const auto& [n, v] : headers) {
     checkHeaderName(n);
     checkHeaderValue(n, v);
