@@ -157,6 +157,9 @@ class OutgoingMessage : public Writable {
   bool hasHeader(std::string_view name) const;      ///< whether a header of that name is set
   void removeHeader(std::string_view name);         ///< unsets the header
   bool headersSent() const { return headerSent_; }  ///< whether the head went out
+  /// Trailers sent after a chunked body (ignored, as Node does, when the body is not chunked);
+  /// checked as headers are.
+  void addTrailers(const HeaderList& trailers);
   /// Sends the head now, before any body.
   virtual void flushHeaders() = 0;
 
@@ -172,6 +175,7 @@ class OutgoingMessage : public Writable {
   virtual void unpackHeaders() const {}
 
   mutable HeaderList headers_;  ///< what setHeader() set, names as given (see unpackHeaders)
+  HeaderList trailers_;         ///< what addTrailers() added
   bool headerSent_ = false;     ///< the head went out
 };
 
@@ -377,8 +381,6 @@ class ServerResponse : public OutgoingMessage {
   void writeContinue();
   void writeEarlyHints(const HeaderList& hints);  ///< 103 Early Hints with these headers
   void writeProcessing();                         ///< 102 Processing
-  /// Trailers after a chunked body.
-  void addTrailers(const HeaderList& trailers);
   /// A file as the whole body (evnode's own; Node's http2 has respondWithFD): sets
   /// Content-Length to `length`, sends the head, then bytes [offset, offset + length) of the
   /// regular file `fd`, then ends the response as end() does (keep-alive and pipelining go on).
@@ -445,7 +447,6 @@ class ServerResponse : public OutgoingMessage {
   bool renderLines(int status, std::string_view message, HeaderViews headers);
   void unpackHeaders() const override;
 
-  HeaderList trailers_;
   std::shared_ptr<net::Socket> socket_;
   RequestPtr req_;
   Connection* conn_ = nullptr;                  // cleared when the connection goes away

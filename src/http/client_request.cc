@@ -254,7 +254,11 @@ void ClientRequest::sendBody(std::vector<Buffer>& chunks, bool last, WriteCallba
       }
     }
   }
-  if (last && chunked_) out.push_back(lastChunk({}));
+  if (last && chunked_) {
+    std::string tail;
+    appendLastChunk(tail, trailers_);
+    out.push_back(Buffer::from(tail));
+  }
   impl_->send(out, cb);
 }
 

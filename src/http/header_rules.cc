@@ -123,11 +123,4 @@ void appendChunk(std::vector<Buffer>& out, std::vector<Buffer>& chunks, std::siz
   out.push_back(Buffer::from("\r\n"));
 }
 
-Buffer lastChunk(const HeaderList& trailers) {
-  std::string tail = "0\r\n";
-  for (const auto& [n, v] : trailers) tail += n + ": " + v + "\r\n";
-  tail += "\r\n";
-  return Buffer::from(tail);
-}
-
 }  // namespace evnode::http

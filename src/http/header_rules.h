@@ -51,7 +51,17 @@ void eraseHeader(HeaderList& headers, std::string_view name);
 
 // Appends one chunk of a chunked body to `out`: the size line, the data, the CRLF.
 void appendChunk(std::vector<Buffer>& out, std::vector<Buffer>& chunks, std::size_t total);
-// The last chunk and the trailer section.
-Buffer lastChunk(const HeaderList& trailers);
+// Appends the last chunk and the trailer section to `out` (a string or a byte buffer).
+template <class Out>
+void appendLastChunk(Out& out, const HeaderList& trailers) {
+  out += std::string_view("0\r\n");
+  for (const auto& [n, v] : trailers) {
+    out += std::string_view(n);
+    out += std::string_view(": ");
+    out += std::string_view(v);
+    out += std::string_view("\r\n");
+  }
+  out += std::string_view("\r\n");
+}
 
 }  // namespace evnode::http

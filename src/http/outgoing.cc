@@ -5,6 +5,14 @@
 
 namespace evnode::http {
 
+void OutgoingMessage::addTrailers(const HeaderList& trailers) {
+  for (const auto& [n, v] : trailers) {
+    checkHeaderName(n);
+    checkHeaderValue(n, v);
+    trailers_.push_back({n, v});
+  }
+}
+
 void OutgoingMessage::checkNotSent(const char* what) const {
   checkHeadersNotSent(headerSent_, what);
 }

@@ -114,18 +114,6 @@ void appendChunkSize(ByteBuffer& out, std::size_t n) {
   out.append(std::string_view(p, static_cast<std::size_t>(end - p)));
 }
 
-// The last chunk and the trailer section.
-void appendLastChunk(ByteBuffer& out, const HeaderList& trailers) {
-  out += "0\r\n";
-  for (const auto& [n, v] : trailers) {
-    out += n;
-    out += ": ";
-    out += v;
-    out += "\r\n";
-  }
-  out += "\r\n";
-}
-
 // Fixed pieces of a head, padded for HeadWriter::putPadded.
 constexpr char kStatusOk[32] = "HTTP/1.1 200 OK\r\n";
 constexpr char kContentLength[32] = "Content-Length: ";
@@ -482,14 +470,6 @@ void ServerResponse::writeEarlyHints(const HeaderList& hints) {
   }
   out += "\r\n";
   sendRaw(out);
-}
-
-void ServerResponse::addTrailers(const HeaderList& trailers) {
-  for (const auto& [n, v] : trailers) {
-    checkHeaderName(n);
-    checkHeaderValue(n, v);
-    trailers_.push_back({n, v});
-  }
 }
 
 bool ServerResponse::canEndAtOnce() const {

@@ -906,6 +906,39 @@ TEST(HttpClientInterop, NodeServerKeepAliveAndChunked) {
                                               "conns=1 POST /n2 7"}));
 }
 
+// A client request's trailers (OutgoingMessage.addTrailers, as Node's ClientRequest has) go
+// after its chunked body; Node's server reads them as req.trailers. A bad trailer name or value
+// throws at the call.
+TEST(HttpClientInterop, NodeServerReadsTheRequestsTrailers) {
+  if (!et::haveCommand("node")) GTEST_SKIP() << "node not installed";
+  EVNODE_WATCHDOG(30);
+  et::Process node({"node", "-e", R"(
+    const http = require('http');
+    const srv = http.createServer((req, res) => {
+      let d = ''; req.on('data', c => d += c);
+      req.on('end', () => {
+        res.end(req.headers['transfer-encoding'] + ' ' + d + ' ' + JSON.stringify(req.trailers));
+        srv.close();
+      });
+    });
+    srv.listen(0, '127.0.0.1', () => console.log('port ' + srv.address().port));)"});
+  std::string line = node.waitForLine("port ");
+  int port = std::stoi(line.substr(5));
+  auto o = local(port, "/upload");
+  o.method = "POST";
+  std::string body;
+  auto req = http::request(o, [&](const IncomingMessagePtr& res) {
+    collect(res, [&](const std::string& b) { body = b; });
+  });
+  EXPECT_THROW(req->addTrailers({{"Bad Name", "x"}}), Exception);
+  EXPECT_THROW(req->addTrailers({{"X-Bad", "a\r\nb"}}), Exception);
+  req->write("abc");
+  req->addTrailers({{"X-Checksum", "c0ffee"}});
+  req->end("def");
+  run();
+  EXPECT_EQ(body, "chunked abcdef {\"x-checksum\":\"c0ffee\"}");
+}
+
 // Python's http.server speaking HTTP/1.0: the body ends when the connection closes.
 TEST(HttpClientInterop, PythonHttp10CloseDelimitedBody) {
   if (!et::haveCommand("python3")) GTEST_SKIP() << "python3 not installed";

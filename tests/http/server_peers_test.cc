@@ -237,6 +237,43 @@ TEST(HttpPeers, NodeHttpClientWithAKeepAliveAgent) {
   EXPECT_LE(connections, 2);  // the agent's two sockets were reused
 }
 
+// Trailers (OutgoingMessage.addTrailers) after a chunked body reach Node's client as
+// res.trailers; a response with a Content-Length has no chunked framing to carry them, and
+// drops them, as Node's server does.
+TEST(HttpPeers, NodeClientReadsTrailersOfAChunkedResponse) {
+  EVNODE_WATCHDOG(30);
+  if (!et::haveCommand("node")) GTEST_SKIP() << "node is not installed";
+  auto server = createServer([&](const RequestPtr& req, const ResponsePtr& res) {
+    res->setHeader("Trailer", "X-Checksum");
+    res->addTrailers({{"X-Checksum", "c0ffee"}, {"X-Empty", ""}});
+    if (req->url == "/chunked") {
+      res->write("hello ");
+      res->end("world");
+    } else {
+      res->end("hello world");
+    }
+  });
+  server->listen(0, "127.0.0.1");
+  const std::string script =
+      "const http = require('http'); const out = [];"
+      "const get = (path, next) => http.get({host: '127.0.0.1', port: " +
+      std::to_string(server->address().port) +
+      ", path}, res => {"
+      "  let d = ''; res.on('data', c => d += c);"
+      "  res.on('end', () => {"
+      "    out.push(path + ' ' + (res.headers['transfer-encoding'] || 'len') + ' ' + d + ' ' +"
+      "             JSON.stringify(res.trailers));"
+      "    next();"
+      "  });"
+      "});"
+      "get('/chunked', () => get('/length', () => console.log(out.join('\\n'))));";
+  auto r = runPeer(server, {"node", "-e", script});
+  ASSERT_EQ(r.status, 0) << r.err << r.out;
+  EXPECT_EQ(r.out,
+            "/chunked chunked hello world {\"x-checksum\":\"c0ffee\",\"x-empty\":\"\"}\n"
+            "/length len hello world {}\n");
+}
+
 // A 1 GiB response generated on the fly (a Readable piped into the response) goes to curl with
 // backpressure: the server's memory stays flat. Under the sanitizers (their allocator keeps
 // freed memory in quarantine, and is slow) the size is smaller and memory is not judged.
