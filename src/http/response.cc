@@ -301,14 +301,13 @@ void ServerResponse::unpackHeaders() const {
   // LF), CRLF.
   std::string_view rest(lines_, linesLen_);
   linesLen_ = 0;
-  HeaderList list;
+  HeaderStorage::reuse(headers_);  // (empty: rendered lines exist only while no list does)
   while (!rest.empty()) {
     std::size_t colon = rest.find(':');
     std::size_t eol = rest.find("\r\n", colon);
-    list.emplace_back(rest.substr(0, colon), rest.substr(colon + 2, eol - colon - 2));
+    headers_.emplace_back(rest.substr(0, colon), rest.substr(colon + 2, eol - colon - 2));
     rest.remove_prefix(eol + 2);
   }
-  headers_ = std::move(list);
 }
 
 void ServerResponse::checkStatus(int status, std::string_view message) const {
