@@ -118,3 +118,57 @@ TEST(CliChat, SigintEndsConnectedClients) {
 }
 
 }  // namespace
+
+// With --threads the room spans every thread: nine clients (spread by the kernel over three
+// loops) each get every other client's lines, each sender's in the order sent, never their own;
+// the online count is the whole room's.
+TEST(CliChat, WithThreadsTheRoomSpansEveryThread) {
+  EVNODE_WATCHDOG(30);
+  et::Process chat({et::evnodeBinary(), "chat", "--port", "0", "--threads", "3"});
+  std::string line = chat.waitForLine("listening on ", 15);
+  int port = et::parsePortFromListeningLine(line);
+  ASSERT_GT(port, 0);
+  constexpr int kClients = 9, kLines = 3;
+  std::vector<int> fds;
+  for (int i = 0; i < kClients; ++i) {
+    fds.push_back(et::rawConnect(port));
+    ASSERT_GE(fds.back(), 0);
+  }
+  ASSERT_TRUE(waitForStderr(chat, "(9 online)", 5000)) << chat.stderrSoFar();
+  for (int k = 0; k < kLines; ++k) {
+    for (int i = 0; i < kClients; ++i) {
+      std::string msg = "line " + std::to_string(k) + " of " + std::to_string(i) + "\n";
+      ASSERT_EQ(::send(fds[i], msg.data(), msg.size(), 0), static_cast<ssize_t>(msg.size()));
+    }
+  }
+  for (int i = 0; i < kClients; ++i) {
+    std::string got = readLines(fds[i], (kClients - 1) * kLines, 5000);
+    // Each sender's lines, in the order they came (senders interleave freely).
+    std::vector<std::string> bySender(kClients);
+    std::size_t start = 0, nl;
+    while ((nl = got.find('\n', start)) != std::string::npos) {
+      std::string l = got.substr(start, nl + 1 - start);
+      start = nl + 1;
+      int from = -1;
+      for (int j = 0; j < kClients; ++j) {
+        if (l.rfind("> 127.0.0.1:" + std::to_string(localPort(fds[j])) + ": ", 0) == 0) from = j;
+      }
+      ASSERT_GE(from, 0) << "client " << i << " got a line from nobody: " << l;
+      bySender[from] += l.substr(l.find(": ") + 2);
+    }
+    EXPECT_EQ(start, got.size()) << "a partial line: " << got;
+    for (int j = 0; j < kClients; ++j) {
+      std::string expected;
+      for (int k = 0; k < kLines && j != i; ++k) {
+        expected += "line " + std::to_string(k) + " of " + std::to_string(j) + "\n";
+      }
+      EXPECT_EQ(bySender[j], expected) << "client " << i << " from " << j;
+    }
+    EXPECT_EQ(readLines(fds[i], 1, 200), "") << "client " << i;
+  }
+  for (int fd : fds) ::close(fd);
+  EXPECT_TRUE(waitForStderr(chat, "(0 online)", 5000)) << chat.stderrSoFar();
+  chat.kill(SIGINT);
+  EXPECT_EQ(chat.wait(10), 0);
+  EXPECT_EQ(chat.stdoutSoFar(), line + "\n");
+}

@@ -17,6 +17,12 @@ namespace evnode::cli {
 
 long threadsOption(Args& args) { return args.number("--threads", -1, 0, 1024); }
 
+unsigned threadCount(long threads) {
+  if (threads < 0) return 1;
+  return threads == 0 ? std::max(1u, std::thread::hardware_concurrency())
+                      : static_cast<unsigned>(threads);
+}
+
 std::function<void(int, bool, Listening)> listenServer(const std::shared_ptr<net::Server>& server,
                                                        const std::string& host,
                                                        const std::string& unixPath) {
@@ -92,8 +98,7 @@ int runServerThreads(const ThreadsPlan& plan, const std::function<ServerThread()
     return 0;
   }
 
-  unsigned n = plan.threads == 0 ? std::max(1u, std::thread::hardware_concurrency())
-                                 : static_cast<unsigned>(plan.threads);
+  const unsigned n = threadCount(plan.threads);
   std::promise<int> firstPort;
   std::shared_future<int> sharedPort = firstPort.get_future().share();
   std::atomic<unsigned> listening{0};

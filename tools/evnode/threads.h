@@ -47,6 +47,8 @@ struct ThreadsPlan {
 
 // Reads `--threads N` (0..1024; -1 when absent).
 long threadsOption(Args& args);
+// How many loops runServerThreads runs for that value: 1 when absent, the cores for 0.
+unsigned threadCount(long threads);
 
 // Runs the server on plan.threads loops: `setup` runs on each thread and returns its server;
 // the runner listens with it, prints plan.readyLine(address, port) once every thread listens, and
