@@ -188,13 +188,15 @@ struct ServerOptions {
   std::uint64_t requestTimeout = 300000;  ///< receiving a whole request (see keepAliveTimeout)
   /// evnode's own (Node has none; 0: off, as Node). bodyTimeout: a request body (read by the
   /// handler or discarded after the answer) that delivers no byte for this long ends the
-  /// connection, with 408 if no response was sent yet; with bodyMinRate (bytes per second),
-  /// one that averages less than that once it has run for bodyTimeout ends it too (a client
-  /// trickling a byte now and then). sendTimeout: a client that takes no byte of the response
-  /// for this long while some wait (nginx's send_timeout) is disconnected.
+  /// connection, with 408 if no response was sent yet (the response's statusCode then says
+  /// 408); with bodyMinRate (bytes per second), one that averages less than that once it has
+  /// run for bodyMinRateGrace (0: bodyTimeout) ends it too (a client trickling a byte now and
+  /// then). sendTimeout: a client that takes no byte of the response for this long while some
+  /// wait (nginx's send_timeout) is disconnected.
   std::uint64_t bodyTimeout = 0;
-  std::uint64_t bodyMinRate = 0;  ///< bytes per second (see bodyTimeout)
-  std::uint64_t sendTimeout = 0;  ///< milliseconds (see bodyTimeout)
+  std::uint64_t bodyMinRate = 0;       ///< bytes per second (see bodyTimeout)
+  std::uint64_t bodyMinRateGrace = 0;  ///< milliseconds (see bodyTimeout)
+  std::uint64_t sendTimeout = 0;       ///< milliseconds (see bodyTimeout)
   /// Node's server.timeout: socket inactivity before `timeout` (0: none). See setTimeout().
   std::uint64_t timeout = 0;
   std::size_t maxHeaderSize = 16384;     ///< bytes in a request's head; more: 431

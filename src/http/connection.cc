@@ -559,6 +559,9 @@ void Connection::clientError(const Error& err, int status) {
     std::string line = "HTTP/1.1 " + std::to_string(status) + " " +
                        std::string(STATUS_CODES(status)) + "\r\nConnection: close\r\n\r\n";
     socket_->write(Buffer::from(line));
+    // The request in flight got this status instead of its response (a stalled body's 408):
+    // the response says so, for a log that reads it once the response closes.
+    if (work_ && work_->res) work_->res->statusCode = status;
   }
   socket_->destroySoon();
 }
@@ -604,7 +607,7 @@ bool Connection::bodyStalled(std::uint64_t t) const {
   if (!o.bodyTimeout || pausedForBody_ || pausedForOutput_) return false;  // we stopped reading
   if (t - lastActivity_ >= o.bodyTimeout) return true;
   const std::uint64_t elapsed = t - work_->requestStart;
-  return o.bodyMinRate && elapsed >= o.bodyTimeout &&
+  return o.bodyMinRate && elapsed >= (o.bodyMinRateGrace ? o.bodyMinRateGrace : o.bodyTimeout) &&
          work_->bodyReceived * 1000 < o.bodyMinRate * elapsed;
 }
 

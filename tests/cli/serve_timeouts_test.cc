@@ -109,6 +109,34 @@ TEST(CliServeTimeouts, StalledUploadGets408AndLeavesNoFile) {
   EXPECT_FALSE(anyFileBesides(tmp.path(), "keep.txt"));
   s.proc.kill(SIGTERM);
   EXPECT_EQ(s.proc.wait(20), 0) << s.proc.stderrSoFar();
+  // The access log gives the status the client got (not 499, "the client left").
+  EXPECT_NE(s.proc.stderrSoFar().find("PUT /up.bin 408 0 "), std::string::npos)
+      << s.proc.stderrSoFar();
+}
+
+// --body-timeout bounds idleness: a body that trickles in slower than the timeout between
+// bytes, but is never idle for it, goes through (the minimum rate waits a minute).
+TEST(CliServeTimeouts, TricklingUploadThatIsNeverIdleForTheTimeoutCompletes) {
+  EVNODE_WATCHDOG(60);
+  et::TempDir tmp;
+  Serve s(tmp.path(), {"--writable", "--body-timeout", "1"});
+  ASSERT_GT(s.port, 0);
+  int fd = et::rawConnect(s.port);
+  ASSERT_GE(fd, 0);
+  const std::string body = "slow but steady";  // 15 bytes, one per 200 ms: 3 s in all
+  sendAll(fd, "PUT /slow.txt HTTP/1.1\r\nHost: x\r\nContent-Length: " +
+                  std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n");
+  for (char c : body) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    sendAll(fd, std::string(1, c));
+  }
+  bool closed = false;
+  std::string got = readToClose(fd, 10000, closed);
+  ::close(fd);
+  EXPECT_EQ(got.rfind("HTTP/1.1 201 Created\r\n", 0), 0u) << got;
+  EXPECT_EQ(et::readFile(tmp.file("slow.txt")), body);
+  s.proc.kill(SIGTERM);
+  EXPECT_EQ(s.proc.wait(20), 0) << s.proc.stderrSoFar();
 }
 
 TEST(CliServeTimeouts, StalledBodyOnAReadOnlyServerIsCutOff) {

@@ -383,6 +383,33 @@ TEST(HttpSecurity, TricklingBodyIsCutByTheMinimumRate) {
   EXPECT_EQ(got, "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n");
 }
 
+// bodyMinRateGrace delays the rate check: the same trickle, inside the grace, goes through.
+TEST(HttpSecurity, TricklingBodyInsideTheGraceGoesThrough) {
+  EVNODE_WATCHDOG(30);
+  ServerOptions o = fastChecks();
+  o.bodyTimeout = 400;
+  o.bodyMinRate = 1000;
+  o.bodyMinRateGrace = 10000;
+  auto server = createServer(o, [](const RequestPtr& req, const ResponsePtr& res) {
+    auto body = std::make_shared<std::string>();
+    req->on(Readable::Events::data, [body](const Buffer& b) { body->append(b.view()); });
+    req->on(Readable::Events::end, [body, res] { res->end(*body); });
+  });
+  server->listen(0, "127.0.0.1");
+  std::string got;
+  withClient(server, [&] {
+    Client c(server->address().port);
+    c.send("PUT /f HTTP/1.1\r\nHost: a\r\nContent-Length: 12\r\nConnection: close\r\n\r\n");
+    for (char ch : std::string("twelve bytes")) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      c.send(std::string(1, ch));
+    }
+    got = c.read(1000);
+  });
+  EXPECT_EQ(got.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << got;
+  EXPECT_EQ(got.substr(got.size() - 12), "twelve bytes") << got;
+}
+
 // A client that never reads a large answer is disconnected after sendTimeout; without it, the
 // server keeps waiting (the control that shows the test can fail).
 TEST(HttpSecurity, ClientThatNeverReadsIsDisconnectedAfterSendTimeout) {

@@ -4,6 +4,7 @@
 // by method, the shared replies and the access log.
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstdio>
@@ -93,8 +94,9 @@ void writeLogLine(LogState& log, const http::ServerResponse& res, bool aborted) 
   double ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - log.start)
           .count();
-  // 499 (nginx's "client closed request") when the client left before any status went out.
-  int status = aborted && !res.headersSent() ? 499 : res.statusCode;
+  // 499 (nginx's "client closed request") when the client left before any status went out;
+  // a 408 for a stalled body was sent by the server itself (it sets the response's status).
+  int status = aborted && !res.headersSent() && res.statusCode != 408 ? 499 : res.statusCode;
   char num[32];
   std::snprintf(num, sizeof num, " %.1fms", ms);
   pendingLog += log.method + " " + log.url + " " + std::to_string(status) + " " +
@@ -191,9 +193,10 @@ const char kUsage[] =
     "created or deleted is served as it is now on the next request. A directory inotify cannot\n"
     "watch (watch limit reached, a network or FUSE file system) is served without the cache.\n"
     "Timeouts: a request body that sends no byte for --body-timeout seconds (default 30), or\n"
-    "averages under 512 bytes/s after that long, ends its connection (408 if nothing was sent\n"
-    "yet; an aborted upload leaves no file); a client that takes no byte of a response for\n"
-    "--send-timeout seconds (default 60) is disconnected. 0 turns either off.\n"
+    "averages under 512 bytes/s once it ran a minute (or --body-timeout if longer), ends its\n"
+    "connection (408 if nothing was sent yet; an aborted upload leaves no file); a client that\n"
+    "takes no byte of a response for --send-timeout seconds (default 60) is disconnected.\n"
+    "0 turns either off.\n"
     "--gzip: text-like files (text/*, JSON, JavaScript, SVG, XML) go out compressed with br or\n"
     "gzip when Accept-Encoding accepts it (q-values honoured), chunked, with Vary:\n"
     "Accept-Encoding and an ETag of their own (\"...-gzip\"); cached files are compressed once\n"
@@ -265,10 +268,13 @@ int cmdServe(Args& args) {
     http::ServerOptions opts;
     // An upload of a large file may take longer than the 300 s Node allows a request body: it
     // is bounded instead by the body timeouts (a stall, or a trickle below 512 bytes/s once
-    // it ran for --body-timeout seconds); slow heads are still cut by headersTimeout.
+    // it ran a minute, or --body-timeout if longer); slow heads are still cut by
+    // headersTimeout. The minute: a slow body that is never idle for --body-timeout is what
+    // that option promises to let through, so the rate (slowhttptest -B) is judged later.
     if (writable) opts.requestTimeout = 0;
     opts.bodyTimeout = static_cast<std::uint64_t>(bodyTimeout) * 1000;
     opts.bodyMinRate = 512;
+    opts.bodyMinRateGrace = std::max<std::uint64_t>(opts.bodyTimeout, 60000);
     opts.sendTimeout = static_cast<std::uint64_t>(sendTimeout) * 1000;
     auto onRequest = [site](const http::RequestPtr& req, const http::ResponsePtr& res) {
       serve::onRequest(site, req, res, false);
