@@ -5,12 +5,14 @@
 // (tests/cli/http_peers.h), `evnode serve`, curl itself where it decides what "as curl" means,
 // and raw servers that misbehave on purpose.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <chrono>
 #include <string>
 #include <vector>
 
 #include "cli/http_peers.h"
+#include "evnode/version.h"
 #include "support/testing.h"
 
 namespace {
@@ -200,6 +202,42 @@ TEST(CliGetCurl, VerbosePrintsBothHeadsOnStderr) {
   expected += "< HTTP/1.1 200 OK\r\n< Content-Length: 4\r\n< X-Y: z\r\n< \r\n";
   EXPECT_EQ(r.err, expected);
   EXPECT_EQ(sent.rfind("GET /p?q HTTP/1.1\r\n", 0), 0u) << sent;
+}
+
+// The request carries curl's defaults, User-Agent (evnode's own) and Accept: */*; -H replaces
+// them, -H 'Name:' sends no such header at all, -H 'Name;' sends it empty (curl's rules).
+TEST(CliGetCurl, DefaultHeadersAndCurlsRulesToDropOrEmptyOne) {
+  EVNODE_WATCHDOG(60);
+  NEED_NODE();
+  NodeServer node;
+  ASSERT_GT(node.port, 0);
+  auto r = evnodeGet({node.base + "/echo"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("\"user-agent\":\"evnode/" EVNODE_VERSION_STRING "\""), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("\"accept\":\"*/*\""), std::string::npos) << r.out;
+  r = evnodeGet({node.base + "/echo", "-H", "User-Agent: mine/1", "-H", "accept: text/plain"});
+  EXPECT_NE(r.out.find("\"user-agent\":\"mine/1\""), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\"accept\":\"text/plain\""), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("evnode/"), std::string::npos) << r.out;  // replaced, not added twice
+  r = evnodeGet({node.base + "/echo", "-H", "User-Agent:", "-H", "X-Empty;"});
+  EXPECT_EQ(r.out.find("user-agent"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\"x-empty\":\"\""), std::string::npos) << r.out;
+}
+
+// curl's "-o -" is standard output, not a file named "-".
+TEST(CliGetCurl, OutputDashIsStandardOutput) {
+  EVNODE_WATCHDOG(60);
+  et::TempDir site, cwd;
+  et::writeFile(site.file("f.txt"), "to stdout\n");
+  ServeServer server(site.path());
+  ASSERT_GT(server.port, 0);
+  auto r = et::runProcess({"bash", "-c", "cd \"$1\" && exec \"$0\" get -o - \"$2\"",
+                           et::evnodeBinary(), cwd.path(), server.base + "/f.txt"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "to stdout\n");
+  struct stat st;
+  EXPECT_NE(::stat(cwd.file("-").c_str(), &st), 0);  // no file named "-"
 }
 
 TEST(CliGetCurl, RemoteNameSavesUnderTheLastPathSegment) {

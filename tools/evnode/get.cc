@@ -18,6 +18,7 @@
 #include "evnode/loop.h"
 #include "evnode/process.h"
 #include "evnode/url.h"
+#include "evnode/version.h"
 #include "evnode/zlib.h"
 #include "tools/evnode/commands.h"
 
@@ -187,6 +188,7 @@ void traceHead(std::string_view head, const char* prefix) {
 struct Options {
   std::string method;
   http::HeaderList headers;
+  std::vector<std::string> unsent;  // -H 'Name:': headers evnode would add, not sent
   std::optional<std::string> data;
   std::optional<std::string> dataFile;
   std::optional<std::string> output;
@@ -235,17 +237,26 @@ Options::Resolve parseResolve(const std::string& arg) {
   return r;
 }
 
-http::HeaderList parseHeaders(const std::vector<std::string>& args) {
-  http::HeaderList out;
+// -H as curl reads it: 'Name: value' sends the header; 'Name:' with no value sends none (not
+// even one evnode would add, as User-Agent), 'Name;' sends it with an empty value.
+void parseHeaders(const std::vector<std::string>& args, http::HeaderList& out,
+                  std::vector<std::string>& unsent) {
   for (const auto& h : args) {
+    if (h.size() > 1 && h.back() == ';' && h.find(':') == std::string::npos) {
+      out.emplace_back(h.substr(0, h.size() - 1), "");
+      continue;
+    }
     auto colon = h.find(':');
     if (colon == std::string::npos || colon == 0)
       fail("invalid header '" + h + "' (expected 'Name: value')", kUsageError);
     std::string value = h.substr(colon + 1);
     while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.erase(0, 1);
-    out.emplace_back(h.substr(0, colon), value);
+    if (value.empty()) {
+      unsent.push_back(h.substr(0, colon));
+    } else {
+      out.emplace_back(h.substr(0, colon), value);
+    }
   }
-  return out;
 }
 
 bool hasHeader(const http::HeaderList& headers, std::string_view name) {
@@ -315,9 +326,15 @@ class Fetch {
     } else if (o_.data && !hasHeader(r.headers, "content-type")) {
       r.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
     }
+    // What curl sends unless told otherwise (some servers refuse a request with no
+    // User-Agent).
+    if (!hasHeader(r.headers, "user-agent"))
+      r.headers.emplace_back("User-Agent", "evnode/" EVNODE_VERSION_STRING);
+    if (!hasHeader(r.headers, "accept")) r.headers.emplace_back("Accept", "*/*");
     // curl's list, unless the command line gave its own.
     if (o_.compressed && !hasHeader(r.headers, "accept-encoding"))
       r.headers.emplace_back("Accept-Encoding", "deflate, gzip, br");
+    for (const auto& name : o_.unsent) removeHeader(r.headers, name);
 
     std::shared_ptr<fs::ReadStream> bodyFile;
     if (withBody && o_.dataFile && *o_.dataFile != "-") {
@@ -608,7 +625,7 @@ int cmdGet(Args& args) {
   }
   Options o;
   auto method = args.value("-X|--request");
-  o.headers = parseHeaders(args.values("-H|--header"));
+  parseHeaders(args.values("-H|--header"), o.headers, o.unsent);
   o.data = args.value("-d|--data");
   o.dataFile = args.value("--data-file");
   o.output = args.value("-o|--output");
@@ -640,6 +657,7 @@ int cmdGet(Args& args) {
   o.method = method.value_or(o.head ? "HEAD" : (o.data || o.dataFile ? "POST" : "GET"));
   if (o.head) o.include = true;
   if (saveUnderRemoteName) o.output = remoteName(pos[0]);
+  if (o.output == "-") o.output.reset();  // curl's "-o -": standard output
   return Fetch(std::move(o)).run(pos[0]);
 }
 
