@@ -416,7 +416,10 @@ TEST(CliServe, MissingIs404) {
   REQUIRE_CURL();
   Site site;
   Server s(site.root);
-  for (const char* path : {"/nope.txt", "/docs/nope", "/hello.txt/below", "/nope/deeper/"}) {
+  // A file named as a directory ("/hello.txt/") is not that file, cached or not.
+  EXPECT_EQ(curl({s.base + "/hello.txt"}).status, 200);
+  for (const char* path :
+       {"/nope.txt", "/docs/nope", "/hello.txt/below", "/nope/deeper/", "/hello.txt/"}) {
     Reply r = curl({s.base + path});
     EXPECT_EQ(r.status, 404) << path;
     EXPECT_EQ(r.body, "404 Not Found\n") << path;

@@ -141,7 +141,8 @@ std::string FileCache::resolve(const std::vector<std::string>& segments, const c
   int links = 0;
   for (;;) {
     if (todo.empty()) {
-      if (!index || indexAdded || !curIsDir) break;
+      if (!index || indexAdded) break;
+      if (!curIsDir) return "";  // "/a.txt/": a file named as a directory is not served
       todo.emplace_back(index);
       indexAdded = true;
     }

@@ -425,6 +425,9 @@ void serveGet(const ExchangePtr& ex) {
       if (gone(ex)) return;
       if (err) return ex->replyFsError(err);
       if (st.isDirectory()) return serveDirectory(ex, real);
+      // "/a.txt/" names a directory, which a file is not (nginx: 404 too); served, its page's
+      // relative links would resolve under "/a.txt/".
+      if (ex->target.trailingSlash) return ex->reply(404);
       // FIFOs, sockets and devices: opening one could block a thread forever.
       if (!st.isFile()) return ex->reply(403);
       openFile(ex, real);
