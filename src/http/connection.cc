@@ -579,9 +579,18 @@ void Connection::checkTimeouts(std::uint64_t t) {
     return;
   }
   if (phase_ == Phase::kClosed) return;
-  const Work* w = work_.get();
+  Work* w = work_.get();
   const bool inFlight = w && w->res && !w->responseQueued;
   if (!inFlight && phase_ == Phase::kHead) {
+    if (pausedForOutput_ || net::internal::outputWaiting(*socket_)) {
+      // Answers are still going out (a pipelining client that reads them slowly): the
+      // connection is neither idle nor slow to send a head (it cannot send while we do not
+      // read). Its windows start again once the answers are out; sendTimeout bounds a client
+      // that takes nothing. (Destroyed here, it lost the answers already queued.)
+      lastActivity_ = t;
+      if (w) w->headStart = t;
+      return;
+    }
     const bool partialHead = w && !w->pending.empty();
     if (partialHead || requests_ == 0) {
       // Receiving a head (or waiting for the first one): headersTimeout (slowloris).

@@ -410,6 +410,49 @@ TEST(HttpSecurity, TricklingBodyInsideTheGraceGoesThrough) {
   EXPECT_EQ(got.substr(got.size() - 12), "twelve bytes") << got;
 }
 
+// A pipelining client that pauses reading for longer than keepAliveTimeout is not idle: the
+// answers already queued for it all arrive once it reads (the keep-alive timer used to destroy
+// the connection with them), and the idle window starts once they are out.
+TEST(HttpSecurity, APipeliningClientThatPausesReadingGetsEveryAnswer) {
+  EVNODE_WATCHDOG(30);
+  ServerOptions o = fastChecks();
+  o.keepAliveTimeout = 300;
+  const std::string body(100000, 'b');
+  auto server = createServer(o, [&](const RequestPtr&, const ResponsePtr& res) { res->end(body); });
+  server->listen(0, "127.0.0.1");
+  constexpr std::size_t kRequests = 40;
+  // Complete once it holds kRequests heads and the last one's whole body.
+  auto complete = [&](const std::string& got) {
+    std::size_t heads = 0, at = 0, last = 0;
+    while ((at = got.find("HTTP/1.1 200 OK\r\n", at)) != std::string::npos) {
+      ++heads;
+      last = at++;
+    }
+    const std::size_t end = got.find("\r\n\r\n", last);
+    return heads == kRequests && end != std::string::npos && got.size() - (end + 4) == body.size();
+  };
+  std::string got;
+  bool closed = false;
+  long long idleMs = 0;
+  withClient(server, [&] {
+    Client c(server->address().port, 4096);
+    std::string batch;
+    for (std::size_t i = 0; i < kRequests; ++i)
+      batch += "GET /" + std::to_string(i) + " HTTP/1.1\r\nHost: a\r\n\r\n";
+    c.send(batch);
+    std::this_thread::sleep_for(std::chrono::milliseconds(1200));  // four keep-alive windows
+    const auto until = Clock::now() + std::chrono::seconds(10);
+    while (!complete(got) && Clock::now() < until) got += c.read(50);
+    // Idle from now: closed after keepAliveTimeout, counted from the last answer's end.
+    const auto idleFrom = Clock::now();
+    closed = c.closedWithin(5000);
+    idleMs = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - idleFrom).count();
+  });
+  EXPECT_TRUE(complete(got)) << got.size() << " bytes";
+  EXPECT_TRUE(closed);
+  EXPECT_GE(idleMs, 150);
+}
+
 // A client that never reads a large answer is disconnected after sendTimeout; without it, the
 // server keeps waiting (the control that shows the test can fail).
 TEST(HttpSecurity, ClientThatNeverReadsIsDisconnectedAfterSendTimeout) {
