@@ -240,6 +240,35 @@ TEST(CliGetCurl, OutputDashIsStandardOutput) {
   EXPECT_NE(::stat(cwd.file("-").c_str(), &st), 0);  // no file named "-"
 }
 
+// -i prints every head as received, byte for byte (the spacing around values included, which
+// the parsed fields lose), interim ones first, and a chunked body's trailers after the body;
+// -v shows the interim heads too. curl, where installed, prints the same bytes.
+TEST(CliGetCurl, IncludePrintsHeadsAsReceivedInterimHeadsAndTrailers) {
+  EVNODE_WATCHDOG(60);
+  const std::string heads =
+      "HTTP/1.1 100 Continue\r\n\r\n"
+      "HTTP/1.1 103 Early Hints\r\nLink:  </a.css>; rel=preload\r\n\r\n"
+      "HTTP/1.1 200 OK\r\nX-A:value\r\nX-B:   padded   \r\nTransfer-Encoding: chunked\r\n"
+      "Trailer: X-Sum\r\n\r\n";
+  RawServer server(replyOnce(heads + "5\r\nhello\r\n6\r\n world\r\n0\r\nX-Sum: 42\r\n\r\n"));
+  const std::string expected = heads + "hello world" + "X-Sum: 42\r\n";
+  auto r = evnodeGet({"-i", server.base + "/"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, expected);
+  if (et::haveCommand("curl")) {
+    auto c = et::runProcess({"curl", "-si", server.base + "/"});
+    EXPECT_EQ(c.out, r.out);
+  }
+  r = evnodeGet({"-v", server.base + "/"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "hello world");
+  EXPECT_NE(r.err.find("< HTTP/1.1 100 Continue\r\n< \r\n< HTTP/1.1 103 Early Hints\r\n"
+                       "< Link:  </a.css>; rel=preload\r\n< \r\n< HTTP/1.1 200 OK\r\n"
+                       "< X-A:value\r\n< X-B:   padded   \r\n"),
+            std::string::npos)
+      << r.err;
+}
+
 TEST(CliGetCurl, RemoteNameSavesUnderTheLastPathSegment) {
   EVNODE_WATCHDOG(60);
   et::TempDir site, cwd;

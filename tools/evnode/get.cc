@@ -64,6 +64,9 @@ enum Exit : int {
   kBadContentEncoding = 61,
 };
 constexpr int kMaxRedirects = 20;
+// Bytes kept to print the heads as received: 32 interim heads and a final one of the default
+// 16 KiB limit each, with room to spare (past it, a head is rebuilt from its parsed fields).
+constexpr std::size_t kMaxRawHeads = 1 << 20;
 
 bool equalsIgnoreCase(std::string_view a, std::string_view b) {
   return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
@@ -359,12 +362,29 @@ class Fetch {
     }
     http::ClientRequest* req = req_.get();
     headTraced_ = false;
+    rawIn_.clear();
+    rawAt_ = 0;
+    rawDone_ = false;
+    trailerText_.clear();
+    if (o_.include || o_.verbose) {
+      // -i and -v print the heads as received (the parsed fields lose the spacing around
+      // values): the socket's bytes are kept, seen before the client parses them, until the
+      // final head.
+      req->on(http::ClientRequest::Events::socket, [this](const http::SocketPtr& s) {
+        s->prependListener(net::Socket::Events::data, [this](const Buffer& b) {
+          if (!rawDone_ && rawIn_.size() < kMaxRawHeads) rawIn_.append(b.view());
+        });
+      });
+    }
     req->on(http::ClientRequest::Events::error,
             [this](const Error& err) { finish(describe(err), exitFor(err)); });
     if (o_.verbose) req->on(Writable::Events::finish, [this, req] { traceRequest(*req); });
-    if (o_.include) {
+    if (o_.include || o_.verbose) {
       req->on(http::ClientRequest::Events::information, [this](const http::InformationInfo& i) {
-        output(headBlock(i.statusCode, i.statusMessage, i.httpVersion, i.headers));
+        std::string head =
+            rawHead(headBlock(i.statusCode, i.statusMessage, i.httpVersion, i.headers), false);
+        if (o_.verbose) traceHead(head, "< ");
+        if (o_.include) output(head);
       });
     }
     req->on(http::ClientRequest::Events::response,
@@ -402,6 +422,21 @@ class Fetch {
     }
   }
 
+  // The next head as received, from rawIn_ (`parsed`, rebuilt from the parsed fields, if the
+  // bytes kept do not hold it); `final`: the last one wanted.
+  std::string rawHead(std::string parsed, bool final) {
+    const std::size_t end = rawIn_.find("\r\n\r\n", rawAt_);
+    if (end != std::string::npos && rawIn_.compare(rawAt_, 5, "HTTP/") == 0) {
+      parsed = rawIn_.substr(rawAt_, end + 4 - rawAt_);
+      rawAt_ = end + 4;
+    }
+    if (final) {
+      rawDone_ = true;
+      std::string().swap(rawIn_);
+    }
+    return parsed;
+  }
+
   void traceRequest(const http::ClientRequest& req) {
     if (headTraced_) return;
     headTraced_ = true;
@@ -410,8 +445,8 @@ class Fetch {
   }
 
   void onResponse(const http::IncomingMessagePtr& res, const std::string& method, bool withBody) {
-    std::string head =
-        headBlock(res->statusCode, res->statusMessage, res->httpVersion, res->headers);
+    std::string head = rawHead(
+        headBlock(res->statusCode, res->statusMessage, res->httpVersion, res->headers), true);
     if (o_.verbose) {
       traceRequest(*req_);
       traceHead(head, "< ");
@@ -470,7 +505,11 @@ class Fetch {
       finish(describe(err) + " (the response body was cut short)", kPartial);
     });
     if (o_.output) sink();  // even an empty body makes the file
-    res->on(http::IncomingMessage::Events::end, [this] {
+    res->on(http::IncomingMessage::Events::end, [this, raw] {
+      // -i: the trailers after the body, as curl prints them.
+      if (o_.include) {
+        for (const auto& [n, v] : raw->trailers.raw()) trailerText_ += n + ": " + v + "\r\n";
+      }
       if (progress_) progress_->finish();
       if (decoder_) {
         decoder_->end();  // its own `end` finishes the run (bodyDone)
@@ -500,6 +539,7 @@ class Fetch {
 
   // The whole body is out (decoded if it was encoded).
   void bodyDone() {
+    if (!trailerText_.empty()) output(trailerText_);
     if (file_) {
       // The exit waits for the file's last write: a failed one is still exit 23.
       file_->end([this](const Error& err) {
@@ -609,6 +649,10 @@ class Fetch {
   TimeoutPtr deadline_;
   int redirects_ = 0;
   bool headTraced_ = false;
+  std::string rawIn_;  // the response's bytes as received, up to its final head (-i, -v)
+  std::size_t rawAt_ = 0;
+  bool rawDone_ = false;
+  std::string trailerText_;  // -i: the trailers, written after the body
   bool stdoutWatched_ = false;
   bool stdinUsed_ = false;
   bool done_ = false;
