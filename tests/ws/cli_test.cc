@@ -204,5 +204,47 @@ TEST(WsCli, BenchMeasuresEchoWithJson) {
   EXPECT_EQ(echo.wait(5), 0);
 }
 
+// A server that closes every connection (1011) after five echoes: each close is an error
+// counted by its code, the connection is replaced (the load stays at -c), the messages before
+// it count; the URL, with a quote in it, is escaped in the JSON.
+TEST(WsCli, BenchCountsServerClosesAsErrorsAndReconnects) {
+  if (!havePy()) GTEST_SKIP() << "python3-websockets is needed";
+  EVNODE_WATCHDOG(30);
+  et::Process server({kPython, "-c", R"(
+import asyncio, websockets
+async def handler(ws, path=None):
+    for _ in range(5):
+        await ws.send(await ws.recv())
+    await ws.close(code=1011, reason='enough')
+async def main():
+    async with websockets.serve(handler, '127.0.0.1', 0) as srv:
+        print('port', srv.sockets[0].getsockname()[1], flush=True)
+        await asyncio.Future()
+asyncio.run(main())
+)"});
+  std::string line = server.waitForLine("port ");
+  ASSERT_FALSE(line.empty());
+  const std::string url = "ws://127.0.0.1:" + line.substr(5) + "/?q=\"x\"";
+  auto r =
+      et::runProcess({et::evnodeBinary(), "ws", "bench", url, "-c", "2", "-d", "700ms", "--json"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  // Python reads the JSON (the escaping) and checks the counts.
+  auto check = et::runProcess({kPython, "-c", R"(
+import json, sys
+d = json.loads(sys.stdin.read())
+e, m = d['errors'], d['messages']
+assert d['url'] == sys.argv[1], d['url']
+assert d['errors_by_code'] == {'WS_CLOSE_1011': e}, d
+assert e > 2, d                       # more closes than connections: they were replaced
+assert 5 * e <= m <= 5 * (e + 2), d   # five echoes before each close, two connections at the end
+print('ok')
+)",
+                               url},
+                              r.out);
+  EXPECT_EQ(check.out, "ok\n") << check.err << r.out;
+  server.kill(SIGTERM);
+  server.wait(5);
+}
+
 }  // namespace
 }  // namespace evnode::ws::test

@@ -26,6 +26,7 @@
 #include "evnode/net.h"
 #include "evnode/process.h"
 #include "tools/evnode/commands.h"
+#include "tools/evnode/load.h"
 
 namespace evnode::cli {
 
@@ -198,64 +199,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool reconnect_ = false;
 };
 
-double percentile(std::vector<std::uint32_t>& v, double p) {
-  if (v.empty()) return 0;
-  auto k = static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(v.size())));
-  k = std::min(v.size() - 1, k == 0 ? 0 : k - 1);
-  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
-  return v[k] / 1000.0;
-}
-
-std::string jsonString(const std::string& s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c < 0x20) {
-      char esc[8];
-      std::snprintf(esc, sizeof esc, "\\u%04x", c);
-      out += esc;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out + "\"";
-}
-
-// -d: seconds, or a number with a unit: "500ms", "10s", "2m", "1h".
-double parseDuration(const std::string& text) {
-  char* end = nullptr;
-  double n = std::strtod(text.c_str(), &end);
-  std::string_view unit(end);
-  double scale = unit.empty() || unit == "s" ? 1
-                 : unit == "ms"              ? 0.001
-                 : unit == "m"               ? 60
-                 : unit == "h"               ? 3600
-                                             : 0;
-  double seconds = n * scale;
-  if (text.empty() || end == text.c_str() || scale == 0 || !(seconds >= 0.001) || seconds > 86400) {
-    fail("invalid value '" + text + "' for -d (expected seconds, or 500ms, 10s, 2m; at most 24h)",
-         2);
-  }
-  return seconds;
-}
-
 // "0.5", "10", "120".
 std::string formatSeconds(double s) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%g", s);
   return buf;
-}
-
-// {"ECONNREFUSED":3,...}
-std::string jsonCounts(const std::map<std::string, std::uint64_t>& counts) {
-  std::string out = "{";
-  for (const auto& [code, n] : counts) {
-    if (out.size() > 1) out += ',';
-    out += jsonString(code) + ":" + std::to_string(n);
-  }
-  return out + "}";
 }
 
 std::string rate(double bytesPerSec) {
@@ -495,10 +443,7 @@ int cmdBench(Args& args) {
     std::printf("  latency     p50 %.3f ms  p90 %.3f ms  p99 %.3f ms  max %.3f ms\n", p50, p90, p99,
                 maxMs);
     std::printf("  non-2xx     %" PRIu64 "\n  errors      %" PRIu64, stats.non2xx, stats.errors);
-    std::string byCode;
-    for (const auto& [code, n] : stats.errorsByCode)
-      byCode += (byCode.empty() ? "" : ", ") + code + " " + std::to_string(n);
-    std::printf("%s\n", byCode.empty() ? "" : ("  (" + byCode + ")").c_str());
+    std::printf("%s\n", countsText(stats.errorsByCode).c_str());
   }
   std::fflush(::stdout);
   // Not one response in the whole run: the numbers above measure nothing, so a script must see

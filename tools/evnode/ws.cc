@@ -24,6 +24,7 @@
 #include "evnode/process.h"
 #include "evnode/ws.h"
 #include "tools/evnode/commands.h"
+#include "tools/evnode/load.h"
 #include "tools/evnode/threads.h"
 
 namespace evnode::cli {
@@ -278,26 +279,6 @@ int wsConnect(Args& args) {
 
 // --- ws bench -------------------------------------------------------------------------------
 
-double percentile(std::vector<std::uint32_t>& v, double p) {
-  if (v.empty()) return 0;
-  auto k = static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(v.size())));
-  k = std::min(v.size() - 1, k == 0 ? 0 : k - 1);
-  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
-  return v[k] / 1000.0;
-}
-
-double parseSeconds(const std::string& text) {
-  char* end = nullptr;
-  double n = std::strtod(text.c_str(), &end);
-  std::string_view unit(end);
-  double scale = unit.empty() || unit == "s" ? 1 : unit == "ms" ? 0.001 : unit == "m" ? 60 : 0;
-  double s = n * scale;
-  if (text.empty() || end == text.c_str() || scale == 0 || !(s >= 0.001) || s > 86400) {
-    fail("invalid value '" + text + "' for -d (expected seconds, or 500ms, 10s, 2m)", 2);
-  }
-  return s;
-}
-
 std::uint64_t nowUs() {
   return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
                                         std::chrono::steady_clock::now().time_since_epoch())
@@ -322,38 +303,64 @@ struct WsRun {
   // Opens `count` connections on this thread's loop; the run stops after `duration` seconds.
   void start(long count, double duration) {
     latencyUs.reserve(1 << 20);
+    conns.resize(static_cast<std::size_t>(count));
+    for (std::size_t i = 0; i < conns.size(); ++i) open(i);
+    started = nowUs();
+    end = setTimeout([this] { stop(); }, static_cast<std::uint64_t>(std::ceil(duration * 1000)));
+  }
+  // Connection `slot`: one message in flight, sent again as each echo arrives. One that fails
+  // or is closed by the server is an error, counted by its code (the error's; for a close with
+  // no error, its socket's error, ECONNRESET say, or else WS_CLOSE_<close code>), and is
+  // replaced by a new one, so the load stays at -c connections (as `evnode bench` reopens).
+  void open(std::size_t slot) {
     ws::ClientOptions o;
     o.perMessageDeflate.enabled = false;
     o.tls.rejectUnauthorized = false;  // a load generator measures; it does not authenticate
-    for (long i = 0; i < count; ++i) {
-      ws::WebSocketPtr c;
-      try {
-        c = ws::WebSocket::connect(url, o);
-      } catch (const Exception& e) {
-        fail(std::string("ws: ") + e.what(), 1);
-      }
-      ws::WebSocket* raw = c.get();
-      auto sentAt = std::make_shared<std::uint64_t>(0);
-      auto sendOne = [raw, p = payload, b = binary, sentAt] {
-        *sentAt = nowUs();
-        raw->send(p, {.binary = b});
-      };
-      c->on(ws::WebSocket::Events::open, sendOne);
-      c->on(ws::WebSocket::Events::message, [this, sentAt, sendOne](const Buffer&, bool) {
-        if (!running) return;
-        ++messages;
-        latencyUs.push_back(static_cast<std::uint32_t>(nowUs() - *sentAt));
-        sendOne();
-      });
-      c->on(ws::WebSocket::Events::error, [this](const Error& e) {
-        if (!running) return;
-        ++errors;
-        ++errorsByCode[e.code];
-      });
-      conns.push_back(c);
+    ws::WebSocketPtr c;
+    try {
+      c = ws::WebSocket::connect(url, o);
+    } catch (const Exception& e) {
+      fail(std::string("ws: ") + e.what(), 1);
     }
-    started = nowUs();
-    end = setTimeout([this] { stop(); }, static_cast<std::uint64_t>(std::ceil(duration * 1000)));
+    ws::WebSocket* raw = c.get();
+    auto sentAt = std::make_shared<std::uint64_t>(0);
+    auto failed = std::make_shared<bool>(false);         // its error was counted
+    auto socketError = std::make_shared<std::string>();  // what ended its socket (ECONNRESET)
+    auto sendOne = [raw, p = payload, b = binary, sentAt] {
+      *sentAt = nowUs();
+      raw->send(p, {.binary = b});
+    };
+    c->on(ws::WebSocket::Events::open, [raw, socketError, sendOne] {
+      if (const auto& s = raw->socket()) {
+        s->on(net::Socket::Events::error, [socketError](const Error& e) { *socketError = e.code; });
+      }
+      sendOne();
+    });
+    c->on(ws::WebSocket::Events::message, [this, sentAt, sendOne](const Buffer&, bool) {
+      if (!running) return;
+      ++messages;
+      latencyUs.push_back(static_cast<std::uint32_t>(nowUs() - *sentAt));
+      sendOne();
+    });
+    c->on(ws::WebSocket::Events::error, [this, failed](const Error& e) {
+      if (!running || *failed) return;
+      *failed = true;
+      ++errors;
+      ++errorsByCode[e.code];
+    });
+    c->on(ws::WebSocket::Events::close, [this, slot, failed, socketError](int code, const Buffer&) {
+      if (!running) return;
+      if (!*failed) {
+        ++errors;
+        ++errorsByCode[code == 1006 && !socketError->empty() ? *socketError
+                                                             : "WS_CLOSE_" + std::to_string(code)];
+      }
+      // (Not from inside the old connection's own event: it is released there.)
+      setImmediate([this, slot] {
+        if (running) open(slot);
+      });
+    });
+    conns[slot] = c;
   }
   void stop() {
     if (!running) return;
@@ -381,7 +388,7 @@ int wsBench(Args& args) {
   bool json = args.flag("--json");
   auto pos = args.finish();
   if (pos.size() != 2) fail("ws bench needs exactly one URL (see 'evnode ws --help')", 2);
-  double duration = durationText ? parseSeconds(*durationText) : 10;
+  double duration = durationText ? parseDuration(*durationText) : 10;
   const std::string url = pos[1];
 
   unsigned nThreads = threads == 0 ? std::max(1u, std::thread::hardware_concurrency())
@@ -439,26 +446,21 @@ int wsBench(Args& args) {
   double p50 = percentile(lat, 50), p90 = percentile(lat, 90), p99 = percentile(lat, 99);
   double maxMs = lat.empty() ? 0 : *std::max_element(lat.begin(), lat.end()) / 1000.0;
   if (json) {
-    std::string byCode = "{";
-    for (const auto& [code, n] : stats->errorsByCode) {
-      if (byCode.size() > 1) byCode += ',';
-      byCode += "\"" + code + "\":" + std::to_string(n);
-    }
-    byCode += "}";
     std::printf(
-        "{\"url\":\"%s\",\"connections\":%ld,\"size\":%ld,\"duration_s\":%.3f,"
+        "{\"url\":%s,\"connections\":%ld,\"size\":%ld,\"duration_s\":%.3f,"
         "\"messages\":%" PRIu64
         ",\"messages_per_sec\":%.2f,\"latency_ms\":{\"p50\":%.3f,"
         "\"p90\":%.3f,\"p99\":%.3f,\"max\":%.3f},\"errors\":%" PRIu64 ",\"errors_by_code\":%s}\n",
-        url.c_str(), connections, size, elapsed, stats->messages, mps, p50, p90, p99, maxMs,
-        stats->errors, byCode.c_str());
+        jsonString(url).c_str(), connections, size, elapsed, stats->messages, mps, p50, p90, p99,
+        maxMs, stats->errors, jsonCounts(stats->errorsByCode).c_str());
   } else {
     std::printf("%s: %ld connections, %ld-byte %s messages, %.2f s\n", url.c_str(), connections,
                 size, binary ? "binary" : "text", elapsed);
     std::printf("  messages/s  %.2f  (%" PRIu64 " messages)\n", mps, stats->messages);
     std::printf("  latency     p50 %.3f ms  p90 %.3f ms  p99 %.3f ms  max %.3f ms\n", p50, p90, p99,
                 maxMs);
-    std::printf("  errors      %" PRIu64 "\n", stats->errors);
+    std::printf("  errors      %" PRIu64 "%s\n", stats->errors,
+                countsText(stats->errorsByCode).c_str());
   }
   std::fflush(::stdout);
   if (stats->messages == 0) fail("no message echoed", 1);
