@@ -366,13 +366,15 @@ class Fetch {
     rawAt_ = 0;
     rawDone_ = false;
     trailerText_.clear();
+    const unsigned attempt = ++attempts_;
     if (o_.include || o_.verbose) {
       // -i and -v print the heads as received (the parsed fields lose the spacing around
       // values): the socket's bytes are kept, seen before the client parses them, until the
-      // final head.
-      req->on(http::ClientRequest::Events::socket, [this](const http::SocketPtr& s) {
-        s->prependListener(net::Socket::Events::data, [this](const Buffer& b) {
-          if (!rawDone_ && rawIn_.size() < kMaxRawHeads) rawIn_.append(b.view());
+      // final head. (Only this request's: a redirect's socket says nothing after it.)
+      req->on(http::ClientRequest::Events::socket, [this, attempt](const http::SocketPtr& s) {
+        s->prependListener(net::Socket::Events::data, [this, attempt](const Buffer& b) {
+          if (attempt == attempts_ && !rawDone_ && rawIn_.size() < kMaxRawHeads)
+            rawIn_.append(b.view());
         });
       });
     }
@@ -652,6 +654,7 @@ class Fetch {
   std::string rawIn_;  // the response's bytes as received, up to its final head (-i, -v)
   std::size_t rawAt_ = 0;
   bool rawDone_ = false;
+  unsigned attempts_ = 0;    // requests sent (redirects included): whose bytes rawIn_ holds
   std::string trailerText_;  // -i: the trailers, written after the body
   bool stdoutWatched_ = false;
   bool stdinUsed_ = false;
