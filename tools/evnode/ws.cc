@@ -355,10 +355,13 @@ struct WsRun {
         ++errorsByCode[code == 1006 && !socketError->empty() ? *socketError
                                                              : "WS_CLOSE_" + std::to_string(code)];
       }
-      // (Not from inside the old connection's own event: it is released there.)
-      setImmediate([this, slot] {
-        if (running) open(slot);
-      });
+      // A little later (not from inside the old connection's own event, which releases it):
+      // a server that refuses or closes at once must not turn this into a busy loop.
+      setTimeout(
+          [this, slot] {
+            if (running) open(slot);
+          },
+          10);
     });
     conns[slot] = c;
   }
