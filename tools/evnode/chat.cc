@@ -76,15 +76,15 @@ void broadcast(Hub& hub, const Client& from, std::string_view text) {
   }
 }
 
-void join(const std::shared_ptr<Hub>& hub, const std::shared_ptr<Room>& room,
-          const std::shared_ptr<net::Socket>& s) {
+// `hub` outlives every thread's loop (runServerThreads returns once they have all ended).
+void join(Hub& hub, const std::shared_ptr<Room>& room, const std::shared_ptr<net::Socket>& s) {
   auto client = std::make_shared<Client>();
   client->socket = s;
   client->id = hostPort(s->remoteAddress(), s->remotePort());
   room->push_back(client);
-  std::fprintf(stderr, "join %s (%zu online)\n", client->id.c_str(), ++hub->online);
+  std::fprintf(stderr, "join %s (%zu online)\n", client->id.c_str(), ++hub.online);
   Client* c = client.get();  // owned by the room until the socket closes
-  Hub* h = hub.get();        // outlives every thread's loop
+  Hub* h = &hub;
   s->on(net::Socket::Events::data, [h, c](const Buffer& chunk) {
     c->partial.append(chunk.view());
     std::size_t start = 0, nl;
@@ -129,17 +129,17 @@ int cmdChat(Args& args) {
   plan.many = "clients";
   plan.doing = " flushing";
 
-  auto hub = std::make_shared<Hub>();
-  hub->loops.resize(threadCount(plan.threads));
+  Hub hub;
+  hub.loops.resize(threadCount(plan.threads));
   return runServerThreads(plan, [&]() -> ServerThread {
     {
-      std::lock_guard lock(hub->mutex);
-      hub->loops[selfIndex()] = Loop::current().handle();
+      std::lock_guard lock(hub.mutex);
+      hub.loops[selfIndex()] = Loop::current().handle();
     }
     auto room = std::make_shared<Room>();
     localRoom = room.get();
     auto server = net::createServer(
-        [hub, room](const std::shared_ptr<net::Socket>& s) { join(hub, room, s); });
+        [&hub, room](const std::shared_ptr<net::Socket>& s) { join(hub, room, s); });
     ServerThread t;
     t.listen = listenServer(server, host);
     t.stop = [server, room] {
